@@ -1,0 +1,164 @@
+/**
+ * Reverse-mode differentiation over the graph that `apply` records.
+ *
+ * `backward` walks the arrays reachable from the heads in reverse topological order, calls each
+ * node's gradient rule, sums gradients that were broadcast back to their input's shape (the one
+ * central place where broadcasting is undone), and writes leaf gradients according to their
+ * `gradReq`. The graph is released afterwards unless `retainGraph` is set, so a training loop
+ * holds no memory across iterations.
+ */
+import { isFloat } from '../core/dtype.js';
+import { AutogradError, DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
+import { NDArray, type GradReq } from '../ndarray/ndarray.js';
+import { onesLike, zerosLike } from '../ndarray/creation.js';
+import { needsGrad } from '../ops/define.js';
+import { add } from '../ops/binary.js';
+import { ensureDType } from '../ops/cast.js';
+import { sumTo } from '../ops/reduce.js';
+import { pause } from './state.js';
+
+export interface BackwardOptions {
+  /** Keep the recorded graph so backward can run again through it. */
+  retainGraph?: boolean;
+  /** Compute gradients in training mode (the default) or prediction mode. */
+  trainMode?: boolean;
+}
+
+function topoOrder(heads: readonly NDArray[]): NDArray[] {
+  const order: NDArray[] = [];
+  const seen = new Set<NDArray>();
+  const stack: [NDArray, number][] = heads.map((h) => [h, 0]);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [arr, i] = top;
+    if (i === 0) {
+      if (seen.has(arr)) {
+        stack.pop();
+        continue;
+      }
+      seen.add(arr);
+    }
+    const inputs = arr._node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const next = inputs[i]!;
+      if (!seen.has(next) && needsGrad(next)) stack.push([next, 0]);
+    } else {
+      stack.pop();
+      order.push(arr);
+    }
+  }
+  return order.reverse();
+}
+
+/**
+ * Differentiates `heads` with respect to every array with an attached gradient. A non-scalar head
+ * is seeded with ones unless `headGrads` gives its gradient.
+ */
+export function backward(
+  heads: NDArray | readonly NDArray[],
+  headGrads?: NDArray | readonly (NDArray | null)[] | null,
+  options: BackwardOptions = {},
+): void {
+  const hs = heads instanceof NDArray ? [heads] : [...heads];
+  const hg = headGrads === undefined || headGrads === null ? [] : headGrads instanceof NDArray ? [headGrads] : [...headGrads];
+  for (const h of hs) {
+    if (!needsGrad(h)) {
+      throw new AutogradError(
+        `backward: this ${fmtShape(h.shape)} array was not computed inside autograd.record() from an array with an attached gradient ` +
+          `(or its graph was already freed by an earlier backward); call x.attachGrad() and compute it inside autograd.record(() => ...)`,
+      );
+    }
+  }
+  pause(() => run(hs, hg, options), { trainMode: options.trainMode ?? true });
+}
+
+function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
+  const grads = new Map<NDArray, NDArray>();
+  const accumulate = (x: NDArray, g: NDArray): void => {
+    const prev = grads.get(x);
+    grads.set(x, prev === undefined ? g : add(prev, g));
+  };
+  heads.forEach((h, i) => {
+    const g = headGrads[i] ?? onesLike(h);
+    if (!shapesEqual(g.shape, h.shape)) {
+      throw new ShapeError(`backward: head gradient has shape ${fmtShape(g.shape)} but the head has shape ${fmtShape(h.shape)}; they must match`);
+    }
+    accumulate(h, ensureDType(g, h.dtype));
+  });
+  const order = topoOrder(heads);
+  for (const arr of order) {
+    const node = arr._node;
+    const g = grads.get(arr);
+    if (node === null || g === undefined) continue;
+    const inputGrads = node.backward(g);
+    node.inputs.forEach((x, i) => {
+      const gi = inputGrads[i];
+      if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
+      accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
+    });
+    if (!options.retainGraph) grads.delete(arr);
+  }
+  for (const arr of order) {
+    if (arr._gradReq !== 'null' && arr._grad !== null) {
+      const g = grads.get(arr);
+      if (g !== undefined) writeGrad(arr, g);
+    }
+    if (!options.retainGraph) arr._node = null;
+  }
+}
+
+function writeGrad(leaf: NDArray, g: NDArray): void {
+  const dst = leaf._grad!.storage;
+  if (leaf._gradReq === 'add') {
+    const src = g.storage;
+    for (let i = 0; i < dst.length; i++) dst[i]! += src[i]!;
+  } else dst.set(g.storage);
+}
+
+/**
+ * Marks `x` as a leaf whose gradient backward computes, allocating its gradient buffer (zeros).
+ * `gradReq`: 'write' (default) overwrites the gradient on each backward, 'add' accumulates,
+ * 'null' detaches.
+ */
+export function attachGrad(x: NDArray, options: { gradReq?: GradReq } = {}): void {
+  const req = options.gradReq ?? 'write';
+  if (req !== 'null' && !isFloat(x.dtype)) {
+    throw new DTypeError(`attachGrad: gradients need a float32 or float64 array, this one is ${x.dtype}; convert with .astype('float32')`);
+  }
+  x._node = null;
+  x._gradReq = req;
+  x._grad = req === 'null' ? null : zerosLike(x);
+}
+
+/** A new array with the same values that is cut off from the recorded graph. */
+export function detach(x: NDArray): NDArray {
+  return x.isShapeOnly ? NDArray.shapeOnly(x.shape, x.dtype) : new NDArray(x.storage, x.shape, x.dtype);
+}
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    /** Allocates a gradient buffer; backward fills it. */
+    attachGrad(options?: { gradReq?: GradReq }): void;
+    /** The gradient buffer (null until `attachGrad`). */
+    readonly grad: NDArray | null;
+    /** Backpropagates from this array (seeded with ones unless `headGrad` is given). */
+    backward(headGrad?: NDArray | null, options?: BackwardOptions): void;
+    /** The same values, cut off from the recorded graph. */
+    detach(): NDArray;
+  }
+}
+
+Object.defineProperties(NDArray.prototype, {
+  attachGrad: { value(this: NDArray, options?: { gradReq?: GradReq }) { attachGrad(this, options); }, configurable: true, writable: true },
+  grad: { get(this: NDArray) { return this._grad; }, configurable: true },
+  backward: {
+    value(this: NDArray, headGrad?: NDArray | null, options?: BackwardOptions) {
+      backward(this, headGrad ?? null, options);
+    },
+    configurable: true,
+    writable: true,
+  },
+  detach: { value(this: NDArray) { return detach(this); }, configurable: true, writable: true },
+});

@@ -1,0 +1,123 @@
+/**
+ * The kernel table: every primitive computation a backend must provide, and nothing else.
+ *
+ * Kernels receive JavaScript-owned typed arrays and write their output in place; they never
+ * allocate arrays that outlive the call. The op layer (src/ops) has already checked shapes and
+ * dtypes and built a plan (broadcast strides, reduction extents), so a kernel only loops.
+ * `KernelTable` is a mapped type over the primitive names: a backend that lacks a kernel does not
+ * compile. A backend that reuses the reference kernel for some entry says so in its table.
+ */
+import type { TypedArray } from '../core/dtype.js';
+
+export const UNARY_OPS = [
+  'neg', 'abs', 'sign', 'exp', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'cbrt',
+  'square', 'reciprocal', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh',
+  'tanh', 'arcsinh', 'arccosh', 'arctanh', 'sigmoid', 'relu', 'softrelu', 'erf', 'floor', 'ceil',
+  'round', 'trunc', 'logicalNot',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/**
+ * Binary element-wise ops. The `*Grad` entries are gradient kernels (for example
+ * `reluGrad(g, x) = g * (x > 0)`), fused so that a backward pass is one sweep over memory.
+ */
+export const BINARY_OPS = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'arctan2', 'hypot',
+  'equal', 'notEqual', 'greater', 'greaterEqual', 'lesser', 'lesserEqual',
+  'logicalAnd', 'logicalOr', 'logicalXor',
+  'reluGrad', 'sigmoidGrad', 'tanhGrad', 'softreluGrad',
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export const REDUCE_OPS = ['sum', 'prod', 'max', 'min'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+export const ARG_REDUCE_OPS = ['argmax', 'argmin'] as const;
+export type ArgReduceOp = (typeof ARG_REDUCE_OPS)[number];
+
+/** Read `a` and `b` with these element strides (0 on broadcast axes) over `shape`. */
+export interface BroadcastPlan {
+  readonly shape: readonly number[];
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
+}
+
+/** Three-way broadcast, for `where(cond, a, b)`. */
+export interface TernaryPlan extends BroadcastPlan {
+  readonly cStrides: readonly number[];
+}
+
+/**
+ * A reduction over the middle axis of a contiguous (outer, reduce, inner) view; the op layer
+ * arranges non-adjacent reduced axes into that form first.
+ */
+export interface ReducePlan {
+  readonly outer: number;
+  readonly reduce: number;
+  readonly inner: number;
+}
+
+/**
+ * out[b] = op(A[b]) · op(B[b]) with op = transpose when the flag is set; A[b] starts at
+ * b * aBatchStride (0 broadcasts one matrix over the batch). Row-major, contiguous matrices:
+ * A is (m, k), or (k, m) when transA; B is (k, n), or (n, k) when transB; out is (m, n).
+ */
+export interface MatmulPlan {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+  /** When true, add into `out` instead of overwriting it (gradient accumulation). */
+  readonly accumulate?: boolean;
+}
+
+/** A strided view into a flat buffer. */
+export interface View {
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** (outer, axis, inner) extents for gathers and scatters along one axis. */
+export interface AxisPlan {
+  readonly outer: number;
+  readonly axisLen: number;
+  readonly inner: number;
+}
+
+export type UnaryKernel = (out: TypedArray, x: TypedArray) => void;
+export type BinaryKernel = (out: TypedArray, a: TypedArray, b: TypedArray, plan: BroadcastPlan) => void;
+export type ReduceKernel = (out: TypedArray, x: TypedArray, plan: ReducePlan) => void;
+export type ArgReduceKernel = (out: Int32Array, x: TypedArray, plan: ReducePlan) => void;
+
+export interface KernelTable {
+  readonly unary: { readonly [K in UnaryOp]: UnaryKernel };
+  readonly binary: { readonly [K in BinaryOp]: BinaryKernel };
+  readonly reduce: { readonly [K in ReduceOp]: ReduceKernel };
+  readonly argReduce: { readonly [K in ArgReduceOp]: ArgReduceKernel };
+  /** out = cond ? a : b, element-wise with three-way broadcasting. */
+  where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: TernaryPlan): void;
+  /** Converts between dtypes (float to int truncates toward zero, as typed arrays do). */
+  cast(out: TypedArray, x: TypedArray): void;
+  /** Copies `shape` elements from a strided view of `src` into a strided view of `dst`. */
+  copyStrided(dst: TypedArray, dstView: View, src: TypedArray, srcView: View, shape: readonly number[]): void;
+  matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void;
+  /** out[o, j, i] = x[o, idx[j], i]; idx already validated and wrapped into [0, axisLen). */
+  take(out: TypedArray, x: TypedArray, idx: Int32Array, plan: AxisPlan): void;
+  /** gx[o, idx[j], i] += g[o, j, i] (gx is zeroed by the caller). */
+  takeGrad(gx: TypedArray, g: TypedArray, idx: Int32Array, plan: AxisPlan): void;
+  /** out[o, i] = x[o, idx[o, i], i]. */
+  pick(out: TypedArray, x: TypedArray, idx: Int32Array, plan: AxisPlan): void;
+  /** gx[o, idx[o, i], i] += g[o, i] (gx is zeroed by the caller). */
+  pickGrad(gx: TypedArray, g: TypedArray, idx: Int32Array, plan: AxisPlan): void;
+  /** Softmax or log-softmax over the middle axis of (outer, axisLen, inner). */
+  softmax(out: TypedArray, x: TypedArray, plan: AxisPlan): void;
+  logSoftmax(out: TypedArray, x: TypedArray, plan: AxisPlan): void;
+  /** gx = y * (g - sum(g * y)) along the axis. */
+  softmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: AxisPlan): void;
+  /** gx = g - exp(y) * sum(g) along the axis, y being the log-softmax output. */
+  logSoftmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: AxisPlan): void;
+}

@@ -1,0 +1,35 @@
+/**
+ * The pure TypeScript reference backend: readable loops over typed arrays, the oracle against
+ * which every faster backend is checked.
+ */
+import type { KernelTable } from '../kernels.js';
+import type { Backend } from '../registry.js';
+import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
+import { argReduceKernels, reduceKernels } from './reduce.js';
+
+export const refKernels: KernelTable = {
+  unary: unaryKernels,
+  binary: binaryKernels,
+  reduce: reduceKernels,
+  argReduce: argReduceKernels,
+  where,
+  cast,
+  copyStrided,
+  matmul,
+  take,
+  takeGrad,
+  pick,
+  pickGrad,
+  softmax,
+  logSoftmax,
+  softmaxGrad,
+  logSoftmaxGrad,
+};
+
+export const refBackend: Backend = {
+  name: 'ref',
+  kernels: refKernels,
+  numThreads: () => 1,
+};

@@ -1,0 +1,63 @@
+/**
+ * Data types of NDArrays and the rules for combining them.
+ *
+ * Four dtypes are supported, each stored in the matching typed array. When two arrays meet in a
+ * binary op, the result takes the "wider" of the two in the order
+ * `uint8 < int32 < float32 < float64`. A JavaScript number used as an operand takes the dtype of
+ * the array it meets (Gluon's rule, so `x.mul(2)` on float32 stays float32), except that a
+ * fractional number meeting an integer array promotes the result to float32.
+ */
+export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export type FloatDType = 'float32' | 'float64';
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8'];
+
+const RANK: Record<DType, number> = { uint8: 0, int32: 1, float32: 2, float64: 3 };
+
+const CTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+} as const;
+
+export function isDType(s: unknown): s is DType {
+  return typeof s === 'string' && s in RANK;
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+/** The wider of two dtypes, used for array-array binary ops. */
+export function promote(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** The dtype of `array op scalar`: the array's, unless a fraction meets an integer array. */
+export function promoteScalar(a: DType, scalar: number): DType {
+  if (!isFloat(a) && !Number.isInteger(scalar)) return 'float32';
+  return a;
+}
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  return new CTORS[dtype](size);
+}
+
+export function typedArrayCtor(dtype: DType) {
+  return CTORS[dtype];
+}
+
+export function dtypeOf(arr: TypedArray): DType {
+  if (arr instanceof Float32Array) return 'float32';
+  if (arr instanceof Float64Array) return 'float64';
+  if (arr instanceof Int32Array) return 'int32';
+  return 'uint8';
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return CTORS[dtype].BYTES_PER_ELEMENT;
+}

@@ -1,0 +1,105 @@
+/**
+ * Shape arithmetic shared by every op: sizes, row-major strides, NumPy broadcasting and axis
+ * normalization. Everything here is pure and works on plain number arrays.
+ */
+import { AxisError, ShapeError, ValueError, fmtShape } from './errors.js';
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Rejects negative, fractional and non-finite dimensions. */
+export function checkShape(shape: Shape, op: string): number[] {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ValueError(
+        `${op}: invalid shape ${fmtShape(shape)}: every dimension must be a non-negative integer, got ${d}`,
+      );
+    }
+  }
+  return [...shape];
+}
+
+/** NumPy broadcasting of two shapes; throws a ShapeError naming the op otherwise. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else {
+      throw new ShapeError(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together ` +
+          `(axis ${i - n} has ${da} vs ${db}); each dimension must match or be 1`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Strides for reading an array of shape `from` as if it had shape `to` (which it broadcasts to):
+ * broadcast dimensions get stride 0.
+ */
+export function broadcastStrides(from: Shape, to: Shape): number[] {
+  const base = stridesOf(from);
+  const out = new Array<number>(to.length).fill(0);
+  const off = to.length - from.length;
+  for (let i = 0; i < from.length; i++) out[off + i] = from[i] === 1 && to[off + i] !== 1 ? 0 : base[i]!;
+  return out;
+}
+
+/** Normalizes a possibly negative axis against `ndim`. */
+export function normalizeAxis(axis: number, ndim: number, op: string): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
+    throw new AxisError(
+      `${op}: axis ${axis} is out of range for an array with ${ndim} dimension(s); ` +
+        `use an axis in [${-ndim}, ${Math.max(ndim - 1, 0)}]`,
+    );
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Normalizes an axis list (undefined = all axes), sorted and without repeats. */
+export function normalizeAxes(axis: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const out = list.map((a) => normalizeAxis(a, ndim, op));
+  const seen = new Set(out);
+  if (seen.size !== out.length) throw new AxisError(`${op}: repeated axis in ${JSON.stringify(list)}`);
+  return out.sort((x, y) => x - y);
+}
+
+/** The shape after reducing `axes`, keeping them as 1 when `keepdims`. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepdims) out.push(1);
+    } else out.push(shape[i]!);
+  }
+  return out;
+}

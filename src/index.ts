@@ -1,0 +1,7 @@
+/**
+ * tsgluon: deep learning for TypeScript with the Gluon API. This file only re-exports.
+ */
+export * as backend from './backend/index.js';
+export * as nd from './nd.js';
+export * as autograd from './autograd/index.js';
+export * from './core/errors.js';

@@ -1,0 +1,14 @@
+/**
+ * The `nd` namespace: the NDArray class, creation and random functions, and every op.
+ * Each op family lives in its own file under src/ops; this file only re-exports.
+ */
+export { NDArray, type GradReq, type NestedArray } from './ndarray/ndarray.js';
+export { array, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, type ShapeLike, type DTypeOption } from './ndarray/creation.js';
+export * as random from './ndarray/random.js';
+export { astype } from './ops/cast.js';
+export * from './ops/unary.js';
+export * from './ops/binary.js';
+export * from './ops/reduce.js';
+export * from './ops/shape.js';
+export * from './ops/matmul.js';
+export type { DType } from './core/dtype.js';

@@ -1,0 +1,148 @@
+/**
+ * Creating arrays: from JavaScript values (`array`), constant fills (`zeros`, `ones`, `full`),
+ * ranges (`arange`, `linspace`) and `eye`. The default dtype is float32, as in Gluon.
+ */
+import { allocate, dtypeOf, isDType, type DType, type TypedArray } from '../core/dtype.js';
+import { DTypeError, ValueError } from '../core/errors.js';
+import { checkShape, sizeOf } from '../core/shape.js';
+import { NDArray, type NestedArray } from './ndarray.js';
+
+export interface DTypeOption {
+  dtype?: DType;
+}
+
+export type ShapeLike = number | readonly number[];
+
+export function toShape(shape: ShapeLike, op: string): number[] {
+  return checkShape(typeof shape === 'number' ? [shape] : shape, op);
+}
+
+export function checkDType(dtype: unknown, op: string): DType {
+  if (!isDType(dtype)) {
+    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use 'float32', 'float64', 'int32' or 'uint8'`);
+  }
+  return dtype;
+}
+
+function inferNestedShape(value: NestedArray | readonly NestedArray[], op: string): number[] {
+  const shape: number[] = [];
+  let v: unknown = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+  }
+  const check = (x: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (typeof x !== 'number' && typeof x !== 'boolean') {
+        throw new ValueError(`${op}: expected a number at depth ${dim}, got ${Array.isArray(x) ? 'an array' : typeof x}; nested lists must be rectangular`);
+      }
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) {
+      throw new ValueError(
+        `${op}: ragged nested list: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(x) ? x.length : typeof x}; every row must have the same length`,
+      );
+    }
+    for (const e of x) check(e, dim + 1);
+  };
+  check(value, 0);
+  return shape;
+}
+
+/**
+ * An array from nested JavaScript arrays, a typed array, a number, or another NDArray (copied).
+ * @example nd.array([[1, 2], [3, 4]])
+ */
+export function array(
+  value: NestedArray | readonly NestedArray[] | TypedArray | NDArray,
+  options: DTypeOption & { shape?: readonly number[] } = {},
+): NDArray {
+  if (value instanceof NDArray) {
+    const dtype = checkDType(options.dtype ?? value.dtype, 'array');
+    const out = NDArray.empty(value.shape, dtype);
+    out.storage.set(value.storage);
+    return out;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const dtype = checkDType(options.dtype ?? dtypeOf(value), 'array');
+    const shape = checkShape(options.shape ?? [value.length], 'array');
+    if (sizeOf(shape) !== value.length) {
+      throw new ValueError(`array: shape (${shape.join(', ')}) needs ${sizeOf(shape)} values, the typed array has ${value.length}`);
+    }
+    const data = allocate(dtype, value.length);
+    data.set(value);
+    return new NDArray(data, shape, dtype);
+  }
+  const dtype = checkDType(options.dtype ?? 'float32', 'array');
+  const shape = inferNestedShape(value as NestedArray, 'array');
+  const data = allocate(dtype, sizeOf(shape));
+  if (shape.length === 0) data[0] = Number(value);
+  else {
+    const flat = (value as unknown[]).flat(Infinity) as (number | boolean)[];
+    for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+  }
+  return new NDArray(data, options.shape ? checkShape(options.shape, 'array') : shape, dtype);
+}
+
+export function zeros(shape: ShapeLike, options: DTypeOption = {}): NDArray {
+  return NDArray.empty(toShape(shape, 'zeros'), checkDType(options.dtype ?? 'float32', 'zeros'));
+}
+
+export function full(shape: ShapeLike, value: number, options: DTypeOption = {}): NDArray {
+  const out = NDArray.empty(toShape(shape, 'full'), checkDType(options.dtype ?? 'float32', 'full'));
+  out.storage.fill(value);
+  return out;
+}
+
+export function ones(shape: ShapeLike, options: DTypeOption = {}): NDArray {
+  return full(shape, 1, options);
+}
+
+export function zerosLike(x: NDArray, options: DTypeOption = {}): NDArray {
+  return zeros(x.shape, { dtype: options.dtype ?? x.dtype });
+}
+
+export function onesLike(x: NDArray, options: DTypeOption = {}): NDArray {
+  return full(x.shape, 1, { dtype: options.dtype ?? x.dtype });
+}
+
+export function fullLike(x: NDArray, value: number, options: DTypeOption = {}): NDArray {
+  return full(x.shape, value, { dtype: options.dtype ?? x.dtype });
+}
+
+/**
+ * Evenly spaced values in [start, stop) with `step`; `arange(5)` is [0, 1, 2, 3, 4].
+ */
+export function arange(start: number, stop?: number, step = 1, options: DTypeOption = {}): NDArray {
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a finite non-zero number, got ${step}`);
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const out = NDArray.empty([n], checkDType(options.dtype ?? 'float32', 'arange'));
+  const data = out.storage;
+  for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  return out;
+}
+
+/** `num` evenly spaced values from start to stop (inclusive unless `endpoint: false`). */
+export function linspace(start: number, stop: number, num: number, options: DTypeOption & { endpoint?: boolean } = {}): NDArray {
+  checkShape([num], 'linspace');
+  const endpoint = options.endpoint ?? true;
+  const out = NDArray.empty([num], checkDType(options.dtype ?? 'float32', 'linspace'));
+  const div = endpoint ? num - 1 : num;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const data = out.storage;
+  for (let i = 0; i < num; i++) data[i] = start + i * step;
+  if (endpoint && num > 1) data[num - 1] = stop;
+  return out;
+}
+
+/** An (n, m) matrix with ones on diagonal k. */
+export function eye(n: number, m = n, k = 0, options: DTypeOption = {}): NDArray {
+  const out = NDArray.empty(checkShape([n, m], 'eye'), checkDType(options.dtype ?? 'float32', 'eye'));
+  const data = out.storage;
+  for (let i = 0; i < n; i++) {
+    const j = i + k;
+    if (j >= 0 && j < m) data[i * m + j] = 1;
+  }
+  return out;
+}

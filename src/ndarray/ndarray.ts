@@ -1,0 +1,121 @@
+/**
+ * NDArray: an n-dimensional array backed by one contiguous, row-major typed array that JavaScript
+ * owns (so the garbage collector frees it; nobody calls dispose).
+ *
+ * An array may also be *shape-only*: it carries a shape and dtype but no storage. Ops accept such
+ * arrays and return shape-only results without computing anything, which is how tsgluon infers
+ * every parameter shape of a network without data (see `Block.inferShape`).
+ *
+ * Operator methods (`x.add(y)`, `x.sum()`...) are attached by the op families in `src/ops`, and
+ * the autograd methods (`attachGrad`, `backward`) by `src/autograd`.
+ */
+import { inspect } from 'node:util';
+import { allocate, type DType, type TypedArray } from '../core/dtype.js';
+import { ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { formatArray } from './format.js';
+
+export type GradReq = 'write' | 'add' | 'null';
+
+/** The recorded operation that produced an array; owned by autograd. */
+export interface TapeNode {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+  /** Gradients for each input given the output's gradient; null where none flows. */
+  readonly backward: (grad: NDArray) => readonly (NDArray | null)[];
+}
+
+export class NDArray {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  #storage: TypedArray | null;
+  /** @internal The op that produced this array while recording, or null. */
+  _node: TapeNode | null = null;
+  /** @internal Gradient buffer once `attachGrad` was called. */
+  _grad: NDArray | null = null;
+  /** @internal How backward writes into `_grad`. */
+  _gradReq: GradReq = 'null';
+
+  /** @internal Use `nd.array`, `nd.zeros`... to create arrays. */
+  constructor(storage: TypedArray | null, shape: Shape, dtype: DType) {
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+    if (storage !== null && storage.length !== this.size) {
+      throw new ValueError(`NDArray: storage of length ${storage.length} does not match shape ${fmtShape(shape)}`);
+    }
+    this.#storage = storage;
+  }
+
+  /** A new array of this shape and dtype, filled with zeros. */
+  static empty(shape: Shape, dtype: DType): NDArray {
+    return new NDArray(allocate(dtype, sizeOf(shape)), shape, dtype);
+  }
+
+  /** A shape-only array: no storage, used for data-free shape inference. */
+  static shapeOnly(shape: Shape, dtype: DType): NDArray {
+    return new NDArray(null, shape, dtype);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** True when this array carries a shape but no data. */
+  get isShapeOnly(): boolean {
+    return this.#storage === null;
+  }
+
+  /** The contiguous row-major storage, shared, not copied. Writing to it changes the array. */
+  get storage(): TypedArray {
+    if (this.#storage === null) {
+      throw new ShapeOnlyError(
+        `this ${fmtShape(this.shape)} ${this.dtype} array carries a shape but no data ` +
+          `(it comes from shape inference); run a real forward with data to get values`,
+      );
+    }
+    return this.#storage;
+  }
+
+  /** The values as nested JavaScript arrays (a number for a 0-d array). */
+  toArray(): NestedArray {
+    const data = this.storage;
+    if (this.ndim === 0) return data[0]!;
+    const build = (dim: number, offset: number, stride: number): NestedArray[] | number[] => {
+      const n = this.shape[dim]!;
+      const inner = stride / n;
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(dim === this.ndim - 1 ? data[offset + i]! : build(dim + 1, offset + i * inner, inner));
+      }
+      return out;
+    };
+    return build(0, 0, this.size);
+  }
+
+  /** The value of a one-element array as a number. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ValueError(
+        `item: the array has shape ${fmtShape(this.shape)} (${this.size} elements); item() needs exactly one; ` +
+          `reduce it first, for example x.sum().item()`,
+      );
+    }
+    return this.storage[0]!;
+  }
+
+  /** Gluon's printed form: the values, then `<NDArray 2x2 @cpu>`. */
+  toString(): string {
+    const dims = this.ndim === 0 ? '0-d' : this.shape.join('x');
+    if (this.isShapeOnly) return `<NDArray ${dims} ${this.dtype} @shape-only>`;
+    const dtypeTag = this.dtype === 'float32' ? '' : ` ${this.dtype}`;
+    return `${formatArray(this.storage, this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+export type NestedArray = number | NestedArray[];

@@ -1,0 +1,72 @@
+/**
+ * `nd.random`: sampling from the one seeded generator (core/rng). Values are drawn in float64 in
+ * row-major order and rounded to the requested dtype, so a seed gives the same numbers on every
+ * backend.
+ */
+import { Generator, globalGenerator } from '../core/rng.js';
+import { ValueError } from '../core/errors.js';
+import { NDArray } from './ndarray.js';
+import { checkDType, toShape, type ShapeLike } from './creation.js';
+import type { DType } from '../core/dtype.js';
+
+export interface SampleOptions {
+  shape?: ShapeLike;
+  dtype?: DType;
+  /** Draw from this generator instead of the global one. */
+  generator?: Generator;
+}
+
+/** Resets the global generator: the same seed gives the same numbers afterwards. */
+export function seed(n: number): void {
+  globalGenerator.seed(n);
+}
+
+function sample(op: string, options: SampleOptions, draw: (g: Generator) => number): NDArray {
+  const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
+  const g = options.generator ?? globalGenerator;
+  const data = out.storage;
+  for (let i = 0; i < data.length; i++) data[i] = draw(g);
+  return out;
+}
+
+/** Uniform samples in [low, high), defaults 0 and 1. */
+export function uniform(options: SampleOptions & { low?: number; high?: number } = {}): NDArray {
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  if (!(high >= low)) throw new ValueError(`random.uniform: high (${high}) must be >= low (${low})`);
+  return sample('random.uniform', options, (g) => low + (high - low) * g.nextFloat());
+}
+
+/** Normal samples with mean `loc` and standard deviation `scale`, defaults 0 and 1. */
+export function normal(options: SampleOptions & { loc?: number; scale?: number } = {}): NDArray {
+  const loc = options.loc ?? 0;
+  const scale = options.scale ?? 1;
+  if (!(scale >= 0)) throw new ValueError(`random.normal: scale must be >= 0, got ${scale}`);
+  return sample('random.normal', options, (g) => loc + scale * g.nextNormal());
+}
+
+/** Integers uniform in [low, high); int32 unless another dtype is asked for. */
+export function randint(options: SampleOptions & { low?: number; high: number }): NDArray {
+  const low = options.low ?? 0;
+  const { high } = options;
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueError(`random.randint: need integers low < high, got low=${low}, high=${high}`);
+  }
+  return sample('random.randint', { dtype: 'int32', ...options }, (g) => g.nextInt(low, high));
+}
+
+/** A copy of `x` with its first axis shuffled (Fisher-Yates). */
+export function shuffle(x: NDArray, options: { generator?: Generator } = {}): NDArray {
+  const g = options.generator ?? globalGenerator;
+  const out = NDArray.empty(x.shape, x.dtype);
+  const n = x.shape[0] ?? 1;
+  const row = n === 0 ? 0 : x.size / n;
+  const perm = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = g.nextInt(0, i + 1);
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  const src = x.storage;
+  for (let i = 0; i < n; i++) out.storage.set(src.subarray(perm[i]! * row, (perm[i]! + 1) * row), i * row);
+  return out;
+}

@@ -1,0 +1,112 @@
+/**
+ * Binary element-wise ops with NumPy broadcasting: arithmetic, comparison and logic. Either
+ * operand may be a JavaScript number. Comparisons return 0/1 in the operands' dtype, as MXNet
+ * does, so `pred.equal(label).mean()` works directly.
+ */
+import { isFloat, promote, promoteScalar, type DType } from '../core/dtype.js';
+import { DTypeError } from '../core/errors.js';
+import { broadcastShapes, broadcastStrides } from '../core/shape.js';
+import type { BinaryOp, BroadcastPlan } from '../backend/kernels.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { full } from '../ndarray/creation.js';
+import { apply, type GradContext, type Primitive } from './define.js';
+import { ensureDType } from './cast.js';
+import { installMethods } from './method.js';
+import { floor, log, neg } from './unary.js';
+
+export type Operand = NDArray | number;
+
+type GradRule = (g: NDArray, ctx: GradContext<null>) => (NDArray | null)[];
+
+function binaryPrim(op: BinaryOp, grad?: GradRule): Primitive<null, BroadcastPlan> {
+  return {
+    name: op,
+    infer([a, b]) {
+      const shape = broadcastShapes(a!.shape, b!.shape, op);
+      const plan = { shape, aStrides: broadcastStrides(a!.shape, shape), bStrides: broadcastStrides(b!.shape, shape) };
+      return { shape, dtype: a!.dtype, plan };
+    },
+    compute: (k, out, [a, b], plan) => k.binary[op](out, a!, b!, plan),
+    ...(grad ? { grad } : {}),
+  };
+}
+
+const FLOAT_ONLY = new Set<BinaryOp>(['div', 'pow', 'arctan2', 'hypot']);
+
+/** Brings both operands to one NDArray dtype, following the promotion rules in core/dtype. */
+function operands(op: BinaryOp, a: Operand, b: Operand): [NDArray, NDArray] {
+  let dtype: DType;
+  if (a instanceof NDArray && b instanceof NDArray) dtype = promote(a.dtype, b.dtype);
+  else if (a instanceof NDArray) dtype = promoteScalar(a.dtype, b as number);
+  else if (b instanceof NDArray) dtype = promoteScalar(b.dtype, a);
+  else dtype = 'float32';
+  if (FLOAT_ONLY.has(op) && !isFloat(dtype)) dtype = 'float32';
+  const lift = (v: Operand): NDArray => {
+    if (typeof v === 'number') return full([], v, { dtype });
+    if (!(v instanceof NDArray)) throw new DTypeError(`${op}: operands must be NDArrays or numbers, got ${typeof v}`);
+    return ensureDType(v, dtype);
+  };
+  return [lift(a), lift(b)];
+}
+
+function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDArray {
+  const prim = binaryPrim(op, grad);
+  return (a, b) => apply(prim, operands(op, a, b), null);
+}
+
+export const add = define('add', (g) => [g, g]);
+export const sub = define('sub', (g) => [g, neg(g)]);
+export const mul = define('mul', (g, { inputs: [a, b] }) => [mul(g, b!), mul(g, a!)]);
+export const div = define('div', (g, { inputs: [, b], out }) => [div(g, b!), neg(mul(g, div(out, b!)))]);
+export const pow = define('pow', (g, { inputs: [a, b], out }) => [
+  mul(g, mul(b!, pow(a!, sub(b!, 1)))),
+  mul(g, mul(out, log(a!))),
+]);
+export const maximum = define('maximum', (g, { inputs: [a, b] }) => [mul(g, greaterEqual(a!, b!)), mul(g, lesser(a!, b!))]);
+export const minimum = define('minimum', (g, { inputs: [a, b] }) => [mul(g, lesserEqual(a!, b!)), mul(g, greater(a!, b!))]);
+export const mod = define('mod', (g, { inputs: [a, b] }) => [g, neg(mul(g, floor(div(a!, b!))))]);
+export const arctan2 = define('arctan2', (g, { inputs: [a, b] }) => {
+  const r2 = add(mul(a!, a!), mul(b!, b!));
+  return [mul(g, div(b!, r2)), neg(mul(g, div(a!, r2)))];
+});
+export const hypot = define('hypot', (g, { inputs: [a, b], out }) => [mul(g, div(a!, out)), mul(g, div(b!, out))]);
+
+export const equal = define('equal');
+export const notEqual = define('notEqual');
+export const greater = define('greater');
+export const greaterEqual = define('greaterEqual');
+export const lesser = define('lesser');
+export const lesserEqual = define('lesserEqual');
+export const logicalAnd = define('logicalAnd');
+export const logicalOr = define('logicalOr');
+export const logicalXor = define('logicalXor');
+
+/** Fused gradient kernels used by unary ops' backward rules (not differentiable themselves). */
+export const reluGrad = define('reluGrad');
+export const sigmoidGrad = define('sigmoidGrad');
+export const tanhGrad = define('tanhGrad');
+export const softreluGrad = define('softreluGrad');
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    add(b: Operand): NDArray;
+    sub(b: Operand): NDArray;
+    mul(b: Operand): NDArray;
+    div(b: Operand): NDArray;
+    pow(b: Operand): NDArray;
+    maximum(b: Operand): NDArray;
+    minimum(b: Operand): NDArray;
+    mod(b: Operand): NDArray;
+    equal(b: Operand): NDArray;
+    notEqual(b: Operand): NDArray;
+    greater(b: Operand): NDArray;
+    greaterEqual(b: Operand): NDArray;
+    lesser(b: Operand): NDArray;
+    lesserEqual(b: Operand): NDArray;
+  }
+}
+
+installMethods({
+  add, sub, mul, div, pow, maximum, minimum, mod,
+  equal, notEqual, greater, greaterEqual, lesser, lesserEqual,
+});

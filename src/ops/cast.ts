@@ -1,0 +1,36 @@
+/**
+ * `astype`: dtype conversion, a primitive whose gradient casts back. Other ops call it to bring
+ * their inputs to one compute dtype before reaching a kernel.
+ */
+import { isFloat, type DType } from '../core/dtype.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { checkDType } from '../ndarray/creation.js';
+import { apply, type Primitive } from './define.js';
+import { installMethods } from './method.js';
+
+const castPrim: Primitive<{ dtype: DType }, null> = {
+  name: 'astype',
+  infer: (inputs, { dtype }) => ({ shape: inputs[0]!.shape, dtype, plan: null }),
+  compute: (k, out, [x]) => k.cast(out, x!),
+  grad: (g, { inputs }) => [isFloat(inputs[0]!.dtype) ? astype(g, inputs[0]!.dtype) : null],
+};
+
+/** A copy converted to `dtype` (float to integer truncates toward zero). */
+export function astype(x: NDArray, dtype: DType): NDArray {
+  checkDType(dtype, 'astype');
+  return apply(castPrim, [x], { dtype });
+}
+
+/** `x` in `dtype`, the same array when it already is (no copy). */
+export function ensureDType(x: NDArray, dtype: DType): NDArray {
+  return x.dtype === dtype ? x : astype(x, dtype);
+}
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    /** A copy converted to `dtype`. */
+    astype(dtype: DType): NDArray;
+  }
+}
+
+installMethods({ astype });

@@ -1,0 +1,141 @@
+/**
+ * Matrix products: `dot` (MXNet's: contract the last axis of a with the first of b), `matmul`
+ * (NumPy's, with batch broadcasting) and `batchDot` (3-D batches), each with transpose flags.
+ * All go through one batched primitive whose kernel is the backend's GEMM.
+ */
+import { isFloat, promote } from '../core/dtype.js';
+import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { broadcastShapes, sizeOf } from '../core/shape.js';
+import type { MatmulPlan } from '../backend/kernels.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import { apply, type Primitive } from './define.js';
+import { ensureDType } from './cast.js';
+import { broadcastTo, reshape, transpose } from './shape.js';
+import { installMethods } from './method.js';
+
+export interface TransposeOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+interface BmmAttrs {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+/** (B|1, m, k) x (B|1, k, n) -> (B, m, n), operands read transposed when the flags say so. */
+const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
+  name: 'matmul',
+  infer([a, b], { transA, transB }) {
+    const [ba, ra, ca] = a!.shape as [number, number, number];
+    const [bb, rb, cb] = b!.shape as [number, number, number];
+    const [m, k] = transA ? [ca, ra] : [ra, ca];
+    const [kb, n] = transB ? [cb, rb] : [rb, cb];
+    if (k !== kb) {
+      throw new ShapeError(
+        `matmul: inner dimensions differ: ${fmtShape(a!.shape)}${transA ? ' (transposed)' : ''} times ` +
+          `${fmtShape(b!.shape)}${transB ? ' (transposed)' : ''} contracts ${k} with ${kb}; they must be equal`,
+      );
+    }
+    const batch = Math.max(ba, bb);
+    const plan: MatmulPlan = {
+      batch, m, n, k, transA, transB,
+      aBatchStride: ba === 1 ? 0 : m * k,
+      bBatchStride: bb === 1 ? 0 : k * n,
+    };
+    return { shape: [batch, m, n], dtype: a!.dtype, plan };
+  },
+  compute: (kernels, out, [a, b], plan) => kernels.matmul(out, a!, b!, plan),
+  grad(g, { inputs: [a, b], attrs: { transA, transB } }) {
+    const ga = transA ? bmm(b!, g, transB, true) : bmm(g, b!, false, !transB);
+    const gb = transB ? bmm(g, a!, true, transA) : bmm(a!, g, !transA, false);
+    return [ga, gb];
+  },
+};
+
+function bmm(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray {
+  return apply(bmmPrim, [a, b], { transA, transB });
+}
+
+function floatOperands(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
+  const dtype = promote(a.dtype, b.dtype);
+  if (!isFloat(dtype)) {
+    throw new DTypeError(`${op}: needs float32 or float64 operands, got ${a.dtype} and ${b.dtype}; convert with .astype('float32')`);
+  }
+  return [ensureDType(a, dtype), ensureDType(b, dtype)];
+}
+
+/**
+ * MXNet's dot: for 2-D arrays the matrix product; for N-D, contracts the last axis of `a` with
+ * the first axis of `b`; two vectors give their inner product (a 0-d array).
+ */
+export function dot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+  [a, b] = floatOperands('dot', a, b);
+  let { transposeA = false, transposeB = false } = options;
+  // Transposing an N-D operand reverses all its axes; only 2-D operands can be read transposed.
+  if (transposeA && a.ndim > 2) [a, transposeA] = [transpose(a), false];
+  if (transposeB && b.ndim > 2) [b, transposeB] = [transpose(b), false];
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`dot: operands must have at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.size !== b.size) throw new ShapeError(`dot: vectors of shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} differ in length`);
+    return reshape(bmm(reshape(a, [1, 1, a.size]), reshape(b, [1, b.size, 1]), false, false), []);
+  }
+  const aRows = transposeA ? a.shape.slice(1) : a.shape.slice(0, -1);
+  const aK = transposeA ? a.shape[0]! : a.shape[a.ndim - 1]!;
+  const bK = transposeB ? b.shape[b.ndim - 1]! : b.shape[0]!;
+  const bCols = transposeB ? b.shape.slice(0, -1) : b.shape.slice(1);
+  if (aK !== bK) {
+    throw new ShapeError(
+      `dot: inner dimensions differ: ${fmtShape(a.shape)}${transposeA ? ' (transposed)' : ''} · ` +
+        `${fmtShape(b.shape)}${transposeB ? ' (transposed)' : ''} contracts ${aK} with ${bK}; they must be equal`,
+    );
+  }
+  const m = sizeOf(aRows);
+  const n = sizeOf(bCols);
+  const a3 = reshape(a, transposeA ? [1, aK, m] : [1, m, aK]);
+  const b3 = reshape(b, transposeB ? [1, n, bK] : [1, bK, n]);
+  return reshape(bmm(a3, b3, transposeA, transposeB), [...aRows, ...bCols]);
+}
+
+/** Batched product of 3-D arrays: (B, m, k) x (B, k, n) -> (B, m, n). */
+export function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+  [a, b] = floatOperands('batchDot', a, b);
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(`batchDot: needs two 3-D arrays with the same batch size, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  return bmm(a, b, options.transposeA ?? false, options.transposeB ?? false);
+}
+
+/**
+ * NumPy's matmul: vectors are promoted to matrices, leading (batch) dimensions broadcast.
+ * @example nd.matmul(nd.ones([4, 2, 3]), nd.ones([3, 5])) // shape (4, 2, 5)
+ */
+export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+  [a, b] = floatOperands('matmul', a, b);
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: operands must have at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const { transposeA = false, transposeB = false } = options;
+  const a2 = a.ndim === 1 ? reshape(a, transposeA ? [a.size, 1] : [1, a.size]) : a;
+  const b2 = b.ndim === 1 ? reshape(b, transposeB ? [1, b.size] : [b.size, 1]) : b;
+  const batchA = a2.shape.slice(0, -2);
+  const batchB = b2.shape.slice(0, -2);
+  const batch = broadcastShapes(batchA, batchB, 'matmul');
+  const flatBatch = (x: NDArray, own: readonly number[]): NDArray => {
+    const mat = x.shape.slice(-2);
+    if (sizeOf(own) === 1) return reshape(x, [1, ...mat]);
+    return reshape(broadcastTo(x, [...batch, ...mat]), [sizeOf(batch), ...mat]);
+  };
+  const out = bmm(flatBatch(a2, batchA), flatBatch(b2, batchB), transposeA, transposeB);
+  const shape = [...batch, out.shape[1]!, out.shape[2]!];
+  if (a.ndim === 1) shape.splice(shape.length - 2, 1);
+  if (b.ndim === 1) shape.splice(shape.length - 1, 1);
+  return reshape(out, shape);
+}
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    dot(b: NDArray, options?: TransposeOptions): NDArray;
+    matmul(b: NDArray, options?: TransposeOptions): NDArray;
+  }
+}
+
+installMethods({ dot, matmul });

@@ -1,0 +1,166 @@
+/**
+ * Shape ops that move no values or only permute them: reshape, transpose, swapAxes, expandDims,
+ * squeeze, flatten and broadcastTo. All produce fresh contiguous arrays through the backend's
+ * strided copy, so later in-place writes never alias.
+ */
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { broadcastShapes, broadcastStrides, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { apply, type Primitive } from './define.js';
+import { installMethods } from './method.js';
+import { sumTo } from './reduce.js';
+
+const copyPrim: Primitive<{ shape: readonly number[] }, null> = {
+  name: 'reshape',
+  infer: ([x], { shape }) => ({ shape, dtype: x!.dtype, plan: null }),
+  compute: (_k, out, [x]) => out.set(x!),
+  grad: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
+};
+
+/**
+ * The same values in a new shape; one dimension may be -1 and is inferred.
+ * @example nd.arange(6).reshape([2, -1]) // shape (2, 3)
+ */
+export function reshape(x: NDArray, shape: readonly number[]): NDArray {
+  const infer = shape.indexOf(-1);
+  if (infer !== shape.lastIndexOf(-1)) throw new ShapeError(`reshape: at most one dimension may be -1, got ${fmtShape(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < -1) {
+      throw new ValueError(`reshape: invalid target shape ${fmtShape(shape)}: dimensions must be non-negative integers or a single -1`);
+    }
+  }
+  const target = [...shape];
+  if (infer >= 0) {
+    const known = sizeOf(shape.filter((d) => d !== -1));
+    if (known === 0 || x.size % known !== 0) {
+      throw new ShapeError(`reshape: cannot reshape array of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
+    }
+    target[infer] = x.size / known;
+  }
+  if (sizeOf(target) !== x.size) {
+    throw new ShapeError(
+      `reshape: cannot reshape array of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(target)} elements); the sizes must match`,
+    );
+  }
+  return apply(copyPrim, [x], { shape: target });
+}
+
+/** A strided copy: `out` (contiguous, shape `shape`) reads `x` through `strides`. */
+interface CopyPlan {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+function stridedCopyPrim<A>(name: string, plan: (x: NDArray, attrs: A) => CopyPlan, grad: Primitive<A, CopyPlan>['grad']): Primitive<A, CopyPlan> {
+  return {
+    name,
+    infer(inputs, attrs) {
+      const p = plan(inputs[0]!, attrs);
+      return { shape: p.shape, dtype: inputs[0]!.dtype, plan: p };
+    },
+    compute: (k, out, [x], p) => k.copyStrided(out, { offset: 0, strides: stridesOf(p.shape) }, x!, { offset: 0, strides: p.strides }, p.shape),
+    grad,
+  };
+}
+
+const transposePrim = stridedCopyPrim<{ axes: readonly number[] }>(
+  'transpose',
+  (x, { axes }) => {
+    const st = stridesOf(x.shape);
+    return { shape: axes.map((a) => x.shape[a]!), strides: axes.map((a) => st[a]!) };
+  },
+  (g, { attrs: { axes } }) => {
+    const inverse = new Array<number>(axes.length);
+    axes.forEach((a, i) => (inverse[a] = i));
+    return [transpose(g, inverse)];
+  },
+);
+
+/** Permutes the axes (reverses them when `axes` is omitted). */
+export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
+  const perm = axes ?? x.shape.map((_, i) => x.ndim - 1 - i);
+  if (perm.length !== x.ndim) {
+    throw new ShapeError(`transpose: axes ${JSON.stringify(perm)} must list each of the ${x.ndim} axes of shape ${fmtShape(x.shape)} once`);
+  }
+  const norm = perm.map((a) => normalizeAxis(a, x.ndim, 'transpose'));
+  if (new Set(norm).size !== norm.length) throw new ShapeError(`transpose: repeated axis in ${JSON.stringify(perm)}`);
+  return apply(transposePrim, [x], { axes: norm });
+}
+
+/** Exchanges two axes. */
+export function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
+  const a = normalizeAxis(axis1, x.ndim, 'swapAxes');
+  const b = normalizeAxis(axis2, x.ndim, 'swapAxes');
+  const perm = x.shape.map((_, i) => i);
+  perm[a] = b;
+  perm[b] = a;
+  return transpose(x, perm);
+}
+
+/** Inserts a dimension of size 1 at `axis` (which may be ndim, or negative). */
+export function expandDims(x: NDArray, axis: number): NDArray {
+  const at = normalizeAxis(axis, x.ndim + 1, 'expandDims');
+  const shape = [...x.shape];
+  shape.splice(at, 0, 1);
+  return reshape(x, shape);
+}
+
+/** Removes dimensions of size 1 (all of them, or those in `axis`, which must have size 1). */
+export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray {
+  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  const axes = normalizeAxes(axis, x.ndim, 'squeeze');
+  for (const a of axes) {
+    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`);
+  }
+  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Collapses all axes after the first: (N, d1, ..., dk) becomes (N, d1*...*dk). */
+export function flatten(x: NDArray): NDArray {
+  if (x.ndim === 0) return reshape(x, [1, 1]);
+  return reshape(x, [x.shape[0]!, x.shape[0] === 0 ? sizeOf(x.shape.slice(1)) : -1]);
+}
+
+const broadcastPrim = stridedCopyPrim<{ shape: readonly number[] }>(
+  'broadcastTo',
+  (x, { shape }) => ({ shape, strides: broadcastStrides(x.shape, shape) }),
+  (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
+);
+
+/** Repeats `x` along axes of size 1 (and new leading axes) to reach `shape`. */
+export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
+  const result = broadcastShapes(x.shape, shape, 'broadcastTo');
+  if (!shapesEqual(result, shape)) {
+    throw new ShapeError(`broadcastTo: cannot broadcast shape ${fmtShape(x.shape)} to ${fmtShape(shape)}; only axes of size 1 can grow`);
+  }
+  if (shapesEqual(x.shape, shape)) return x;
+  return apply(broadcastPrim, [x], { shape: [...shape] });
+}
+
+/** Broadcasts `x` to the shape of `like`. */
+export function broadcastLike(x: NDArray, like: NDArray): NDArray {
+  return broadcastTo(x, like.shape);
+}
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    reshape(shape: readonly number[]): NDArray;
+    transpose(axes?: readonly number[]): NDArray;
+    /** The transpose (axes reversed), as NumPy's `.T`. */
+    readonly T: NDArray;
+    swapAxes(axis1: number, axis2: number): NDArray;
+    expandDims(axis: number): NDArray;
+    squeeze(axis?: number | readonly number[]): NDArray;
+    flatten(): NDArray;
+    broadcastTo(shape: readonly number[]): NDArray;
+    broadcastLike(like: NDArray): NDArray;
+  }
+}
+
+installMethods({ reshape, transpose, swapAxes, expandDims, squeeze, flatten, broadcastTo, broadcastLike });
+Object.defineProperty(NDArray.prototype, 'T', {
+  get(this: NDArray) {
+    return transpose(this);
+  },
+  configurable: true,
+});
