@@ -85,3 +85,25 @@ function rotl(x: number, k: number): number {
 
 /** The process-wide generator that `nd.random.seed` resets. */
 export const globalGenerator = new Generator(0);
+
+let current: Generator = globalGenerator;
+
+/** The generator `nd.random` draws from: the global one unless `withGenerator` swapped it. */
+export function currentGenerator(): Generator {
+  return current;
+}
+
+/**
+ * Runs `fn` with `nd.random` drawing from `g`. Initializers run inside this with a generator
+ * forked for the parameter at `initialize()`, so even a custom initializer that calls
+ * `nd.random.uniform` gives the same values whenever the shape becomes known.
+ */
+export function withGenerator<T>(g: Generator, fn: () => T): T {
+  const prev = current;
+  current = g;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}

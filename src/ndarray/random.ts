@@ -3,7 +3,7 @@
  * row-major order and rounded to the requested dtype, so a seed gives the same numbers on every
  * backend.
  */
-import { Generator, globalGenerator } from '../core/rng.js';
+import { Generator, currentGenerator, globalGenerator } from '../core/rng.js';
 import { ValueError } from '../core/errors.js';
 import { NDArray } from './ndarray.js';
 import { checkDType, toShape, type ShapeLike } from './creation.js';
@@ -23,7 +23,7 @@ export function seed(n: number): void {
 
 function sample(op: string, options: SampleOptions, draw: (g: Generator) => number): NDArray {
   const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
-  const g = options.generator ?? globalGenerator;
+  const g = options.generator ?? currentGenerator();
   const data = out.storage;
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
   return out;
@@ -57,7 +57,7 @@ export function randint(options: SampleOptions & { low?: number; high: number })
 
 /** A copy of `x` with its first axis shuffled (Fisher-Yates). */
 export function shuffle(x: NDArray, options: { generator?: Generator } = {}): NDArray {
-  const g = options.generator ?? globalGenerator;
+  const g = options.generator ?? currentGenerator();
   const out = NDArray.empty(x.shape, x.dtype);
   const n = x.shape[0] ?? 1;
   const row = n === 0 ? 0 : x.size / n;

@@ -60,7 +60,7 @@ test('printing follows Gluon', () => {
   assert.equal(inspect(x), x.toString());
   assert.equal(nd.array([0.5, -1.25]).toString(), '[  0.5 -1.25]\n<NDArray 2 @cpu>');
   assert.equal(nd.array([1, 2], { dtype: 'int32' }).toString(), '[1 2]\n<NDArray 2 int32 @cpu>');
-  assert.match(nd.arange(2000).toString(), /\[   0.    1.    2. \.\.\. 1997. 1998. 1999.\]/);
+  assert.ok(nd.arange(2000).toString().startsWith('[   0.    1.    2. ... 1997. 1998. 1999.]'));
 });
 
 test('shape-only arrays carry a shape and refuse data access', () => {
