@@ -88,6 +88,30 @@ export interface AxisPlan {
   readonly inner: number;
 }
 
+/**
+ * Sliding windows over the spatial axes of an (N, C, D, H, W) array, for convolution and
+ * pooling. 1-D and 2-D ops use leading spatial extents of 1, so every kernel sees three axes.
+ * Output extents are already computed (and validated) by the op layer; `pad` is the implicit zero
+ * padding before each axis (windows may also run past the end, as in ceil mode).
+ */
+export interface WindowPlan {
+  readonly batch: number;
+  readonly channels: number;
+  /** Input spatial extents (D, H, W). */
+  readonly in: readonly [number, number, number];
+  /** Output spatial extents (D, H, W). */
+  readonly out: readonly [number, number, number];
+  readonly kernel: readonly [number, number, number];
+  readonly stride: readonly [number, number, number];
+  readonly pad: readonly [number, number, number];
+  readonly dilation: readonly [number, number, number];
+}
+
+/** Average pooling also needs to know whether padded cells count in the divisor. */
+export interface AvgPoolPlan extends WindowPlan {
+  readonly countIncludePad: boolean;
+}
+
 export type UnaryKernel = (out: TypedArray, x: TypedArray) => void;
 export type BinaryKernel = (out: TypedArray, a: TypedArray, b: TypedArray, plan: BroadcastPlan) => void;
 export type ReduceKernel = (out: TypedArray, x: TypedArray, plan: ReducePlan) => void;
@@ -120,4 +144,19 @@ export interface KernelTable {
   softmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: AxisPlan): void;
   /** gx = g - exp(y) * sum(g) along the axis, y being the log-softmax output. */
   logSoftmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: AxisPlan): void;
+  /**
+   * cols[n, (c, kd, kh, kw), (od, oh, ow)] = x[n, c, od*sd - pd + kd*dd, ...], zero outside x.
+   * cols has shape (N, C * kD * kH * kW, oD * oH * oW); convolution is then one GEMM.
+   */
+  im2col(cols: TypedArray, x: TypedArray, plan: WindowPlan): void;
+  /** The adjoint of im2col: gx[n, c, pos] += every cols entry read from pos (gx zeroed by the caller). */
+  col2im(gx: TypedArray, cols: TypedArray, plan: WindowPlan): void;
+  /** Max over each window (cells outside x are ignored; a window with none gives -Infinity). */
+  maxPool(out: TypedArray, x: TypedArray, plan: WindowPlan): void;
+  /** gx[argmax of each window] += g (first maximum wins ties; gx zeroed by the caller). */
+  maxPoolGrad(gx: TypedArray, g: TypedArray, x: TypedArray, plan: WindowPlan): void;
+  /** Mean over each window; the divisor counts padded cells when `countIncludePad`. */
+  avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void;
+  /** The adjoint of avgPool: gx[pos] += g / divisor for each window covering pos (gx zeroed). */
+  avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void;
 }

@@ -6,6 +6,7 @@ import type { KernelTable } from '../kernels.js';
 import type { Backend } from '../registry.js';
 import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
 import { matmul } from './matmul.js';
+import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 
@@ -26,6 +27,12 @@ export const refKernels: KernelTable = {
   logSoftmax,
   softmaxGrad,
   logSoftmaxGrad,
+  im2col,
+  col2im,
+  maxPool,
+  maxPoolGrad,
+  avgPool,
+  avgPoolGrad,
 };
 
 export const refBackend: Backend = {
