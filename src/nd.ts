@@ -11,4 +11,5 @@ export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
+export * from './ops/softmax.js';
 export type { DType } from './core/dtype.js';

@@ -10,7 +10,7 @@
 import { isFloat } from '../core/dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
-import { NDArray, type GradReq } from '../ndarray/ndarray.js';
+import { NDArray, type GradReq, type TapeNode } from '../ndarray/ndarray.js';
 import { onesLike, zerosLike } from '../ndarray/creation.js';
 import { needsGrad } from '../ops/define.js';
 import { add } from '../ops/binary.js';
@@ -24,6 +24,22 @@ export interface BackwardOptions {
   /** Compute gradients in training mode (the default) or prediction mode. */
   trainMode?: boolean;
 }
+
+/**
+ * What a recorded array's node becomes once backward has run through it without `retainGraph`:
+ * it holds no inputs (so the graph can be collected) and raises if gradient must flow through it
+ * again, instead of silently cutting the gradient off.
+ */
+const FREED: TapeNode = {
+  op: 'freed',
+  inputs: [],
+  backward: () => {
+    throw new AutogradError(
+      'backward: part of this graph was already freed by an earlier backward(); ' +
+        'pass { retainGraph: true } to the first backward to differentiate through it again, or recompute inside autograd.record()',
+    );
+  },
+};
 
 function topoOrder(heads: readonly NDArray[]): NDArray[] {
   const order: NDArray[] = [];
@@ -64,12 +80,21 @@ export function backward(
   const hs = heads instanceof NDArray ? [heads] : [...heads];
   const hg = headGrads === undefined || headGrads === null ? [] : headGrads instanceof NDArray ? [headGrads] : [...headGrads];
   for (const h of hs) {
-    if (!needsGrad(h)) {
+    if (h._node === FREED) {
       throw new AutogradError(
-        `backward: this ${fmtShape(h.shape)} array was not computed inside autograd.record() from an array with an attached gradient ` +
-          `(or its graph was already freed by an earlier backward); call x.attachGrad() and compute it inside autograd.record(() => ...)`,
+        `backward: the graph of this ${fmtShape(h.shape)} array was already freed by an earlier backward(); ` +
+          `pass { retainGraph: true } to the first backward() to call it twice, or recompute it inside autograd.record()`,
       );
     }
+    if (!needsGrad(h)) {
+      throw new AutogradError(
+        `backward: this ${fmtShape(h.shape)} array was not computed inside autograd.record() from an array with an attached gradient; ` +
+          `call x.attachGrad() and compute it inside autograd.record(() => ...)`,
+      );
+    }
+  }
+  if (hg.length > hs.length) {
+    throw new AutogradError(`backward: got ${hg.length} head gradients for ${hs.length} heads; give one per head (or null for ones)`);
   }
   pause(() => run(hs, hg, options), { trainMode: options.trainMode ?? true });
 }
@@ -103,9 +128,12 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
   for (const arr of order) {
     if (arr._gradReq !== 'null' && arr._grad !== null) {
       const g = grads.get(arr);
+      // A leaf in the graph that received no gradient (every path to it has zero derivative, as
+      // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
       if (g !== undefined) writeGrad(arr, g);
+      else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
     }
-    if (!options.retainGraph) arr._node = null;
+    if (!options.retainGraph && arr._node !== null) arr._node = FREED;
   }
 }
 

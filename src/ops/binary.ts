@@ -2,6 +2,11 @@
  * Binary element-wise ops with NumPy broadcasting: arithmetic, comparison and logic. Either
  * operand may be a JavaScript number. Comparisons return 0/1 in the operands' dtype, as MXNet
  * does, so `pred.equal(label).mean()` works directly.
+ *
+ * Dtypes: two arrays promote to the wider dtype; a scalar takes the array's dtype unless it is
+ * fractional (an integer array then computes in float32) or an integer outside the array's range
+ * (uint8 widens to int32, int32 to float64). `div`, `pow`, `arctan2` and `hypot` are true float
+ * ops: integer operands compute in float32. `mod` is floor modulo (the sign of the divisor).
  */
 import { isFloat, promote, promoteScalar, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
@@ -33,20 +38,36 @@ function binaryPrim(op: BinaryOp, grad?: GradRule): Primitive<null, BroadcastPla
 
 const FLOAT_ONLY = new Set<BinaryOp>(['div', 'pow', 'arctan2', 'hypot']);
 
+const INT_RANGE: Partial<Record<DType, readonly [number, number]>> = { uint8: [0, 255], int32: [-2147483648, 2147483647] };
+
+/**
+ * The dtype of `array op scalar`: core/dtype's rule, widened when an integer scalar does not fit
+ * the integer array's dtype (`u8.greater(-1)` must not compare with 255): to int32 when it fits
+ * there, to float64 otherwise.
+ */
+function scalarDType(dtype: DType, scalar: number): DType {
+  const out = promoteScalar(dtype, scalar);
+  const range = INT_RANGE[out];
+  if (range === undefined || (scalar >= range[0] && scalar <= range[1])) return out;
+  const int32 = INT_RANGE.int32!;
+  return scalar >= int32[0] && scalar <= int32[1] ? 'int32' : 'float64';
+}
+
 /** Brings both operands to one NDArray dtype, following the promotion rules in core/dtype. */
 function operands(op: BinaryOp, a: Operand, b: Operand): [NDArray, NDArray] {
   let dtype: DType;
   if (a instanceof NDArray && b instanceof NDArray) dtype = promote(a.dtype, b.dtype);
-  else if (a instanceof NDArray) dtype = promoteScalar(a.dtype, b as number);
-  else if (b instanceof NDArray) dtype = promoteScalar(b.dtype, a);
-  else dtype = 'float32';
+  else if (a instanceof NDArray && typeof b === 'number') dtype = scalarDType(a.dtype, b);
+  else if (b instanceof NDArray && typeof a === 'number') dtype = scalarDType(b.dtype, a);
+  else if (typeof a === 'number' && typeof b === 'number') dtype = 'float32';
+  else throw new DTypeError(`${op}: operands must be NDArrays or numbers, got ${describe(a)} and ${describe(b)}`);
   if (FLOAT_ONLY.has(op) && !isFloat(dtype)) dtype = 'float32';
-  const lift = (v: Operand): NDArray => {
-    if (typeof v === 'number') return full([], v, { dtype });
-    if (!(v instanceof NDArray)) throw new DTypeError(`${op}: operands must be NDArrays or numbers, got ${typeof v}`);
-    return ensureDType(v, dtype);
-  };
+  const lift = (v: Operand): NDArray => (typeof v === 'number' ? full([], v, { dtype }) : ensureDType(v, dtype));
   return [lift(a), lift(b)];
+}
+
+function describe(v: unknown): string {
+  return v instanceof NDArray ? `an NDArray` : v === null ? 'null' : Array.isArray(v) ? 'a JavaScript array (wrap it with nd.array)' : typeof v;
 }
 
 function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDArray {

@@ -37,7 +37,11 @@ const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
           `${fmtShape(b!.shape)}${transB ? ' (transposed)' : ''} contracts ${k} with ${kb}; they must be equal`,
       );
     }
-    const batch = Math.max(ba, bb);
+    if (ba !== bb && ba !== 1 && bb !== 1) {
+      throw new ShapeError(`matmul: batch sizes ${ba} and ${bb} of ${fmtShape(a!.shape)} and ${fmtShape(b!.shape)} differ; each must match or be 1`);
+    }
+    // An empty batch stays empty: (0, m, k) times (1, k, n) is (0, m, n).
+    const batch = ba === 1 ? bb : ba;
     const plan: MatmulPlan = {
       batch, m, n, k, transA, transB,
       aBatchStride: ba === 1 ? 0 : m * k,

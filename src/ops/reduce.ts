@@ -2,6 +2,10 @@
  * Reductions over any set of axes, with `keepdims`: sum, mean, prod, max, min, norm, and argmax /
  * argmin over one axis. Reduced axes that are not adjacent are first moved to the end, so every
  * kernel sees one contiguous (outer, reduce, inner) view.
+ *
+ * Dtypes: reductions keep the input's dtype, except that `mean` and `norm` of integers give
+ * float32 and a uint8 `sum`/`prod` computes in int32; argmax/argmin give int32 indices. NaN
+ * propagates through sum, max and min, and is the winner of argmax/argmin, as in NumPy.
  */
 import { isFloat } from '../core/dtype.js';
 import { ValueError, fmtShape } from '../core/errors.js';
@@ -10,7 +14,7 @@ import type { ArgReduceOp, ReduceOp, ReducePlan } from '../backend/kernels.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { apply, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
-import { div, equal, mul } from './binary.js';
+import { add, div, equal, mul } from './binary.js';
 import { abs, sqrt, square } from './unary.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
@@ -77,9 +81,27 @@ function reducePrim(op: ReduceOp, grad: GradRule): Primitive<ReduceAttrs, Reduce
 /** Where the input equals the extreme the reduction picked; ties all receive the gradient. */
 const extremeGrad: GradRule = (g, ctx) => mul(spread(g, ctx), equal(ctx.inputs[0]!, spread(ctx.out, ctx)));
 
+/**
+ * d prod / d x_i is the product of the other elements. Dividing the product by x_i fails at
+ * zeros, so zeros are replaced by ones first: with no zero in a line the gradient is p / x_i; with
+ * one zero only that element gets the product of the rest; with two or more every gradient is 0.
+ */
+const prodGrad: GradRule = (g, ctx) => {
+  const x = ctx.inputs[0]!;
+  const isZero = equal(x, 0);
+  const safe = add(x, isZero);
+  const p = apply(PRIMS.prod, [safe], ctx.attrs);
+  const zeros = apply(PRIMS.sum, [isZero], ctx.attrs);
+  const none = spread(equal(zeros, 0), ctx);
+  const one = spread(equal(zeros, 1), ctx);
+  const pFull = spread(p, ctx);
+  const local = add(mul(none, div(pFull, safe)), mul(mul(one, isZero), pFull));
+  return mul(spread(g, ctx), local);
+};
+
 const PRIMS: Record<ReduceOp, Primitive<ReduceAttrs, ReducePlan>> = {
   sum: reducePrim('sum', spread),
-  prod: reducePrim('prod', (g, ctx) => div(mul(spread(g, ctx), spread(ctx.out, ctx)), ctx.inputs[0]!)),
+  prod: reducePrim('prod', (g, ctx) => prodGrad(g, ctx)),
   max: reducePrim('max', extremeGrad),
   min: reducePrim('min', extremeGrad),
 };
@@ -90,7 +112,10 @@ function reduceWith(op: ReduceOp, x: NDArray, axisOrOptions: AxisArg, options?: 
   if ((op === 'max' || op === 'min') && axes.some((a) => x.shape[a] === 0)) {
     throw new ValueError(`${op}: cannot reduce over a zero-size axis of shape ${fmtShape(x.shape)}; the result has no identity`);
   }
-  const { input, attrs } = arrange(x, axes, keepdims);
+  // NOTE: a uint8 sum or product overflows at 256 (pixel sums, counts of matches); it computes in
+  // int32 instead, as NumPy widens small integers.
+  const widened = (op === 'sum' || op === 'prod') && x.dtype === 'uint8' ? ensureDType(x, 'int32') : x;
+  const { input, attrs } = arrange(widened, axes, keepdims);
   return apply(PRIMS[op], [input], attrs);
 }
 
@@ -120,12 +145,19 @@ export function mean(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArr
   return div(sum(xf, opts), count);
 }
 
-/** The vector norm over `axis`: `ord` 2 (default, Euclidean) or 1. */
-export function norm(x: NDArray, options: ReduceOptions & { ord?: 1 | 2 } = {}): NDArray {
-  const ord = options.ord ?? 2;
-  if (ord === 1) return sum(abs(x), options);
-  if (ord !== 2) throw new ValueError(`norm: ord must be 1 or 2, got ${String(ord)}`);
-  return sqrt(sum(square(x), options));
+export type NormOptions = ReduceOptions & { ord?: 1 | 2 };
+
+/**
+ * The vector norm over `axis` (all axes when omitted): `ord` 2 (default, Euclidean) or 1.
+ * @example nd.norm(nd.array([3, 4])) // 5; x.norm({ axis: 1, keepdims: true })
+ */
+export function norm(x: NDArray, axisOrOptions?: number | readonly number[] | NormOptions | null, options?: NormOptions): NDArray {
+  const opts = parseArgs(axisOrOptions, options) as NormOptions;
+  const ord = opts.ord ?? 2;
+  if (ord !== 1 && ord !== 2) throw new ValueError(`norm: ord must be 1 or 2, got ${String(ord)}`);
+  const reduceOpts = { axis: opts.axis ?? null, keepdims: opts.keepdims ?? false };
+  const xf = isFloat(x.dtype) ? x : ensureDType(x, 'float32');
+  return ord === 1 ? sum(abs(xf), reduceOpts) : sqrt(sum(square(xf), reduceOpts));
 }
 
 /** Sums `x` down to `shape`, the inverse of broadcasting `shape` up to `x.shape`. */
@@ -148,7 +180,11 @@ function argPrim(op: ArgReduceOp): Primitive<ReduceAttrs, ReducePlan> {
 const argPrims: Record<ArgReduceOp, Primitive<ReduceAttrs, ReducePlan>> = { argmax: argPrim('argmax'), argmin: argPrim('argmin') };
 
 function argReduce(op: ArgReduceOp, x: NDArray, axis: number | null | undefined, keepdims: boolean): NDArray {
-  if (axis === null || axis === undefined) return argReduce(op, reshape(x, [x.size]), 0, false);
+  if (axis === null || axis === undefined) {
+    if (x.size === 0) throw new ValueError(`${op}: the array of shape ${fmtShape(x.shape)} is empty; there is no index to return`);
+    const flat = argReduce(op, reshape(x, [x.size]), 0, false);
+    return keepdims ? reshape(flat, x.shape.map(() => 1)) : flat;
+  }
   const a = normalizeAxis(axis, x.ndim, op);
   if (x.shape[a] === 0) throw new ValueError(`${op}: axis ${a} of shape ${fmtShape(x.shape)} is empty; there is no index to return`);
   const { input, attrs } = arrange(x, [a], keepdims);
@@ -172,7 +208,7 @@ declare module '../ndarray/ndarray.js' {
     max(axis?: AxisArg, options?: ReduceOptions): NDArray;
     min(axis?: AxisArg, options?: ReduceOptions): NDArray;
     mean(axis?: AxisArg, options?: ReduceOptions): NDArray;
-    norm(options?: ReduceOptions & { ord?: 1 | 2 }): NDArray;
+    norm(axis?: number | readonly number[] | NormOptions | null, options?: NormOptions): NDArray;
     argmax(axis?: number | null, options?: { keepdims?: boolean }): NDArray;
     argmin(axis?: number | null, options?: { keepdims?: boolean }): NDArray;
   }

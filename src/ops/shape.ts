@@ -4,7 +4,7 @@
  * strided copy, so later in-place writes never alias.
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { broadcastShapes, broadcastStrides, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
+import { broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { installMethods } from './method.js';
@@ -129,6 +129,7 @@ const broadcastPrim = stridedCopyPrim<{ shape: readonly number[] }>(
 
 /** Repeats `x` along axes of size 1 (and new leading axes) to reach `shape`. */
 export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
+  checkShape(shape, 'broadcastTo');
   const result = broadcastShapes(x.shape, shape, 'broadcastTo');
   if (!shapesEqual(result, shape)) {
     throw new ShapeError(`broadcastTo: cannot broadcast shape ${fmtShape(x.shape)} to ${fmtShape(shape)}; only axes of size 1 can grow`);
