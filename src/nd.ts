@@ -11,5 +11,7 @@ export * from './ops/binary.js';
 export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
+export * from './ops/movement.js';
+export * from './ops/indexing.js';
 export * from './ops/softmax.js';
 export type { DType } from './core/dtype.js';

@@ -1,0 +1,248 @@
+/**
+ * Indexing ops: take (gather along an axis), pick (one element per row, as cross-entropy needs),
+ * oneHot, where (three-way broadcasting select) and clip.
+ *
+ * Index arrays may be float or integer; fractional indices are truncated toward zero, as MXNet
+ * casts them. Out-of-range indices are handled by `mode`: 'clip' (MXNet's default) clamps to the
+ * valid range, 'wrap' wraps around, 'raise' accepts [-n, n) (negatives count from the end) and
+ * throws otherwise. Indices are validated once, in JavaScript, before a kernel runs, so kernels
+ * only ever see valid positions.
+ */
+import { promote, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf } from '../core/shape.js';
+import type { AxisPlan, TernaryPlan } from '../backend/kernels.js';
+import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
+import { array, checkDType, full } from '../ndarray/creation.js';
+import { apply, type Primitive } from './define.js';
+import { ensureDType } from './cast.js';
+import { maximum, minimum } from './binary.js';
+import { installMethods } from './method.js';
+
+export type IndexMode = 'clip' | 'wrap' | 'raise';
+
+const MODES: readonly IndexMode[] = ['clip', 'wrap', 'raise'];
+
+/** Index arrays may be given as NDArrays or plain (nested) JavaScript arrays of numbers. */
+export type IndexLike = NDArray | NestedArray;
+
+function toIndexArray(indices: IndexLike): NDArray {
+  return indices instanceof NDArray ? indices : array(indices, { dtype: 'int32' });
+}
+
+/** Validates and maps raw index values onto [0, n) according to `mode`. */
+function normalizeIndices(op: string, data: TypedArray, n: number, mode: IndexMode, where: string): Int32Array {
+  const out = new Int32Array(data.length);
+  if (data.length === 0) return out;
+  if (n === 0) throw new ShapeError(`${op}: cannot index ${where}, which has length 0`);
+  for (let j = 0; j < data.length; j++) {
+    const v = data[j]!;
+    let i = Number.isNaN(v) ? 0 : Math.trunc(v);
+    if (mode === 'clip') i = i < 0 ? 0 : i >= n ? n - 1 : i;
+    else if (mode === 'wrap') i = ((i % n) + n) % n;
+    else {
+      if (!(i >= -n && i < n)) {
+        throw new ValueError(`${op}: index ${v} is out of range for ${where} of length ${n} (mode 'raise' accepts [${-n}, ${n - 1}]); use mode 'clip' or 'wrap' to map it into range`);
+      }
+      if (i < 0) i += n;
+    }
+    out[j] = i;
+  }
+  return out;
+}
+
+function checkMode(op: string, mode: string): IndexMode {
+  if (!MODES.includes(mode as IndexMode)) throw new ValueError(`${op}: unknown mode ${JSON.stringify(mode)}; use 'clip', 'wrap' or 'raise'`);
+  return mode as IndexMode;
+}
+
+function axisPlan(shape: readonly number[], axis: number): AxisPlan {
+  return { outer: sizeOf(shape.slice(0, axis)), axisLen: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+interface GatherAttrs {
+  readonly shape: readonly number[];
+  /** The input's shape (the gradient's shape). */
+  readonly full: readonly number[];
+  readonly plan: AxisPlan;
+  /** Validated indices; null when the index array carries only a shape. */
+  readonly idx: Int32Array | null;
+  /** The index array, kept so that second-order gradients can gather again. */
+  readonly indices: NDArray;
+}
+
+function gatherPrims(name: 'take' | 'pick'): { fwd: Primitive<GatherAttrs, null>; back: Primitive<GatherAttrs, null> } {
+  const fwd: Primitive<GatherAttrs, null> = {
+    name,
+    infer: ([x], a) => ({ shape: a.shape, dtype: x!.dtype, plan: null }),
+    compute: (k, out, [x], _p, a) => k[name](out, x!, a.idx!, a.plan),
+    grad: (g, { attrs }) => [apply(back, [g], attrs), null],
+  };
+  const back: Primitive<GatherAttrs, null> = {
+    name: `${name}Grad`,
+    infer: ([g], a) => ({ shape: a.full, dtype: g!.dtype, plan: null }),
+    compute: (k, out, [g], _p, a) => k[name === 'take' ? 'takeGrad' : 'pickGrad'](out, g!, a.idx!, a.plan),
+    grad: (gg, { attrs }) => [apply(fwd, [gg, attrs.indices], attrs)],
+  };
+  return { fwd, back };
+}
+
+const TAKE = gatherPrims('take');
+const PICK = gatherPrims('pick');
+
+export interface TakeOptions {
+  axis?: number;
+  mode?: IndexMode;
+}
+
+/**
+ * Gathers slices of `x` along `axis` at `indices`: the result has shape
+ * `x.shape[:axis] + indices.shape + x.shape[axis+1:]` (MXNet's `take`; default mode 'clip').
+ * @example nd.take(nd.array([[1, 2], [3, 4], [5, 6]]), nd.array([2, 0])) // [[5, 6], [1, 2]]
+ */
+export function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
+  const idxArr = toIndexArray(indices);
+  const mode = checkMode('take', options.mode ?? 'clip');
+  if (x.ndim === 0) throw new ShapeError('take: cannot take from a 0-d array (shape ()); it has no axis to index');
+  const axis = normalizeAxis(options.axis ?? 0, x.ndim, 'take');
+  const shape = [...x.shape.slice(0, axis), ...idxArr.shape, ...x.shape.slice(axis + 1)];
+  const plan = axisPlan(x.shape, axis);
+  const where = `axis ${axis} of shape ${fmtShape(x.shape)}`;
+  const idx = idxArr.isShapeOnly ? null : normalizeIndices('take', idxArr.storage, plan.axisLen, mode, where);
+  return apply(TAKE.fwd, [x, idxArr], { shape, full: x.shape, plan, idx, indices: idxArr });
+}
+
+export interface PickOptions {
+  axis?: number;
+  keepdims?: boolean;
+  mode?: IndexMode;
+}
+
+/**
+ * Picks one element along `axis` for every position of the other axes: `out[i] = x[i, index[i]]`
+ * for a 2-d `x` and the default axis -1 (Gluon's `pick`, used by softmax cross-entropy). `index`
+ * has `x`'s shape without `axis` (or with size 1 there).
+ * @example nd.pick(nd.array([[1, 2], [3, 4]]), nd.array([1, 0])) // [2, 3]
+ */
+export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
+  const idxArr = toIndexArray(index);
+  const mode = checkMode('pick', options.mode ?? 'clip');
+  if (x.ndim === 0) throw new ShapeError('pick: cannot pick from a 0-d array (shape ()); it has no axis to index');
+  const axis = normalizeAxis(options.axis ?? -1, x.ndim, 'pick');
+  const dropped = x.shape.filter((_, i) => i !== axis);
+  const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
+  const fits = (s: readonly number[]) => s.length === idxArr.ndim && s.every((d, i) => d === idxArr.shape[i]);
+  if (!fits(dropped) && !fits(kept)) {
+    throw new ShapeError(
+      `pick: index of shape ${fmtShape(idxArr.shape)} does not fit data of shape ${fmtShape(x.shape)} along axis ${axis}; ` +
+        `it must have shape ${fmtShape(dropped)} (or ${fmtShape(kept)})`,
+    );
+  }
+  const plan = axisPlan(x.shape, axis);
+  const where = `axis ${axis} of shape ${fmtShape(x.shape)}`;
+  const idx = idxArr.isShapeOnly ? null : normalizeIndices('pick', idxArr.storage, plan.axisLen, mode, where);
+  const shape = options.keepdims ? kept : dropped;
+  return apply(PICK.fwd, [x, idxArr], { shape, full: x.shape, plan, idx, indices: idxArr });
+}
+
+interface OneHotAttrs {
+  readonly depth: number;
+  readonly on: number;
+  readonly off: number;
+  readonly dtype: DType;
+}
+
+const oneHotPrim: Primitive<OneHotAttrs, null> = {
+  name: 'oneHot',
+  infer: ([i], a) => ({ shape: [...i!.shape, a.depth], dtype: a.dtype, plan: null }),
+  compute(_k, out, [idx], _p, { depth, on, off }) {
+    if (off !== 0) out.fill(off);
+    for (let j = 0; j < idx!.length; j++) {
+      const v = Math.trunc(idx![j]!);
+      if (v >= 0 && v < depth) out[j * depth + v] = on;
+    }
+  },
+};
+
+export interface OneHotOptions {
+  onValue?: number;
+  offValue?: number;
+  dtype?: DType;
+}
+
+/**
+ * One-hot encoding: appends an axis of length `depth` holding `onValue` at each index and
+ * `offValue` elsewhere. Indices outside [0, depth) give a row of `offValue`, as in MXNet.
+ * @example nd.oneHot(nd.array([1, 0]), 3) // [[0, 1, 0], [1, 0, 0]]
+ */
+export function oneHot(indices: IndexLike, depth: number, options: OneHotOptions = {}): NDArray {
+  if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+  const idx = toIndexArray(indices);
+  const dtype = checkDType(options.dtype ?? 'float32', 'oneHot');
+  return apply(oneHotPrim, [idx], { depth, on: options.onValue ?? 1, off: options.offValue ?? 0, dtype });
+}
+
+const wherePrim: Primitive<null, TernaryPlan> = {
+  name: 'where',
+  infer([c, a, b]) {
+    let shape: number[];
+    try {
+      shape = broadcastShapes(broadcastShapes(c!.shape, a!.shape, 'where'), b!.shape, 'where');
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      throw new ShapeError(
+        `where: condition ${fmtShape(c!.shape)}, x ${fmtShape(a!.shape)} and y ${fmtShape(b!.shape)} cannot be broadcast together; each dimension must match or be 1`,
+      );
+    }
+    const plan = { shape, cStrides: broadcastStrides(c!.shape, shape), aStrides: broadcastStrides(a!.shape, shape), bStrides: broadcastStrides(b!.shape, shape) };
+    return { shape, dtype: a!.dtype, plan };
+  },
+  compute: (k, out, [c, a, b], plan) => k.where(out, c!, a!, b!, plan),
+  grad: (g, { inputs: [c] }) => [null, where(c!, g, 0), where(c!, 0, g)],
+};
+
+/**
+ * Element-wise select: `x` where `condition` is non-zero, `y` elsewhere, with three-way NumPy
+ * broadcasting. `x` and `y` may be numbers; their dtypes promote as in binary ops. The gradient
+ * flows to `x` where the condition holds and to `y` elsewhere.
+ * @example nd.where(x.greater(0), x, 0) // relu
+ */
+export function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
+  if (!(condition instanceof NDArray)) throw new DTypeError(`where: the condition must be an NDArray, got ${typeof condition}`);
+  let dtype: DType;
+  if (x instanceof NDArray && y instanceof NDArray) dtype = promote(x.dtype, y.dtype);
+  else if (x instanceof NDArray) dtype = promoteScalar(x.dtype, y as number);
+  else if (y instanceof NDArray) dtype = promoteScalar(y.dtype, x);
+  else dtype = Number.isInteger(x) && Number.isInteger(y) ? condition.dtype : 'float32';
+  const lift = (v: NDArray | number, name: string): NDArray => {
+    if (typeof v === 'number') return full([], v, { dtype });
+    if (!(v instanceof NDArray)) throw new DTypeError(`where: ${name} must be an NDArray or a number, got ${typeof v}`);
+    return ensureDType(v, dtype);
+  };
+  return apply(wherePrim, [condition, lift(x, 'x'), lift(y, 'y')], null);
+}
+
+/**
+ * Limits values to [min, max] (either bound may be null for no limit). The gradient passes where
+ * `min <= x <= max` and is zero where the value was clipped.
+ * @example nd.clip(nd.array([-2, 0.5, 3]), 0, 1) // [0, 0.5, 1]
+ */
+export function clip(x: NDArray, min: number | NDArray | null, max: number | NDArray | null): NDArray {
+  if (min == null && max == null) throw new ValueError(`clip: give at least one of min and max (array of shape ${fmtShape(x.shape)})`);
+  let out = x;
+  if (min != null) out = maximum(out, min);
+  if (max != null) out = minimum(out, max);
+  return out;
+}
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    take(indices: IndexLike, options?: TakeOptions): NDArray;
+    pick(index: IndexLike, options?: PickOptions): NDArray;
+    /** One-hot encoding of this index array. */
+    oneHot(depth: number, options?: OneHotOptions): NDArray;
+    clip(min: number | NDArray | null, max: number | NDArray | null): NDArray;
+  }
+}
+
+installMethods({ take, pick, oneHot, clip });

@@ -1,0 +1,407 @@
+/**
+ * Data-movement ops: concat, stack, split, slice, sliceAxis, flip, tile, repeat and pad.
+ *
+ * Two primitives carry the gradients: a strided slice (read a strided view of the input; its
+ * gradient scatters into zeros) and constant padding (write the input into a filled output; its
+ * gradient slices). Everything else is a composition of those with reshape, broadcastTo and take,
+ * so gradients come for free. All results are fresh contiguous arrays built by the backend's
+ * `copyStrided` kernel, so later in-place writes never alias an input.
+ */
+import { promote } from '../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { normalizeAxis, stridesOf } from '../core/shape.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { array } from '../ndarray/creation.js';
+import { apply, type Primitive } from './define.js';
+import { ensureDType } from './cast.js';
+import { broadcastTo, expandDims, reshape } from './shape.js';
+import { take } from './indexing.js';
+import { installMethods } from './method.js';
+
+/** A strided region of an array: per-axis first index, step and length. */
+export interface Region {
+  readonly starts: readonly number[];
+  readonly steps: readonly number[];
+  readonly shape: readonly number[];
+}
+
+/** Where `region` lies inside a contiguous array of shape `full`: offset and strides. */
+export function regionView(full: readonly number[], region: Region): { offset: number; strides: number[] } {
+  const st = stridesOf(full);
+  let offset = 0;
+  for (let i = 0; i < full.length; i++) if (region.shape[i]! > 0) offset += region.starts[i]! * st[i]!;
+  return { offset, strides: st.map((s, i) => s * region.steps[i]!) };
+}
+
+/** A region together with the shape of the array it lies in. */
+interface RegionIn extends Region {
+  readonly full: readonly number[];
+}
+
+const slicePrim: Primitive<RegionIn, null> = {
+  name: 'slice',
+  infer: ([x], r) => ({ shape: r.shape, dtype: x!.dtype, plan: null }),
+  compute: (k, out, [x], _p, r) => k.copyStrided(out, { offset: 0, strides: stridesOf(r.shape) }, x!, regionView(r.full, r), r.shape),
+  grad: (g, { attrs }) => [apply(scatterPrim, [g], attrs)],
+};
+
+/** Zeros of the full shape with the input written into the region: the gradient of slice. */
+const scatterPrim: Primitive<RegionIn, null> = {
+  name: 'sliceScatter',
+  infer: ([g], r) => ({ shape: r.full, dtype: g!.dtype, plan: null }),
+  compute: (k, out, [g], _p, r) => k.copyStrided(out, regionView(r.full, r), g!, { offset: 0, strides: stridesOf(r.shape) }, r.shape),
+  grad: (gg, { attrs }) => [apply(slicePrim, [gg], attrs)],
+};
+
+/** Copies `region` of `x` into a new array (a primitive: its gradient scatters into zeros). */
+export function sliceRegion(x: NDArray, region: Region): NDArray {
+  return apply(slicePrim, [x], { starts: region.starts, steps: region.steps, shape: region.shape, full: x.shape });
+}
+
+/**
+ * Python's `slice(begin, end, step).indices(n)`: out-of-range bounds are clamped, negative ones
+ * count from the end, and null means "from the start" (or the end when stepping backwards).
+ */
+export function sliceIndices(begin: number | null | undefined, end: number | null | undefined, step: number, n: number): { start: number; len: number } {
+  let start: number;
+  let stop: number;
+  if (step > 0) {
+    start = begin == null ? 0 : begin < 0 ? Math.max(begin + n, 0) : Math.min(begin, n);
+    stop = end == null ? n : end < 0 ? Math.max(end + n, 0) : Math.min(end, n);
+  } else {
+    start = begin == null ? n - 1 : begin < 0 ? Math.max(begin + n, -1) : Math.min(begin, n - 1);
+    stop = end == null ? -1 : end < 0 ? Math.max(end + n, -1) : Math.min(end, n - 1);
+  }
+  const len = Math.max(0, Math.ceil((stop - start) / step));
+  return { start: len === 0 ? 0 : start, len };
+}
+
+export type SliceBound = number | null | undefined;
+
+/** Validates MXNet-style per-axis begin/end/step lists and turns them into a region. */
+export function parseSlice(op: string, shape: readonly number[], begin: readonly SliceBound[], end: readonly SliceBound[], step: readonly SliceBound[] = []): Region {
+  const nd = shape.length;
+  if (begin.length > nd || end.length > nd || step.length > nd) {
+    throw new ShapeError(
+      `${op}: begin ${JSON.stringify(begin)}, end ${JSON.stringify(end)} and step ${JSON.stringify(step)} may list at most ${nd} axes for an array of shape ${fmtShape(shape)}`,
+    );
+  }
+  const starts: number[] = [];
+  const steps: number[] = [];
+  const out: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const s = step[i] ?? 1;
+    for (const v of [begin[i], end[i], s]) {
+      if (v != null && !Number.isInteger(v)) throw new ValueError(`${op}: slice bounds and steps must be integers or null, got ${v} for axis ${i} of shape ${fmtShape(shape)}`);
+    }
+    if (s === 0) throw new ValueError(`${op}: step must not be 0 (axis ${i} of shape ${fmtShape(shape)})`);
+    const { start, len } = sliceIndices(begin[i], end[i], s, shape[i]!);
+    starts.push(start);
+    steps.push(s);
+    out.push(len);
+  }
+  return { starts, steps, shape: out };
+}
+
+/**
+ * MXNet's `nd.slice`: per-axis `begin`/`end`/`step` lists (shorter than ndim leaves the remaining
+ * axes whole; `null` means the default). Negative indices count from the end, negative steps walk
+ * backwards, and out-of-range bounds are clamped as in Python.
+ * @example nd.slice(nd.arange(10).reshape([2, 5]), [null, 1], [null, 4]) // columns 1..3
+ * @example nd.slice(x, [null], [null], [-1]) // x reversed along axis 0
+ */
+export function slice(x: NDArray, begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray {
+  return sliceRegion(x, parseSlice('slice', x.shape, begin, end, step));
+}
+
+/**
+ * Elements `begin` to `end` (exclusive; null for the end) along one axis.
+ * @example nd.sliceAxis(x, 1, 0, 2) // the first two columns
+ */
+export function sliceAxis(x: NDArray, axis: number, begin: number, end: number | null = null): NDArray {
+  const a = normalizeAxis(axis, x.ndim, 'sliceAxis');
+  const b: SliceBound[] = x.shape.map(() => null);
+  const e: SliceBound[] = x.shape.map(() => null);
+  b[a] = begin;
+  e[a] = end;
+  return sliceRegion(x, parseSlice('sliceAxis', x.shape, b, e));
+}
+
+/**
+ * Reverses the order of elements along `axis` (one axis or several).
+ * @example nd.flip(nd.array([1, 2, 3]), 0) // [3, 2, 1]
+ */
+export function flip(x: NDArray, axis: number | readonly number[]): NDArray {
+  const axes = (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, x.ndim, 'flip'));
+  const step: SliceBound[] = x.shape.map((_, i) => (axes.includes(i) ? -1 : 1));
+  return sliceRegion(x, parseSlice('flip', x.shape, [], [], step));
+}
+
+interface ConcatPlan {
+  readonly shapes: readonly (readonly number[])[];
+  readonly outStrides: readonly number[];
+}
+
+const concatPrim: Primitive<{ axis: number }, ConcatPlan> = {
+  name: 'concat',
+  infer(inputs, { axis }) {
+    const shape = [...inputs[0]!.shape];
+    shape[axis] = inputs.reduce((n, x) => n + x.shape[axis]!, 0);
+    return { shape, dtype: inputs[0]!.dtype, plan: { shapes: inputs.map((x) => x.shape), outStrides: stridesOf(shape) } };
+  },
+  compute(k, out, xs, { shapes, outStrides }, { axis }) {
+    // Each input is one slab of the output, starting `at` rows along `axis`.
+    let at = 0;
+    xs.forEach((x, i) => {
+      const shape = shapes[i]!;
+      k.copyStrided(out, { offset: at * outStrides[axis]!, strides: outStrides }, x, { offset: 0, strides: stridesOf(shape) }, shape);
+      at += shape[axis]!;
+    });
+  },
+  grad(g, { inputs, attrs: { axis } }) {
+    let at = 0;
+    return inputs.map((x) => {
+      const part = sliceAxis(g, axis, at, at + x.shape[axis]!);
+      at += x.shape[axis]!;
+      return part;
+    });
+  },
+};
+
+export interface AxisOption {
+  axis?: number;
+}
+
+/**
+ * Joins arrays along an existing axis; the other dimensions must match. Mixed dtypes promote to
+ * the widest, as in binary ops.
+ * @example nd.concat([nd.ones([2, 3]), nd.zeros([1, 3])]) // shape (3, 3)
+ * @example nd.concat([a, b], { axis: 1 })
+ */
+export function concat(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
+  if (arrays.length === 0) throw new ValueError('concat: needs at least one array, got an empty list');
+  const first = arrays[0]!;
+  if (first.ndim === 0) throw new ShapeError('concat: cannot concatenate 0-d arrays (shape ()); use nd.stack to join scalars into a vector');
+  const axis = normalizeAxis(options.axis ?? 0, first.ndim, 'concat');
+  for (const x of arrays) {
+    const ok = x.ndim === first.ndim && x.shape.every((d, i) => i === axis || d === first.shape[i]);
+    if (!ok) {
+      throw new ShapeError(
+        `concat: shapes ${arrays.map((a) => fmtShape(a.shape)).join(', ')} do not match except along axis ${axis}; ` +
+          `all arrays need the same number of dimensions and the same size on every other axis`,
+      );
+    }
+  }
+  const dtype = arrays.reduce((d, x) => promote(d, x.dtype), first.dtype);
+  return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis });
+}
+
+/**
+ * Joins arrays of one shape along a new axis.
+ * @example nd.stack([nd.array([1, 2]), nd.array([3, 4])], { axis: 1 }) // [[1, 3], [2, 4]]
+ */
+export function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
+  if (arrays.length === 0) throw new ValueError('stack: needs at least one array, got an empty list');
+  const first = arrays[0]!;
+  for (const x of arrays) {
+    if (x.ndim !== first.ndim || x.shape.some((d, i) => d !== first.shape[i])) {
+      throw new ShapeError(`stack: all arrays must have the same shape, got ${arrays.map((a) => fmtShape(a.shape)).join(', ')}`);
+    }
+  }
+  const axis = normalizeAxis(options.axis ?? 0, first.ndim + 1, 'stack');
+  return concat(arrays.map((x) => expandDims(x, axis)), { axis });
+}
+
+export interface SplitOptions extends AxisOption {
+  /** Remove the split axis from each part (each part must then have length 1 there). */
+  squeezeAxis?: boolean;
+}
+
+/**
+ * Splits `x` along `axis` into `sections` equal parts, or at the given indices (NumPy's
+ * `array_split` indices: `[2, 5]` gives `x[:2]`, `x[2:5]`, `x[5:]`).
+ * @example nd.split(nd.arange(6), 3) // three arrays of shape (2,)
+ * @example nd.split(x, [1, 3], { axis: 1 })
+ */
+export function split(x: NDArray, sections: number | readonly number[], options: SplitOptions = {}): NDArray[] {
+  if (x.ndim === 0) throw new ShapeError('split: cannot split a 0-d array (shape ())');
+  const axis = normalizeAxis(options.axis ?? 0, x.ndim, 'split');
+  const n = x.shape[axis]!;
+  let bounds: number[];
+  if (typeof sections === 'number') {
+    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: the number of sections must be a positive integer, got ${sections}`);
+    if (n % sections !== 0) {
+      throw new ShapeError(
+        `split: axis ${axis} of shape ${fmtShape(x.shape)} has length ${n}, which does not divide into ${sections} equal sections; pass split indices instead`,
+      );
+    }
+    bounds = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * n) / sections);
+  } else {
+    for (const b of sections) if (!Number.isInteger(b)) throw new ValueError(`split: split indices must be integers, got ${JSON.stringify(sections)}`);
+    bounds = [...sections];
+  }
+  const edges = [0, ...bounds, n];
+  const parts = edges.slice(1).map((end, i) => sliceAxis(x, axis, edges[i]!, end));
+  if (!options.squeezeAxis) return parts;
+  return parts.map((p) => {
+    if (p.shape[axis] !== 1) {
+      throw new ShapeError(`split: squeezeAxis needs parts of length 1 along axis ${axis}, but a part has shape ${fmtShape(p.shape)}`);
+    }
+    return reshape(p, p.shape.filter((_, i) => i !== axis));
+  });
+}
+
+function checkCounts(op: string, what: string, counts: readonly number[], shape: readonly number[]): void {
+  for (const r of counts) {
+    if (!Number.isInteger(r) || r < 0) {
+      throw new ValueError(`${op}: ${what} must be non-negative integers, got ${JSON.stringify(counts)} for shape ${fmtShape(shape)}`);
+    }
+  }
+}
+
+/**
+ * Repeats the whole array `reps[i]` times along axis i (NumPy's `tile`: a shorter `reps` is
+ * padded with leading 1s, a longer one adds leading axes to `x`).
+ * @example nd.tile(nd.array([1, 2]), [2, 2]) // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ */
+export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
+  const r = typeof reps === 'number' ? [reps] : [...reps];
+  checkCounts('tile', 'reps', r, x.shape);
+  const m = Math.max(x.ndim, r.length);
+  const shape = [...new Array<number>(m - x.ndim).fill(1), ...x.shape];
+  const rr = [...new Array<number>(m - r.length).fill(1), ...r];
+  // (d0, d1) -> (1, d0, 1, d1) -> broadcast (r0, d0, r1, d1) -> (r0*d0, r1*d1).
+  const inter = shape.flatMap((d) => [1, d]);
+  const wide = shape.flatMap((d, i) => [rr[i]!, d]);
+  return reshape(broadcastTo(reshape(x, inter), wide), shape.map((d, i) => d * rr[i]!));
+}
+
+/**
+ * Repeats each element `repeats` times along `axis` (NumPy's `repeat`; without `axis` the array
+ * is flattened first). `repeats` may also list a count per element along the axis.
+ * @example nd.repeat(nd.array([[1, 2], [3, 4]]), 2, { axis: 1 }) // [[1, 1, 2, 2], [3, 3, 4, 4]]
+ */
+export function repeat(x: NDArray, repeats: number | readonly number[], options: { axis?: number } = {}): NDArray {
+  const counts = typeof repeats === 'number' ? [repeats] : [...repeats];
+  checkCounts('repeat', 'repeats', counts, x.shape);
+  if (options.axis === undefined) return repeat(reshape(x, [x.size]), repeats, { axis: 0 });
+  const axis = normalizeAxis(options.axis, x.ndim, 'repeat');
+  const n = x.shape[axis]!;
+  if (counts.length === 1) {
+    const r = counts[0]!;
+    const inter = [...x.shape.slice(0, axis + 1), 1, ...x.shape.slice(axis + 1)];
+    const wide = [...inter];
+    wide[axis + 1] = r;
+    const out = [...x.shape];
+    out[axis] = n * r;
+    return reshape(broadcastTo(reshape(x, inter), wide), out);
+  }
+  if (counts.length !== n) {
+    throw new ShapeError(`repeat: ${counts.length} repeat counts given for axis ${axis} of length ${n} in shape ${fmtShape(x.shape)}; give one count or one per element`);
+  }
+  const idx = counts.flatMap((c, i) => new Array<number>(c).fill(i));
+  return take(x, array(idx, { dtype: 'int32' }), { axis, mode: 'raise' });
+}
+
+export type PadMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
+
+export interface PadOptions {
+  /** 'constant' (default) fills with `constantValue`; 'edge' repeats the border value; 'reflect'
+   * mirrors without repeating the border; 'symmetric' mirrors repeating it (as NumPy). */
+  mode?: PadMode;
+  constantValue?: number;
+}
+
+/** Accepts NumPy's forms (n, [b, a], [[b, a], ...]) and MXNet's flat (b0, a0, b1, a1, ...). */
+function parsePadWidth(padWidth: number | readonly number[] | readonly (readonly number[])[], shape: readonly number[]): [number, number][] {
+  const nd = shape.length;
+  const bad = (why: string): never => {
+    throw new ValueError(
+      `pad: bad padWidth ${JSON.stringify(padWidth)} for shape ${fmtShape(shape)}: ${why}; use [[before, after], ...] with one pair per axis (or one pair for all axes)`,
+    );
+  };
+  let pairs: [number, number][];
+  if (typeof padWidth === 'number') pairs = shape.map(() => [padWidth, padWidth]);
+  else if (padWidth.every((p) => typeof p === 'number')) {
+    const flat = padWidth as readonly number[];
+    if (flat.length === 2 * nd) pairs = shape.map((_, i) => [flat[2 * i]!, flat[2 * i + 1]!]);
+    else if (flat.length === 2) pairs = shape.map(() => [flat[0]!, flat[1]!]);
+    else if (flat.length === 1) pairs = shape.map(() => [flat[0]!, flat[0]!]);
+    else return bad(`a flat list needs 2 or ${2 * nd} numbers, got ${flat.length}`);
+  } else {
+    const nested = padWidth as readonly (readonly number[])[];
+    if (!nested.every((p) => Array.isArray(p) && p.length === 2)) return bad('every entry must be a [before, after] pair');
+    if (nested.length === 1) pairs = shape.map(() => [nested[0]![0]!, nested[0]![1]!]);
+    else if (nested.length === nd) pairs = nested.map((p) => [p[0]!, p[1]!]);
+    else return bad(`got ${nested.length} pairs for ${nd} axes`);
+  }
+  for (const [b, a] of pairs) if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) bad('widths must be non-negative integers');
+  return pairs;
+}
+
+const padPrim: Primitive<{ pairs: readonly (readonly [number, number])[]; value: number; region: Region }, null> = {
+  name: 'pad',
+  infer: ([x], { pairs }) => ({ shape: x!.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), dtype: x!.dtype, plan: null }),
+  compute(k, out, [x], _p, { pairs, value, region }) {
+    if (value !== 0) out.fill(value);
+    const full = region.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]);
+    k.copyStrided(out, regionView(full, region), x!, { offset: 0, strides: stridesOf(region.shape) }, region.shape);
+  },
+  grad: (g, { attrs: { region } }) => [sliceRegion(g, region)],
+};
+
+/** Source index along one axis for padded position `p` (which runs from -before). */
+function padSource(mode: Exclude<PadMode, 'constant'>, p: number, n: number): number {
+  if (mode === 'edge' || n === 1) return Math.min(Math.max(p, 0), n - 1);
+  const period = mode === 'reflect' ? 2 * (n - 1) : 2 * n;
+  const q = ((p % period) + period) % period;
+  if (q < n) return q;
+  return mode === 'reflect' ? period - q : period - 1 - q;
+}
+
+/**
+ * Pads `x` with `padWidth[i] = [before, after]` elements on each axis (NumPy's `pad`).
+ * @example nd.pad(nd.array([[1, 2]]), [[1, 1], [0, 2]]) // shape (3, 4), zeros around
+ * @example nd.pad(x, [[0, 0], [2, 2]], { mode: 'reflect' })
+ */
+export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
+  const mode = options.mode ?? 'constant';
+  const pairs = parsePadWidth(padWidth, x.shape);
+  if (mode === 'constant') {
+    const region: Region = { starts: pairs.map((p) => p[0]), steps: pairs.map(() => 1), shape: x.shape };
+    return apply(padPrim, [x], { pairs, value: options.constantValue ?? 0, region });
+  }
+  if (!['edge', 'reflect', 'symmetric'].includes(mode)) {
+    throw new ValueError(`pad: unknown mode ${JSON.stringify(mode)}; use 'constant', 'edge', 'reflect' or 'symmetric'`);
+  }
+  let out = x;
+  pairs.forEach(([before, after], axis) => {
+    if (before === 0 && after === 0) return;
+    const n = x.shape[axis]!;
+    if (n === 0) throw new ShapeError(`pad: cannot pad the empty axis ${axis} of shape ${fmtShape(x.shape)} in '${mode}' mode; there is no value to extend`);
+    const idx = Array.from({ length: before + n + after }, (_, j) => padSource(mode, j - before, n));
+    out = take(out, array(idx, { dtype: 'int32' }), { axis, mode: 'raise' });
+  });
+  return out === x ? reshape(x, x.shape) : out;
+}
+
+declare module '../ndarray/ndarray.js' {
+  interface NDArray {
+    /** `nd.concat([this, ...others], options)`. */
+    concat(others: NDArray | readonly NDArray[], options?: AxisOption): NDArray;
+    /** `nd.stack([this, ...others], options)`. */
+    stack(others: NDArray | readonly NDArray[], options?: AxisOption): NDArray;
+    split(sections: number | readonly number[], options?: SplitOptions): NDArray[];
+    slice(begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray;
+    sliceAxis(axis: number, begin: number, end?: number | null): NDArray;
+    flip(axis: number | readonly number[]): NDArray;
+    tile(reps: number | readonly number[]): NDArray;
+    repeat(repeats: number | readonly number[], options?: { axis?: number }): NDArray;
+    pad(padWidth: number | readonly number[] | readonly (readonly number[])[], options?: PadOptions): NDArray;
+  }
+}
+
+const withOthers = (fn: typeof concat) => (x: NDArray, others: NDArray | readonly NDArray[], options?: AxisOption) =>
+  fn([x, ...(others instanceof NDArray ? [others] : others)], options);
+
+installMethods({ concat: withOthers(concat), stack: withOthers(stack), split, slice, sliceAxis, flip, tile, repeat, pad });
