@@ -13,5 +13,6 @@ export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/movement.js';
 export * from './ops/indexing.js';
+export * from './ops/inplace.js';
 export * from './ops/softmax.js';
 export type { DType } from './core/dtype.js';
