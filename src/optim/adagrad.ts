@@ -1,0 +1,47 @@
+/**
+ * AdaGrad (Duchi et al.), as MXNet defines it: the squared clipped gradients accumulate in a
+ * history, each element's step is divided by the root of its history, and weight decay is added
+ * to the scaled step rather than to the accumulated gradient.
+ */
+import type { TypedArray } from '../core/dtype.js';
+import { ValueError } from '../core/errors.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+
+export interface AdaGradOptions extends OptimizerOptions {
+  /** Added to the history inside the square root (default 1e-7). */
+  epsilon?: number;
+}
+
+/**
+ * AdaGrad: `g = clip(rescale * grad); h += g^2; w -= lr * (g / sqrt(h + epsilon) + wd * w)`.
+ * @example new optimizer.AdaGrad({ learningRate: 0.1 })
+ */
+export class AdaGrad extends Optimizer {
+  static override readonly optionKeys: readonly string[] = [...BASE_OPTION_KEYS, 'epsilon'];
+  readonly epsilon: number;
+
+  constructor(options: AdaGradOptions = {}) {
+    super(options);
+    this.epsilon = options.epsilon ?? 1e-7;
+    if (!(this.epsilon >= 0)) throw new ValueError(`AdaGrad: epsilon must be >= 0, got ${this.epsilon}`);
+  }
+
+  createState(_index: number, weight: NDArray): OptimizerState {
+    return this.zerosState(weight, 'history');
+  }
+
+  protected step(w: TypedArray, grad: TypedArray, state: Record<string, TypedArray>, ctx: StepContext): void {
+    const { lr, wd, rescale, clip } = ctx;
+    const h = state['history']!;
+    const eps = this.epsilon;
+    for (let i = 0; i < w.length; i++) {
+      const g = prepGrad(grad[i]!, rescale, clip);
+      const hi = h[i]! + g * g;
+      h[i] = hi;
+      w[i] = w[i]! - lr * (g / Math.sqrt(hi + eps) + wd * w[i]!);
+    }
+  }
+}
+
+register('adagrad', AdaGrad);

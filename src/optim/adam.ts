@@ -1,0 +1,100 @@
+/**
+ * Adam and AdamW. Adam follows MXNet exactly: weight decay is added to the gradient before
+ * clipping, and bias correction is folded into the step size,
+ * `lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)`, so epsilon is not bias-corrected.
+ * AdamW decouples the weight decay from the gradient (Loshchilov & Hutter): the moments see only
+ * the clipped gradient, and the weight shrinks by `lr * wd * w` directly, as PyTorch's AdamW does.
+ */
+import type { TypedArray } from '../core/dtype.js';
+import { ValueError } from '../core/errors.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+
+export interface AdamOptions extends OptimizerOptions {
+  /** Decay of the first-moment estimate (default 0.9). */
+  beta1?: number;
+  /** Decay of the second-moment estimate (default 0.999). */
+  beta2?: number;
+  /** Added to the root of the second moment (default 1e-8). */
+  epsilon?: number;
+}
+
+const ADAM_KEYS = [...BASE_OPTION_KEYS, 'beta1', 'beta2', 'epsilon'];
+
+function checkBeta(b: number, what: string, where: string): number {
+  if (!(typeof b === 'number' && b >= 0 && b < 1)) throw new ValueError(`${where}: ${what} must be in [0, 1), got ${String(b)}`);
+  return b;
+}
+
+/**
+ * Adam (Kingma & Ba), learning rate 0.001 by default:
+ * `g = clip(rescale * grad + wd * w); m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+ * w -= lr_t * m / (sqrt(v) + epsilon)`.
+ * @example new optimizer.Adam({ learningRate: 1e-3 })
+ */
+export class Adam extends Optimizer {
+  static override readonly optionKeys: readonly string[] = ADAM_KEYS;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** True for AdamW: weight decay bypasses the moments. */
+  protected readonly decoupled: boolean = false;
+
+  constructor(options: AdamOptions = {}) {
+    super(options, { learningRate: 0.001 });
+    const where = this.constructor.name;
+    this.beta1 = checkBeta(options.beta1 ?? 0.9, 'beta1', where);
+    this.beta2 = checkBeta(options.beta2 ?? 0.999, 'beta2', where);
+    this.epsilon = options.epsilon ?? 1e-8;
+    if (!(this.epsilon >= 0)) throw new ValueError(`${where}: epsilon must be >= 0, got ${this.epsilon}`);
+  }
+
+  createState(_index: number, weight: NDArray): OptimizerState {
+    return this.zerosState(weight, 'mean', 'var');
+  }
+
+  protected step(w: TypedArray, grad: TypedArray, state: Record<string, TypedArray>, ctx: StepContext): void {
+    const { lr, wd, rescale, clip, t } = ctx;
+    const mean = state['mean']!;
+    const variance = state['var']!;
+    const { beta1, beta2, epsilon } = this;
+    const lrT = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    const n = w.length;
+    if (this.decoupled) {
+      const decay = lr * wd;
+      for (let i = 0; i < n; i++) {
+        const g = prepGrad(grad[i]!, rescale, clip);
+        const m = beta1 * mean[i]! + (1 - beta1) * g;
+        const v = beta2 * variance[i]! + (1 - beta2) * g * g;
+        mean[i] = m;
+        variance[i] = v;
+        w[i] = w[i]! - lrT * (m / (Math.sqrt(v) + epsilon)) - decay * w[i]!;
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const g = prepGrad(grad[i]! * rescale + wd * w[i]!, 1, clip);
+      const m = beta1 * mean[i]! + (1 - beta1) * g;
+      const v = beta2 * variance[i]! + (1 - beta2) * g * g;
+      mean[i] = m;
+      variance[i] = v;
+      w[i] = w[i]! - lrT * (m / (Math.sqrt(v) + epsilon));
+    }
+  }
+}
+
+/**
+ * AdamW: Adam with decoupled weight decay (default wd 0.01, as in PyTorch):
+ * `g = clip(rescale * grad)`; the moments as in Adam; `w -= lr_t * m / (sqrt(v) + epsilon) + lr * wd * w`.
+ * @example new optimizer.AdamW({ learningRate: 1e-3, wd: 0.05 })
+ */
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+
+  constructor(options: AdamOptions = {}) {
+    super({ ...options, wd: options.wd ?? 0.01 });
+  }
+}
+
+register('adam', Adam);
+register('adamw', AdamW);
