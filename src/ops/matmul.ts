@@ -122,6 +122,12 @@ export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): 
   const b2 = b.ndim === 1 ? reshape(b, transposeB ? [1, b.size] : [b.size, 1]) : b;
   const batchA = a2.shape.slice(0, -2);
   const batchB = b2.shape.slice(0, -2);
+  if (!batchA.every((d, i) => { const e = batchB[batchB.length - batchA.length + i]; return e === undefined || d === e || d === 1 || e === 1; })) {
+    throw new ShapeError(
+      `matmul: batch dimensions of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together ` +
+        `(${fmtShape(batchA)} vs ${fmtShape(batchB)}); each must match or be 1`,
+    );
+  }
   const batch = broadcastShapes(batchA, batchB, 'matmul');
   const flatBatch = (x: NDArray, own: readonly number[]): NDArray => {
     const mat = x.shape.slice(-2);

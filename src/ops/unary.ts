@@ -5,7 +5,8 @@
  */
 import { isFloat } from '../core/dtype.js';
 import type { UnaryOp } from '../backend/kernels.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { DTypeError } from '../core/errors.js';
 import { apply, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add, div, mul, reluGrad, sigmoidGrad, softreluGrad, sub, tanhGrad } from './binary.js';
@@ -20,7 +21,10 @@ function define(op: UnaryOp, floatOnly: boolean, grad?: GradRule): (x: NDArray) 
     compute: (k, out, [x]) => k.unary[op](out, x!),
     ...(grad ? { grad: (g: NDArray, { inputs, out }: GradContext<null>) => [grad(g, inputs[0]!, out)] } : {}),
   };
-  return (x) => apply(prim, [floatOnly && !isFloat(x.dtype) ? ensureDType(x, 'float32') : x], null);
+  return (x) => {
+    if (!(x instanceof NDArray)) throw new DTypeError(`${op}: expects an NDArray, got ${typeof x}; wrap values with nd.array()`);
+    return apply(prim, [floatOnly && !isFloat(x.dtype) ? ensureDType(x, 'float32') : x], null);
+  };
 }
 
 const LN2 = Math.LN2;
