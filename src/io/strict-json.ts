@@ -1,0 +1,226 @@
+/**
+ * A strict, depth-limited JSON parser for untrusted file headers.
+ *
+ * `JSON.parse` is not enough for a format reader: it silently keeps the last of two duplicate
+ * keys (so a file could show one tensor to one reader and another to us), turns `"__proto__"`
+ * into a prototype write when the result is spread into objects, rounds integers above 2^53 to
+ * the nearest double without a word, and says nothing useful about where a problem is. This
+ * parser implements RFC 8259 exactly, represents objects as `Map`s, rejects duplicate keys at every
+ * level, keeps the text of every number so callers can demand exact integers, rejects lone
+ * surrogates in `\u` escapes (a key must be real Unicode) and caps nesting depth so a hostile
+ * header cannot exhaust the stack. Errors carry the character position of the problem.
+ */
+
+/** A JSON number kept as its source text, so callers decide how to interpret it. */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | JsonObject;
+export type JsonObject = Map<string, JsonValue>;
+
+/** A syntax or structure error at character `position` of the parsed text. */
+export class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
+    super(message);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+export interface StrictJsonOptions {
+  /** Deepest nesting of arrays and objects allowed (default 32). */
+  maxDepth?: number;
+}
+
+const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * Parses `text` as exactly one JSON value surrounded by optional whitespace.
+ * @example parseStrictJson('{"a": [1, 2]}') // Map { 'a' => [JsonNumber('1'), JsonNumber('2')] }
+ */
+export function parseStrictJson(text: string, options: StrictJsonOptions = {}): JsonValue {
+  const maxDepth = options.maxDepth ?? 32;
+  let pos = 0;
+
+  const fail: (what: string, at?: number) => never = (what, at = pos) => {
+    throw new JsonSyntaxError(what, at);
+  };
+  const describe = (at: number): string =>
+    at >= text.length ? 'the end of the header' : `${JSON.stringify(text[at])}`;
+
+  const skipWs = (): void => {
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
+      else return;
+    }
+  };
+
+  const parseString = (): string => {
+    const start = pos;
+    pos++; // opening quote
+    let out = '';
+    let runStart = pos;
+    for (;;) {
+      if (pos >= text.length) fail('unterminated string', start);
+      const c = text.charCodeAt(pos);
+      if (c === 0x22) {
+        out += text.slice(runStart, pos);
+        pos++;
+        return out;
+      }
+      if (c < 0x20) fail(`control character U+${c.toString(16).padStart(4, '0')} inside a string (must be escaped)`);
+      if (c !== 0x5c) {
+        pos++;
+        continue;
+      }
+      out += text.slice(runStart, pos);
+      const e = text[pos + 1];
+      if (e === undefined) fail('unterminated escape', pos);
+      if (e === 'u') {
+        const unit = readHex4(pos + 2);
+        pos += 6;
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          if (text[pos] !== '\\' || text[pos + 1] !== 'u') fail('lone high surrogate in a \\u escape', pos - 6);
+          const low = readHex4(pos + 2);
+          if (low < 0xdc00 || low > 0xdfff) fail('high surrogate not followed by a low surrogate', pos);
+          pos += 6;
+          out += String.fromCharCode(unit, low);
+        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+          fail('lone low surrogate in a \\u escape', pos - 6);
+        } else {
+          out += String.fromCharCode(unit);
+        }
+      } else {
+        const mapped = ESCAPES[e!];
+        if (mapped === undefined) fail(`invalid escape \\${e}`, pos);
+        out += mapped;
+        pos += 2;
+      }
+      runStart = pos;
+    }
+  };
+
+  const readHex4 = (at: number): number => {
+    const hex = text.slice(at, at + 4);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape (needs 4 hex digits)', at);
+    return parseInt(hex, 16);
+  };
+
+  const parseValue = (depth: number): JsonValue => {
+    skipWs();
+    const c = text[pos];
+    if (c === '{' || c === '[') {
+      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+      return c === '{' ? parseObject(depth + 1) : parseArray(depth + 1);
+    }
+    if (c === '"') return parseString();
+    if (c === 't' && text.startsWith('true', pos)) return (pos += 4), true;
+    if (c === 'f' && text.startsWith('false', pos)) return (pos += 5), false;
+    if (c === 'n' && text.startsWith('null', pos)) return (pos += 4), null;
+    NUMBER_RE.lastIndex = pos;
+    const m = NUMBER_RE.exec(text);
+    if (m === null) return fail(`unexpected ${describe(pos)}, expected a value`);
+    pos += m[0].length;
+    return new JsonNumber(m[0]);
+  };
+
+  const parseArray = (depth: number): JsonValue[] => {
+    pos++;
+    const out: JsonValue[] = [];
+    skipWs();
+    if (text[pos] === ']') {
+      pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(parseValue(depth));
+      skipWs();
+      const c = text[pos];
+      pos++;
+      if (c === ']') return out;
+      if (c !== ',') fail(`unexpected ${describe(pos - 1)} in an array, expected ',' or ']'`, pos - 1);
+    }
+  };
+
+  const parseObject = (depth: number): JsonObject => {
+    pos++;
+    const out: JsonObject = new Map();
+    skipWs();
+    if (text[pos] === '}') {
+      pos++;
+      return out;
+    }
+    for (;;) {
+      skipWs();
+      if (text[pos] !== '"') fail(`unexpected ${describe(pos)}, expected a string key`);
+      const keyPos = pos;
+      const key = parseString();
+      if (out.has(key)) fail(`duplicate key ${JSON.stringify(key)}`, keyPos);
+      skipWs();
+      if (text[pos] !== ':') fail(`unexpected ${describe(pos)} after key ${JSON.stringify(key)}, expected ':'`);
+      pos++;
+      out.set(key, parseValue(depth));
+      skipWs();
+      const c = text[pos];
+      pos++;
+      if (c === '}') return out;
+      if (c !== ',') fail(`unexpected ${describe(pos - 1)} in an object, expected ',' or '}'`, pos - 1);
+    }
+  };
+
+  const value = parseValue(0);
+  skipWs();
+  if (pos !== text.length) fail(`unexpected ${describe(pos)} after the end of the JSON value`);
+  return value;
+}
+
+/** Human-readable type of a parsed value, for error messages. */
+export function jsonTypeName(v: JsonValue): string {
+  if (v === null) return 'null';
+  if (v instanceof JsonNumber) return `number ${v.text}`;
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Map) return 'an object';
+  return typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}` : String(v);
+}
+
+/**
+ * Index of the first byte in `bytes[start, end)` that breaks well-formed UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF included), or -1 when the range is valid.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + need >= end) return i;
+    const second = bytes[i + 1]!;
+    if (second < lo || second > hi) return i;
+    for (let k = 2; k <= need; k++) {
+      const c = bytes[i + k]!;
+      if (c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
