@@ -213,7 +213,7 @@ export function where(condition: NDArray, x: NDArray | number, y: NDArray | numb
   if (x instanceof NDArray && y instanceof NDArray) dtype = promote(x.dtype, y.dtype);
   else if (x instanceof NDArray) dtype = promoteScalar(x.dtype, y as number);
   else if (y instanceof NDArray) dtype = promoteScalar(y.dtype, x);
-  else dtype = Number.isInteger(x) && Number.isInteger(y) ? condition.dtype : 'float32';
+  else dtype = 'float32';
   const lift = (v: NDArray | number, name: string): NDArray => {
     if (typeof v === 'number') return full([], v, { dtype });
     if (!(v instanceof NDArray)) throw new DTypeError(`where: ${name} must be an NDArray or a number, got ${typeof v}`);
