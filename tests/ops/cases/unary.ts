@@ -236,7 +236,7 @@ const cast: OpCase[] = [
   },
 ];
 
-const errors: ErrorCase[] = [
+const errorRows: ErrorCase[] = [
   {
     name: 'astype to an unknown dtype',
     fn: () => nd.ones([2]).astype('float16' as nd.DType),
@@ -251,5 +251,4 @@ const errors: ErrorCase[] = [
   },
 ];
 
-export const { cases } = { cases: [...perOp, ...special, ...cast] };
-export { errors };
+export const { cases, errors }: CaseFile = { cases: [...perOp, ...special, ...cast], errors: errorRows };
