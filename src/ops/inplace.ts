@@ -22,7 +22,8 @@ import { installMethods } from './method.js';
 export type AssignValue = number | NDArray | NestedArray;
 
 function checkWritable(op: string, x: NDArray): void {
-  if (x._node !== null) {
+  // Backward marks the nodes it has consumed 'freed' (without retainGraph); those need no values.
+  if (x._node !== null && x._node.op !== 'freed') {
     throw new AutogradError(
       `${op}: this ${fmtShape(x.shape)} array was produced by the recorded op '${x._node.op}' and its backward has not run yet; ` +
         `writing into it would corrupt the gradients. Write into a copy (nd.array(x)), or compute it inside autograd.pause(() => ...)`,
