@@ -21,24 +21,27 @@ export interface TransposeOptions {
 interface BmmAttrs {
   readonly transA: boolean;
   readonly transB: boolean;
+  /** For error messages: the public op and its operands' shapes before they were made 3-D. */
+  readonly op?: string;
+  readonly shapes?: readonly [readonly number[], readonly number[]];
 }
 
 /** (B|1, m, k) x (B|1, k, n) -> (B, m, n), operands read transposed when the flags say so. */
 const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
   name: 'matmul',
-  infer([a, b], { transA, transB }) {
+  infer([a, b], { transA, transB, op = 'matmul', shapes = [a!.shape, b!.shape] }) {
     const [ba, ra, ca] = a!.shape as [number, number, number];
     const [bb, rb, cb] = b!.shape as [number, number, number];
     const [m, k] = transA ? [ca, ra] : [ra, ca];
     const [kb, n] = transB ? [cb, rb] : [rb, cb];
     if (k !== kb) {
       throw new ShapeError(
-        `matmul: inner dimensions differ: ${fmtShape(a!.shape)}${transA ? ' (transposed)' : ''} times ` +
-          `${fmtShape(b!.shape)}${transB ? ' (transposed)' : ''} contracts ${k} with ${kb}; they must be equal`,
+        `${op}: inner dimensions differ: ${fmtShape(shapes[0])}${transA ? ' (transposed)' : ''} times ` +
+          `${fmtShape(shapes[1])}${transB ? ' (transposed)' : ''} contracts ${k} with ${kb}; they must be equal`,
       );
     }
     if (ba !== bb && ba !== 1 && bb !== 1) {
-      throw new ShapeError(`matmul: batch sizes ${ba} and ${bb} of ${fmtShape(a!.shape)} and ${fmtShape(b!.shape)} differ; each must match or be 1`);
+      throw new ShapeError(`${op}: batch sizes ${ba} and ${bb} of ${fmtShape(shapes[0])} and ${fmtShape(shapes[1])} differ; each must match or be 1`);
     }
     // An empty batch stays empty: (0, m, k) times (1, k, n) is (0, m, n).
     const batch = ba === 1 ? bb : ba;
@@ -57,8 +60,9 @@ const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
   },
 };
 
-function bmm(a: NDArray, b: NDArray, transA: boolean, transB: boolean): NDArray {
-  return apply(bmmPrim, [a, b], { transA, transB });
+function bmm(a: NDArray, b: NDArray, transA: boolean, transB: boolean, from?: { op: string; a: NDArray; b: NDArray }): NDArray {
+  const attrs: BmmAttrs = from ? { transA, transB, op: from.op, shapes: [from.a.shape, from.b.shape] } : { transA, transB };
+  return apply(bmmPrim, [a, b], attrs);
 }
 
 function floatOperands(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
@@ -107,7 +111,7 @@ export function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {})
   if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
     throw new ShapeError(`batchDot: needs two 3-D arrays with the same batch size, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
-  return bmm(a, b, options.transposeA ?? false, options.transposeB ?? false);
+  return bmm(a, b, options.transposeA ?? false, options.transposeB ?? false, { op: 'batchDot', a, b });
 }
 
 /**
@@ -134,7 +138,7 @@ export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): 
     if (sizeOf(own) === 1) return reshape(x, [1, ...mat]);
     return reshape(broadcastTo(x, [...batch, ...mat]), [sizeOf(batch), ...mat]);
   };
-  const out = bmm(flatBatch(a2, batchA), flatBatch(b2, batchB), transposeA, transposeB);
+  const out = bmm(flatBatch(a2, batchA), flatBatch(b2, batchB), transposeA, transposeB, { op: 'matmul', a, b });
   const shape = [...batch, out.shape[1]!, out.shape[2]!];
   if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape.splice(shape.length - 1, 1);
