@@ -101,18 +101,19 @@ function parseMetadata(v: JsonValue): Record<string, string> | null {
 }
 
 /** Byte size of `count` elements of `bits` bits, or a SafetensorsError when it is not whole. */
-function byteSize(entry: { name: string; dtype: string; shape: readonly number[] }, maxBytes: number): number {
+function byteSize(entry: { name: string; dtype: string; shape: readonly number[] }, offset: number): number {
   let count = 1;
   for (const d of entry.shape) {
     count *= d;
     if (count > Number.MAX_SAFE_INTEGER) {
-      throw new SafetensorsError(`shape ${fmtShape(entry.shape)} has more elements than 2^53 - 1 (the product overflows)`, { tensor: entry.name });
+      throw new SafetensorsError(`shape ${fmtShape(entry.shape)} has more elements than 2^53 - 1 (the product overflows)`, { tensor: entry.name, offset });
     }
   }
   const bits = SAFETENSORS_DTYPES[entry.dtype]!.bits;
-  if (count > maxBytes * (8 / bits)) return Infinity;
+  // Beyond 2^53 bits no file can hold it, and the arithmetic would stop being exact.
+  if (count * bits > Number.MAX_SAFE_INTEGER) return Infinity;
   if ((count * bits) % 8 !== 0) {
-    throw new SafetensorsError(`${count} elements of ${bits}-bit ${entry.dtype} do not fill a whole number of bytes`, { tensor: entry.name });
+    throw new SafetensorsError(`${count} elements of ${bits}-bit ${entry.dtype} do not fill a whole number of bytes`, { tensor: entry.name, offset });
   }
   return (count * bits) / 8;
 }
@@ -183,9 +184,9 @@ function validateHeader(root: JsonObject, n: number, fileLength: number): Safete
         where,
       );
     }
-    const need = byteSize(t, dataLength);
+    const need = byteSize(t, where.offset);
     if (need !== t.e - t.b) {
-      const needText = need === Infinity ? 'more bytes than the whole file holds' : `${need} bytes`;
+      const needText = need === Infinity ? 'more than 2^50 bytes' : `${need} bytes`;
       throw new SafetensorsError(`shape ${fmtShape(t.shape)} of dtype ${t.dtype} needs ${needText}, but data_offsets [${t.b}, ${t.e}] span ${t.e - t.b}`, where);
     }
     entries.push({ name: t.name, dtype: t.dtype, shape: t.shape, begin: dataStart + t.b, end: dataStart + t.e });
