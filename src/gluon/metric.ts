@@ -1,0 +1,347 @@
+/**
+ * Evaluation metrics (Gluon's `metric` module): each accumulates over `update(labels, preds)`
+ * calls and reports `get(): [name, value]` until `reset()`.
+ *
+ * Metrics read values, they never take part in autograd, so they work on plain typed arrays.
+ * Regression metrics (MAE, MSE, RMSE) average over every element seen, so batches of different
+ * sizes weigh in proportion to their size (MXNet 1.x averaged per batch instead).
+ */
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { argmax } from '../ops/reduce.js';
+
+/** One array or a list of arrays (one per output of a multi-output network). */
+export type Arrays = NDArray | readonly NDArray[];
+
+function asList(x: Arrays): readonly NDArray[] {
+  return x instanceof NDArray ? [x] : x;
+}
+
+/** Pairs labels with predictions, checking that there are as many of each. */
+function pairs(name: string, labels: Arrays, preds: Arrays): [NDArray, NDArray][] {
+  const ls = asList(labels);
+  const ps = asList(preds);
+  if (ls.length !== ps.length) {
+    throw new ValueError(`${name}: got ${ls.length} label arrays but ${ps.length} prediction arrays; pass one label array per prediction`);
+  }
+  return ls.map((l, i) => [l, ps[i]!]);
+}
+
+/** What every metric offers, composites included. */
+export interface Metric {
+  readonly name: string;
+  /** Accumulates statistics from one batch (or several arrays) of labels and predictions. */
+  update(labels: Arrays, preds: Arrays): void;
+  /** Clears the accumulated statistics. */
+  reset(): void;
+  /** Name-value pairs, as a list (a composite metric has several). */
+  getNameValue(): [string, number][];
+}
+
+/**
+ * Base class: `sumMetric / numInst` is the value, NaN before any update.
+ * @example
+ * const acc = new metric.Accuracy();
+ * acc.update(y, net.forward(x));
+ * const [name, value] = acc.get(); // ['accuracy', 0.93]
+ */
+export abstract class EvalMetric implements Metric {
+  readonly name: string;
+  sumMetric = 0;
+  numInst = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Accumulates statistics from one batch (or several arrays) of labels and predictions. */
+  abstract update(labels: Arrays, preds: Arrays): void;
+
+  /** Clears the accumulated statistics. */
+  reset(): void {
+    this.sumMetric = 0;
+    this.numInst = 0;
+  }
+
+  /** The name and the current value (NaN before any update). */
+  get(): [string, number] {
+    return [this.name, this.numInst === 0 ? NaN : this.sumMetric / this.numInst];
+  }
+
+  /** Name-value pairs, as a list (a composite metric has several). */
+  getNameValue(): [string, number][] {
+    return [this.get()];
+  }
+
+  toString(): string {
+    const [name, value] = this.get();
+    return `EvalMetric: {'${name}': ${value}}`;
+  }
+}
+
+export interface AccuracyOptions {
+  /** The class axis of the predictions, reduced with argmax (default 1). */
+  axis?: number;
+  name?: string;
+}
+
+/**
+ * The fraction of predictions equal to the labels. Predictions shaped like the labels are taken as
+ * class indices; otherwise the argmax along `axis` is.
+ * @example new metric.Accuracy().update(nd.array([1, 0]), nd.array([[0.2, 0.8], [0.9, 0.1]])) // accuracy 1
+ */
+export class Accuracy extends EvalMetric {
+  readonly axis: number;
+
+  constructor(options: AccuracyOptions = {}) {
+    super(options.name ?? 'accuracy');
+    this.axis = options.axis ?? 1;
+  }
+
+  update(labels: Arrays, preds: Arrays): void {
+    for (const [label, pred] of pairs(this.name, labels, preds)) {
+      const sameShape = pred.shape.length === label.shape.length && pred.shape.every((d, i) => d === label.shape[i]);
+      const classes = sameShape ? pred : argmax(pred, this.axis);
+      if (classes.size !== label.size) {
+        throw new ShapeError(
+          `${this.name}: ${classes.size} predictions but ${label.size} labels (prediction shape ${fmtShape(pred.shape)}, ` +
+            `label shape ${fmtShape(label.shape)}, class axis ${this.axis})`,
+        );
+      }
+      const p = classes.storage;
+      const l = label.storage;
+      let correct = 0;
+      for (let i = 0; i < l.length; i++) if (Math.trunc(p[i]!) === Math.trunc(l[i]!)) correct++;
+      this.sumMetric += correct;
+      this.numInst += l.length;
+    }
+  }
+}
+
+export interface TopKAccuracyOptions {
+  /** A prediction counts as correct when the label is among its `topK` highest scores (default 1). */
+  topK?: number;
+  name?: string;
+}
+
+/**
+ * Top-k accuracy over (N, C) scores.
+ * @example new metric.TopKAccuracy({ topK: 5 })
+ */
+export class TopKAccuracy extends EvalMetric {
+  readonly topK: number;
+
+  constructor(options: TopKAccuracyOptions = {}) {
+    const k = options.topK ?? 1;
+    super(options.name ?? `top_k_accuracy_${k}`);
+    if (!Number.isInteger(k) || k < 1) throw new ValueError(`TopKAccuracy: topK must be an integer >= 1, got ${k}`);
+    this.topK = k;
+  }
+
+  update(labels: Arrays, preds: Arrays): void {
+    for (const [label, pred] of pairs(this.name, labels, preds)) {
+      if (pred.ndim !== 2 || label.size !== pred.shape[0]) {
+        throw new ShapeError(
+          `${this.name}: needs (N, C) scores and N labels, got prediction shape ${fmtShape(pred.shape)} and label shape ${fmtShape(label.shape)}`,
+        );
+      }
+      const [n, c] = pred.shape as [number, number];
+      const s = pred.storage;
+      const l = label.storage;
+      for (let i = 0; i < n; i++) {
+        const target = Math.trunc(l[i]!);
+        if (target < 0 || target >= c) continue;
+        // The label is in the top k when fewer than k classes score strictly higher.
+        const score = s[i * c + target]!;
+        let higher = 0;
+        for (let j = 0; j < c && higher < this.topK; j++) if (s[i * c + j]! > score) higher++;
+        if (higher < this.topK) this.sumMetric++;
+      }
+      this.numInst += n;
+    }
+  }
+}
+
+/** Shared element-wise comparison of regression metrics; labels and predictions must have the same size. */
+abstract class ElementwiseMetric extends EvalMetric {
+  protected abstract term(diff: number): number;
+
+  update(labels: Arrays, preds: Arrays): void {
+    for (const [label, pred] of pairs(this.name, labels, preds)) {
+      if (label.size !== pred.size) {
+        throw new ShapeError(`${this.name}: label shape ${fmtShape(label.shape)} and prediction shape ${fmtShape(pred.shape)} hold different numbers of values`);
+      }
+      const l = label.storage;
+      const p = pred.storage;
+      let s = 0;
+      for (let i = 0; i < l.length; i++) s += this.term(l[i]! - p[i]!);
+      this.sumMetric += s;
+      this.numInst += l.length;
+    }
+  }
+}
+
+/**
+ * Mean absolute error over every element seen.
+ * @example new metric.MAE()
+ */
+export class MAE extends ElementwiseMetric {
+  constructor(options: { name?: string } = {}) {
+    super(options.name ?? 'mae');
+  }
+
+  protected term(d: number): number {
+    return Math.abs(d);
+  }
+}
+
+/**
+ * Mean squared error over every element seen.
+ * @example new metric.MSE()
+ */
+export class MSE extends ElementwiseMetric {
+  constructor(options: { name?: string } = {}) {
+    super(options.name ?? 'mse');
+  }
+
+  protected term(d: number): number {
+    return d * d;
+  }
+}
+
+/**
+ * Root of the mean squared error over every element seen.
+ * @example new metric.RMSE()
+ */
+export class RMSE extends MSE {
+  constructor(options: { name?: string } = {}) {
+    super({ name: options.name ?? 'rmse' });
+  }
+
+  override get(): [string, number] {
+    const [name, mse] = super.get();
+    return [name, Math.sqrt(mse)];
+  }
+}
+
+export interface CrossEntropyOptions {
+  /** Added to the probability before the log (default 1e-12). */
+  eps?: number;
+  name?: string;
+}
+
+/**
+ * Mean `-log(p[label])` of (N, C) predicted probabilities (apply softmax to logits first).
+ * @example new metric.CrossEntropy().update(nd.array([0]), nd.array([[0.5, 0.5]])) // 0.693
+ */
+export class CrossEntropy extends EvalMetric {
+  readonly eps: number;
+
+  constructor(options: CrossEntropyOptions = {}) {
+    super(options.name ?? 'cross-entropy');
+    this.eps = options.eps ?? 1e-12;
+  }
+
+  update(labels: Arrays, preds: Arrays): void {
+    for (const [label, pred] of pairs(this.name, labels, preds)) {
+      if (pred.ndim < 1 || label.size * pred.shape[pred.ndim - 1]! !== pred.size) {
+        throw new ShapeError(
+          `${this.name}: needs (N, C) probabilities and N labels, got prediction shape ${fmtShape(pred.shape)} and label shape ${fmtShape(label.shape)}`,
+        );
+      }
+      const c = pred.shape[pred.ndim - 1]!;
+      const p = pred.storage;
+      const l = label.storage;
+      for (let i = 0; i < l.length; i++) {
+        const target = Math.trunc(l[i]!);
+        if (!(target >= 0 && target < c)) throw new ValueError(`${this.name}: label ${l[i]} at position ${i} is not a class index in [0, ${c - 1}]`);
+        this.sumMetric -= Math.log(p[i * c + target]! + this.eps);
+      }
+      this.numInst += l.length;
+    }
+  }
+}
+
+/**
+ * Averages loss values: `update(_, losses)` adds every element of the loss arrays (labels are ignored).
+ * @example const lossMetric = new metric.Loss(); lossMetric.update(null, l);
+ */
+export class Loss extends EvalMetric {
+  constructor(options: { name?: string } = {}) {
+    super(options.name ?? 'loss');
+  }
+
+  update(_labels: Arrays | null, preds: Arrays): void {
+    for (const pred of asList(preds)) {
+      const p = pred.storage;
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s += p[i]!;
+      this.sumMetric += s;
+      this.numInst += p.length;
+    }
+  }
+}
+
+/**
+ * Several metrics updated together; `get()` returns their names and values as two lists.
+ * @example const m = new metric.CompositeEvalMetric([new metric.Accuracy(), new metric.CrossEntropy()]);
+ */
+export class CompositeEvalMetric implements Metric {
+  readonly name: string;
+  readonly metrics: Metric[];
+
+  constructor(metrics: readonly (Metric | string)[] = [], options: { name?: string } = {}) {
+    this.name = options.name ?? 'composite';
+    this.metrics = metrics.map((m) => (typeof m === 'string' ? create(m) : m));
+  }
+
+  add(m: Metric | string): void {
+    this.metrics.push(typeof m === 'string' ? create(m) : m);
+  }
+
+  getMetric(index: number): Metric {
+    const m = this.metrics[index];
+    if (m === undefined) throw new ValueError(`${this.name}: no metric at index ${index}; it holds ${this.metrics.length}`);
+    return m;
+  }
+
+  update(labels: Arrays, preds: Arrays): void {
+    for (const m of this.metrics) m.update(labels, preds);
+  }
+
+  reset(): void {
+    for (const m of this.metrics) m.reset();
+  }
+
+  /** The names and values of every metric, as two lists (Gluon's form). */
+  get(): [string[], number[]] {
+    const nv = this.getNameValue();
+    return [nv.map(([n]) => n), nv.map(([, v]) => v)];
+  }
+
+  getNameValue(): [string, number][] {
+    return this.metrics.flatMap((m) => m.getNameValue());
+  }
+}
+
+const NAMED: Record<string, () => EvalMetric> = {
+  acc: () => new Accuracy(),
+  accuracy: () => new Accuracy(),
+  top_k_accuracy: () => new TopKAccuracy(),
+  mae: () => new MAE(),
+  mse: () => new MSE(),
+  rmse: () => new RMSE(),
+  ce: () => new CrossEntropy(),
+  'cross-entropy': () => new CrossEntropy(),
+  loss: () => new Loss(),
+};
+
+/**
+ * A metric from its name ('acc', 'mae', 'mse', 'rmse', 'ce', 'loss'...).
+ * @example metric.create('acc')
+ */
+export function create(name: string): EvalMetric {
+  const make = NAMED[name.toLowerCase()];
+  if (make === undefined) throw new ValueError(`unknown metric ${JSON.stringify(name)}; known metrics: ${Object.keys(NAMED).join(', ')}`);
+  return make();
+}
