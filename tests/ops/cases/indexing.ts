@@ -257,6 +257,23 @@ export const { cases, errors }: CaseFile = {
       expected: -1,
       shape: [],
     },
+    {
+      name: 'shape-only inputs give shape-only results (take, pick, oneHot, where, clip)',
+      fn: () => {
+        const so = (shape: number[], dtype: nd.DType = 'float32') => nd.NDArray.shapeOnly(shape, dtype);
+        const outs = [
+          nd.take(so([5, 3]), so([2, 4], 'int32')),
+          nd.take(so([5, 3]), [1, 2], { axis: 1 }),
+          nd.pick(so([4, 3]), so([4])),
+          nd.oneHot(so([4], 'int32'), 10),
+          nd.where(so([2, 1]), nd.ones([3]), 0),
+          nd.clip(so([2]), 0, 1),
+        ];
+        return nd.array(outs.flatMap((o) => [...o.shape, o.isShapeOnly ? -1 : 0]));
+      },
+      inputs: () => [],
+      expected: [2, 4, 3, -1, 5, 2, -1, 4, -1, 4, 10, -1, 2, 3, -1, 2, -1],
+    },
   ],
   errors: [
     {

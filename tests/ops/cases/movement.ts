@@ -364,6 +364,25 @@ export const { cases, errors }: CaseFile = {
       inputs: () => [nd.zeros([0, 2])],
       expected: [[3, 3], [3, 3]],
     },
+    {
+      name: 'shape-only inputs give shape-only results (concat, stack, split, tile, repeat, pad, flip)',
+      fn: () => {
+        const so = (shape: number[]) => nd.NDArray.shapeOnly(shape, 'float32');
+        const outs = [
+          nd.concat([so([2, 3]), nd.ones([2, 1])], { axis: 1 }),
+          nd.stack([so([2]), so([2])], { axis: 1 }),
+          nd.split(so([4, 2]), [1])[1]!,
+          nd.tile(so([2]), [2, 2]),
+          nd.repeat(so([2, 3]), 2, { axis: 1 }),
+          nd.pad(so([2, 3]), 1, { mode: 'reflect' }),
+          nd.pad(so([2]), [[1, 2]]),
+          nd.flip(so([2, 3]), -1),
+        ];
+        return nd.array(outs.flatMap((o) => [...o.shape, o.isShapeOnly ? -1 : 0]));
+      },
+      inputs: () => [],
+      expected: [2, 4, -1, 2, 2, -1, 3, 2, -1, 2, 4, -1, 2, 6, -1, 4, 5, -1, 5, -1, 2, 3, -1],
+    },
   ],
   errors: [
     {
