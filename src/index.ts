@@ -7,3 +7,6 @@ export * as autograd from './autograd/index.js';
 export * from './core/errors.js';
 export * as safetensors from './io/safetensors.js';
 export { SafetensorsError } from './io/safetensors-error.js';
+export * as init from './init/index.js';
+export * as gluon from './gluon/index.js';
+export * as nn from './gluon/nn/index.js';

@@ -1,0 +1,334 @@
+/**
+ * `Block`: the base class of every layer and model, with Gluon's deferred initialization.
+ *
+ * Registration (the one way): assign child blocks and parameters to fields of the block.
+ * `this.dense = new nn.Dense(8)` makes a child at path `dense`; `this.layers = [a, b]` children at
+ * `layers.0`, `layers.1`; `this.weight = this.params.get('weight', { shape: [8, 0] })` a
+ * parameter at `weight` with display name `<prefix>weight`. Fields are discovered when needed
+ * (own enumerable properties; `#private` fields stay invisible). Containers whose children are not
+ * fields (Sequential) call `registerChild`.
+ *
+ * Deferred shapes (the one way): a block whose parameters have unknown dimensions overrides
+ * `paramShapes(...inputs)` and returns the shapes its parameters need for these inputs, e.g.
+ * `{ weight: [this.units, x.shape[1]] }`. Before each forward the base class fills the unknown
+ * dimensions, initializes parameters that were pending, and checks known shapes, throwing a
+ * ShapeError that names the layer, the parameter, both shapes and the fix. `paramShapes` must
+ * only read shapes, never values, so that `inferShape` can run the forward on shape-only arrays.
+ *
+ * Users call `net.forward(x)`. The base class wraps each instance's `forward` so these steps run
+ * before the subclass's code; define `forward` as a method (not an arrow-function field).
+ */
+import { inspect } from 'node:util';
+import type { DType } from '../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { pause } from '../autograd/state.js';
+import type { InitLike } from '../init/builtins.js';
+import { Parameter, withShapeOnlyParams } from './parameter.js';
+import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
+
+/** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
+export type ParamShapes = Readonly<Record<string, readonly number[]>>;
+
+/** A shape, or an array whose shape (and dtype) is used. */
+export type ShapeSpec = readonly number[] | NDArray;
+
+export interface BlockOptions {
+  /** Prefix of the display names, e.g. 'encoder_'; default lowercase class name + counter + '_'. */
+  prefix?: string;
+}
+
+export interface BlockInitOptions {
+  /** Initializer for parameters that have none of their own (default Uniform(0.07)). */
+  init?: InitLike | null;
+  /** Re-initialize parameters that already are (those with unknown shapes stay pending). */
+  forceReinit?: boolean;
+  /** Infer every deferred shape now from this input shape (or a list of them), computing nothing. */
+  inputShape?: readonly number[] | readonly (readonly number[])[];
+}
+
+const counters = new Map<string, number>();
+
+/** Resets the per-class counters behind display names (`dense0`, `dense1`...), e.g. between tests. */
+export function resetNameCounters(): void {
+  counters.clear();
+}
+
+function nextName(base: string): string {
+  const n = counters.get(base) ?? 0;
+  counters.set(base, n + 1);
+  return `${base}${n}`;
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function indent(s: string, n: number): string {
+  return s.split('\n').join(`\n${' '.repeat(n)}`);
+}
+
+/**
+ * Base class of layers and models.
+ * @example
+ * class MLP extends gluon.Block {
+ *   hidden = new nn.Dense(256, { activation: 'relu' });
+ *   out = new nn.Dense(10);
+ *   override forward(x: nd.NDArray): nd.NDArray {
+ *     return this.out.forward(this.hidden.forward(x));
+ *   }
+ * }
+ * const net = new MLP();
+ * net.initialize();
+ * net.forward(nd.random.uniform({ shape: [2, 20] }));
+ */
+export class Block {
+  readonly #prefix: string;
+  readonly #params: ParameterDict;
+  readonly #children = new Map<string, Block>();
+  #reached = false;
+
+  constructor(options: BlockOptions = {}) {
+    this.#prefix = options.prefix ?? `${nextName((new.target.name || 'block').toLowerCase())}_`;
+    this.#params = new ParameterDict(this.#prefix);
+    const userForward = this.forward;
+    Object.defineProperty(this, 'forward', {
+      value: (...args: unknown[]): unknown => this.#callForward(userForward, args),
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  /** Display name, e.g. `dense0`. */
+  get name(): string {
+    return this.#prefix.endsWith('_') ? this.#prefix.slice(0, -1) : this.#prefix;
+  }
+
+  /** Prefix of this block's parameter display names, e.g. `dense0_`. */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  /**
+   * This block's own parameters (not its children's), keyed by local name. `params.get(key,
+   * options)` creates one, as Gluon's `self.params.get`.
+   */
+  get params(): ParameterDict {
+    for (const [key, value] of Object.entries(this)) {
+      if (!(value instanceof Parameter)) continue;
+      if (this.#params.values().includes(value)) continue;
+      this.#params.set(key, value);
+    }
+    return this.#params;
+  }
+
+  /** The direct children with their keys: registered ones first, then fields in definition order. */
+  namedChildren(): [string, Block][] {
+    const out = new Map(this.#children);
+    const known = new Set(out.values());
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Block && !known.has(value)) out.set(key, value);
+      else if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Block)) {
+        value.forEach((b: Block, i) => {
+          if (!known.has(b)) out.set(`${key}.${i}`, b);
+        });
+      }
+    }
+    return [...out.entries()];
+  }
+
+  /** Registers a child that is not a field (containers); key defaults to the next index. */
+  registerChild<B extends Block>(block: B, key?: string): B {
+    if (!(block instanceof Block)) throw new ValueError(`${this.name}: registerChild needs a Block, got ${String(block)}`);
+    this.#children.set(key ?? String(this.#children.size), block);
+    return block;
+  }
+
+  /**
+   * The forward computation; subclasses override it, users call it. The base class runs
+   * `paramShapes` first (see the file comment).
+   */
+  forward(..._inputs: unknown[]): unknown {
+    throw new ValueError(`${this.constructor.name} does not define forward(); override forward(x) in your Block subclass`);
+  }
+
+  /**
+   * Declares the shapes this block's parameters need for the given inputs; override it when a
+   * parameter has unknown dimensions. Read only shapes of the inputs, never their values.
+   * @example
+   * protected override paramShapes(x: nd.NDArray): gluon.ParamShapes {
+   *   return { weight: [this.units, x.shape[x.ndim - 1]] };
+   * }
+   */
+  protected paramShapes(..._inputs: unknown[]): ParamShapes | undefined {
+    return undefined;
+  }
+
+  #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+    this.#reached = true;
+    const declared = this.paramShapes(...args);
+    if (declared !== undefined) this.#reconcile(declared, args);
+    return fn.apply(this, args);
+  }
+
+  #reconcile(declared: ParamShapes, args: unknown[]): void {
+    const own = this.params;
+    for (const [key, shape] of Object.entries(declared)) {
+      if (!own.has(key)) {
+        throw new ValueError(`${this.name}: paramShapes() returned a shape for '${key}', but this block has no such parameter; it has: ${own.keys().join(', ') || '(none)'}`);
+      }
+      const p = own.get(key);
+      if (!p.fits(shape)) throw this.#mismatch(key, p, shape, args);
+      if (!p.shapeKnown) p.shape = shape;
+    }
+    // Materialize what just became known, in declaration order.
+    for (const p of own.values()) if (p.state === 'pending' && p.shapeKnown) p.data();
+  }
+
+  #mismatch(key: string, p: Parameter, need: readonly number[], args: unknown[]): ShapeError {
+    const shapes = args.filter((a): a is NDArray => a instanceof NDArray).map((a) => fmtShape(a.shape));
+    const input = shapes.length === 1 ? `input of shape ${shapes[0]}` : `inputs of shapes ${shapes.join(', ')}`;
+    const needShape = need.map((d, i) => (d === 0 ? p.shape[i] ?? 0 : d));
+    const origin = p.shapeInferable
+      ? 'That shape was inferred from the first input. Feed inputs of the same size (only the batch size may change), ' +
+        'or call net.resetShapes() so the next forward re-infers every inferred shape (and re-initializes those parameters).'
+      : 'That shape was fixed when the layer was built (for example inUnits) or by setData. Pass inputs that match it, or build the layer with the right input size.';
+    return new ShapeError(
+      `${this.name}: ${input} does not fit parameter ${key} (${p.name}) of shape ${fmtShape(p.shape)}; ` +
+        `this input needs shape ${fmtShape(needShape)}. ${origin} Parameters are unchanged.`,
+    );
+  }
+
+  /** Visits this block and its descendants once each, pre-order, with structural paths. */
+  #walk(visit: (block: Block, path: string) => void): void {
+    const seen = new Set<Block>();
+    const go = (b: Block, path: string): void => {
+      if (seen.has(b)) return;
+      seen.add(b);
+      visit(b, path);
+      for (const [key, child] of b.namedChildren()) go(child, join(path, key));
+    };
+    go(this, '');
+  }
+
+  /**
+   * Every parameter of the tree, keyed by structural path (`0.weight`, `encoder.1.bias`), each
+   * listed once even when shared. `select` keeps those whose path or display name matches: a
+   * string is a regular expression anchored at the start (Python's re.match), a RegExp is used
+   * as given.
+   * @example net.collectParams('.*weight').keys() // ['0.weight', '1.weight']
+   */
+  collectParams(select?: string | RegExp): ParameterDict {
+    const dict = new ParameterDict('', { pendingReport: () => this.pendingParams() });
+    const seen = new Set<Parameter>();
+    this.#walk((b, path) => {
+      for (const [key, p] of b.params) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        dict.set(join(path, key), p);
+      }
+    });
+    return select === undefined ? dict : dict.select(select);
+  }
+
+  /**
+   * Initializes every parameter of the tree. Shapes still unknown stay pending until the first
+   * forward (or until `inputShape` infers them now). Calling it again without `forceReinit`
+   * warns once and changes nothing.
+   * @example
+   * net.initialize({ init: new init.Xavier() });
+   * net.initialize({ init: 'normal', inputShape: [2, 20] });   // every shape known now
+   */
+  initialize(options: BlockInitOptions = {}): void {
+    this.collectParams().initialize({ init: options.init ?? null, forceReinit: options.forceReinit ?? false });
+    const { inputShape } = options;
+    if (inputShape === undefined) return;
+    const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly (readonly number[])[]) : [inputShape as readonly number[]];
+    this.inferShape(...shapes);
+  }
+
+  /**
+   * Completes every deferred shape from the input shapes without computing: the forward runs on
+   * shape-only arrays (ops only propagate shapes, parameters hand out shape-only arrays), in
+   * prediction mode. Pending parameters are initialized. Costs microseconds, not a forward pass.
+   * @example
+   * net.initialize();
+   * net.inferShape([2, 20]);
+   * net.get(0).params.get('weight').shape // [256, 20]
+   */
+  inferShape(...inputs: ShapeSpec[]): void {
+    if (inputs.length === 0) throw new ValueError(`${this.name}.inferShape: give the shape of each input, e.g. inferShape([2, 20])`);
+    const xs = inputs.map((s) => (s instanceof NDArray ? NDArray.shapeOnly(s.shape, s.dtype) : NDArray.shapeOnly(s, 'float32')));
+    withShapeOnlyParams(() => pause(() => this.forward(...xs)));
+  }
+
+  /**
+   * Returns every parameter whose shape was inferred to its declared form (unknown dimensions
+   * back to 0) and to pending, keeping its initializer, so the next forward re-infers it from
+   * its input. Shapes given at construction (inUnits) or pinned by setData are kept. Returns the
+   * paths reset.
+   */
+  resetShapes(): string[] {
+    return this.collectParams()
+      .entries()
+      .filter(([, p]) => p.resetShape())
+      .map(([path]) => path);
+  }
+
+  /**
+   * Parameters still pending (shape unknown), the blocks that own them, and those of these
+   * blocks no forward has reached, with a message naming them and the fix.
+   */
+  pendingParams(): PendingReport {
+    const params: PendingParam[] = [];
+    const unreached: { path: string; name: string }[] = [];
+    const seen = new Set<Parameter>();
+    this.#walk((b, path) => {
+      let any = false;
+      for (const [key, p] of b.params) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        if (p.state !== 'pending' || p.shapeKnown) continue;
+        any = true;
+        params.push({ path: join(path, key), name: p.name, shape: p.shape, block: b.name, blockReached: b.#reached });
+      }
+      if (any && !b.#reached) unreached.push({ path, name: b.name });
+    });
+    return { params, unreachedBlocks: unreached, message: pendingMessage(params, unreached) };
+  }
+
+  /** Calls `fn` on every block of the tree, children first, then this one. */
+  apply(fn: (block: Block) => void): this {
+    for (const [, child] of this.namedChildren()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Zeroes the gradients of every parameter of the tree. */
+  zeroGrad(): void {
+    this.collectParams().zeroGrad();
+  }
+
+  /** Converts every parameter of the tree to `dtype`. */
+  cast(dtype: DType): void {
+    for (const p of this.collectParams().values()) p.cast(dtype);
+  }
+
+  /** Accepted for Gluon compatibility; tsgluon always runs imperatively. */
+  hybridize(): this {
+    return this;
+  }
+
+  /** Gluon's printed form: the class name and, indented, each child as `(key): ...`. */
+  toString(): string {
+    const children = this.namedChildren();
+    if (children.length === 0) return `${this.constructor.name}()`;
+    const lines = children.map(([key, child]) => `  (${key}): ${indent(child.toString(), 2)}`);
+    return `${this.constructor.name}(\n${lines.join('\n')}\n)`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

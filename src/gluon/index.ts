@@ -1,0 +1,14 @@
+/**
+ * The `gluon` namespace: Parameter, ParameterDict, Block and the `nn` layers. Each area lives in
+ * its own file; append one export line per new file.
+ */
+export {
+  Parameter, type ParameterOptions, type ParameterInitOptions, type ParameterState, type InitOutcome,
+} from './parameter.js';
+export { ParameterDict, type PendingParam, type PendingReport, type DictInitOptions } from './parameter-dict.js';
+export {
+  Block, Block as HybridBlock, resetNameCounters,
+  type BlockOptions, type BlockInitOptions, type ParamShapes, type ShapeSpec,
+} from './block.js';
+export { setWarningHandler, type WarningHandler } from './warnings.js';
+export * as nn from './nn/index.js';

@@ -1,0 +1,43 @@
+/**
+ * `nn.Activation`: element-wise activation functions as a layer ('relu', 'sigmoid', 'tanh',
+ * 'softrelu', 'softsign'), also used by Dense's `activation` option.
+ */
+import { ValueError } from '../../core/errors.js';
+import type { NDArray } from '../../ndarray/ndarray.js';
+import { abs, relu, sigmoid, softrelu, tanh } from '../../ops/unary.js';
+import { add, div } from '../../ops/binary.js';
+import { Block, type BlockOptions } from '../block.js';
+
+export type ActivationType = 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign';
+
+const FUNCTIONS: Record<ActivationType, (x: NDArray) => NDArray> = {
+  relu,
+  sigmoid,
+  tanh,
+  softrelu,
+  softsign: (x) => div(x, add(abs(x), 1)),
+};
+
+/**
+ * Applies an activation function.
+ * @example new nn.Activation('relu').forward(nd.array([-1, 2])) // [0, 2]
+ */
+export class Activation extends Block {
+  readonly activation: ActivationType;
+
+  constructor(activation: ActivationType, options: BlockOptions = {}) {
+    super(options);
+    if (!Object.hasOwn(FUNCTIONS, activation)) {
+      throw new ValueError(`Activation: unknown activation '${String(activation)}'; use one of ${Object.keys(FUNCTIONS).join(', ')}`);
+    }
+    this.activation = activation;
+  }
+
+  override forward(x: NDArray): NDArray {
+    return FUNCTIONS[this.activation](x);
+  }
+
+  override toString(): string {
+    return `Activation(${this.activation})`;
+  }
+}

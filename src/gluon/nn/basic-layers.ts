@@ -1,0 +1,175 @@
+/**
+ * Basic layers: Dense (fully connected, with deferred input size), Flatten, Dropout and Lambda.
+ * Dense is also the reference example of a layer with a deferred parameter: it declares
+ * `weight` as (units, 0) and returns its full shape from `paramShapes(x)`.
+ */
+import type { DType } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { sizeOf } from '../../core/shape.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { uniform } from '../../ndarray/random.js';
+import { add, greaterEqual, mul } from '../../ops/binary.js';
+import { dot } from '../../ops/matmul.js';
+import { reshape } from '../../ops/shape.js';
+import * as unary from '../../ops/unary.js';
+import { isTraining } from '../../autograd/state.js';
+import type { InitLike } from '../../init/builtins.js';
+import type { Parameter } from '../parameter.js';
+import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { Activation, type ActivationType } from './activations.js';
+
+export interface DenseOptions extends BlockOptions {
+  /** Activation applied to the output, e.g. 'relu'; none (linear) by default. */
+  activation?: ActivationType | null;
+  /** Whether to add a bias (default true). */
+  useBias?: boolean;
+  /** Treat input (N, d1, ..., dk) as (N, d1*...*dk) (default true); false applies to the last axis. */
+  flatten?: boolean;
+  /** Input size; 0 (default) infers it from the first input. */
+  inUnits?: number;
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
+  /** The weight's own initializer; default: the one given to initialize(). */
+  weightInitializer?: InitLike | null;
+  /** The bias's own initializer (default 'zeros'). */
+  biasInitializer?: InitLike | null;
+}
+
+/**
+ * Fully connected layer: y = act(x Wᵀ + b), weight (units, inUnits), bias (units).
+ * @example
+ * const layer = new nn.Dense(256, { activation: 'relu' });   // input size inferred later
+ * const fixed = new nn.Dense(10, { inUnits: 256 });          // initialized at initialize()
+ */
+export class Dense extends Block {
+  readonly units: number;
+  readonly flatten: boolean;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly act: Activation | null;
+
+  constructor(units: number, options: DenseOptions = {}) {
+    super(options);
+    const inUnits = options.inUnits ?? 0;
+    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${units}`);
+    if (!Number.isInteger(inUnits) || inUnits < 0) throw new ValueError(`Dense: inUnits must be a non-negative integer (0 = infer), got ${inUnits}`);
+    this.units = units;
+    this.flatten = options.flatten ?? true;
+    const dtype = options.dtype ?? 'float32';
+    this.weight = this.params.get('weight', { shape: [units, inUnits], dtype, init: options.weightInitializer ?? null, allowDeferredInit: true });
+    this.bias = options.useBias === false ? null : this.params.get('bias', { shape: [units], dtype, init: options.biasInitializer === undefined ? 'zeros' : options.biasInitializer });
+    this.act = options.activation ? new Activation(options.activation, { prefix: `${this.prefix}${options.activation}_` }) : null;
+  }
+
+  protected override paramShapes(x: NDArray): ParamShapes {
+    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (this.flatten && x.ndim < 2) {
+      throw new ShapeError(
+        `${this.name}: input of shape ${fmtShape(x.shape)} has no batch axis; Dense with flatten expects (batch, features...), ` +
+          `e.g. x.reshape([1, -1]) for a single sample`,
+      );
+    }
+    if (x.ndim === 0) throw new ShapeError(`${this.name}: input must have at least one dimension, got a scalar`);
+    const inUnits = this.flatten ? sizeOf(x.shape.slice(1)) : x.shape[x.ndim - 1]!;
+    return { weight: [this.units, inUnits] };
+  }
+
+  override forward(x: NDArray): NDArray {
+    const w = this.weight.data();
+    const h = this.flatten && x.ndim !== 2 ? reshape(x, [x.shape[0]!, sizeOf(x.shape.slice(1))]) : x;
+    let y = dot(h, w, { transposeB: true });
+    if (this.bias !== null) y = add(y, this.bias.data());
+    return this.act === null ? y : this.act.forward(y);
+  }
+
+  /** Gluon's form: `Dense(None -> 256, Activation(relu))`, `Dense(256 -> 10, linear)`. */
+  override toString(): string {
+    const inUnits = this.weight.shape[1] || 'None';
+    return `Dense(${inUnits} -> ${this.units}, ${this.act === null ? 'linear' : this.act.toString()})`;
+  }
+}
+
+/**
+ * Flattens (N, d1, ..., dk) to (N, d1*...*dk).
+ * @example new nn.Flatten().forward(nd.zeros([2, 3, 4])).shape // [2, 12]
+ */
+export class Flatten extends Block {
+  override forward(x: NDArray): NDArray {
+    if (x.ndim === 0) throw new ShapeError(`${this.name}: cannot flatten a scalar; give an array with a batch axis`);
+    return reshape(x, [x.shape[0]!, sizeOf(x.shape.slice(1))]);
+  }
+
+  override toString(): string {
+    return 'Flatten';
+  }
+}
+
+export interface DropoutOptions extends BlockOptions {
+  /** Axes along which one mask value is shared (e.g. [1] drops whole features across time). */
+  axes?: readonly number[];
+}
+
+/**
+ * Inverted dropout: in training mode (inside `autograd.record()`), zeroes each element with
+ * probability `rate` and scales the rest by 1 / (1 - rate); in prediction mode the identity.
+ * @example net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dropout(0.5));
+ */
+export class Dropout extends Block {
+  readonly rate: number;
+  readonly axes: readonly number[];
+
+  constructor(rate = 0.5, options: DropoutOptions = {}) {
+    super(options);
+    if (!(rate >= 0 && rate <= 1)) throw new ValueError(`Dropout: rate must be in [0, 1], got ${rate}`);
+    this.rate = rate;
+    this.axes = [...(options.axes ?? [])];
+  }
+
+  override forward(x: NDArray): NDArray {
+    if (this.rate === 0 || !isTraining()) return x;
+    // Shape inference computes nothing and draws no random numbers.
+    if (x.isShapeOnly) return NDArray.shapeOnly(x.shape, x.dtype);
+    if (this.rate === 1) return mul(x, 0);
+    const maskShape = x.shape.map((d, i) => (this.axes.some((a) => (a < 0 ? a + x.ndim : a) === i) ? 1 : d));
+    const keep = greaterEqual(uniform({ shape: maskShape, dtype: x.dtype }), this.rate);
+    return mul(x, mul(keep, 1 / (1 - this.rate)));
+  }
+
+  override toString(): string {
+    return `Dropout(p = ${this.rate}, axes=(${this.axes.join(', ')}${this.axes.length === 1 ? ',' : ''}))`;
+  }
+}
+
+type UnaryName = { [K in keyof typeof unary]: (typeof unary)[K] extends (x: NDArray) => NDArray ? K : never }[keyof typeof unary];
+
+/**
+ * Wraps a function as a block: a function of NDArrays, or the name of an element-wise nd op.
+ * @example net.add(new nn.Lambda((x) => x.mul(2)), new nn.Lambda('tanh'));
+ */
+export class Lambda extends Block {
+  readonly fn: (...inputs: NDArray[]) => NDArray;
+  readonly #label: string;
+
+  constructor(fn: ((...inputs: NDArray[]) => NDArray) | UnaryName, options: BlockOptions = {}) {
+    super(options);
+    if (typeof fn === 'string') {
+      const op = (unary as Record<string, unknown>)[fn];
+      if (typeof op !== 'function') throw new ValueError(`Lambda: '${fn}' is not an element-wise nd function; pass a function (x) => ... instead`);
+      this.fn = op as (x: NDArray) => NDArray;
+      this.#label = fn;
+    } else if (typeof fn === 'function') {
+      this.fn = fn;
+      this.#label = fn.name || '<function>';
+    } else {
+      throw new ValueError(`Lambda: expected a function or the name of an nd op, got ${String(fn)}`);
+    }
+  }
+
+  override forward(...inputs: NDArray[]): NDArray {
+    return this.fn(...inputs);
+  }
+
+  override toString(): string {
+    return `Lambda(${this.#label})`;
+  }
+}
