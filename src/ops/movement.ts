@@ -14,7 +14,7 @@ import { NDArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { apply, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
-import { broadcastTo, expandDims, reshape } from './shape.js';
+import { broadcastTo, reshape } from './shape.js';
 import { take } from './indexing.js';
 import { installMethods } from './method.js';
 
@@ -142,12 +142,14 @@ interface ConcatPlan {
   readonly outStrides: readonly number[];
 }
 
-const concatPrim: Primitive<{ axis: number }, ConcatPlan> = {
+/** Joins inputs along `axis`; with `stacked`, each input first gains a new axis of length 1 there. */
+const concatPrim: Primitive<{ axis: number; stacked: boolean }, ConcatPlan> = {
   name: 'concat',
-  infer(inputs, { axis }) {
-    const shape = [...inputs[0]!.shape];
-    shape[axis] = inputs.reduce((n, x) => n + x.shape[axis]!, 0);
-    return { shape, dtype: inputs[0]!.dtype, plan: { shapes: inputs.map((x) => x.shape), outStrides: stridesOf(shape) } };
+  infer(inputs, { axis, stacked }) {
+    const shapes = inputs.map((x) => (stacked ? [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)] : x.shape));
+    const shape = [...shapes[0]!];
+    shape[axis] = shapes.reduce((n, s) => n + s[axis]!, 0);
+    return { shape, dtype: inputs[0]!.dtype, plan: { shapes, outStrides: stridesOf(shape) } };
   },
   compute(k, out, xs, { shapes, outStrides }, { axis }) {
     // Each input is one slab of the output, starting `at` rows along `axis`.
@@ -158,12 +160,13 @@ const concatPrim: Primitive<{ axis: number }, ConcatPlan> = {
       at += shape[axis]!;
     });
   },
-  grad(g, { inputs, attrs: { axis } }) {
+  grad(g, { inputs, attrs: { axis, stacked } }) {
     let at = 0;
     return inputs.map((x) => {
-      const part = sliceAxis(g, axis, at, at + x.shape[axis]!);
-      at += x.shape[axis]!;
-      return part;
+      const len = stacked ? 1 : x.shape[axis]!;
+      const part = sliceAxis(g, axis, at, at + len);
+      at += len;
+      return stacked ? reshape(part, x.shape) : part;
     });
   },
 };
@@ -193,7 +196,7 @@ export function concat(arrays: readonly NDArray[], options: AxisOption = {}): ND
     }
   }
   const dtype = arrays.reduce((d, x) => promote(d, x.dtype), first.dtype);
-  return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis });
+  return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis, stacked: false });
 }
 
 /**
@@ -209,7 +212,8 @@ export function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDA
     }
   }
   const axis = normalizeAxis(options.axis ?? 0, first.ndim + 1, 'stack');
-  return concat(arrays.map((x) => expandDims(x, axis)), { axis });
+  const dtype = arrays.reduce((d, x) => promote(d, x.dtype), first.dtype);
+  return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis, stacked: true });
 }
 
 export interface SplitOptions extends AxisOption {

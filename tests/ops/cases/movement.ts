@@ -70,6 +70,20 @@ export const { cases, errors }: CaseFile = {
       shape: [3],
       grad: true,
     },
+    {
+      name: 'stack three (2,2) arrays on the middle axis',
+      fn: (a, b, c) => nd.stack([a!, b!, c!], { axis: 1 }),
+      inputs: () => [f64([[1, 2], [3, 4]]), f64([[5, 6], [7, 8]]), f64([[9, 10], [11, 12]])],
+      expected: [[[1, 2], [5, 6], [9, 10]], [[3, 4], [7, 8], [11, 12]]],
+      grad: true,
+    },
+    {
+      name: 'stack int32 with float32 promotes, method form',
+      fn: (a, b) => a!.stack(b!),
+      inputs: () => [nd.array([1, 2], { dtype: 'int32' }), nd.array([0.5, 1.5])],
+      expected: [[1, 2], [0.5, 1.5]],
+      dtype: 'float32',
+    },
     // split
     {
       name: 'split into 2 equal sections along axis 1, second part',
