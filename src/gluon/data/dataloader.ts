@@ -1,0 +1,93 @@
+/**
+ * DataLoader: iterates over a dataset in batches, as Gluon's `gluon.data.DataLoader`.
+ *
+ * `for (const [x, y] of loader)` yields one batch per step; every `for ... of` is one epoch, with
+ * a fresh seeded shuffle when `shuffle` is on. When the dataset can batch by itself (arrays,
+ * MNIST, and batch-capable transforms over them) batches are copied row by row from contiguous
+ * storage; otherwise samples are fetched with `get(i)` and combined by `batchify`. Loading runs
+ * on the main thread (there are no worker processes): batching is a memory copy, cheap next to
+ * the forward and backward passes.
+ */
+import { ValueError } from '../../core/errors.js';
+import type { Generator } from '../../core/rng.js';
+import { defaultBatchify, type Batched } from './batchify.js';
+import type { Dataset } from './dataset.js';
+import { BatchSampler, RandomSampler, SequentialSampler, type LastBatch, type Sampler } from './sampler.js';
+
+/** Options of `DataLoader`. */
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch. Required unless `batchSampler` is given. */
+  batchSize?: number;
+  /** Visit samples in a new random order each epoch (default false). */
+  shuffle?: boolean;
+  /** The last, incomplete batch: 'keep' (default), 'discard', or 'rollover' into the next epoch. */
+  lastBatch?: LastBatch;
+  /** Combines a list of samples into a batch (default: `defaultBatchify`). */
+  batchify?: (samples: T[]) => B;
+  /** The order of sample indices (instead of `shuffle`). */
+  sampler?: Sampler;
+  /** Yields whole batches of indices (instead of batchSize, shuffle, sampler and lastBatch). */
+  batchSampler?: Iterable<ArrayLike<number>> & { readonly length: number };
+  /** The generator shuffling draws from (default: the current one, which `nd.random.seed` resets). */
+  generator?: Generator;
+}
+
+/**
+ * Loads a dataset in batches.
+ * @example
+ * const loader = new gluon.data.DataLoader(train, { batchSize: 256, shuffle: true });
+ * for (const [x, y] of loader) {
+ *   const l = autograd.record(() => loss.forward(net.forward(x), y));
+ *   l.backward();
+ *   trainer.step(x.shape[0]);
+ * }
+ */
+export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
+  readonly dataset: Dataset<T>;
+  readonly #batchSampler: Iterable<ArrayLike<number>> & { readonly length: number };
+  readonly #batchify: ((samples: T[]) => B) | undefined;
+
+  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    this.dataset = dataset;
+    this.#batchify = options.batchify;
+    if (options.batchSampler !== undefined) {
+      const clash = (['batchSize', 'shuffle', 'sampler', 'lastBatch'] as const).filter((k) => options[k] !== undefined);
+      if (clash.length > 0) {
+        throw new ValueError(`DataLoader: batchSampler already decides batches; do not also pass ${clash.join(', ')}`);
+      }
+      this.#batchSampler = options.batchSampler;
+      return;
+    }
+    if (options.batchSize === undefined) {
+      throw new ValueError('DataLoader: batchSize is required (or pass a batchSampler), e.g. new DataLoader(ds, { batchSize: 256 })');
+    }
+    if (options.sampler !== undefined && options.shuffle) {
+      throw new ValueError('DataLoader: pass either shuffle or a sampler, not both (a sampler decides the order itself)');
+    }
+    const n = dataset.length;
+    const sampler =
+      options.sampler ??
+      (options.shuffle ? new RandomSampler(n, options.generator ? { generator: options.generator } : {}) : new SequentialSampler(n));
+    this.#batchSampler = new BatchSampler(sampler, options.batchSize, options.lastBatch ?? 'keep');
+  }
+
+  /** The number of batches one epoch yields. */
+  get length(): number {
+    return this.#batchSampler.length;
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    for (const indices of this.#batchSampler) yield this.batch(indices);
+  }
+
+  /** The batch made of samples `indices`, as the loader would yield it. */
+  batch(indices: ArrayLike<number>): B {
+    const idx = indices instanceof Int32Array ? indices : Int32Array.from(indices);
+    if (this.#batchify === undefined) {
+      const fast = this.dataset._batch(idx);
+      if (fast !== null) return fast as B;
+    }
+    const samples = Array.from(idx, (i) => this.dataset.get(i));
+    return this.#batchify ? this.#batchify(samples) : (defaultBatchify(samples) as B);
+  }
+}
