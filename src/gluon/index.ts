@@ -12,3 +12,4 @@ export {
 } from './block.js';
 export { setWarningHandler, type WarningHandler } from './warnings.js';
 export * as nn from './nn/index.js';
+export * as data from './data/index.js';
