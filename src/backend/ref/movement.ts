@@ -5,32 +5,61 @@
 import type { TypedArray } from '../../core/dtype.js';
 import type { AxisPlan, View } from '../kernels.js';
 
-export function copyStrided(dst: TypedArray, dv: View, src: TypedArray, sv: View, shape: readonly number[]): void {
-  const nd = shape.length;
+/** Rows shorter than this are copied element by element: `subarray` allocates a view object. */
+const SET_MIN = 32;
+
+/**
+ * Drops axes of length 1 and merges neighbouring axes that are contiguous in both views, so a
+ * slab copy (concat along axis 0, a reshape) becomes one long row.
+ */
+function coalesce(shape: readonly number[], ds: readonly number[], ss: readonly number[]): [number[], number[], number[]] {
+  const sh: number[] = [];
+  const d: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = sh.length - 1;
+    if (k >= 0 && d[k] === ds[i]! * shape[i]! && s[k] === ss[i]! * shape[i]!) {
+      sh[k]! *= shape[i]!;
+      d[k] = ds[i]!;
+      s[k] = ss[i]!;
+    } else {
+      sh.push(shape[i]!);
+      d.push(ds[i]!);
+      s.push(ss[i]!);
+    }
+  }
+  return [sh, d, s];
+}
+
+export function copyStrided(dst: TypedArray, dv: View, src: TypedArray, sv: View, fullShape: readonly number[]): void {
   let total = 1;
-  for (const d of shape) total *= d;
+  for (const d of fullShape) total *= d;
   if (total === 0) return;
+  const [shape, dStrides, sStrides] = coalesce(fullShape, dv.strides, sv.strides);
+  const nd = shape.length;
   if (nd === 0) {
     dst[dv.offset] = src[sv.offset]!;
     return;
   }
   const last = shape[nd - 1]!;
-  const ds = dv.strides[nd - 1]!;
-  const ss = sv.strides[nd - 1]!;
+  const ds = dStrides[nd - 1]!;
+  const ss = sStrides[nd - 1]!;
+  const bulk = ds === 1 && ss === 1 && last >= SET_MIN;
   const idx = new Array<number>(nd).fill(0);
   let di = dv.offset;
   let si = sv.offset;
   const rows = total / last;
   for (let r = 0; r < rows; r++) {
-    if (ds === 1 && ss === 1) dst.set(src.subarray(si, si + last), di);
+    if (bulk) dst.set(src.subarray(si, si + last), di);
     else for (let j = 0; j < last; j++) dst[di + j * ds] = src[si + j * ss]!;
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]!++;
-      di += dv.strides[d]!;
-      si += sv.strides[d]!;
+      di += dStrides[d]!;
+      si += sStrides[d]!;
       if (idx[d]! < shape[d]!) break;
-      di -= dv.strides[d]! * shape[d]!;
-      si -= sv.strides[d]! * shape[d]!;
+      di -= dStrides[d]! * shape[d]!;
+      si -= sStrides[d]! * shape[d]!;
       idx[d] = 0;
     }
   }
@@ -41,7 +70,9 @@ export function take(out: TypedArray, x: TypedArray, idx: Int32Array, { outer, a
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < nIdx; j++) {
       const from = (o * axisLen + idx[j]!) * inner;
-      out.set(x.subarray(from, from + inner), (o * nIdx + j) * inner);
+      const to = (o * nIdx + j) * inner;
+      if (inner >= SET_MIN) out.set(x.subarray(from, from + inner), to);
+      else for (let i = 0; i < inner; i++) out[to + i] = x[from + i]!;
     }
   }
 }
