@@ -13,7 +13,7 @@ import { getBackend } from '../backend/registry.js';
 import type { View } from '../backend/kernels.js';
 import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
-import { isRecording } from '../autograd/state.js';
+import { isRecording, pause } from '../autograd/state.js';
 import { ensureDType } from './cast.js';
 import { parseSlice, regionView, type SliceBound } from './movement.js';
 import { installMethods } from './method.js';
@@ -54,7 +54,8 @@ function write(op: string, dst: NDArray, dstView: View, shape: readonly number[]
   }
   // Cast first so the kernel copies between arrays of one dtype; copy when the value shares
   // memory with the target (x.assign(x.T)), since the kernel reads while it writes.
-  v = ensureDType(v, dst.dtype);
+  const cast = v;
+  v = pause(() => ensureDType(cast, dst.dtype));
   if (v.storage.buffer === dst.storage.buffer) v = array(v);
   getBackend().kernels.copyStrided(dst.storage, dstView, v.storage, { offset: 0, strides: broadcastStrides(v.shape, shape) }, shape);
 }
