@@ -1,0 +1,45 @@
+# The tsgluon native backend (native/src). The float kernels are compiled three times, once per
+# instruction set, in separate static libraries so each gets its own -m flags; the addon picks one
+# at load time from CPUID. No -march=native: one build runs on any x86-64 (and, with only the
+# generic kernels, on other architectures).
+{
+  'target_defaults': {
+    'cflags_cc': ['-std=gnu++17', '-O3', '-fPIC', '-fno-math-errno', '-Wall', '-Wno-unused-function'],
+    'cflags_cc!': ['-fno-exceptions', '-O2', '-Os'],
+    'cflags!': ['-O2', '-Os'],
+    'defines': ['NAPI_DISABLE_CPP_EXCEPTIONS'],
+    'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+  },
+  'targets': [
+    {
+      'target_name': 'tsgluon_avx512',
+      'type': 'static_library',
+      'sources': ['native/src/isa-avx512.cc'],
+      'conditions': [
+        ['target_arch=="x64"', {
+          'cflags_cc': ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma',
+                        '-mprefer-vector-width=512'],
+        }],
+      ],
+    },
+    {
+      'target_name': 'tsgluon_avx2',
+      'type': 'static_library',
+      'sources': ['native/src/isa-avx2.cc'],
+      'conditions': [
+        ['target_arch=="x64"', { 'cflags_cc': ['-mavx2', '-mfma'] }],
+      ],
+    },
+    {
+      'target_name': 'tsgluon',
+      'dependencies': ['tsgluon_avx512', 'tsgluon_avx2'],
+      'sources': [
+        'native/src/addon.cc',
+        'native/src/pool.cc',
+        'native/src/movement.cc',
+        'native/src/isa-generic.cc',
+      ],
+      'libraries': ['-lpthread'],
+    },
+  ],
+}

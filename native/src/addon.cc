@@ -1,0 +1,429 @@
+// Node-API entry points of the tsgluon native backend.
+//
+// Every function takes the JavaScript typed arrays themselves (their data pointers, no copies)
+// plus a few numbers or one small Int32Array plan, and returns true when it handled the call or
+// false when the dtype is one it leaves to the reference backend. Arguments are validated
+// (types, lengths, plan bounds) so a bad call throws instead of touching memory it should not.
+// The instruction set is picked once at load time from CPUID (AVX-512, AVX2+FMA or generic) and
+// can be lowered with TSGLUON_ISA or setIsa() for testing.
+#define NAPI_VERSION 8
+#include <napi.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "isa.h"
+#include "movement.h"
+#include "pool.h"
+
+namespace tsg {
+namespace {
+
+const char* const kUnaryNames[U_COUNT] = {
+    "neg", "abs", "sign", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "cbrt",
+    "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+    "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "softrelu", "erf", "floor", "ceil", "round",
+    "trunc", "logicalNot"};
+const char* const kBinaryNames[B_COUNT] = {
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "mod", "arctan2", "hypot", "equal",
+    "notEqual", "greater", "greaterEqual", "lesser", "lesserEqual", "logicalAnd", "logicalOr",
+    "logicalXor", "reluGrad", "sigmoidGrad", "tanhGrad", "softreluGrad"};
+const char* const kReduceNames[R_COUNT] = {"sum", "prod", "max", "min"};
+
+const IsaTable* gIsa = nullptr;
+Pool* gPool = nullptr;  // deliberately never destroyed at exit: workers die with the process
+std::mutex gPoolInit;
+int gWantThreads = 0;
+
+int defaultThreads() {
+  if (const char* s = std::getenv("TSGLUON_NUM_THREADS")) {
+    int n = std::atoi(s);
+    if (n > 0) return n;
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc > 0 ? (int)hc : 1;
+}
+
+Pool* pool() {
+  if (gPool == nullptr) {
+    std::lock_guard<std::mutex> lock(gPoolInit);
+    if (gPool == nullptr) gPool = new Pool(gWantThreads > 0 ? gWantThreads : defaultThreads());
+  }
+  return gPool;
+}
+
+int rtThreads() { return gWantThreads > 0 ? gWantThreads : pool()->size(); }
+void rtRun(int ntasks, TaskFn fn, void* ctx) { pool()->run(ntasks, fn, ctx); }
+const Runtime kRuntime = {rtThreads, rtRun, scratchBuffer};
+
+bool isaAvailable(const IsaTable* t) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (t == &kIsaAvx512)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("fma");
+  if (t == &kIsaAvx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return t == &kIsaGeneric;
+}
+
+const IsaTable* isaByName(const std::string& name) {
+#if defined(__x86_64__)
+  if (name == "avx512") return &kIsaAvx512;
+  if (name == "avx2") return &kIsaAvx2;
+#endif
+  if (name == "generic") return &kIsaGeneric;
+  return nullptr;
+}
+
+const IsaTable* bestIsa() {
+#if defined(__x86_64__)
+  if (isaAvailable(&kIsaAvx512)) return &kIsaAvx512;
+  if (isaAvailable(&kIsaAvx2)) return &kIsaAvx2;
+#endif
+  return &kIsaGeneric;
+}
+
+struct Arr {
+  int dt = -1;  // F32, F64, I32, U8, or -1 for any other typed array
+  int elem = 0;
+  size_t len = 0;
+  void* data = nullptr;
+};
+
+bool getArr(napi_env env, napi_value v, Arr& a) {
+  napi_typedarray_type t;
+  if (napi_get_typedarray_info(env, v, &t, &a.len, &a.data, nullptr, nullptr) != napi_ok) return false;
+  switch (t) {
+    case napi_float32_array: a.dt = F32, a.elem = 4; break;
+    case napi_float64_array: a.dt = F64, a.elem = 8; break;
+    case napi_int32_array: a.dt = I32, a.elem = 4; break;
+    case napi_uint8_array: a.dt = U8, a.elem = 1; break;
+    default: a.dt = -1;
+  }
+  return a.dt >= 0;
+}
+
+Napi::Value fail(const Napi::Env& env, const std::string& msg) {
+  Napi::TypeError::New(env, "tsgluon native: " + msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// Reads typed arrays from info[first..first+n) into arrs; false (with an exception) on failure.
+bool args(const Napi::CallbackInfo& info, size_t first, size_t n, Arr* arrs, const char* fn) {
+  for (size_t i = 0; i < n; i++) {
+    if (info.Length() <= first + i || !getArr(info.Env(), info[first + i], arrs[i])) {
+      fail(info.Env(), std::string(fn) + ": argument " + std::to_string(first + i) +
+                           " must be a Float32Array, Float64Array, Int32Array or Uint8Array");
+      return false;
+    }
+  }
+  return true;
+}
+
+int64_t num(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsNumber()) return -1;
+  return info[i].As<Napi::Number>().Int64Value();
+}
+
+// Reads an Int32Array plan; returns nullptr (after throwing) when it is missing or too short.
+const int32_t* plan(const Napi::CallbackInfo& info, size_t i, size_t minLen, size_t* len) {
+  Arr a;
+  if (info.Length() <= i || !getArr(info.Env(), info[i], a) || a.dt != I32 || a.len < minLen) {
+    fail(info.Env(), "plan must be an Int32Array");
+    return nullptr;
+  }
+  *len = a.len;
+  return static_cast<const int32_t*>(a.data);
+}
+
+Napi::Value Bool(const Napi::Env& env, bool b) { return Napi::Boolean::New(env, b); }
+
+// gemm(out, a, b, plan = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate])
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr t[3];
+  if (!args(info, 0, 3, t, "gemm")) return env.Undefined();
+  size_t pl;
+  const int32_t* p = plan(info, 3, 9, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt) return fail(env, "gemm: dtypes differ");
+  if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
+  GemmArgs g{p[0], p[1], p[2], p[3], p[6], p[7], p[4] != 0, p[5] != 0, p[8] != 0};
+  if (g.batch < 0 || g.m < 0 || g.n < 0 || g.k < 0 || g.aBatchStride < 0 || g.bBatchStride < 0)
+    return fail(env, "gemm: negative extent in plan");
+  if (g.batch > 0 && g.m > 0 && g.n > 0) {
+    if ((int64_t)t[0].len < g.batch * g.m * g.n) return fail(env, "gemm: output too short");
+    if (g.k > 0 && ((int64_t)t[1].len < (g.batch - 1) * g.aBatchStride + g.m * g.k ||
+                    (int64_t)t[2].len < (g.batch - 1) * g.bBatchStride + g.k * g.n))
+      return fail(env, "gemm: input too short for the plan");
+  }
+  if (t[0].dt == F32)
+    gIsa->gemm_f32(kRuntime, static_cast<float*>(t[0].data), static_cast<const float*>(t[1].data),
+                   static_cast<const float*>(t[2].data), g);
+  else
+    gIsa->gemm_f64(kRuntime, static_cast<double*>(t[0].data), static_cast<const double*>(t[1].data),
+                   static_cast<const double*>(t[2].data), g);
+  return Bool(env, true);
+}
+
+// unary(op, out, x)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t op = num(info, 0);
+  Arr t[2];
+  if (!args(info, 1, 2, t, "unary")) return env.Undefined();
+  if (op < 0 || op >= U_COUNT) return fail(env, "unary: unknown op");
+  if (t[0].dt != t[1].dt || t[0].len != t[1].len) return fail(env, "unary: operands differ in dtype or length");
+  return Bool(env, gIsa->unary(kRuntime, t[0].dt, (int)op, t[0].data, t[1].data, (int64_t)t[0].len));
+}
+
+// Reads nd, then nops stride vectors of length nd after the shape, from plan p at offset 1.
+bool broadcastPlan(const int32_t* p, size_t pl, int nops, const Arr* ops, size_t outLen, int* ndOut,
+                   int64_t* shape, int64_t* const* strides) {
+  int nd = p[0];
+  if (nd < 0 || nd > kMaxDims || pl < (size_t)(1 + nd * (nops + 1))) return false;
+  int64_t sh[kMaxDims], st[4][kMaxDims];
+  const int64_t* in[4];
+  int64_t total = 1;
+  for (int d = 0; d < nd; d++) {
+    sh[d] = p[1 + d];
+    if (sh[d] < 0) return false;
+    total *= sh[d];
+  }
+  if ((size_t)total != outLen) return false;
+  for (int o = 0; o < nops; o++) {
+    for (int d = 0; d < nd; d++) st[o][d] = p[1 + nd * (o + 1) + d];
+    in[o] = st[o];
+    if (total > 0) {
+      int64_t lo, hi;
+      viewExtent(nd, sh, st[o], 0, &lo, &hi);
+      if (lo < 0 || hi >= (int64_t)ops[o].len) return false;
+    }
+  }
+  *ndOut = mergeDims(nd, sh, nops, in, shape, strides);
+  return true;
+}
+
+// binary(op, out, a, b, plan): plan[0] = -1 same shape, -2 b scalar, -3 a scalar, else
+// [nd, shape..., aStrides..., bStrides...].
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t op = num(info, 0);
+  Arr t[3];
+  if (!args(info, 1, 3, t, "binary")) return env.Undefined();
+  size_t pl;
+  const int32_t* p = plan(info, 4, 1, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (op < 0 || op >= B_COUNT) return fail(env, "binary: unknown op");
+  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt) return fail(env, "binary: dtypes differ");
+  const int64_t n = (int64_t)t[0].len;
+  Bcast b;
+  b.nd = 1;
+  b.shape[0] = n;
+  if (p[0] == -1 && t[1].len == t[0].len && t[2].len == t[0].len) b.as[0] = 1, b.bs[0] = 1;
+  else if (p[0] == -2 && t[1].len == t[0].len && t[2].len == 1) b.as[0] = 1, b.bs[0] = 0;
+  else if (p[0] == -3 && t[1].len == 1 && t[2].len == t[0].len) b.as[0] = 0, b.bs[0] = 1;
+  else {
+    int64_t* st[2] = {b.as, b.bs};
+    if (p[0] < 0 || !broadcastPlan(p, pl, 2, t + 1, t[0].len, &b.nd, b.shape, st))
+      return fail(env, "binary: plan does not match the operands");
+  }
+  return Bool(env, gIsa->binary(kRuntime, t[0].dt, (int)op, t[0].data, t[1].data, t[2].data, n, b));
+}
+
+// where(out, cond, a, b, plan = [nd, shape..., condStrides..., aStrides..., bStrides...])
+Napi::Value Where(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr t[4];
+  if (!args(info, 0, 4, t, "where")) return env.Undefined();
+  size_t pl;
+  const int32_t* p = plan(info, 4, 1, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (t[0].dt != t[2].dt || t[0].dt != t[3].dt) return fail(env, "where: dtypes differ");
+  if (t[0].len == 0) return Bool(env, true);
+  int nd;
+  int64_t shape[kMaxDims], cs[kMaxDims], as[kMaxDims], bs[kMaxDims];
+  int64_t* st[3] = {cs, as, bs};
+  if (!broadcastPlan(p, pl, 3, t + 1, t[0].len, &nd, shape, st))
+    return fail(env, "where: plan does not match the operands");
+  return Bool(env, whereKernel(t[1].dt, t[0].elem, t[0].data, t[1].data, t[2].data, t[3].data, nd, shape, cs, as, bs));
+}
+
+// reduce(op, out, x, outer, reduce, inner) and argReduce(op, out, x, outer, reduce, inner)
+Napi::Value Reduce(const Napi::CallbackInfo& info, bool arg) {
+  Napi::Env env = info.Env();
+  int64_t op = num(info, 0);
+  Arr t[2];
+  if (!args(info, 1, 2, t, "reduce")) return env.Undefined();
+  int64_t outer = num(info, 3), red = num(info, 4), inner = num(info, 5);
+  if (op < 0 || op >= (arg ? 2 : R_COUNT)) return fail(env, "reduce: unknown op");
+  if (outer < 0 || red < 0 || inner < 0 || (int64_t)t[0].len != outer * inner ||
+      (int64_t)t[1].len != outer * red * inner)
+    return fail(env, "reduce: plan does not match the operands");
+  if (arg) {
+    if (t[0].dt != I32) return fail(env, "argReduce: output must be an Int32Array");
+    return Bool(env, gIsa->argreduce(kRuntime, t[1].dt, (int)op, static_cast<int32_t*>(t[0].data), t[1].data, outer,
+                                     red, inner));
+  }
+  if (t[0].dt != t[1].dt) return fail(env, "reduce: dtypes differ");
+  return Bool(env, gIsa->reduce(kRuntime, t[0].dt, (int)op, t[0].data, t[1].data, outer, red, inner));
+}
+Napi::Value ReduceFn(const Napi::CallbackInfo& info) { return Reduce(info, false); }
+Napi::Value ArgReduceFn(const Napi::CallbackInfo& info) { return Reduce(info, true); }
+
+// softmax(op, out, x, y, outer, len, inner): op 0 softmax, 1 logSoftmax, 2/3 their gradients
+// (x = g, y = forward output); y is ignored (pass x) for op 0 and 1.
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t op = num(info, 0);
+  Arr t[3];
+  if (!args(info, 1, 3, t, "softmax")) return env.Undefined();
+  int64_t outer = num(info, 4), len = num(info, 5), inner = num(info, 6);
+  if (op < 0 || op > 3) return fail(env, "softmax: unknown op");
+  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt) return fail(env, "softmax: dtypes differ");
+  if (outer < 0 || len < 0 || inner < 0 || (int64_t)t[0].len != outer * len * inner || t[1].len != t[0].len ||
+      t[2].len != t[0].len)
+    return fail(env, "softmax: plan does not match the operands");
+  return Bool(env, gIsa->softmax(kRuntime, t[0].dt, (int)op, t[0].data, t[1].data, t[2].data, outer, len, inner));
+}
+
+// cast(out, x)
+Napi::Value Cast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr t[2];
+  if (!args(info, 0, 2, t, "cast")) return env.Undefined();
+  if (t[0].len != t[1].len) return fail(env, "cast: lengths differ");
+  return Bool(env, castKernel(t[0].dt, t[0].data, t[1].dt, t[1].data, (int64_t)t[0].len));
+}
+
+// copyStrided(dst, src, plan = [nd, dstOffset, srcOffset, shape..., dstStrides..., srcStrides...])
+Napi::Value CopyStrided(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr t[2];
+  if (!args(info, 0, 2, t, "copyStrided")) return env.Undefined();
+  size_t pl;
+  const int32_t* p = plan(info, 2, 3, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (t[0].elem != t[1].elem) return fail(env, "copyStrided: element sizes differ");
+  int nd = p[0];
+  if (nd < 0 || nd > kMaxDims || pl < (size_t)(3 + 3 * nd)) return fail(env, "copyStrided: bad plan");
+  int64_t shape[kMaxDims], ds[kMaxDims], ss[kMaxDims];
+  for (int d = 0; d < nd; d++) {
+    shape[d] = p[3 + d];
+    ds[d] = p[3 + nd + d];
+    ss[d] = p[3 + 2 * nd + d];
+    if (shape[d] < 0) return fail(env, "copyStrided: bad plan");
+    if (shape[d] == 0) return Bool(env, true);
+  }
+  int64_t lo, hi;
+  viewExtent(nd, shape, ds, p[1], &lo, &hi);
+  if (lo < 0 || hi >= (int64_t)t[0].len) return fail(env, "copyStrided: destination view out of bounds");
+  viewExtent(nd, shape, ss, p[2], &lo, &hi);
+  if (lo < 0 || hi >= (int64_t)t[1].len) return fail(env, "copyStrided: source view out of bounds");
+  if (nd == 0) {
+    shape[0] = 1, ds[0] = 0, ss[0] = 0;
+    nd = 1;
+  }
+  copyStrided(t[0].elem, t[0].data, p[1], ds, t[1].data, p[2], ss, nd, shape);
+  return Bool(env, true);
+}
+
+// gather(kind, out, x, idx, outer, axisLen, inner): kind 0 take, 1 takeGrad, 2 pick, 3 pickGrad.
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t kind = num(info, 0);
+  Arr t[3];
+  if (!args(info, 1, 3, t, "gather")) return env.Undefined();
+  int64_t outer = num(info, 4), axisLen = num(info, 5), inner = num(info, 6);
+  if (kind < 0 || kind > 3 || t[2].dt != I32) return fail(env, "gather: bad kind or index array");
+  if (t[0].dt != t[1].dt) return fail(env, "gather: dtypes differ");
+  if (outer < 0 || axisLen < 0 || inner < 0) return fail(env, "gather: bad plan");
+  const int64_t nIdx = (int64_t)t[2].len;
+  const int64_t big = outer * axisLen * inner;
+  const int64_t small = (kind < 2) ? outer * nIdx * inner : outer * inner;
+  // take/pick: out is the small side; the gradients write into the big side.
+  const bool grad = kind == 1 || kind == 3;
+  if ((int64_t)t[0].len != (grad ? big : small) || (int64_t)t[1].len != (grad ? small : big) ||
+      (kind >= 2 && nIdx != outer * inner))
+    return fail(env, "gather: plan does not match the operands");
+  const int32_t* idx = static_cast<const int32_t*>(t[2].data);
+  for (int64_t i = 0; i < nIdx; i++)
+    if (idx[i] < 0 || idx[i] >= axisLen) return fail(env, "gather: index out of range");
+  return Bool(env, gatherKernel((int)kind, t[0].dt, t[0].elem, t[0].data, t[1].data, idx, nIdx, outer, axisLen, inner));
+}
+
+Napi::Value GetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), gIsa->name); }
+
+// setIsa(name): switches the kernels to a lower instruction set (for tests); false if unusable.
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return fail(info.Env(), "setIsa: name must be a string");
+  const IsaTable* t = isaByName(info[0].As<Napi::String>().Utf8Value());
+  if (t == nullptr || !isaAvailable(t)) return Bool(info.Env(), false);
+  gIsa = t;
+  return Bool(info.Env(), true);
+}
+
+Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), rtThreads()); }
+
+// setNumThreads(n): rebuilds the pool with n threads (n >= 1).
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  int64_t n = num(info, 0);
+  if (n < 1 || n > 1024) return fail(info.Env(), "setNumThreads: n must be an integer in [1, 1024]");
+  std::lock_guard<std::mutex> lock(gPoolInit);
+  if (gPool != nullptr && gPool->size() == n) return info.Env().Undefined();
+  Pool* old = gPool;
+  if (old != nullptr) {
+    std::lock_guard<std::mutex> busy(old->configMutex());
+    gPool = nullptr;
+  }
+  delete old;
+  gWantThreads = (int)n;
+  gPool = new Pool((int)n);
+  return info.Env().Undefined();
+}
+
+Napi::Array names(const Napi::Env& env, const char* const* list, int n) {
+  Napi::Array a = Napi::Array::New(env, n);
+  for (int i = 0; i < n; i++) a.Set(i, Napi::String::New(env, list[i]));
+  return a;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (gIsa == nullptr) {
+    gIsa = bestIsa();
+    if (const char* want = std::getenv("TSGLUON_ISA")) {
+      const IsaTable* t = isaByName(want);
+      if (t != nullptr && isaAvailable(t)) gIsa = t;
+    }
+  }
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
+  exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
+  exports.Set("where", Napi::Function::New(env, Where, "where"));
+  exports.Set("reduce", Napi::Function::New(env, ReduceFn, "reduce"));
+  exports.Set("argReduce", Napi::Function::New(env, ArgReduceFn, "argReduce"));
+  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  exports.Set("cast", Napi::Function::New(env, Cast, "cast"));
+  exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
+  exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("numThreads", Napi::Function::New(env, NumThreads, "numThreads"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("unaryOps", names(env, kUnaryNames, U_COUNT));
+  exports.Set("binaryOps", names(env, kBinaryNames, B_COUNT));
+  exports.Set("reduceOps", names(env, kReduceNames, R_COUNT));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tsg
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return tsg::Init(env, exports); }
+
+NODE_API_MODULE(tsgluon, InitModule)

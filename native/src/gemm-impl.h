@@ -1,0 +1,277 @@
+// BLIS-style GEMM, compiled once per instruction set (included by kernels-impl.h inside a
+// per-ISA namespace; TSG_ISA is 512, 256 or 0).
+//
+// C (m x n) = op(A) (m x k) * op(B) (k x n). Loops, outermost first: columns of C in NC blocks,
+// k in KC blocks (pack a KC x NC panel of B into NR-wide micro-panels), rows in MC blocks (pack
+// an MC x KC block of A into MR-tall micro-panels), then an MR x NR register-blocked micro-kernel
+// over the packed panels. Packing hides every transpose variant and zero-pads the edges, so the
+// micro-kernel only ever sees one layout.
+//
+// Every element of C is summed over k in the same order whatever the tiling and partition, so
+// splitting the work across threads never changes a bit of the result.
+
+#if TSG_ISA == 512
+struct SimdF {
+  using V = __m512;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+};
+struct SimdD {
+  using V = __m512d;
+  static constexpr int W = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const double* p) { return _mm512_loadu_pd(p); }
+  static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static V set1(double x) { return _mm512_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+};
+// 14 x 2 accumulators + 2 B vectors + 1 broadcast = 31 of the 32 zmm registers.
+template <typename T> struct Blocking { static constexpr int MR = 14, NRV = 2, KC = 256, MC = 336, NC = 3072; };
+template <> struct Blocking<double> { static constexpr int MR = 14, NRV = 2, KC = 256, MC = 168, NC = 2048; };
+#elif TSG_ISA == 256
+struct SimdF {
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V set1(float x) { return _mm256_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+};
+struct SimdD {
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const double* p) { return _mm256_loadu_pd(p); }
+  static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static V set1(double x) { return _mm256_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+};
+// 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.
+template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 144, NC = 3072; };
+template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 96, NC = 2048; };
+#else
+template <typename T> struct SimdS {
+  using V = T;
+  static constexpr int W = 1;
+  static V zero() { return T(0); }
+  static V load(const T* p) { return *p; }
+  static void store(T* p, V v) { *p = v; }
+  static V set1(T x) { return x; }
+  static V fma(V a, V b, V c) { return a * b + c; }
+  static V add(V a, V b) { return a + b; }
+};
+using SimdF = SimdS<float>;
+using SimdD = SimdS<double>;
+template <typename T> struct Blocking { static constexpr int MR = 4, NRV = 8, KC = 256, MC = 128, NC = 2048; };
+#endif
+
+template <typename T> struct SimdOf { using S = SimdF; };
+template <> struct SimdOf<double> { using S = SimdD; };
+
+// C[0:MR, 0:NR] (+)= Ap (MR x kc, packed) * Bp (kc x NR, packed); a partial tile goes through a
+// local buffer so the same arithmetic produces every element.
+template <typename T>
+static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict Bp, T* C, int64_t ldc,
+                        int mr, int nr, bool beta) {
+  using S = typename SimdOf<T>::S;
+  using V = typename S::V;
+  constexpr int MR = Blocking<T>::MR, NRV = Blocking<T>::NRV, W = S::W, NR = NRV * W;
+  V c[MR][NRV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < NRV; j++) c[i][j] = S::zero();
+  for (int64_t p = 0; p < kc; p++) {
+    V b[NRV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NRV; j++) b[j] = S::load(Bp + j * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      V a = S::set1(Ap[i]);
+#pragma GCC unroll 8
+      for (int j = 0; j < NRV; j++) c[i][j] = S::fma(a, b[j], c[i][j]);
+    }
+    Ap += MR;
+    Bp += NR;
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+      for (int j = 0; j < NRV; j++) {
+        T* dst = C + i * ldc + j * W;
+        S::store(dst, beta ? S::add(S::load(dst), c[i][j]) : c[i][j]);
+      }
+    return;
+  }
+  alignas(64) T tile[MR * NR];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NRV; j++) S::store(tile + i * NR + j * W, c[i][j]);
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) C[i * ldc + j] = beta ? C[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-tall micro-panels, zero-padding the last one.
+template <typename T>
+static void packA(T* __restrict dst, const T* __restrict a, int64_t lda, bool trans, int64_t i0, int64_t mc,
+                  int64_t p0, int64_t kc) {
+  constexpr int MR = Blocking<T>::MR;
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    int64_t mr = mc - ir < MR ? mc - ir : MR;
+    T* d = dst + ir * kc;
+    if (trans) {
+      for (int64_t p = 0; p < kc; p++) {
+        const T* s = a + (p0 + p) * lda + i0 + ir;
+        int64_t i = 0;
+        for (; i < mr; i++) d[p * MR + i] = s[i];
+        for (; i < MR; i++) d[p * MR + i] = T(0);
+      }
+    } else {
+      for (int64_t i = 0; i < mr; i++) {
+        const T* s = a + (i0 + ir + i) * lda + p0;
+        for (int64_t p = 0; p < kc; p++) d[p * MR + i] = s[p];
+      }
+      for (int64_t i = mr; i < MR; i++)
+        for (int64_t p = 0; p < kc; p++) d[p * MR + i] = T(0);
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-wide micro-panels, zero-padding the last one.
+template <typename T>
+static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool trans, int64_t p0, int64_t kc,
+                  int64_t j0, int64_t nc) {
+  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    int64_t nr = nc - jr < NR ? nc - jr : NR;
+    T* d = dst + jr * kc;
+    if (trans) {
+      for (int64_t j = 0; j < nr; j++) {
+        const T* s = b + (j0 + jr + j) * ldb + p0;
+        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = s[p];
+      }
+      for (int64_t j = nr; j < NR; j++)
+        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = T(0);
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        const T* s = b + (p0 + p) * ldb + j0 + jr;
+        int64_t j = 0;
+        for (; j < nr; j++) d[p * NR + j] = s[j];
+        for (; j < NR; j++) d[p * NR + j] = T(0);
+      }
+    }
+  }
+}
+
+// One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C.
+template <typename T>
+static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
+                      bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  using B = Blocking<T>;
+  constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
+  const int64_t lda = transA ? m : k, ldb = transB ? k : n;
+  const int64_t ncMax = B::NC < j1 - j0 ? B::NC : j1 - j0;
+  const int64_t kcMax = B::KC < k ? B::KC : k;
+  T* bp = static_cast<T*>(rt.scratch(0, sizeof(T) * (size_t)(kcMax * ((ncMax + NR - 1) / NR * NR))));
+  T* ap = static_cast<T*>(rt.scratch(1, sizeof(T) * (size_t)(kcMax * (B::MC + MR))));
+  for (int64_t jc = j0; jc < j1; jc += B::NC) {
+    int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
+    for (int64_t pc = 0; pc < k; pc += B::KC) {
+      int64_t kc = k - pc < B::KC ? k - pc : B::KC;
+      bool beta = accumulate || pc > 0;
+      packB(bp, b, ldb, transB, pc, kc, jc, nc);
+      for (int64_t ic = i0; ic < i1; ic += B::MC) {
+        int64_t mc = i1 - ic < B::MC ? i1 - ic : B::MC;
+        packA(ap, a, lda, transA, ic, mc, pc, kc);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          int nr = (int)(nc - jr < NR ? nc - jr : NR);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            int mr = (int)(mc - ir < MR ? mc - ir : MR);
+            microKernel<T>(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * n + jc + jr, n, mr, nr, beta);
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T> struct GemmJob {
+  const Runtime* rt;
+  T* c;
+  const T* a;
+  const T* b;
+  const GemmArgs* g;
+  bool splitBatch, splitN;
+  int64_t batch;  // the matrix index when not splitting the batch
+};
+
+static inline int64_t partBound(int64_t units, int task, int ntasks) { return units * task / ntasks; }
+
+template <typename T> static void gemmTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<GemmJob<T>*>(ctx);
+  const GemmArgs& g = *J.g;
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  if (J.splitBatch) {
+    for (int64_t t = partBound(g.batch, task, ntasks); t < partBound(g.batch, task + 1, ntasks); t++)
+      gemmRange<T>(*J.rt, J.c + t * g.m * g.n, J.a + t * g.aBatchStride, J.b + t * g.bBatchStride, g.m, g.n, g.k,
+                   g.transA, g.transB, g.accumulate, 0, g.m, 0, g.n);
+    return;
+  }
+  const int64_t t = J.batch;
+  T* c = J.c + t * g.m * g.n;
+  const T* a = J.a + t * g.aBatchStride;
+  const T* b = J.b + t * g.bBatchStride;
+  if (J.splitN) {
+    int64_t panels = (g.n + NR - 1) / NR;
+    int64_t j0 = partBound(panels, task, ntasks) * NR, j1 = partBound(panels, task + 1, ntasks) * NR;
+    if (j1 > g.n) j1 = g.n;
+    if (j0 < j1) gemmRange<T>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, 0, g.m, j0, j1);
+  } else {
+    int64_t panels = (g.m + MR - 1) / MR;
+    int64_t i0 = partBound(panels, task, ntasks) * MR, i1 = partBound(panels, task + 1, ntasks) * MR;
+    if (i1 > g.m) i1 = g.m;
+    if (i0 < i1) gemmRange<T>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, i0, i1, 0, g.n);
+  }
+}
+
+// Below this many multiply-adds per call, waking the pool costs more than it saves.
+static constexpr int64_t kGemmParallelMin = int64_t(1) << 20;
+
+template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  if (g.m == 0 || g.n == 0 || g.batch == 0) return;
+  if (g.k == 0) {
+    if (!g.accumulate)
+      for (int64_t i = 0; i < g.batch * g.m * g.n; i++) c[i] = T(0);
+    return;
+  }
+  const int64_t work = g.m * g.n * g.k;
+  int nt = rt.threads();
+  if (work * g.batch < kGemmParallelMin) nt = 1;
+  GemmJob<T> job{&rt, c, a, b, &g, false, false, 0};
+  if (nt > 1 && g.batch >= nt && (work < (int64_t(1) << 24) || g.batch % nt == 0)) {
+    job.splitBatch = true;
+    rt.run(nt, gemmTask<T>, &job);
+    return;
+  }
+  // Split whichever dimension divides into the more even number of micro-panels per thread.
+  int64_t pn = (g.n + NR - 1) / NR, pm = (g.m + MR - 1) / MR;
+  double effN = nt > 1 ? (double)pn / (double)(nt * ((pn + nt - 1) / nt)) : 1.0;
+  double effM = nt > 1 ? (double)pm / (double)(nt * ((pm + nt - 1) / nt)) : 1.0;
+  job.splitN = effN >= effM;
+  if (nt > 1 && (job.splitN ? pn : pm) < nt) nt = 1;
+  for (int64_t t = 0; t < g.batch; t++) {
+    job.batch = t;
+    if (nt == 1) gemmTask<T>(&job, 0, 1);
+    else rt.run(nt, gemmTask<T>, &job);
+  }
+}

@@ -1,0 +1,71 @@
+// The contract between the Node-API glue (addon.cc) and the kernels compiled once per
+// instruction set (isa_avx512.cc, isa_avx2.cc, isa_generic.cc).
+//
+// Each ISA translation unit includes kernels-impl.h inside its own namespace and exports one
+// IsaTable of plain function pointers. Only C types cross this boundary: no std templates are
+// instantiated in the ISA translation units, so the linker can never pick an AVX-512 copy of an
+// inline function for the generic path (the classic one-definition-rule trap of multi-ISA builds).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tsg {
+
+// Runs fn(ctx, task, ntasks) for task in [0, ntasks), one task per pool thread, and returns when
+// all are done. ntasks <= threads(). Task t always runs the same slice: static partitioning.
+struct Runtime {
+  int (*threads)();
+  void (*run)(int ntasks, void (*fn)(void* ctx, int task, int ntasks), void* ctx);
+  // A 64-byte aligned buffer private to the calling thread, reused across calls (slot 0 or 1).
+  void* (*scratch)(int slot, size_t bytes);
+};
+
+// Element-wise op codes; addon.cc maps the JavaScript names (kernels.ts) onto these.
+enum UnaryOp {
+  U_NEG, U_ABS, U_SIGN, U_EXP, U_LOG, U_LOG2, U_LOG10, U_LOG1P, U_EXPM1, U_SQRT, U_RSQRT, U_CBRT,
+  U_SQUARE, U_RECIP, U_SIN, U_COS, U_TAN, U_ASIN, U_ACOS, U_ATAN, U_SINH, U_COSH, U_TANH,
+  U_ASINH, U_ACOSH, U_ATANH, U_SIGMOID, U_RELU, U_SOFTRELU, U_ERF, U_FLOOR, U_CEIL, U_ROUND,
+  U_TRUNC, U_NOT, U_COUNT
+};
+enum BinaryOp {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_MOD, B_ATAN2, B_HYPOT, B_EQ, B_NE, B_GT,
+  B_GE, B_LT, B_LE, B_AND, B_OR, B_XOR, B_RELUG, B_SIGG, B_TANHG, B_SOFTRELUG, B_COUNT
+};
+enum ReduceOp { R_SUM, R_PROD, R_MAX, R_MIN, R_COUNT };
+
+struct GemmArgs {
+  int64_t batch, m, n, k;
+  int64_t aBatchStride, bBatchStride;
+  bool transA, transB, accumulate;
+};
+
+enum DT { F32 = 0, F64 = 1, I32 = 2, U8 = 3 };
+
+struct Bcast {
+  int nd;  // after dimension merging; 0 means a single element
+  int64_t shape[32];
+  int64_t as[32], bs[32], cs[32];
+};
+
+struct IsaTable {
+  const char* name;
+  void (*gemm_f32)(const Runtime&, float* c, const float* a, const float* b, const GemmArgs&);
+  void (*gemm_f64)(const Runtime&, double* c, const double* a, const double* b, const GemmArgs&);
+  // op: index into kUnaryNames / kBinaryNames (addon.cc); returns false when unsupported.
+  bool (*unary)(const Runtime&, int dt, int op, void* out, const void* x, int64_t n);
+  bool (*binary)(const Runtime&, int dt, int op, void* out, const void* a, const void* b, int64_t n,
+                 const Bcast& plan);
+  bool (*reduce)(const Runtime&, int dt, int op, void* out, const void* x, int64_t outer,
+                 int64_t reduce, int64_t inner);
+  bool (*argreduce)(const Runtime&, int dt, int op, int32_t* out, const void* x, int64_t outer,
+                    int64_t reduce, int64_t inner);
+  // op: 0 softmax, 1 logSoftmax, 2 softmaxGrad, 3 logSoftmaxGrad (y = third operand).
+  bool (*softmax)(const Runtime&, int dt, int op, void* out, const void* x, const void* y,
+                  int64_t outer, int64_t len, int64_t inner);
+};
+
+extern const IsaTable kIsaAvx512;
+extern const IsaTable kIsaAvx2;
+extern const IsaTable kIsaGeneric;
+
+}  // namespace tsg

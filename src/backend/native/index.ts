@@ -1,0 +1,44 @@
+/**
+ * The native CPU backend: C++ kernels through Node-API (native/src), with the instruction set
+ * chosen at load time (AVX-512, AVX2+FMA or generic) and a persistent thread pool sized to the
+ * machine (`TSGLUON_NUM_THREADS` or `setNumThreads(n)` override it).
+ *
+ * @example
+ * ```ts
+ * import { backend } from 'tsgluon';
+ * backend.setBackend('native');
+ * backend.getBackend().setNumThreads?.(1);
+ * ```
+ */
+import type { Backend } from '../registry.js';
+import { nativeKernels } from './kernels.js';
+import { loadAddon, type NativeAddon } from './loader.js';
+
+export type { NativeAddon } from './loader.js';
+
+/** The native backend plus its addon, or why it could not load. */
+export type NativeLoad = { backend: Backend; addon: NativeAddon; error: null } | { backend: null; addon: null; error: string };
+
+let cached: NativeLoad | null = null;
+
+/** Loads the addon once and builds the backend over it. */
+export function loadNativeBackend(): NativeLoad {
+  if (cached !== null) return cached;
+  const r = loadAddon();
+  if (r.addon === null) {
+    cached = { backend: null, addon: null, error: r.error };
+    return cached;
+  }
+  const addon = r.addon;
+  const backend: Backend = {
+    name: 'native',
+    kernels: nativeKernels(addon),
+    numThreads: () => addon.numThreads(),
+    setNumThreads: (n: number) => {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+      addon.setNumThreads(n);
+    },
+  };
+  cached = { backend, addon, error: null };
+  return cached;
+}

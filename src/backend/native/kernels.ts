@@ -1,0 +1,166 @@
+/**
+ * The native kernel table: thin wrappers that hand the typed arrays (zero-copy) and a plan packed
+ * into one reused Int32Array to the C++ addon. The addon answers false for a dtype it leaves to
+ * the reference backend, and the wrapper then calls the reference kernel, so every entry is
+ * complete for every dtype.
+ *
+ * Native for float32 and float64: matmul, unary and binary element-wise ops, reductions and
+ * arg-reductions, the softmax family, takeGrad and pickGrad.
+ * Native for every dtype: cast, copyStrided, where, take, pick.
+ * Deliberately left to ref: the convolution and pooling kernels (im2col, col2im, maxPool,
+ * maxPoolGrad, avgPool, avgPoolGrad: convolution's cost is in the GEMM after im2col, which is
+ * native), int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
+ * takeGrad, pickGrad), and any call whose plan has more than 32 axes or whose arrays have 2^31
+ * or more elements (the plan is int32).
+ */
+import type { TypedArray } from '../../core/dtype.js';
+import {
+  ARG_REDUCE_OPS,
+  BINARY_OPS,
+  REDUCE_OPS,
+  UNARY_OPS,
+  type ArgReduceKernel,
+  type AxisPlan,
+  type BinaryKernel,
+  type BroadcastPlan,
+  type KernelTable,
+  type MatmulPlan,
+  type ReduceKernel,
+  type TernaryPlan,
+  type UnaryKernel,
+  type View,
+} from '../kernels.js';
+import { refKernels } from '../ref/index.js';
+import type { NativeAddon } from './loader.js';
+
+const MAX_DIMS = 32;
+const MAX_LEN = 0x7fffffff;
+
+/** Builds the kernel table over a loaded addon. */
+export function nativeKernels(addon: NativeAddon): KernelTable {
+  // One plan buffer for every call: JavaScript is single-threaded and the addon reads it at once.
+  const P = new Int32Array(1 + 4 * MAX_DIMS + 2);
+
+  /** Packs [nd, shape..., strides0..., strides1..., ...] into P; false when it does not fit. */
+  function packStrides(shape: readonly number[], lists: readonly (readonly number[])[], lengths: number): boolean {
+    const nd = shape.length;
+    if (nd > MAX_DIMS || lengths > MAX_LEN) return false;
+    P[0] = nd;
+    for (let d = 0; d < nd; d++) P[1 + d] = shape[d]!;
+    for (let l = 0; l < lists.length; l++) {
+      const s = lists[l]!;
+      const base = 1 + nd * (l + 1);
+      for (let d = 0; d < nd; d++) P[base + d] = s[d]!;
+    }
+    return true;
+  }
+
+  const table = <K extends string, F>(names: readonly K[], known: readonly string[], make: (code: number, name: K) => F | null, fallback: Record<K, F>) => {
+    const out = {} as Record<K, F>;
+    for (const name of names) out[name] = make(known.indexOf(name), name) ?? fallback[name];
+    return out;
+  };
+
+  const unary = table(UNARY_OPS, addon.unaryOps, (code, name): UnaryKernel | null => {
+    if (code < 0) return null;
+    const ref = refKernels.unary[name];
+    return (out, x) => {
+      if (!addon.unary(code, out, x)) ref(out, x);
+    };
+  }, refKernels.unary);
+
+  const binary = table(BINARY_OPS, addon.binaryOps, (code, name): BinaryKernel | null => {
+    if (code < 0) return null;
+    const ref = refKernels.binary[name];
+    return (out: TypedArray, a: TypedArray, b: TypedArray, plan: BroadcastPlan) => {
+      const n = out.length;
+      if (a.length === n && b.length === n) P[0] = -1;
+      else if (b.length === 1 && a.length === n) P[0] = -2;
+      else if (a.length === 1 && b.length === n) P[0] = -3;
+      else if (!packStrides(plan.shape, [plan.aStrides, plan.bStrides], n)) return ref(out, a, b, plan);
+      if (!addon.binary(code, out, a, b, P)) ref(out, a, b, plan);
+    };
+  }, refKernels.binary);
+
+  const reduce = table(REDUCE_OPS, addon.reduceOps, (code, name): ReduceKernel | null => {
+    if (code < 0) return null;
+    const ref = refKernels.reduce[name];
+    return (out, x, plan) => {
+      if (!addon.reduce(code, out, x, plan.outer, plan.reduce, plan.inner)) ref(out, x, plan);
+    };
+  }, refKernels.reduce);
+
+  const argReduce = table(ARG_REDUCE_OPS, ARG_REDUCE_OPS, (code, name): ArgReduceKernel => {
+    const ref = refKernels.argReduce[name];
+    return (out, x, plan) => {
+      if (!addon.argReduce(code, out, x, plan.outer, plan.reduce, plan.inner)) ref(out, x, plan);
+    };
+  }, refKernels.argReduce);
+
+  function matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void {
+    if (out.length > MAX_LEN || a.length > MAX_LEN || b.length > MAX_LEN) return refKernels.matmul(out, a, b, plan);
+    P[0] = plan.batch;
+    P[1] = plan.m;
+    P[2] = plan.n;
+    P[3] = plan.k;
+    P[4] = plan.transA ? 1 : 0;
+    P[5] = plan.transB ? 1 : 0;
+    P[6] = plan.aBatchStride;
+    P[7] = plan.bBatchStride;
+    P[8] = plan.accumulate ? 1 : 0;
+    if (!addon.gemm(out, a, b, P)) refKernels.matmul(out, a, b, plan);
+  }
+
+  function where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: TernaryPlan): void {
+    const ok = packStrides(plan.shape, [plan.cStrides, plan.aStrides, plan.bStrides], out.length) && addon.where(out, cond, a, b, P);
+    if (!ok) refKernels.where(out, cond, a, b, plan);
+  }
+
+  function copyStrided(dst: TypedArray, dv: View, src: TypedArray, sv: View, shape: readonly number[]): void {
+    const nd = shape.length;
+    if (nd > MAX_DIMS || dst.length > MAX_LEN || src.length > MAX_LEN) return refKernels.copyStrided(dst, dv, src, sv, shape);
+    P[0] = nd;
+    P[1] = dv.offset;
+    P[2] = sv.offset;
+    for (let d = 0; d < nd; d++) {
+      P[3 + d] = shape[d]!;
+      P[3 + nd + d] = dv.strides[d]!;
+      P[3 + 2 * nd + d] = sv.strides[d]!;
+    }
+    if (!addon.copyStrided(dst, src, P)) refKernels.copyStrided(dst, dv, src, sv, shape);
+  }
+
+  const gather = (kind: number, ref: (o: TypedArray, x: TypedArray, idx: Int32Array, p: AxisPlan) => void) =>
+    (out: TypedArray, x: TypedArray, idx: Int32Array, plan: AxisPlan): void => {
+      if (!addon.gather(kind, out, x, idx, plan.outer, plan.axisLen, plan.inner)) ref(out, x, idx, plan);
+    };
+
+  const softmaxFamily = (op: number, ref: (o: TypedArray, x: TypedArray, y: TypedArray, p: AxisPlan) => void) =>
+    (out: TypedArray, x: TypedArray, y: TypedArray, plan: AxisPlan): void => {
+      if (!addon.softmax(op, out, x, y, plan.outer, plan.axisLen, plan.inner)) ref(out, x, y, plan);
+    };
+  const softmaxFwd = softmaxFamily(0, (o, x, _y, p) => refKernels.softmax(o, x, p));
+  const logSoftmaxFwd = softmaxFamily(1, (o, x, _y, p) => refKernels.logSoftmax(o, x, p));
+
+  return {
+    ...refKernels,
+    unary,
+    binary,
+    reduce,
+    argReduce,
+    where,
+    cast(out, x) {
+      if (!addon.cast(out, x)) refKernels.cast(out, x);
+    },
+    copyStrided,
+    matmul,
+    take: gather(0, refKernels.take),
+    takeGrad: gather(1, refKernels.takeGrad),
+    pick: gather(2, refKernels.pick),
+    pickGrad: gather(3, refKernels.pickGrad),
+    softmax: (out, x, plan) => softmaxFwd(out, x, x, plan),
+    logSoftmax: (out, x, plan) => logSoftmaxFwd(out, x, x, plan),
+    softmaxGrad: softmaxFamily(2, refKernels.softmaxGrad),
+    logSoftmaxGrad: softmaxFamily(3, refKernels.logSoftmaxGrad),
+  };
+}
