@@ -10,3 +10,6 @@ export { SafetensorsError } from './io/safetensors-error.js';
 export * as init from './init/index.js';
 export * as gluon from './gluon/index.js';
 export * as nn from './gluon/nn/index.js';
+export * as optimizer from './optim/index.js';
+export * as lrScheduler from './optim/lr-scheduler.js';
+export * as metric from './gluon/metric.js';

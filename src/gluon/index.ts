@@ -13,3 +13,7 @@ export {
 export { setWarningHandler, type WarningHandler } from './warnings.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+export * as loss from './loss/index.js';
+export { Trainer, type TrainerParams, type StepOptions } from './trainer.js';
+export * as metric from './metric.js';
+export * as utils from './utils.js';

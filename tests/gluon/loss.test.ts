@@ -117,3 +117,12 @@ test('a loss inside autograd.record backpropagates one gradient per sample', () 
   const p0 = [Math.exp(1 - LSE123), Math.exp(2 - LSE123), Math.exp(3 - LSE123)];
   assertClose(x.grad!, [[p0[0]!, p0[1]!, p0[2]! - 1], [-2 / 3, 1 / 3, 1 / 3]], { rtol: 1e-12 });
 });
+
+test('losses are parameter-free Blocks with Gluon display names', async () => {
+  const { Block } = await import('../../src/gluon/block.js');
+  const l = new loss.SoftmaxCrossEntropyLoss();
+  assert.ok(l instanceof Block);
+  assert.equal(l.collectParams().size, 0);
+  assert.match(l.name, /^softmaxcrossentropyloss\d+$/);
+  assert.equal(new loss.L1Loss({ prefix: 'myloss_' }).name, 'myloss');
+});

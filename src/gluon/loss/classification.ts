@@ -41,7 +41,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     this.fromLogits = options.fromLogits ?? false;
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     const axis = normalizeAxis(this.axis, pred.ndim, this.name);
     const logp = this.fromLogits ? pred : logSoftmax(pred, { axis });
     let loss: NDArray;
@@ -63,7 +63,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
       const v = data[i]!;
       if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
         throw new ValueError(
-          `${this.name}: label ${v} at position ${i} is not a class index in [0, ${classes - 1}] ` +
+          `${this.where}: label ${v} at position ${i} is not a class index in [0, ${classes - 1}] ` +
             `(prediction shape ${fmtShape(pred.shape)}, class axis ${axis}); ` +
             (isFloat(label.dtype) && !Number.isInteger(v) ? 'for probability labels pass { sparseLabel: false }' : 'check the labels or the output size of the last layer'),
         );
@@ -93,7 +93,7 @@ export class SigmoidBinaryCrossEntropyLoss extends Loss {
     this.fromSigmoid = options.fromSigmoid ?? false;
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null, posWeight?: NDArray | number | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null, posWeight?: NDArray | number | null): NDArray {
     const z = this.labelLike(label, pred);
     let loss: NDArray;
     if (!this.fromSigmoid) {

@@ -31,8 +31,8 @@ export class KLDivLoss extends Loss {
     this.axis = options.axis ?? -1;
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
-    const logp = this.fromLogits ? pred : logSoftmax(pred, { axis: normalizeAxis(this.axis, pred.ndim, this.name) });
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+    const logp = this.fromLogits ? pred : logSoftmax(pred, { axis: normalizeAxis(this.axis, pred.ndim, this.where) });
     const p = this.labelLike(label, pred);
     const loss = mul(p, sub(log(add(p, 1e-12)), logp));
     return this.finish(loss, sampleWeight);

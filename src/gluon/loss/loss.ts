@@ -13,8 +13,11 @@ import type { NDArray } from '../../ndarray/ndarray.js';
 import { mul } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
+import { Block } from '../block.js';
 
 export interface LossOptions {
+  /** Prefix of the display name (default: lowercase class name and a counter, e.g. l2loss0_). */
+  prefix?: string;
   /** A global scalar multiplied into the loss (default none; L2Loss defaults to 1 and halves it). */
   weight?: number | null;
   /** The axis that indexes samples (default 0); the loss is averaged over every other axis. */
@@ -22,18 +25,20 @@ export interface LossOptions {
 }
 
 /**
- * Base class of the losses. Subclasses implement `forward(pred, label, sampleWeight?)` and call
- * `finish` on the element-wise loss.
+ * Base class of the losses: a Block (Gluon's Loss is a HybridBlock) without parameters.
+ * Subclasses implement `forward(pred, label, sampleWeight?)` and call `finish` on the
+ * element-wise loss.
  * @example
  * const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
  * const l = autograd.record(() => loss.forward(net.forward(x), y)); // shape (batchSize,)
  * l.backward();
  */
-export abstract class Loss {
+export abstract class Loss extends Block {
   readonly weight: number | null;
   readonly batchAxis: number;
 
   constructor(options: LossOptions = {}) {
+    super(options.prefix === undefined ? {} : { prefix: options.prefix });
     const where = new.target.name;
     this.weight = options.weight ?? null;
     this.batchAxis = options.batchAxis ?? 0;
@@ -42,10 +47,10 @@ export abstract class Loss {
   }
 
   /** The per-sample loss, shape (batchSize,). `sampleWeight` broadcasts against the element-wise loss. */
-  abstract forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray;
+  abstract override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray;
 
-  /** Short name used in messages. */
-  get name(): string {
+  /** The class name, used in messages. */
+  protected get where(): string {
     return this.constructor.name;
   }
 
@@ -54,7 +59,7 @@ export abstract class Loss {
     if (shapesEqual(label.shape, pred.shape)) return label;
     if (label.size !== pred.size) {
       throw new ShapeError(
-        `${this.name}: label of shape ${fmtShape(label.shape)} does not match prediction of shape ${fmtShape(pred.shape)}; ` +
+        `${this.where}: label of shape ${fmtShape(label.shape)} does not match prediction of shape ${fmtShape(pred.shape)}; ` +
           `they must have the same number of elements (the label is reshaped like the prediction)`,
       );
     }
@@ -67,9 +72,9 @@ export abstract class Loss {
     if (sampleWeight !== null && sampleWeight !== undefined) out = mul(out, this.alignSampleWeight(sampleWeight, out));
     if (weight !== null && weight !== 1) out = mul(out, weight);
     if (out.ndim === 0) {
-      throw new ShapeError(`${this.name}: the loss is a scalar (shape ()); predictions need at least a batch axis`);
+      throw new ShapeError(`${this.where}: the loss is a scalar (shape ()); predictions need at least a batch axis`);
     }
-    const batch = normalizeAxis(this.batchAxis, out.ndim, this.name);
+    const batch = normalizeAxis(this.batchAxis, out.ndim, this.where);
     const axes = out.shape.map((_, i) => i).filter((i) => i !== batch);
     return axes.length === 0 ? out : mean(out, axes);
   }
@@ -80,19 +85,19 @@ export abstract class Loss {
    * to the loss's shape.
    */
   private alignSampleWeight(sw: NDArray, loss: NDArray): NDArray {
-    const batch = normalizeAxis(this.batchAxis, loss.ndim, this.name);
+    const batch = normalizeAxis(this.batchAxis, loss.ndim, this.where);
     if (sw.ndim === 1 && loss.ndim > 1 && sw.shape[0] === loss.shape[batch] && sw.shape[0] !== 1) {
       return reshape(sw, loss.shape.map((d, i) => (i === batch ? d : 1)));
     }
     let shape: number[] | null = null;
     try {
-      shape = broadcastShapes(sw.shape, loss.shape, this.name);
+      shape = broadcastShapes(sw.shape, loss.shape, this.where);
     } catch {
       shape = null;
     }
     if (shape === null || !shapesEqual(shape, loss.shape)) {
       throw new ShapeError(
-        `${this.name}: sampleWeight of shape ${fmtShape(sw.shape)} does not broadcast to the element-wise loss of shape ${fmtShape(loss.shape)}; ` +
+        `${this.where}: sampleWeight of shape ${fmtShape(sw.shape)} does not broadcast to the element-wise loss of shape ${fmtShape(loss.shape)}; ` +
           `give one weight per sample, shape (${loss.shape[batch]},), or a shape that broadcasts to ${fmtShape(loss.shape)}`,
       );
     }

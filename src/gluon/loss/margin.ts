@@ -23,10 +23,10 @@ export class HingeLoss extends Loss {
   constructor(options: HingeLossOptions = {}) {
     super(options);
     this.margin = options.margin ?? 1;
-    if (!Number.isFinite(this.margin)) throw new ValueError(`${this.name}: margin must be a finite number, got ${this.margin}`);
+    if (!Number.isFinite(this.margin)) throw new ValueError(`${this.where}: margin must be a finite number, got ${this.margin}`);
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     return this.finish(relu(sub(this.margin, mul(pred, this.labelLike(label, pred)))), sampleWeight);
   }
 }
@@ -61,7 +61,7 @@ export class LogisticLoss extends Loss {
     }
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     let z = this.labelLike(label, pred);
     if (this.labelFormat === 'binary') z = sub(mul(z, 2), 1);
     return this.finish(softrelu(neg(mul(pred, z))), sampleWeight);

@@ -17,7 +17,7 @@ export class L2Loss extends Loss {
     super({ ...options, weight: options.weight === undefined ? 1 : options.weight });
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     const loss = square(sub(this.labelLike(label, pred), pred));
     return this.finish(loss, sampleWeight, (this.weight ?? 1) / 2);
   }
@@ -28,7 +28,7 @@ export class L2Loss extends Loss {
  * @example new gluon.loss.L1Loss().forward(nd.array([[1, -2]]), nd.array([[0, 0]])) // [1.5]
  */
 export class L1Loss extends Loss {
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     return this.finish(abs(sub(this.labelLike(label, pred), pred)), sampleWeight);
   }
 }
@@ -51,7 +51,7 @@ export class HuberLoss extends Loss {
     if (!(this.rho > 0) || !Number.isFinite(this.rho)) throw new ValueError(`HuberLoss: rho must be a finite positive number, got ${this.rho}`);
   }
 
-  forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
+  override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     const err = abs(sub(this.labelLike(label, pred), pred));
     const loss = where(greater(err, this.rho), sub(err, 0.5 * this.rho), mul(square(err), 0.5 / this.rho));
     return this.finish(loss, sampleWeight);
