@@ -13,6 +13,7 @@ export {
 export { setWarningHandler, type WarningHandler } from './warnings.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+export { ParameterKeyError, type SaveParametersOptions, type LoadParametersOptions, type LoadReport } from './serialization.js';
 export * as loss from './loss/index.js';
 export { Trainer, type TrainerParams, type StepOptions } from './trainer.js';
 export * as metric from './metric.js';
