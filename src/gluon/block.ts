@@ -36,6 +36,11 @@ export type ShapeSpec = readonly number[] | NDArray;
 export interface BlockOptions {
   /** Prefix of the display names, e.g. 'encoder_'; default lowercase class name + counter + '_'. */
   prefix?: string;
+  /**
+   * Share parameters with another block (Gluon's `params=`): `params.get(key, ...)` reuses the
+   * parameter of this dict with the same key. `new nn.Dense(8, { params: other.params })`.
+   */
+  params?: ParameterDict;
 }
 
 export interface BlockInitOptions {
@@ -90,7 +95,7 @@ export class Block {
 
   constructor(options: BlockOptions = {}) {
     this.#prefix = options.prefix ?? `${nextName((new.target.name || 'block').toLowerCase())}_`;
-    this.#params = new ParameterDict(this.#prefix);
+    this.#params = new ParameterDict(this.#prefix, { shared: options.params ?? null });
     const userForward = this.forward;
     Object.defineProperty(this, 'forward', {
       value: (...args: unknown[]): unknown => this.#callForward(userForward, args),

@@ -4,7 +4,7 @@
  * (`0.weight`, `encoder.1.bias`), each parameter keeping its display name (`dense0_weight`).
  * It also reports which parameters are still pending, for the Trainer's error messages.
  */
-import { ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { toRegExp, type InitLike } from '../init/builtins.js';
 import type { GradReq } from '../ndarray/ndarray.js';
 import { Parameter, type ParameterOptions } from './parameter.js';
@@ -70,10 +70,16 @@ export class ParameterDict implements Iterable<[string, Parameter]> {
   readonly prefix: string;
   readonly #map = new Map<string, Parameter>();
   readonly #report: (() => PendingReport) | null;
+  readonly #shared: ParameterDict | null;
 
-  constructor(prefix = '', options: { pendingReport?: () => PendingReport } = {}) {
+  /**
+   * `shared`: parameters that `get(key, options)` reuses instead of creating (Gluon's
+   * `params=`), which is how two blocks share weights.
+   */
+  constructor(prefix = '', options: { pendingReport?: () => PendingReport; shared?: ParameterDict | null } = {}) {
     this.prefix = prefix;
     this.#report = options.pendingReport ?? null;
+    this.#shared = options.shared ?? null;
   }
 
   /**
@@ -86,6 +92,15 @@ export class ParameterDict implements Iterable<[string, Parameter]> {
     if (found !== undefined) return found;
     if (options === undefined) {
       throw new ValueError(`no parameter '${key}' here; the keys are: ${[...this.#map.keys()].join(', ') || '(none)'}`);
+    }
+    if (this.#shared?.has(key)) {
+      const shared = this.#shared.get(key);
+      if (options.shape !== undefined && !shared.fits(options.shape)) {
+        throw new ShapeError(`cannot share parameter ${shared.name} of shape ${fmtShape(shared.shape)} as '${key}' of shape ${fmtShape(options.shape)}; the shapes conflict`);
+      }
+      if (options.shape !== undefined && !shared.shapeKnown && shared.state !== 'initialized') shared.shape = options.shape;
+      this.#map.set(key, shared);
+      return shared;
     }
     const p = new Parameter(this.prefix + key, options);
     this.#map.set(key, p);

@@ -233,3 +233,47 @@ test('a block without forward, and prefixes', () => {
   assert.equal(d.weight.name, 'out_weight');
   assert.equal(new nn.Dense(1).name, 'dense0');
 });
+
+test('params: sharing parameters between layers (Gluon params=)', () => {
+  const first = new nn.Dense(2);
+  const second = new nn.Dense(2, { params: first.params });
+  assert.equal(second.weight, first.weight);
+  assert.equal(second.bias, first.bias);
+  const net = new nn.Sequential().add(first, second);
+  assert.deepEqual(net.collectParams().keys(), ['0.weight', '0.bias']);
+  net.initialize({ init: 'ones' });
+  const x = nd.array([[1, 1]]);
+  const y = autograd.record(() => net.forward(x).sum());
+  assert.deepEqual(first.weight.shape, [2, 2]);
+  y.backward();
+  // h = W x (= [2, 2]), y = sum(W h) = 8; dy/dW = 1·hᵀ + (Wᵀ1)·xᵀ = [[2,2],[2,2]] + [[2,2],[2,2]].
+  assert.equal(y.item(), 8);
+  assert.deepEqual(first.weight.grad().toArray(), [[4, 4], [4, 4]]);
+  assert.throws(() => new nn.Dense(3, { params: first.params }), ShapeError);
+});
+
+test('the custom block of docs/deferred-init.md works as documented', () => {
+  class Affine extends gluon.Block {
+    readonly scale = this.params.get('scale', { shape: [0], init: 'ones' });
+    readonly shift = this.params.get('shift', { shape: [0], init: 'zeros' });
+    protected override paramShapes(x: nd.NDArray): gluon.ParamShapes {
+      const features = x.shape[x.ndim - 1]!;
+      return { scale: [features], shift: [features] };
+    }
+    override forward(x: nd.NDArray): nd.NDArray {
+      return x.mul(this.scale.data()).add(this.shift.data());
+    }
+  }
+  class Model extends gluon.Block {
+    body = new nn.Sequential().add(new nn.Dense(64, { activation: 'relu' }), new Affine());
+    head = new nn.Dense(10);
+    override forward(x: nd.NDArray): nd.NDArray {
+      return this.head.forward(this.body.forward(x));
+    }
+  }
+  const model = new Model();
+  model.initialize({ inputShape: [1, 20] });
+  assert.deepEqual(model.collectParams().keys(), ['body.0.weight', 'body.0.bias', 'body.1.scale', 'body.1.shift', 'head.weight', 'head.bias']);
+  assert.deepEqual(model.collectParams().values().map((p) => p.shape), [[64, 20], [64], [64], [64], [10, 64], [10]]);
+  assert.deepEqual(model.forward(nd.ones([3, 20])).shape, [3, 10]);
+});
