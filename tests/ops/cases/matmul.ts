@@ -90,6 +90,14 @@ const dots: OpCase[] = [
     atol: 1e-12,
   },
   {
+    name: 'dot with n crossing kernel column blocks (3,20)x(20,300)^T',
+    fn: (a, b) => nd.dot(a!, b!, { transposeB: true }),
+    inputs: () => [rand([3, 20], 9), rand([300, 20], 10)],
+    oracle: (a, b) => matmulRef(a!, b!, false, true),
+    rtol: 1e-12,
+    atol: 1e-12,
+  },
+  {
     name: 'dot float32 (33,300)x(300,40) matches float64 oracle',
     fn: (a, b) => nd.dot(a!, b!),
     inputs: () => [rand([33, 300], 17).astype('float32'), rand([300, 40], 18).astype('float32')],
