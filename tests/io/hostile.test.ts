@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FormatError, SafetensorsError, nd } from '../../src/index.js';
+import { FormatError, SafetensorsError, nd, nn } from '../../src/index.js';
 import { baseFile, hostileCorpus } from './hostile-corpus.js';
+import { snapshot } from './st-helpers.js';
 
 /** Runs `fn` and returns the error it throws (or null), timing it. */
 function attempt(fn: () => unknown): { error: unknown; ms: number } {
@@ -99,4 +100,22 @@ test('property: random byte edits and splices never escape as anything but a Saf
     ),
     { numRuns: 400 },
   );
+});
+
+test('loading any corpus file into a network throws a SafetensorsError and leaves the network unchanged', () => {
+  nd.random.seed(11);
+  const initialized = new nn.Sequential().add(new nn.Dense(3, { activation: 'relu' }), new nn.Dense(2));
+  initialized.initialize({ init: 'normal' });
+  initialized.forward(nd.ones([1, 2]));
+  const pending = new nn.Sequential().add(new nn.Dense(3), new nn.Dense(2));
+  pending.initialize();
+  const fresh = new nn.Sequential().add(new nn.Dense(2, { inUnits: 3 }));
+  for (const net of [initialized, pending, fresh]) {
+    const before = snapshot(net);
+    for (const { name, bytes } of hostileCorpus()) {
+      const { error } = attempt(() => net.loadParametersBytes(bytes, { allowMissing: true, ignoreExtra: true }));
+      assert.ok(error instanceof SafetensorsError, `${name}: ${String(error)}`);
+    }
+    assert.deepEqual(snapshot(net), before);
+  }
 });

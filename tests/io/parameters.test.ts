@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   DTypeError, DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, gluon, nd, nn, safetensors,
 } from '../../src/index.js';
-import { assertBitwiseEqual } from './st-helpers.js';
+import { assertBitwiseEqual, snapshot } from './st-helpers.js';
 
 function mlp(): nn.Sequential {
   return new nn.Sequential().add(new nn.Dense(5, { activation: 'relu' }), new nn.Dense(3));
@@ -18,17 +18,6 @@ function trained(): { net: nn.Sequential; x: nd.NDArray; y: nd.NDArray } {
   net.initialize({ init: 'normal' });
   const x = nd.random.uniform({ shape: [4, 6] });
   return { net, x, y: net.forward(x) };
-}
-
-/** Everything observable about a network's parameters, to prove a failed load changed nothing. */
-export function snapshot(net: gluon.Block): unknown[] {
-  return net.collectParams().entries().map(([path, p]) => ({
-    path,
-    state: p.state,
-    shape: [...p.shape],
-    dtype: p.dtype,
-    bits: p.state === 'initialized' ? Array.from(new Uint8Array(p.data().storage.slice().buffer)) : null,
-  }));
 }
 
 test('saveParametersBytes / loadParametersBytes round-trip bit for bit, keyed by structural path', () => {

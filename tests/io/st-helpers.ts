@@ -3,7 +3,7 @@
  * that the encoder would never produce) and comparing arrays bit for bit.
  */
 import assert from 'node:assert/strict';
-import { nd } from '../../src/index.js';
+import { gluon, nd } from '../../src/index.js';
 
 /** A file with the given header text (padded as written) and data bytes; `n` overrides the length field. */
 export function rawFile(header: string, data: Uint8Array | number = 0, n?: bigint): Uint8Array {
@@ -41,4 +41,15 @@ export function assertBitwiseEqual(actual: nd.NDArray, expected: nd.NDArray, msg
   assert.equal(actual.dtype, expected.dtype, `${msg} dtype`);
   assert.deepEqual(actual.shape, expected.shape, `${msg} shape`);
   assert.deepEqual(bitsOf(actual), bitsOf(expected), `${msg} bits`);
+}
+
+/** Everything observable about a network's parameters, to prove a failed load changed nothing. */
+export function snapshot(net: gluon.Block): unknown[] {
+  return net.collectParams().entries().map(([path, p]) => ({
+    path,
+    state: p.state,
+    shape: [...p.shape],
+    dtype: p.dtype,
+    bits: p.state === 'initialized' ? Array.from(new Uint8Array(p.data().storage.slice().buffer)) : null,
+  }));
 }
