@@ -7,8 +7,11 @@
  * optimizer's `rescaleGrad`), because Gluon's losses return one value per sample and backward
  * sums them. Parameters with `gradReq: 'null'` (frozen) are skipped.
  */
-import { DeferredInitializationError, UninitializedParameterError, ValueError } from '../core/errors.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { array } from '../ndarray/creation.js';
+import { load, save } from '../io/file.js';
 import { Optimizer, resolve, type OptimizerOptions, type OptimizerState } from '../optim/index.js';
 import { Parameter } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingReport } from './parameter-dict.js';
@@ -62,6 +65,8 @@ export class Trainer {
   readonly #entries: readonly Entry[];
   readonly #dict: ParameterDict | null;
   readonly #states = new Map<number, OptimizerState>();
+  /** States loaded for parameters whose arrays did not exist yet. */
+  readonly #loaded = new Map<number, Record<string, NDArray>>();
   /** The optimizer's own rescaleGrad, which `step` divides by the batch size. */
   readonly #scale: number;
 
@@ -124,12 +129,7 @@ export class Trainer {
       const { param } = this.#entries[i]!;
       const weight = param.data();
       const grad = param.grad();
-      let state = this.#states.get(i);
-      if (state === undefined) {
-        state = this.optimizer.createState(i, weight);
-        this.#states.set(i, state);
-      }
-      this.optimizer.update(i, weight, grad, state);
+      this.optimizer.update(i, weight, grad, this.#stateFor(i, weight));
     }
   }
 
@@ -138,13 +138,108 @@ export class Trainer {
     for (const { param } of this.#entries) param.zeroGrad();
   }
 
-  /** The optimizer's state arrays keyed `<param key>.<state name>`, e.g. `0.weight.mom`. */
-  states(): Record<string, NDArray> {
+  /**
+   * The optimizer's state as arrays (copies): `states.<key>.<name>` for each state array (e.g.
+   * `states.0.weight.mom`) and `counts.<key>`, the parameter's update count (Adam's bias
+   * correction and schedules depend on it).
+   */
+  stateDict(): Record<string, NDArray> {
     const out: Record<string, NDArray> = {};
-    this.#states.forEach((state, i) => {
-      for (const [name, arr] of Object.entries(state)) out[`${this.#entries[i]!.key}.${name}`] = arr;
+    this.#entries.forEach(({ key }, i) => {
+      const state = this.#states.get(i);
+      if (state !== undefined) for (const [name, arr] of Object.entries(state)) out[`states.${key}.${name}`] = array(arr);
+      const t = this.optimizer.updateCount(i);
+      if (t > 0 || state !== undefined) out[`counts.${key}`] = array([t], { dtype: 'int32' });
     });
     return out;
+  }
+
+  /**
+   * Restores what `stateDict` returned. States of parameters still pending are kept and applied
+   * when their arrays exist. Keys naming no parameter of this Trainer are an error.
+   */
+  loadStateDict(dict: Readonly<Record<string, NDArray>>): void {
+    const byKey = new Map(this.#entries.map((e, i) => [e.key, i]));
+    const staged = new Map<number, Record<string, NDArray>>();
+    const counts = new Map<number, number>();
+    for (const [k, arr] of Object.entries(dict)) {
+      if (!(arr instanceof NDArray)) throw new ValueError(`Trainer.loadStates: entry ${k} is not an NDArray`);
+      const [kind, ...rest] = k.split('.');
+      const match = kind === 'counts' ? rest.join('.') : kind === 'states' ? rest.slice(0, -1).join('.') : null;
+      const index = match === null ? undefined : byKey.get(match);
+      if (index === undefined) {
+        throw new FormatError(
+          `Trainer.loadStates: entry ${JSON.stringify(k)} names no parameter of this Trainer; expected 'states.<key>.<name>' or 'counts.<key>' ` +
+            `with keys among: ${[...byKey.keys()].join(', ')}`,
+        );
+      }
+      if (kind === 'counts') counts.set(index, arr.size === 1 ? arr.storage[0]! : NaN);
+      else staged.set(index, { ...staged.get(index), [rest[rest.length - 1]!]: arr });
+    }
+    // Validate everything before changing anything.
+    for (const [i, t] of counts) {
+      if (!Number.isInteger(t) || t < 0) throw new FormatError(`Trainer.loadStates: counts.${this.#entries[i]!.key} must hold one non-negative integer`);
+    }
+    const ready = new Map<number, OptimizerState>();
+    for (const [i, arrays] of staged) {
+      const p = this.#entries[i]!.param;
+      if (p.state === 'initialized') ready.set(i, this.#restore(i, p.data(), arrays));
+    }
+    for (const [i, t] of counts) this.optimizer.setUpdateCount(i, t);
+    for (const [i, arrays] of staged) {
+      const state = ready.get(i);
+      if (state !== undefined) this.#states.set(i, state);
+      else {
+        this.#states.delete(i);
+        this.#loaded.set(i, arrays);
+      }
+    }
+  }
+
+  /**
+   * Saves the optimizer's state to a safetensors file (Gluon's `save_states`).
+   * @example trainer.saveStates('checkpoint.states')
+   */
+  saveStates(path: string): void {
+    save(path, this.stateDict(), { metadata: { tsgluon_optimizer: this.optimizer.constructor.name } });
+  }
+
+  /** Loads a file written by `saveStates` (Gluon's `load_states`). */
+  loadStates(path: string): void {
+    this.loadStateDict(load(path));
+  }
+
+  /** The state of parameter `i`, created (or restored from loaded arrays) on first use. */
+  #stateFor(i: number, weight: NDArray): OptimizerState {
+    let state = this.#states.get(i);
+    if (state !== undefined) return state;
+    const loaded = this.#loaded.get(i);
+    state = loaded === undefined ? this.optimizer.createState(i, weight) : this.#restore(i, weight, loaded);
+    this.#loaded.delete(i);
+    this.#states.set(i, state);
+    return state;
+  }
+
+  /** A new state for parameter `i` filled from saved arrays, which must match it exactly. */
+  #restore(i: number, weight: NDArray, loaded: Readonly<Record<string, NDArray>>): OptimizerState {
+    const state = this.optimizer.createState(i, weight);
+    const key = this.#entries[i]!.key;
+    const want = Object.keys(state).sort().join(', ');
+    const got = Object.keys(loaded).sort().join(', ');
+    if (want !== got) {
+      throw new FormatError(
+        `Trainer.loadStates: parameter ${key} has saved states [${got}] but ${this.optimizer.constructor.name} keeps [${want}]; ` +
+          `load states saved by the same optimizer with the same options`,
+      );
+    }
+    for (const [name, arr] of Object.entries(loaded)) {
+      const dst = state[name]!;
+      if (!shapesEqual(arr.shape, dst.shape)) {
+        throw new ShapeError(`Trainer.loadStates: state ${name} of parameter ${key} has shape ${fmtShape(arr.shape)}, the parameter has ${fmtShape(dst.shape)}`);
+      }
+      dst.storage.set(arr.storage);
+    }
+    return state;
   }
 
   /**

@@ -158,6 +158,13 @@ export abstract class Optimizer {
     return this.#counts.get(index) ?? this.#beginNumUpdate;
   }
 
+  /** Restores parameter `index`'s update count (when resuming from saved states). */
+  setUpdateCount(index: number, count: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new ValueError(`${this.constructor.name}: an update count must be a non-negative integer, got ${count}`);
+    this.#counts.set(index, count);
+    this.numUpdate = Math.max(this.numUpdate, count);
+  }
+
   /**
    * Updates `weight` in place from `grad` (multiplied by `rescaleGrad`, then clipped) and the
    * parameter's `state`, which is updated in place too.

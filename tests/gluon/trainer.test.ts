@@ -11,6 +11,10 @@ import { clipGlobalNorm } from '../../src/gluon/utils.js';
 import { setWarningHandler } from '../../src/gluon/warnings.js';
 import { SGD } from '../../src/optim/index.js';
 import { assertClose } from '../helpers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FormatError } from '../../src/index.js';
 
 /** Dense(1) on 2 inputs with w = [[1, 2]], b = [0]. */
 function tinyNet(): Dense {
@@ -49,9 +53,10 @@ test('momentum state lives per parameter and is exposed by key', () => {
   trainer.step(2);
   // Second gradient at w = [0.8, 1.9], b = -0.15: pred = [2.55, 1.45], err = [1.55, 0.45].
   // dw = [1.55 + 0.9, 1.55] / 2 = [1.225, 0.775]; mom = 0.5 * [-0.2, -0.1] - 0.1 * dw.
-  const states = trainer.states();
-  assert.deepEqual(Object.keys(states).sort(), ['bias.mom', 'weight.mom']);
-  assertClose(states['weight.mom']!, [[-0.2225, -0.1275]], { rtol: 1e-5 });
+  const states = trainer.stateDict();
+  assert.deepEqual(Object.keys(states).sort(), ['counts.bias', 'counts.weight', 'states.bias.mom', 'states.weight.mom']);
+  assertClose(states['states.weight.mom']!, [[-0.2225, -0.1275]], { rtol: 1e-5 });
+  assert.deepEqual(states['counts.weight']!.toArray(), [2]);
   assertClose(net.weight.data(), [[0.5775, 1.7725]], { rtol: 1e-5 });
 });
 
@@ -191,4 +196,43 @@ test('clipGlobalNorm leaves small norms alone and warns on NaN', () => {
   }
   assert.throws(() => clipGlobalNorm([a], 0), ValueError);
   assert.throws(() => clipGlobalNorm([], 1), ValueError);
+});
+
+test('saveStates/loadStates resume Adam exactly, also into a Trainer whose parameters are pending', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgluon-trainer-'));
+  try {
+    const file = join(dir, 'adam.states');
+    const net = tinyNet();
+    const trainer = new Trainer(net.collectParams(), 'adam', { learningRate: 0.1 });
+    for (let i = 0; i < 2; i++) {
+      backward(net);
+      trainer.step(2);
+    }
+    trainer.saveStates(file);
+    const w = nd.array(net.weight.data());
+    const b = nd.array(net.bias!.data());
+    backward(net);
+    trainer.step(2);
+
+    // A fresh net whose weight shape is inferred later: the states wait for the array.
+    const net2 = new Dense(1);
+    net2.initialize();
+    const trainer2 = new Trainer(net2.collectParams(), 'adam', { learningRate: 0.1 });
+    trainer2.loadStates(file);
+    net2.weight.setData(w);
+    net2.bias!.setData(b);
+    backward(net2);
+    trainer2.step(2);
+    assertClose(net2.weight.data(), net.weight.data(), { rtol: 1e-6 });
+    assertClose(net2.bias!.data(), net.bias!.data(), { rtol: 1e-6 });
+    assert.equal(trainer2.optimizer.updateCount(0), 3);
+
+    // States of another optimizer, or for unknown parameters, are refused before anything changes.
+    const sgd = new Trainer(tinyNet().collectParams(), 'sgd', { momentum: 0.9 });
+    assert.throws(() => sgd.loadStates(file), (e: Error) => e instanceof FormatError && /mean, var/.test(e.message));
+    assert.equal(sgd.optimizer.updateCount(0), 0);
+    assert.throws(() => trainer2.loadStateDict({ 'states.nope.mean': nd.zeros([1]) }), /names no parameter/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
