@@ -1,0 +1,189 @@
+/**
+ * Parametrized and newer activation layers with Gluon's defaults: LeakyReLU, PReLU (a learned
+ * slope), ELU, SELU, GELU and Swish (SiLU). All are compositions of nd ops, so their gradients
+ * come from autograd and they pass shape-only arrays through for shape inference.
+ */
+import type { DType } from '../../core/dtype.js';
+import { ValueError } from '../../core/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { add, greater, minimum, mul } from '../../ops/binary.js';
+import { where } from '../../ops/indexing.js';
+import { reshape } from '../../ops/shape.js';
+import { erf, expm1, sigmoid, tanh } from '../../ops/unary.js';
+import { Constant, type InitLike } from '../../init/builtins.js';
+import type { Parameter } from '../parameter.js';
+import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+
+function checkInput(name: string, x: unknown): asserts x is NDArray {
+  if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
+}
+
+/** x where x > 0, else `negative`. */
+function positiveOr(x: NDArray, negative: NDArray): NDArray {
+  return where(greater(x, 0), x, negative);
+}
+
+/**
+ * Leaky ReLU: x for x > 0, alpha * x otherwise.
+ * @example new nn.LeakyReLU(0.1).forward(nd.array([-2, 3])) // [-0.2, 3]
+ */
+export class LeakyReLU extends Block {
+  readonly alpha: number;
+
+  constructor(alpha: number, options: BlockOptions = {}) {
+    super(options);
+    if (!(typeof alpha === 'number' && alpha >= 0)) throw new ValueError(`LeakyReLU: alpha must be a non-negative number, got ${String(alpha)}`);
+    this.alpha = alpha;
+  }
+
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x);
+    return positiveOr(x, mul(x, this.alpha));
+  }
+
+  override toString(): string {
+    return `LeakyReLU(${this.alpha})`;
+  }
+}
+
+export interface PReLUOptions extends BlockOptions {
+  /** Initializer of the learned slope (default Constant(0.25)). */
+  alphaInitializer?: InitLike | null;
+  /** 1 (default): one slope shared by all channels; C: one per channel of axis 1. */
+  inChannels?: number;
+  dtype?: DType;
+}
+
+/**
+ * Parametric ReLU (He et al., 2015): x for x > 0, alpha * x otherwise, alpha learned.
+ * @example new nn.PReLU({ inChannels: 16 }) // one slope per channel, each starting at 0.25
+ */
+export class PReLU extends Block {
+  readonly inChannels: number;
+  readonly alpha: Parameter;
+
+  constructor(options: PReLUOptions = {}) {
+    super(options);
+    this.inChannels = options.inChannels ?? 1;
+    if (!Number.isInteger(this.inChannels) || this.inChannels < 1) throw new ValueError(`PReLU: inChannels must be a positive integer, got ${this.inChannels}`);
+    this.alpha = this.params.get('alpha', { shape: [this.inChannels], dtype: options.dtype ?? 'float32', init: options.alphaInitializer ?? new Constant(0.25) });
+  }
+
+  protected override paramShapes(x: NDArray): ParamShapes | undefined {
+    checkInput(this.name, x);
+    // One shared slope broadcasts over anything; per-channel slopes must match axis 1.
+    return this.inChannels === 1 ? undefined : { alpha: [x.ndim > 1 ? x.shape[1]! : 0] };
+  }
+
+  override forward(x: NDArray): NDArray {
+    let a = this.alpha.data();
+    if (this.inChannels > 1) a = reshape(a, [this.inChannels, ...new Array<number>(Math.max(0, x.ndim - 2)).fill(1)]);
+    return positiveOr(x, mul(x, a));
+  }
+
+  override toString(): string {
+    return `PReLU(in_channels=${this.inChannels})`;
+  }
+}
+
+/**
+ * Exponential linear unit (Clevert et al., 2016): x for x > 0, alpha (e^x - 1) otherwise.
+ * @example new nn.ELU().forward(nd.array([-1, 1])) // [-0.632, 1]
+ */
+export class ELU extends Block {
+  readonly alpha: number;
+
+  constructor(alpha = 1, options: BlockOptions = {}) {
+    super(options);
+    this.alpha = alpha;
+  }
+
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x);
+    // minimum(x, 0) keeps expm1 from overflowing on the branch `where` discards.
+    return positiveOr(x, mul(expm1(minimum(x, 0)), this.alpha));
+  }
+
+  override toString(): string {
+    return `ELU(alpha=${this.alpha})`;
+  }
+}
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/**
+ * Scaled ELU (Klambauer et al., 2017), self-normalizing: scale * ELU(x, alpha) with the paper's
+ * constants alpha ≈ 1.6733 and scale ≈ 1.0507.
+ */
+export class SELU extends Block {
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x);
+    return mul(positiveOr(x, mul(expm1(minimum(x, 0)), SELU_ALPHA)), SELU_SCALE);
+  }
+
+  override toString(): string {
+    return 'SELU()';
+  }
+}
+
+export interface GELUOptions extends BlockOptions {
+  /** 'erf' (default): the exact x Φ(x); 'tanh': the tanh approximation of the BERT/GPT code. */
+  approximation?: 'erf' | 'tanh';
+}
+
+/**
+ * Gaussian error linear unit (Hendrycks and Gimpel, 2016): x Φ(x).
+ * @example new nn.GELU().forward(nd.array([0, 1])) // [0, 0.8413]
+ */
+export class GELU extends Block {
+  readonly approximation: 'erf' | 'tanh';
+
+  constructor(options: GELUOptions = {}) {
+    super(options);
+    this.approximation = options.approximation ?? 'erf';
+    if (this.approximation !== 'erf' && this.approximation !== 'tanh') {
+      throw new ValueError(`GELU: approximation must be 'erf' or 'tanh', got '${String(this.approximation)}'`);
+    }
+  }
+
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x);
+    if (this.approximation === 'erf') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+    const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return mul(mul(x, 0.5), add(tanh(inner), 1));
+  }
+
+  override toString(): string {
+    return `GELU(approximation=${this.approximation})`;
+  }
+}
+
+/**
+ * Swish (Ramachandran et al., 2017): x * sigmoid(beta x); with beta = 1 it is SiLU.
+ * @example new nn.Swish().forward(nd.array([0, 2])) // [0, 1.7616]
+ */
+export class Swish extends Block {
+  readonly beta: number;
+
+  constructor(beta = 1, options: BlockOptions = {}) {
+    super(options);
+    this.beta = beta;
+  }
+
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x);
+    return mul(x, sigmoid(this.beta === 1 ? x : mul(x, this.beta)));
+  }
+
+  override toString(): string {
+    return `Swish(beta=${this.beta})`;
+  }
+}
+
+/** SiLU: x * sigmoid(x), Swish with beta 1. */
+export class SiLU extends Swish {
+  constructor(options: BlockOptions = {}) {
+    super(1, options);
+  }
+}

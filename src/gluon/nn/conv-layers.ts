@@ -1,0 +1,194 @@
+/**
+ * Convolution layers: Conv1D/2D/3D and their transposed forms Conv1DTranspose/2D/3D, with Gluon's
+ * options and defaults. The input channel count is deferred (`inChannels = 0`): the weight is
+ * declared with a 0 in that slot and `paramShapes` completes it from the input's shape, so
+ * `net.initialize({ inputShape })` materializes a whole convolutional network without data.
+ *
+ * Weight layouts are MXNet's: (channels, inChannels / groups, *kernel) for convolution and
+ * (inChannels, channels / groups, *kernel) for transposed convolution. Only channels-first
+ * layouts (NCW, NCHW, NCDHW) are supported.
+ */
+import type { DType } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
+import type { InitLike } from '../../init/builtins.js';
+import type { Parameter } from '../parameter.js';
+import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { Activation, type ActivationType } from './activations.js';
+
+const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
+
+export interface ConvOptions extends BlockOptions {
+  /** Step between windows (default 1 on every axis). */
+  strides?: SpatialArg;
+  /** Zero padding on both sides of each spatial axis (default 0). */
+  padding?: SpatialArg;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: SpatialArg;
+  /** Channel groups (default 1); both channel counts must be divisible by it. */
+  groups?: number;
+  /** 'NCW', 'NCHW' or 'NCDHW' (the default for the layer's rank); channels-last is not supported. */
+  layout?: string;
+  /** Input channels; 0 (default) infers them from the first input. */
+  inChannels?: number;
+  /** Activation applied to the output, e.g. 'relu'; none by default. */
+  activation?: ActivationType | null;
+  /** Whether to add a bias (default true). */
+  useBias?: boolean;
+  /** The weight's own initializer; default: the one given to initialize(). */
+  weightInitializer?: InitLike | null;
+  /** The bias's own initializer (default 'zeros'). */
+  biasInitializer?: InitLike | null;
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
+}
+
+export interface ConvTransposeOptions extends ConvOptions {
+  /** Extra size added to one side of each output axis (MXNet's adj); smaller than the stride or dilation. */
+  outputPadding?: SpatialArg;
+}
+
+const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
+
+/** Shared implementation of every convolution layer; `rank` is the number of spatial axes. */
+export abstract class ConvBase extends Block {
+  readonly channels: number;
+  readonly kernelSize: readonly number[];
+  readonly strides: readonly number[];
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+  readonly outputPadding: readonly number[];
+  readonly groups: number;
+  readonly layout: string;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly act: Activation | null;
+  readonly #rank: number;
+  readonly #transposed: boolean;
+
+  protected constructor(rank: number, transposed: boolean, channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions) {
+    super(options);
+    const cls = this.constructor.name;
+    if (!Number.isInteger(channels) || channels <= 0) throw new ValueError(`${cls}: channels must be a positive integer, got ${channels}`);
+    const inChannels = options.inChannels ?? 0;
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${inChannels}`);
+    const groups = options.groups ?? 1;
+    if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${cls}: groups must be a positive integer, got ${groups}`);
+    if (channels % groups !== 0 || inChannels % groups !== 0) {
+      throw new ValueError(`${cls}: channels (${channels}) and inChannels (${inChannels}) must both be divisible by groups (${groups})`);
+    }
+    const layout = options.layout ?? LAYOUTS[rank - 1]!;
+    if (layout !== LAYOUTS[rank - 1]) {
+      throw new ValueError(`${cls}: layout '${layout}' is not supported; only '${LAYOUTS[rank - 1]}' (channels first) is. Transpose the input instead.`);
+    }
+    this.#rank = rank;
+    this.#transposed = transposed;
+    this.channels = channels;
+    this.groups = groups;
+    this.layout = layout;
+    this.kernelSize = spatialTuple(kernelSize, rank, 'kernelSize', cls, 1);
+    this.strides = spatialTuple(options.strides ?? 1, rank, 'strides', cls, 1);
+    this.padding = spatialTuple(options.padding ?? 0, rank, 'padding', cls, 0);
+    this.dilation = spatialTuple(options.dilation ?? 1, rank, 'dilation', cls, 1);
+    this.outputPadding = spatialTuple(options.outputPadding ?? 0, rank, 'outputPadding', cls, 0);
+    const dtype = options.dtype ?? 'float32';
+    const shape = transposed ? [inChannels, channels / groups, ...this.kernelSize] : [channels, inChannels / groups, ...this.kernelSize];
+    this.weight = this.params.get('weight', { shape, dtype, init: options.weightInitializer ?? null, allowDeferredInit: true });
+    this.bias = options.useBias === false
+      ? null
+      : this.params.get('bias', { shape: [channels], dtype, init: options.biasInitializer === undefined ? 'zeros' : options.biasInitializer });
+    this.act = options.activation ? new Activation(options.activation, { prefix: `${this.prefix}${options.activation}_` }) : null;
+  }
+
+  protected override paramShapes(x: NDArray): ParamShapes {
+    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (x.ndim !== this.#rank + 2) {
+      throw new ShapeError(
+        `${this.name}: input of shape ${fmtShape(x.shape)} must have ${this.#rank + 2} axes (${this.layout}); ` +
+          `add a batch axis with expandDims(0) for a single sample`,
+      );
+    }
+    const c = x.shape[1]!;
+    if (c % this.groups !== 0) {
+      throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} has ${c} channels, not divisible by groups (${this.groups})`);
+    }
+    const k = this.kernelSize;
+    return { weight: this.#transposed ? [c, this.channels / this.groups, ...k] : [this.channels, c / this.groups, ...k] };
+  }
+
+  override forward(x: NDArray): NDArray {
+    const w = this.weight.data();
+    const b = this.bias === null ? null : this.bias.data();
+    const geometry = { stride: this.strides, pad: this.padding, dilation: this.dilation, numGroup: this.groups };
+    const y = this.#transposed ? deconvolution(x, w, b, { ...geometry, adj: this.outputPadding }) : convolution(x, w, b, geometry);
+    return this.act === null ? y : this.act.forward(y);
+  }
+
+  /** Gluon's form: `Conv2D(3 -> 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))`. */
+  override toString(): string {
+    const inC = this.#transposed ? this.weight.shape[0] : this.weight.shape[1]! * this.groups;
+    const parts = [`${inC || 'None'} -> ${this.channels}`, `kernel_size=${tuple(this.kernelSize)}`, `stride=${tuple(this.strides)}`];
+    if (this.padding.some((p) => p !== 0)) parts.push(`padding=${tuple(this.padding)}`);
+    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${tuple(this.dilation)}`);
+    if (this.outputPadding.some((d) => d !== 0)) parts.push(`output_padding=${tuple(this.outputPadding)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push('bias=False');
+    if (this.act !== null) parts.push(this.act.toString());
+    return `${this.constructor.name}(${parts.join(', ')})`;
+  }
+}
+
+/**
+ * 1-D convolution over (N, C, W).
+ * @example new nn.Conv1D(16, 3, { padding: 1 }) // (N, C, W) -> (N, 16, W)
+ */
+export class Conv1D extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
+    super(1, false, channels, kernelSize, options);
+  }
+}
+
+/**
+ * 2-D convolution over (N, C, H, W); the input channel count is inferred at the first forward.
+ * @example
+ * const conv = new nn.Conv2D(6, 5, { padding: 2, activation: 'sigmoid' });
+ * conv.initialize();
+ * conv.forward(nd.zeros([1, 1, 28, 28])).shape // [1, 6, 28, 28]
+ */
+export class Conv2D extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
+    super(2, false, channels, kernelSize, options);
+  }
+}
+
+/** 3-D convolution over (N, C, D, H, W). */
+export class Conv3D extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
+    super(3, false, channels, kernelSize, options);
+  }
+}
+
+/** 1-D transposed convolution (N, C, W) -> (N, channels, (W - 1) s - 2 p + d (k - 1) + 1 + outputPadding). */
+export class Conv1DTranspose extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
+    super(1, true, channels, kernelSize, options);
+  }
+}
+
+/**
+ * 2-D transposed convolution ("deconvolution"), e.g. to upsample by the stride.
+ * @example new nn.Conv2DTranspose(8, 4, { strides: 2, padding: 1 }) // (N, C, H, W) -> (N, 8, 2H, 2W)
+ */
+export class Conv2DTranspose extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
+    super(2, true, channels, kernelSize, options);
+  }
+}
+
+/** 3-D transposed convolution. */
+export class Conv3DTranspose extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
+    super(3, true, channels, kernelSize, options);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * `Embedding`: a lookup table mapping integer indices to dense vectors, the first layer of most
+ * language models. Its weight (inputDim, outputDim) has a fully known shape, so it needs no
+ * deferred initialization; the gradient scatters back into the looked-up rows.
+ */
+import type { DType } from '../../core/dtype.js';
+import { ValueError, fmtShape } from '../../core/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { take } from '../../ops/indexing.js';
+import type { InitLike } from '../../init/builtins.js';
+import type { Parameter } from '../parameter.js';
+import { Block, type BlockOptions } from '../block.js';
+
+export interface EmbeddingOptions extends BlockOptions {
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
+  /** The weight's own initializer; default: the one given to initialize(). */
+  weightInitializer?: InitLike | null;
+}
+
+/**
+ * Maps each index of the input (any shape, integer values in [0, inputDim)) to a row of the
+ * weight: output shape = input shape + (outputDim,).
+ * @example
+ * const emb = new nn.Embedding(1000, 16);
+ * emb.initialize();
+ * emb.forward(nd.array([[1, 2], [3, 999]])).shape // [2, 2, 16]
+ */
+export class Embedding extends Block {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly weight: Parameter;
+
+  constructor(inputDim: number, outputDim: number, options: EmbeddingOptions = {}) {
+    super(options);
+    for (const [what, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Embedding: ${what} must be a positive integer, got ${v}`);
+    }
+    this.inputDim = inputDim;
+    this.outputDim = outputDim;
+    this.weight = this.params.get('weight', { shape: [inputDim, outputDim], dtype: options.dtype ?? 'float32', init: options.weightInitializer ?? null });
+  }
+
+  override forward(x: NDArray): NDArray {
+    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${String(x)}`);
+    if (!x.isShapeOnly) {
+      const data = x.storage;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (!(v >= 0 && v < this.inputDim) || Math.trunc(v) !== v) {
+          throw new ValueError(
+            `${this.name}: index ${v} at flat position ${i} of the input ${fmtShape(x.shape)} is not an integer in [0, ${this.inputDim}); ` +
+              `the vocabulary has inputDim ${this.inputDim} entries`,
+          );
+        }
+      }
+    }
+    return take(this.weight.data(), x, { axis: 0, mode: 'clip' });
+  }
+
+  /** Gluon's form: `Embedding(1000 -> 16, float32)`. */
+  override toString(): string {
+    return `Embedding(${this.inputDim} -> ${this.outputDim}, ${this.weight.dtype})`;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Pooling layers with Gluon's options and defaults: MaxPool1D/2D/3D and AvgPool1D/2D/3D (strides
+ * default to the pool size, `ceilMode` rounds the output size up, `countIncludePad` for averages)
+ * and the global forms, which reduce every spatial axis to 1. They have no parameters.
+ */
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { pooling, type PoolType } from '../../ops/pool.js';
+import { spatialTuple, type SpatialArg } from '../../ops/conv.js';
+import { Block, type BlockOptions } from '../block.js';
+
+const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
+
+export interface PoolOptions extends BlockOptions {
+  /** Step between windows; default: the pool size (non-overlapping windows). */
+  strides?: SpatialArg | null;
+  /** Implicit padding on both sides of each axis (default 0), at most half the pool size. */
+  padding?: SpatialArg;
+  /** Round the output size up instead of down (MXNet's pooling_convention 'full'); default false. */
+  ceilMode?: boolean;
+  /** 'NCW', 'NCHW' or 'NCDHW' (the default for the layer's rank). */
+  layout?: string;
+}
+
+export interface AvgPoolOptions extends PoolOptions {
+  /** Whether padded cells count in each window's divisor (default true, as Gluon). */
+  countIncludePad?: boolean;
+}
+
+const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
+
+function checkLayout(cls: string, rank: number, layout: string | undefined): string {
+  const want = LAYOUTS[rank - 1]!;
+  const got = layout ?? want;
+  if (got !== want) throw new ValueError(`${cls}: layout '${got}' is not supported; only '${want}' (channels first) is. Transpose the input instead.`);
+  return got;
+}
+
+function checkInput(name: string, x: NDArray, rank: number, layout: string): void {
+  if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
+  if (x.ndim !== rank + 2) {
+    throw new ShapeError(`${name}: input of shape ${fmtShape(x.shape)} must have ${rank + 2} axes (${layout}); add a batch axis with expandDims(0) for a single sample`);
+  }
+}
+
+/** Shared implementation of the windowed pooling layers. */
+export abstract class PoolBase extends Block {
+  readonly poolSize: readonly number[];
+  readonly strides: readonly number[];
+  readonly padding: readonly number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly layout: string;
+  readonly poolType: PoolType;
+  readonly #rank: number;
+
+  protected constructor(rank: number, poolType: PoolType, poolSize: SpatialArg, options: AvgPoolOptions) {
+    super(options);
+    const cls = this.constructor.name;
+    this.#rank = rank;
+    this.poolType = poolType;
+    this.layout = checkLayout(cls, rank, options.layout);
+    this.poolSize = spatialTuple(poolSize, rank, 'poolSize', cls, 1);
+    this.strides = spatialTuple(options.strides ?? this.poolSize, rank, 'strides', cls, 1);
+    this.padding = spatialTuple(options.padding ?? 0, rank, 'padding', cls, 0);
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+  }
+
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x, this.#rank, this.layout);
+    return pooling(x, {
+      kernel: this.poolSize,
+      stride: this.strides,
+      pad: this.padding,
+      poolType: this.poolType,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+
+  /** Gluon's form: `MaxPool2D(size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False)`. */
+  override toString(): string {
+    const parts = [`size=${tuple(this.poolSize)}`, `stride=${tuple(this.strides)}`, `padding=${tuple(this.padding)}`, `ceil_mode=${this.ceilMode ? 'True' : 'False'}`];
+    if (this.poolType === 'avg') parts.push(`count_include_pad=${this.countIncludePad ? 'True' : 'False'}`);
+    return `${this.constructor.name}(${parts.join(', ')})`;
+  }
+}
+
+/** Max over windows of (N, C, W); pool size default 2. */
+export class MaxPool1D extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: PoolOptions = {}) {
+    super(1, 'max', poolSize, options);
+  }
+}
+
+/**
+ * Max over windows of (N, C, H, W); pool size default (2, 2), strides default to the pool size.
+ * @example new nn.MaxPool2D(3, { strides: 2, padding: 1 }) // ResNet's stem pooling
+ */
+export class MaxPool2D extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: PoolOptions = {}) {
+    super(2, 'max', poolSize, options);
+  }
+}
+
+/** Max over windows of (N, C, D, H, W). */
+export class MaxPool3D extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: PoolOptions = {}) {
+    super(3, 'max', poolSize, options);
+  }
+}
+
+/** Average over windows of (N, C, W). */
+export class AvgPool1D extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
+    super(1, 'avg', poolSize, options);
+  }
+}
+
+/**
+ * Average over windows of (N, C, H, W).
+ * @example new nn.AvgPool2D(2, { strides: 2 }) // LeNet's pooling in D2L
+ */
+export class AvgPool2D extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
+    super(2, 'avg', poolSize, options);
+  }
+}
+
+/** Average over windows of (N, C, D, H, W). */
+export class AvgPool3D extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
+    super(3, 'avg', poolSize, options);
+  }
+}
+
+/** Shared implementation of global pooling: (N, C, *spatial) to (N, C, 1, ...). */
+export abstract class GlobalPoolBase extends Block {
+  readonly layout: string;
+  readonly poolType: PoolType;
+  readonly #rank: number;
+
+  protected constructor(rank: number, poolType: PoolType, options: PoolOptions) {
+    super(options);
+    this.#rank = rank;
+    this.poolType = poolType;
+    this.layout = checkLayout(this.constructor.name, rank, options.layout);
+  }
+
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x, this.#rank, this.layout);
+    return pooling(x, { globalPool: true, poolType: this.poolType });
+  }
+
+  override toString(): string {
+    return `${this.constructor.name}(size=global, pool_type=${this.poolType})`;
+  }
+}
+
+export class GlobalMaxPool1D extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super(1, 'max', options);
+  }
+}
+
+/**
+ * Max over all of H and W: (N, C, H, W) to (N, C, 1, 1).
+ * @example new nn.GlobalMaxPool2D().forward(nd.zeros([2, 8, 7, 7])).shape // [2, 8, 1, 1]
+ */
+export class GlobalMaxPool2D extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super(2, 'max', options);
+  }
+}
+
+export class GlobalMaxPool3D extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super(3, 'max', options);
+  }
+}
+
+export class GlobalAvgPool1D extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super(1, 'avg', options);
+  }
+}
+
+/**
+ * Mean over all of H and W: (N, C, H, W) to (N, C, 1, 1), as at the end of ResNet and NiN.
+ * @example new nn.GlobalAvgPool2D().forward(nd.ones([2, 8, 7, 7])) // ones, shape (2, 8, 1, 1)
+ */
+export class GlobalAvgPool2D extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super(2, 'avg', options);
+  }
+}
+
+export class GlobalAvgPool3D extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super(3, 'avg', options);
+  }
+}
