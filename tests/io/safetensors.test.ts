@@ -167,3 +167,13 @@ test('nd.save and nd.load go through a file atomically; I/O failures are FormatE
   writeFileSync(join(dir, 'bad.safetensors'), Uint8Array.from([1, 2, 3]));
   assert.throws(() => nd.load(join(dir, 'bad.safetensors')), (e: unknown) => e instanceof SafetensorsError && e.message.startsWith(join(dir, 'bad.safetensors')));
 });
+
+test('the header parser accepts every valid JSON form of a name: escapes, surrogate pairs, whitespace, null metadata', () => {
+  const header = ' \n\t{ "caf\\u00e9 \\ud83d\\ude00 \\"q\\" \\\\ \\/ \\n" : { "shape" : [ ] , "dtype" : "U8" , "data_offsets" : [ 0 , 1 ] } ,\r\n "__metadata__" : null }  ';
+  const { tensors, metadata } = decodeSafetensors(rawFile(header, Uint8Array.from([42])));
+  assert.deepEqual(Object.keys(tensors), ['café 😀 "q" \\ / \n']);
+  assert.equal(tensors['café 😀 "q" \\ / \n']!.item(), 42);
+  assert.equal(metadata, null);
+  const emoji = nd.loadBytes(nd.saveBytes({ 'ü😀': nd.array([1]) }));
+  assert.deepEqual(Object.keys(emoji), ['ü😀']);
+});
