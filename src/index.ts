@@ -13,3 +13,4 @@ export * as nn from './gluon/nn/index.js';
 export * as optimizer from './optim/index.js';
 export * as lrScheduler from './optim/lr-scheduler.js';
 export * as metric from './gluon/metric.js';
+export * as plot from './plot/index.js';
