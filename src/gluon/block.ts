@@ -26,6 +26,7 @@ import { pause } from '../autograd/state.js';
 import type { InitLike } from '../init/builtins.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
+import { noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -185,7 +186,10 @@ export class Block {
       }
       const p = own.get(key);
       if (!p.fits(shape)) throw this.#mismatch(key, p, shape, args);
-      if (!p.shapeKnown) p.shape = shape;
+      if (!p.shapeKnown) {
+        p.shape = shape;
+        noteInferred(p, this.name);
+      }
     }
     // Materialize what just became known, in declaration order.
     for (const p of own.values()) if (p.state === 'pending' && p.shapeKnown) p.data();
@@ -195,10 +199,10 @@ export class Block {
     const shapes = args.filter((a): a is NDArray => a instanceof NDArray).map((a) => fmtShape(a.shape));
     const input = shapes.length === 1 ? `input of shape ${shapes[0]}` : `inputs of shapes ${shapes.join(', ')}`;
     const needShape = need.map((d, i) => (d === 0 ? p.shape[i] ?? 0 : d));
-    const origin = p.shapeInferable
+    const origin = sharedOrigin(p, this.name) ?? (p.shapeInferable
       ? 'That shape was inferred from the first input. Feed inputs of the same size (only the batch size may change), ' +
         'or call net.resetShapes() so the next forward re-infers every inferred shape (and re-initializes those parameters).'
-      : 'That shape was fixed when the layer was built (for example inUnits) or by setData. Pass inputs that match it, or build the layer with the right input size.';
+      : 'That shape was fixed when the layer was built (for example inUnits) or by setData. Pass inputs that match it, or build the layer with the right input size.');
     return new ShapeError(
       `${this.name}: ${input} does not fit parameter ${key} (${p.name}) of shape ${fmtShape(p.shape)}; ` +
         `this input needs shape ${fmtShape(needShape)}. ${origin} Parameters are unchanged.`,
@@ -303,10 +307,32 @@ export class Block {
     return { params, unreachedBlocks: unreached, message: pendingMessage(params, unreached) };
   }
 
-  /** Calls `fn` on every block of the tree, children first, then this one. */
+  /**
+   * Calls `fn` on every block of the tree, children first, then this one; a block used twice is
+   * visited once.
+   * @example net.apply((b) => { if (b instanceof nn.Dense) b.weight.initialize({ init: 'xavier', forceReinit: true }); });
+   */
   apply(fn: (block: Block) => void): this {
-    for (const [, child] of this.namedChildren()) child.apply(fn);
-    fn(this);
+    const seen = new Set<Block>();
+    const go = (b: Block): void => {
+      if (seen.has(b)) return;
+      seen.add(b);
+      for (const [, child] of b.namedChildren()) go(child);
+      fn(b);
+    };
+    go(this);
+    return this;
+  }
+
+  /**
+   * Ties parameters to other ones (Gluon 2's `share_parameters`): every parameter of this tree
+   * whose structural path is a key of `shared` is replaced by that Parameter object, so both
+   * networks read and train the same array. Shapes and dtypes are checked first; nothing changes
+   * on error. See docs/parameters.md.
+   * @example decoder.shareParameters(encoder.collectParams('.*weight'));
+   */
+  shareParameters(shared: SharedParams): this {
+    shareInto(this, shared);
     return this;
   }
 

@@ -11,6 +11,8 @@ export {
   type BlockOptions, type BlockInitOptions, type ParamShapes, type ShapeSpec,
 } from './block.js';
 export { setWarningHandler, type WarningHandler } from './warnings.js';
+export { Constant, type ConstantValue, type ConstantOptions } from './constant.js';
+export { holdersOf, inferredBy, type SharedParams } from './sharing.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
 export { ParameterKeyError, type SaveParametersOptions, type LoadParametersOptions, type LoadReport } from './serialization.js';
@@ -18,3 +20,4 @@ export * as loss from './loss/index.js';
 export { Trainer, type TrainerParams, type StepOptions } from './trainer.js';
 export * as metric from './metric.js';
 export * as utils from './utils.js';
+export * as modelZoo from './model-zoo/index.js';

@@ -4,10 +4,12 @@
  * (`0.weight`, `encoder.1.bias`), each parameter keeping its display name (`dense0_weight`).
  * It also reports which parameters are still pending, for the Trainer's error messages.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { toRegExp, type InitLike } from '../init/builtins.js';
 import type { GradReq } from '../ndarray/ndarray.js';
 import { Parameter, type ParameterOptions } from './parameter.js';
+import { Constant, type ConstantOptions, type ConstantValue } from './constant.js';
+import { noteHolder, ownerName } from './sharing.js';
 import { warn } from './warnings.js';
 
 /** One parameter whose shape is still unknown. */
@@ -85,26 +87,58 @@ export class ParameterDict implements Iterable<[string, Parameter]> {
   /**
    * The parameter at `key`. With `options`, creates it when missing (display name
    * prefix + key), as Gluon's `params.get('weight', shape=...)`: this is how a block declares a
-   * parameter. Without options, a missing key is an error listing the keys.
+   * parameter. Without options, a missing key is an error listing the keys; a display name
+   * (`dense1_bias`, Gluon 1's keys) is accepted too.
    */
   get(key: string, options?: ParameterOptions): Parameter {
     const found = this.#map.get(key);
     if (found !== undefined) return found;
     if (options === undefined) {
+      const byName = this.values().find((p) => p.name === key);
+      if (byName !== undefined) return byName;
       throw new ValueError(`no parameter '${key}' here; the keys are: ${[...this.#map.keys()].join(', ') || '(none)'}`);
     }
     if (this.#shared?.has(key)) {
       const shared = this.#shared.get(key);
+      const [me, them] = [ownerName(this.prefix), ownerName(this.#shared.prefix)];
       if (options.shape !== undefined && !shared.fits(options.shape)) {
-        throw new ShapeError(`cannot share parameter ${shared.name} of shape ${fmtShape(shared.shape)} as '${key}' of shape ${fmtShape(options.shape)}; the shapes conflict`);
+        throw new ShapeError(
+          `${me}: cannot share parameter ${shared.name} of ${them} (shape ${fmtShape(shared.shape)}) as '${key}' of shape ${fmtShape(options.shape)}; ` +
+            `the shapes conflict: layers that share parameters need the same sizes`,
+        );
+      }
+      if (options.dtype !== undefined && options.dtype !== shared.dtype) {
+        throw new DTypeError(`${me}: cannot share parameter ${shared.name} of ${them} (${shared.dtype}) as '${key}' of dtype ${options.dtype}; give both layers the same dtype`);
       }
       if (options.shape !== undefined && !shared.shapeKnown && shared.state !== 'initialized') shared.shape = options.shape;
+      noteHolder(shared, them);
+      noteHolder(shared, me);
       this.#map.set(key, shared);
       return shared;
     }
     const p = new Parameter(this.prefix + key, options);
+    noteHolder(p, ownerName(this.prefix));
     this.#map.set(key, p);
     return p;
+  }
+
+  /**
+   * The constant at `key`, created with `value` when missing (Gluon's `params.get_constant`); a
+   * shared dict's constant of that key is reused. See `Constant`.
+   * @example this.mask = this.params.getConstant('mask', [[1, 0], [0, 1]]);
+   */
+  getConstant(key: string, value?: ConstantValue, options: ConstantOptions = {}): Constant {
+    const found = this.#map.get(key) ?? (this.#shared !== null && this.#shared.has(key) ? this.#shared.get(key) : undefined);
+    if (found !== undefined) {
+      if (!(found instanceof Constant)) throw new ValueError(`getConstant('${key}'): ${found.name} is a trainable Parameter, not a Constant`);
+      this.#map.set(key, found);
+      return found;
+    }
+    if (value === undefined) throw new ValueError(`getConstant('${key}'): no constant '${key}' here yet; give its value to create it`);
+    const c = new Constant(this.prefix + key, value, options);
+    noteHolder(c, ownerName(this.prefix));
+    this.#map.set(key, c);
+    return c;
   }
 
   /** Adds (or replaces) the parameter at `key`. */
@@ -194,7 +228,7 @@ export class ParameterDict implements Iterable<[string, Parameter]> {
   /** One line per parameter, as Gluon prints a ParameterDict. */
   toString(): string {
     const lines = this.entries().map(([k, p]) => `  ${k}: ${p}`);
-    return `ParameterDict(\n${lines.join('\n')}\n)`;
+    return lines.length === 0 ? 'ParameterDict()' : `ParameterDict(\n${lines.join('\n')}\n)`;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

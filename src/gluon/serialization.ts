@@ -26,6 +26,7 @@ import { inFile, readFileBytes, writeFileBytes } from '../io/file.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { Block } from './block.js';
 import type { Parameter } from './parameter.js';
+import { Constant } from './constant.js';
 
 export interface SaveParametersOptions {
   /** Extra strings for the file's `__metadata__` (next to the library version). */
@@ -216,11 +217,17 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
   }
   const shapeProblems: string[] = [];
   const dtypeProblems: string[] = [];
+  const constantProblems: string[] = [];
   const planned: Planned[] = [];
   for (const [p, { value }] of found) {
     const path = pathOf.get(p)!;
     if (value.shape.some((d) => d === 0) || !p.fits(value.shape)) {
       shapeProblems.push(`${path} (${p.name}): the network has ${p.shapeKnown ? 'shape' : 'partly known shape'} ${fmtShape(p.shape)}, the file has ${fmtShape(value.shape)}`);
+      continue;
+    }
+    // A constant keeps its value: the file must hold that same value (setData accepts it as a no-op).
+    if (p instanceof Constant && !p.holds(value)) {
+      constantProblems.push(`${path} (${p.name}): the network's constant differs from the file's value`);
       continue;
     }
     const target = dtypeMode === 'current' ? p.dtype : dtypeMode === 'saved' ? value.dtype : dtypeMode;
@@ -235,6 +242,12 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
     throw new ShapeError(
       `${net.name}.loadParameters: shapes in the file do not fit the network (nothing was loaded; 0 in a network shape means not yet known):\n  ` +
         `${shapeProblems.join('\n  ')}\nBuild the network with the same layer sizes as the one that was saved.`,
+    );
+  }
+  if (constantProblems.length > 0) {
+    throw new ValueError(
+      `${net.name}.loadParameters: nothing was loaded; constants never change, and the file holds other values for:\n  ${constantProblems.join('\n  ')}\n` +
+        `Build the network with the constants it was saved with, or skip them: rename returning null for their keys, with allowMissing: true.`,
     );
   }
   if (dtypeProblems.length > 0) {
