@@ -6,15 +6,16 @@ import type { TypedArray } from '../../core/dtype.js';
 import type { ArgReduceOp, ArgReduceKernel, ReduceKernel, ReduceOp, ReducePlan } from '../kernels.js';
 
 function sum(out: TypedArray, x: TypedArray, { outer, reduce, inner }: ReducePlan): void {
+  const acc = inner === 1 ? null : new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     const base = o * reduce * inner;
-    if (inner === 1) {
+    if (acc === null) {
       let s = 0;
       for (let r = 0; r < reduce; r++) s += x[base + r]!;
       out[o] = s;
       continue;
     }
-    const acc = new Float64Array(inner);
+    acc.fill(0);
     for (let r = 0; r < reduce; r++) {
       const row = base + r * inner;
       for (let i = 0; i < inner; i++) acc[i]! += x[row + i]!;
@@ -23,32 +24,39 @@ function sum(out: TypedArray, x: TypedArray, { outer, reduce, inner }: ReducePla
   }
 }
 
+/** Products walk rows of `inner` contiguous values, like sums, so the inner loop is sequential. */
 function prod(out: TypedArray, x: TypedArray, { outer, reduce, inner }: ReducePlan): void {
+  const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let p = 1;
-      for (let r = 0; r < reduce; r++) p *= x[(o * reduce + r) * inner + i]!;
-      out[o * inner + i] = p;
+    const base = o * reduce * inner;
+    acc.fill(1);
+    for (let r = 0; r < reduce; r++) {
+      const row = base + r * inner;
+      for (let i = 0; i < inner; i++) acc[i]! *= x[row + i]!;
     }
+    out.set(acc, o * inner);
   }
 }
 
-/** max and min propagate NaN, as NumPy does. */
+/**
+ * max and min propagate NaN, as NumPy does: once a running extreme is NaN no comparison
+ * replaces it, and a NaN element always replaces it.
+ */
 function extreme(sign: 1 | -1): ReduceKernel {
   return (out, x, { outer, reduce, inner }) => {
+    const acc = new Float64Array(inner);
     for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        let best = sign * -Infinity;
-        for (let r = 0; r < reduce; r++) {
-          const v = x[(o * reduce + r) * inner + i]!;
-          if (v !== v) {
-            best = v;
-            break;
-          }
-          if (sign * v > sign * best) best = v;
+      const base = o * reduce * inner;
+      acc.fill(sign * -Infinity);
+      for (let r = 0; r < reduce; r++) {
+        const row = base + r * inner;
+        for (let i = 0; i < inner; i++) {
+          const v = x[row + i]!;
+          const b = acc[i]!;
+          if (sign * v > sign * b || v !== v) acc[i] = v;
         }
-        out[o * inner + i] = best;
       }
+      out.set(acc, o * inner);
     }
   };
 }
