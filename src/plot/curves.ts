@@ -54,7 +54,7 @@ export function trainingCurvesSpec(history: TrainingHistory, options: { title?: 
   if (acc.length > 0) panels.push(panel('accuracy', acc, 'accuracy', false));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    ...(options.title ? { title: options.title } : {}),
+    ...(options.title ? { title: { text: options.title, anchor: 'middle', fontSize: 15 } } : {}),
     background: 'white',
     hconcat: panels,
   } as TopLevelSpec;
