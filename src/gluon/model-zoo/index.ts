@@ -1,0 +1,4 @@
+/**
+ * `gluon.modelZoo`: ready-made network definitions. `vision` holds the image classifiers.
+ */
+export * as vision from './vision.js';
