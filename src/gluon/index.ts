@@ -21,4 +21,3 @@ export { Trainer, type TrainerParams, type StepOptions } from './trainer.js';
 export * as metric from './metric.js';
 export * as utils from './utils.js';
 export * as modelZoo from './model-zoo/index.js';
-export * as modelZoo from './model-zoo/index.js';
