@@ -15,6 +15,8 @@ export interface SafetensorsErrorWhere {
 
 /** A malformed or unsupported safetensors file. */
 export class SafetensorsError extends FormatError {
+  /** What is wrong, without the location. */
+  readonly detail: string;
   readonly tensor: string | undefined;
   readonly offset: number | undefined;
 
@@ -23,6 +25,7 @@ export class SafetensorsError extends FormatError {
     if (where.tensor !== undefined) parts.push(`tensor ${JSON.stringify(where.tensor)}`);
     if (where.offset !== undefined) parts.push(`byte offset ${where.offset}`);
     super(`safetensors: ${what}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`);
+    this.detail = what;
     this.tensor = where.tensor;
     this.offset = where.offset;
   }

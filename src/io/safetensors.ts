@@ -21,7 +21,7 @@ import { ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { SafetensorsError } from './safetensors-error.js';
 import { HOST_LITTLE_ENDIAN, SAFETENSORS_DTYPES, ST_DTYPE_OF, convertFromFile, isKnownStDType, swapBytes } from './safetensors-dtypes.js';
-import { JsonNumber, JsonSyntaxError, firstInvalidUtf8, jsonTypeName, parseStrictJson, type JsonObject, type JsonValue } from './strict-json.js';
+import { JsonNumber, JsonSyntaxError, firstInvalidUtf8, jsonTypeName, parseStrictJson, type JsonValue } from './strict-json.js';
 
 export { SafetensorsError } from './safetensors-error.js';
 
@@ -53,14 +53,12 @@ const ENTRY_FIELDS = ['dtype', 'shape', 'data_offsets'];
 
 /** An exact non-negative integer no larger than 2^53 - 1, or a SafetensorsError. */
 function exactIndex(v: JsonValue, what: string, tensor: string): number {
-  if (!(v instanceof JsonNumber) || !INT_RE.test(v.text)) {
-    throw new SafetensorsError(`${what} must be a non-negative integer, got ${jsonTypeName(v)}`, { tensor });
-  }
-  const n = Number(v.text);
-  if (!Number.isSafeInteger(n)) {
+  // The parser returns plain-digit integers up to 2^53 - 1 as numbers, everything else otherwise.
+  if (typeof v === 'number') return v;
+  if (v instanceof JsonNumber && INT_RE.test(v.text)) {
     throw new SafetensorsError(`${what} is ${v.text}, larger than 2^53 - 1; no real file is that large`, { tensor });
   }
-  return n;
+  throw new SafetensorsError(`${what} must be a non-negative integer written as plain digits, got ${jsonTypeName(v)}`, { tensor });
 }
 
 function parseEntry(name: string, v: JsonValue): Omit<SafetensorsEntry, 'begin' | 'end'> & { b: number; e: number } {
@@ -141,27 +139,42 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   const bad = firstInvalidUtf8(bytes, 8, 8 + n);
   if (bad >= 0) throw new SafetensorsError(`the header is not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')})`, { offset: bad });
   const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
-  let root: JsonValue;
-  try {
-    root = parseStrictJson(text, { maxDepth: 16 });
-  } catch (e) {
-    if (!(e instanceof JsonSyntaxError)) throw e;
-    const offset = 8 + new TextEncoder().encode(text.slice(0, e.position)).length;
-    throw new SafetensorsError(`the header is not valid JSON: ${e.message}`, { offset });
-  }
-  if (!(root instanceof Map)) throw new SafetensorsError(`the header must be a JSON object, got ${jsonTypeName(root)}`, { offset: 8 });
-  return validateHeader(root, n, fileLength);
-}
-
-function validateHeader(root: JsonObject, n: number, fileLength: number): SafetensorsHeader {
-  const dataStart = 8 + n;
-  const dataLength = fileLength - dataStart;
+  const byteOffset = (position: number): number => 8 + new TextEncoder().encode(text.slice(0, position)).length;
   let metadata: Record<string, string> | null = null;
   const raw: ReturnType<typeof parseEntry>[] = [];
-  for (const [name, v] of root) {
-    if (name === '__metadata__') metadata = parseMetadata(v);
-    else raw.push(parseEntry(name, v));
+  // Each entry is validated as soon as it is parsed (as serde does with its schema), so a hostile
+  // header fails at its first bad entry and never builds a large generic tree.
+  const onRootMember = (name: string, v: JsonValue, keyPosition: number): void => {
+    try {
+      if (name === '__metadata__') metadata = parseMetadata(v);
+      else raw.push(parseEntry(name, v));
+    } catch (e) {
+      if (e instanceof SafetensorsError && e.offset === undefined) {
+        throw new SafetensorsError(e.detail, { ...(e.tensor === undefined ? {} : { tensor: e.tensor }), offset: byteOffset(keyPosition) });
+      }
+      throw e;
+    }
+  };
+  let root: JsonValue;
+  try {
+    // No valid header nests deeper than 3 or has a shape of more than 1024 dimensions.
+    root = parseStrictJson(text, { maxDepth: 16, maxArrayLength: 1024, onRootMember });
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    throw new SafetensorsError(`the header is not valid JSON: ${e.message}`, { offset: byteOffset(e.position) });
   }
+  if (!(root instanceof Map)) throw new SafetensorsError(`the header must be a JSON object, got ${jsonTypeName(root)}`, { offset: 8 });
+  return validateLayout(raw, metadata, n, fileLength);
+}
+
+function validateLayout(
+  raw: ReturnType<typeof parseEntry>[],
+  metadata: Record<string, string> | null,
+  n: number,
+  fileLength: number,
+): SafetensorsHeader {
+  const dataStart = 8 + n;
+  const dataLength = fileLength - dataStart;
   raw.sort((x, y) => x.b - y.b || x.e - y.e);
   const entries: SafetensorsEntry[] = [];
   let cursor = 0;

@@ -6,9 +6,13 @@
  * into a prototype write when the result is spread into objects, rounds integers above 2^53 to
  * the nearest double without a word, and says nothing useful about where a problem is. This
  * parser implements RFC 8259 exactly, represents objects as `Map`s, rejects duplicate keys at every
- * level, keeps the text of every number so callers can demand exact integers, rejects lone
- * surrogates in `\u` escapes (a key must be real Unicode) and caps nesting depth so a hostile
- * header cannot exhaust the stack. Errors carry the character position of the problem.
+ * level, returns plain-digit integers up to 2^53 - 1 as numbers and keeps the text of every
+ * other number (so callers can demand exact integers), rejects lone surrogates in `\u` escapes (a
+ * key must be real Unicode), and caps nesting depth and array length so a hostile header cannot
+ * exhaust the stack or memory. With `onRootMember`, the members of the root object are handed to
+ * the caller one by one as they are parsed and not kept, so a caller that validates each one (as
+ * serde does with a schema) stops at the first bad member and memory stays proportional to one
+ * member, not to the whole tree. Errors carry the character position of the problem.
  */
 
 /** A JSON number kept as its source text, so callers decide how to interpret it. */
@@ -16,7 +20,8 @@ export class JsonNumber {
   constructor(readonly text: string) {}
 }
 
-export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | JsonObject;
+/** A plain-digit integer up to 2^53 - 1 is a `number`; any other number a JsonNumber. */
+export type JsonValue = null | boolean | string | number | JsonNumber | JsonValue[] | JsonObject;
 export type JsonObject = Map<string, JsonValue>;
 
 /** A syntax or structure error at character `position` of the parsed text. */
@@ -33,17 +38,27 @@ export class JsonSyntaxError extends Error {
 export interface StrictJsonOptions {
   /** Deepest nesting of arrays and objects allowed (default 32). */
   maxDepth?: number;
+  /** Longest array allowed (default unlimited). */
+  maxArrayLength?: number;
+  /**
+   * Receives each member of the root object (when the root is an object) as soon as it is parsed,
+   * with the position of its key; members are then not stored in the returned (empty) Map.
+   */
+  onRootMember?: (key: string, value: JsonValue, keyPosition: number) => void;
 }
 
 const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const PLAIN_INT_RE = /^(?:0|[1-9][0-9]{0,15})$/;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 /**
  * Parses `text` as exactly one JSON value surrounded by optional whitespace.
- * @example parseStrictJson('{"a": [1, 2]}') // Map { 'a' => [JsonNumber('1'), JsonNumber('2')] }
+ * @example parseStrictJson('{"a": [1, 2.5]}') // Map { 'a' => [1, JsonNumber('2.5')] }
  */
 export function parseStrictJson(text: string, options: StrictJsonOptions = {}): JsonValue {
   const maxDepth = options.maxDepth ?? 32;
+  const maxArrayLength = options.maxArrayLength ?? Infinity;
+  const onRootMember = options.onRootMember;
   let pos = 0;
 
   const fail: (what: string, at?: number) => never = (what, at = pos) => {
@@ -126,6 +141,10 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
     const m = NUMBER_RE.exec(text);
     if (m === null) return fail(`unexpected ${describe(pos)}, expected a value`);
     pos += m[0].length;
+    if (PLAIN_INT_RE.test(m[0])) {
+      const n = Number(m[0]);
+      if (Number.isSafeInteger(n)) return n;
+    }
     return new JsonNumber(m[0]);
   };
 
@@ -138,6 +157,7 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
       return out;
     }
     for (;;) {
+      if (out.length >= maxArrayLength) fail(`array longer than ${maxArrayLength} elements`);
       out.push(parseValue(depth));
       skipWs();
       const c = text[pos];
@@ -150,6 +170,7 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
   const parseObject = (depth: number): JsonObject => {
     pos++;
     const out: JsonObject = new Map();
+    const streamed = depth === 1 && onRootMember !== undefined ? new Set<string>() : null;
     skipWs();
     if (text[pos] === '}') {
       pos++;
@@ -160,11 +181,15 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
       if (text[pos] !== '"') fail(`unexpected ${describe(pos)}, expected a string key`);
       const keyPos = pos;
       const key = parseString();
-      if (out.has(key)) fail(`duplicate key ${JSON.stringify(key)}`, keyPos);
+      if (out.has(key) || streamed?.has(key)) fail(`duplicate key ${JSON.stringify(key)}`, keyPos);
       skipWs();
       if (text[pos] !== ':') fail(`unexpected ${describe(pos)} after key ${JSON.stringify(key)}, expected ':'`);
       pos++;
-      out.set(key, parseValue(depth));
+      const value = parseValue(depth);
+      if (streamed !== null) {
+        streamed.add(key);
+        onRootMember!(key, value, keyPos);
+      } else out.set(key, value);
       skipWs();
       const c = text[pos];
       pos++;
@@ -183,6 +208,7 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
 export function jsonTypeName(v: JsonValue): string {
   if (v === null) return 'null';
   if (v instanceof JsonNumber) return `number ${v.text}`;
+  if (typeof v === 'number') return `number ${v}`;
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Map) return 'an object';
   return typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}` : String(v);

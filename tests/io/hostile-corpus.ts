@@ -114,6 +114,9 @@ function badJson(): [string, string][] {
     ['lone low surrogate escape', `{"\\udc00":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}`],
     ['deep nesting in metadata', `{"__metadata__":{"x":${'['.repeat(1000)}${']'.repeat(1000)}}}`],
     ['very deep nesting, unterminated', `{"__metadata__":${'['.repeat(200_000)}`],
+    ['shape of 2000 dimensions', `{"a":{"dtype":"U8","shape":[${Array(2000).fill(1).join(',')}],"data_offsets":[0,1]}}`],
+    ['a million-element shape', `{"a":{"dtype":"U8","shape":[${'0,'.repeat(1_000_000)}0],"data_offsets":[0,0]}}`],
+    ['100k empty entries', `{${Array.from({ length: 100_000 }, (_, i) => `"t${i}":{}`).join(',')}}`],
     ['deep objects', `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`],
   ];
 }

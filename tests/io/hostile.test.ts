@@ -66,6 +66,10 @@ test('errors say what is wrong and where', () => {
   assert.match(find('array header').message, /must be a JSON object, got an array/);
   assert.match(find('trailing bytes after the last tensor').message, /5 bytes after the last tensor/);
   assert.match(find('extra field').message, /unexpected field "code"/);
+  assert.match(find('shape of 2000 dimensions').message, /array longer than 1024 elements/);
+  const empty = find('100k empty entries');
+  assert.equal(empty.tensor, 't0');
+  assert.equal(empty.offset, 9, 'fails at the first entry, without parsing the rest');
 });
 
 test('bit flips anywhere in a valid file either decode or raise a SafetensorsError, never anything else', () => {
@@ -118,4 +122,36 @@ test('loading any corpus file into a network throws a SafetensorsError and leave
     }
     assert.deepEqual(snapshot(net), before);
   }
+});
+
+test('no corpus file makes the reader allocate a buffer larger than the file itself', () => {
+  const names = ['ArrayBuffer', 'Uint8Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigUint64Array'] as const;
+  const g = globalThis as unknown as Record<string, unknown>;
+  const originals = names.map((n) => g[n]);
+  let largest = 0;
+  const spy = (target: unknown): unknown =>
+    new Proxy(target as new (...a: unknown[]) => object, {
+      construct(t, args, newTarget) {
+        const obj = Reflect.construct(t, args, newTarget) as { byteLength: number };
+        largest = Math.max(largest, obj.byteLength);
+        return obj;
+      },
+    });
+  const problems: string[] = [];
+  const corpus = hostileCorpus();
+  try {
+    names.forEach((n, i) => (g[n] = spy(originals[i])));
+    for (const { name, bytes } of corpus) {
+      largest = 0;
+      attempt(() => nd.loadBytes(bytes));
+      if (largest > Math.max(bytes.length, 64)) problems.push(`${name}: allocated ${largest} bytes for a ${bytes.length}-byte file`);
+    }
+    // The spy sees the reader's allocations (so the check above can fail).
+    largest = 0;
+    nd.loadBytes(nd.saveBytes({ big: nd.zeros([1000]) }));
+    assert.ok(largest >= 4000, `spy saw ${largest}`);
+  } finally {
+    names.forEach((n, i) => (g[n] = originals[i]));
+  }
+  assert.deepEqual(problems, []);
 });
