@@ -149,7 +149,8 @@ declare module '../ndarray/ndarray.js' {
   interface NDArray {
     dot(b: NDArray, options?: TransposeOptions): NDArray;
     matmul(b: NDArray, options?: TransposeOptions): NDArray;
+    batchDot(b: NDArray, options?: TransposeOptions): NDArray;
   }
 }
 
-installMethods({ dot, matmul });
+installMethods({ dot, matmul, batchDot });

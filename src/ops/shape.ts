@@ -18,10 +18,13 @@ const copyPrim: Primitive<{ shape: readonly number[] }, null> = {
 };
 
 /**
- * The same values in a new shape; one dimension may be -1 and is inferred.
- * @example nd.arange(6).reshape([2, -1]) // shape (2, 3)
+ * The same values in a new shape; one dimension may be -1 and is inferred. The shape is a list or,
+ * as in NumPy and PyTorch, the dimensions one by one.
+ * @example nd.arange(6).reshape([2, -1]) // shape (2, 3); x.reshape(3, 2) also works
  */
-export function reshape(x: NDArray, shape: readonly number[]): NDArray {
+export function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...rest: number[]): NDArray {
+  const shape = typeof shapeOrDim === 'number' ? [shapeOrDim, ...rest] : shapeOrDim;
+  if (!Array.isArray(shape)) throw new ValueError(`reshape: the shape must be a list of integers, got ${typeof shapeOrDim}`);
   const infer = shape.indexOf(-1);
   if (infer !== shape.lastIndexOf(-1)) throw new ShapeError(`reshape: at most one dimension may be -1, got ${fmtShape(shape)}`);
   for (const d of shape) {
@@ -145,7 +148,7 @@ export function broadcastLike(x: NDArray, like: NDArray): NDArray {
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {
-    reshape(shape: readonly number[]): NDArray;
+    reshape(shape: readonly number[] | number, ...rest: number[]): NDArray;
     transpose(axes?: readonly number[]): NDArray;
     /** The transpose (axes reversed), as NumPy's `.T`. */
     readonly T: NDArray;

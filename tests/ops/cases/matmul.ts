@@ -55,6 +55,7 @@ const dotVariants: OpCase[] = FLAGS.flatMap(([ta, tb], i): OpCase[] => [
 
 const dots: OpCase[] = [
   { name: 'dot 2x2 · 2x2', fn: (a, b) => nd.dot(a!, b!), inputs: () => [f64([[1, 2], [3, 4]]), f64([[5, 6], [7, 8]])], expected: [[19, 22], [43, 50]], grad: true },
+  { name: 'batchDot method form', fn: (a, b) => a!.batchDot(b!, { transposeB: true }), inputs: () => [f64([[[1, 2]]]), f64([[[3, 4]]])], expected: [[[11]]] },
   { name: 'dot method form', fn: (a, b) => a!.dot(b!), inputs: () => [f64([[1, 2]]), f64([[3], [4]])], expected: [[11]] },
   { name: 'dot vector · vector is 0-d', fn: (a, b) => nd.dot(a!, b!), inputs: () => [f64([1, 2, 3]), f64([4, 5, 6])], expected: 32, shape: [], grad: true },
   { name: 'dot matrix · vector', fn: (a, b) => nd.dot(a!, b!), inputs: () => [f64([[1, 2], [3, 4], [5, 6]]), f64([1, -1])], expected: [-1, -1, -1], grad: true },

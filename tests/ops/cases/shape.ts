@@ -30,6 +30,7 @@ const reshapes: OpCase[] = [
   { name: 'reshape 0-d to (1,1,1)', fn: (x) => x!.reshape([1, 1, 1]), inputs: () => [f64(3)], expected: [[[3]]], grad: true },
   { name: 'reshape empty (0,3) -> (3,0)', fn: (x) => x!.reshape([3, 0]), inputs: () => [nd.zeros([0, 3])], shape: [3, 0] },
   { name: 'reshape empty with -1 (0,3) -> (-1,3)', fn: (x) => x!.reshape([-1, 3]), inputs: () => [nd.zeros([0, 3])], shape: [0, 3] },
+  { name: 'reshape with dimensions as arguments', fn: (x) => x!.reshape(3, -1), inputs: () => [ar([2, 3])], expected: [[0, 1], [2, 3], [4, 5]], grad: true },
   { name: 'reshape keeps int32', fn: (x) => x!.reshape([4]), inputs: () => [nd.array([[1, 2], [3, 4]], { dtype: 'int32' })], expected: [1, 2, 3, 4], dtype: 'int32' },
 ];
 
