@@ -36,7 +36,8 @@ const FREED: TapeNode = {
   backward: () => {
     throw new AutogradError(
       'backward: part of this graph was already freed by an earlier backward(); ' +
-        'pass { retainGraph: true } to the first backward to differentiate through it again, or recompute inside autograd.record()',
+        'pass { retainGraph: true } to the first backward to differentiate through it again, recompute it inside autograd.record(), ' +
+        'or call .detach() on values carried over from an earlier step (such as an RNN state)',
     );
   },
 };
