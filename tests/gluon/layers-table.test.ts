@@ -373,12 +373,13 @@ for (const row of rows) {
       assertClose(y, row.forward.expected, { rtol: 1e-6, atol: 1e-7 });
     });
 
-    if (row.gradShape !== false) {
+    const gradShape = row.gradShape;
+    if (gradShape !== false) {
       test('gradients (input and parameters) match finite differences in float64', () => {
         const layer = row.make();
         layer.initialize({ init: 'normal' });
         nd.random.seed(7);
-        const x = nd.random.normal({ shape: row.gradShape ?? row.shapes[0]![0], dtype: 'float64' });
+        const x = nd.random.normal({ shape: gradShape ?? row.shapes[0]![0], dtype: 'float64' });
         layer.inferShape(x);
         checkLayerGradients(layer, x, row.gradTrain ?? false);
       });
