@@ -14,7 +14,7 @@ import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import type { BinaryOp, BroadcastPlan } from '../backend/kernels.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { full } from '../ndarray/creation.js';
-import { apply, type GradContext, type Primitive } from './define.js';
+import { apply, wantsGrad, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { installMethods } from './method.js';
 import { floor, log, neg } from './unary.js';
@@ -77,12 +77,18 @@ function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDAr
 
 export const add = define('add', (g) => [g, g]);
 export const sub = define('sub', (g) => [g, neg(g)]);
-export const mul = define('mul', (g, { inputs: [a, b] }) => [mul(g, b!), mul(g, a!)]);
-export const div = define('div', (g, { inputs: [, b], out }) => [div(g, b!), neg(mul(g, div(out, b!)))]);
-export const pow = define('pow', (g, { inputs: [a, b], out }) => [
-  mul(g, mul(b!, pow(a!, sub(b!, 1)))),
-  mul(g, mul(out, log(a!))),
-]);
+/** Runs `f` only when input `i` needs a gradient (skips, e.g., the gradient of a scalar exponent). */
+const only = (ctx: GradContext<null>, i: number, f: () => NDArray): NDArray | null => (wantsGrad(ctx, i) ? f() : null);
+
+export const mul = define('mul', (g, ctx) => [only(ctx, 0, () => mul(g, ctx.inputs[1]!)), only(ctx, 1, () => mul(g, ctx.inputs[0]!))]);
+export const div = define('div', (g, ctx) => {
+  const [, b] = ctx.inputs;
+  return [only(ctx, 0, () => div(g, b!)), only(ctx, 1, () => neg(mul(g, div(ctx.out, b!))))];
+});
+export const pow = define('pow', (g, ctx) => {
+  const [a, b] = ctx.inputs;
+  return [only(ctx, 0, () => mul(g, mul(b!, pow(a!, sub(b!, 1))))), only(ctx, 1, () => mul(g, mul(ctx.out, log(a!))))];
+});
 export const maximum = define('maximum', (g, { inputs: [a, b] }) => [mul(g, greaterEqual(a!, b!)), mul(g, lesser(a!, b!))]);
 export const minimum = define('minimum', (g, { inputs: [a, b] }) => [mul(g, lesserEqual(a!, b!)), mul(g, greater(a!, b!))]);
 export const mod = define('mod', (g, { inputs: [a, b] }) => [g, neg(mul(g, floor(div(a!, b!))))]);

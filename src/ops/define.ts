@@ -26,6 +26,17 @@ export interface GradContext<A> {
   readonly inputs: readonly NDArray[];
   readonly out: NDArray;
   readonly attrs: A;
+  /**
+   * Which inputs take part in the graph (an attached leaf or a recorded result). A rule may return
+   * null for the others instead of computing a gradient nobody reads, such as the data-side GEMM
+   * of a first layer. Absent means all.
+   */
+  readonly needsGrad?: readonly boolean[];
+}
+
+/** True unless the context says input `i` needs no gradient. */
+export function wantsGrad(ctx: GradContext<unknown>, i: number): boolean {
+  return ctx.needsGrad?.[i] ?? true;
 }
 
 export interface Primitive<A, P> {
@@ -56,7 +67,7 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
   );
   if (prim.grad !== undefined && isRecording() && inputs.some(needsGrad)) {
     const grad = prim.grad.bind(prim);
-    const ctx: GradContext<A> = { inputs, out, attrs };
+    const ctx: GradContext<A> = { inputs, out, attrs, needsGrad: inputs.map(needsGrad) };
     out._node = { op: prim.name, inputs, backward: (g) => grad(g, ctx) };
   }
   return out;

@@ -8,7 +8,7 @@ import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, sizeOf } from '../core/shape.js';
 import type { MatmulPlan } from '../backend/kernels.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, wantsGrad, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
@@ -53,9 +53,10 @@ const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
     return { shape: [batch, m, n], dtype: a!.dtype, plan };
   },
   compute: (kernels, out, [a, b], plan) => kernels.matmul(out, a!, b!, plan),
-  grad(g, { inputs: [a, b], attrs: { transA, transB } }) {
-    const ga = transA ? bmm(b!, g, transB, true) : bmm(g, b!, false, !transB);
-    const gb = transB ? bmm(g, a!, true, transA) : bmm(a!, g, !transA, false);
+  grad(g, ctx) {
+    const { inputs: [a, b], attrs: { transA, transB } } = ctx;
+    const ga = !wantsGrad(ctx, 0) ? null : transA ? bmm(b!, g, transB, true) : bmm(g, b!, false, !transB);
+    const gb = !wantsGrad(ctx, 1) ? null : transB ? bmm(g, a!, true, transA) : bmm(a!, g, !transA, false);
     return [ga, gb];
   },
 };
