@@ -116,7 +116,8 @@ describe('model zoo: real forwards at small sizes agree with inferred shapes', (
   test('ResNet-18 trains: one recorded forward/backward gives gradients for every trainable parameter', () => {
     const net = vision.resnet18({ classes: 4 });
     net.initialize({ init: 'xavier' });
-    const x = nd.random.uniform({ shape: [1, 3, 32, 32] });
+    // Batch 2: at 32x32 the last stage is 1x1, and BatchNorm needs more than one value per channel.
+    const x = nd.random.uniform({ shape: [2, 3, 32, 32] });
     const loss = autograd.record(() => (net.forward(x) as nd.NDArray).square().sum());
     loss.backward();
     for (const p of net.collectParams().values()) {
