@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nd, autograd, AutogradError, DTypeError, ShapeError } from '../../src/index.js';
+import { nd, autograd, backend, AutogradError, DTypeError, ShapeError } from '../../src/index.js';
 import { apply, type Primitive } from '../../src/ops/define.js';
 import { assertClose } from '../helpers.js';
 
@@ -199,4 +199,43 @@ test('checkGradient passes correct gradients and catches a deliberately wrong on
   // Only the inputs in `wrt` are checked: the wrong one is skipped here.
   const partial = autograd.checkGradient((x, y) => apply(wrong, [y!], null).add(x!), [f64([1]), f64([1])], { wrt: [0] });
   assert.equal(partial.ok, true);
+});
+
+test('state carried across steps must be detached; then every step differentiates', () => {
+  const w = f64([0.5]);
+  w.attachGrad();
+  let h = f64([1]);
+  for (let step = 0; step < 3; step++) {
+    const loss = autograd.record(() => {
+      h = h.mul(w).tanh();
+      return h.sum();
+    });
+    loss.backward();
+    h = h.detach();
+    assert.ok(Number.isFinite(w.grad!.item()));
+  }
+  // Without detach the second step reaches the graph freed by the first.
+  let g = f64([1]);
+  autograd.record(() => (g = g.mul(w).tanh()).sum()).backward();
+  assert.throws(() => autograd.record(() => g.mul(w).sum()).backward(), (e: unknown) => e instanceof AutogradError && /detach/.test((e as Error).message));
+});
+
+test('gradient rules skip inputs that need no gradient (no GEMM for constant data)', () => {
+  let gemms = 0;
+  const ref = backend.getBackend();
+  backend.registerBackend({
+    name: 'counting',
+    numThreads: () => 1,
+    kernels: { ...ref.kernels, matmul: (...args) => { gemms++; ref.kernels.matmul(...args); } },
+  });
+  const x = f64([[1, 2, 3]]);
+  const w = f64([[1], [0], [-1]]);
+  w.attachGrad();
+  backend.withBackend('counting', () => {
+    const loss = autograd.record(() => nd.dot(x, w).sum());
+    assert.equal(gemms, 1);
+    loss.backward();
+  });
+  assert.equal(gemms, 2, 'one forward GEMM and one for the weight gradient only');
+  assertClose(w.grad!, [[1], [2], [3]]);
 });
