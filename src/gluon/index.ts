@@ -21,3 +21,6 @@ export { Trainer, type TrainerParams, type StepOptions } from './trainer.js';
 export * as metric from './metric.js';
 export * as utils from './utils.js';
 export * as modelZoo from './model-zoo/index.js';
+// summary.ts installs Block.prototype.summary, so it is imported for its effect too.
+import './summary.js';
+export type { SummaryOptions } from './summary.js';
