@@ -26,7 +26,7 @@ import { pause } from '../autograd/state.js';
 import type { InitLike } from '../init/builtins.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
-import { noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
+import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -125,6 +125,7 @@ export class Block {
       if (!(value instanceof Parameter)) continue;
       if (this.#params.values().includes(value)) continue;
       this.#params.set(key, value);
+      noteHolder(value, this.name);
     }
     return this.#params;
   }

@@ -256,3 +256,34 @@ test('constants are saved; loading accepts the same value and refuses another, c
   assert.deepEqual(values(fresh.dense.weight), before);
   assert.deepEqual(fresh.scale.data().toArray(), [1, 2, 3]);
 });
+
+test('tying by field assignment in a custom block; resetShapes re-infers a shared parameter once', () => {
+  gluon.resetNameCounters();
+  class Tied extends gluon.Block {
+    readonly enc = new nn.Dense(4, { useBias: false });
+    readonly dec = new nn.Dense(4, { useBias: false });
+    constructor() {
+      super();
+      (this.dec as { weight: gluon.Parameter }).weight = this.enc.weight;
+    }
+    override forward(x: nd.NDArray): nd.NDArray {
+      return this.dec.forward(this.enc.forward(x));
+    }
+  }
+  const net = new Tied();
+  assert.deepEqual(net.collectParams().keys(), ['enc.weight']);
+  const recording = new RecordingInit(0.5);
+  net.initialize({ init: recording });
+  // enc infers (4, 4) from a 4-feature input, dec then fits.
+  assert.deepEqual(net.forward(nd.ones([1, 4])).toArray(), [[4, 4, 4, 4]]);
+  assert.deepEqual(recording.calls, [['dense0_weight', [4, 4]]]);
+  // A 6-feature input: enc cannot take it; after resetShapes enc re-infers (4, 6), and dec (fed 4
+  // features by enc) cannot use the same weight: the error names both.
+  assert.throws(() => net.forward(nd.ones([1, 6])), (e: Error) => /^dense0: .*\(4, 4\)/.test(e.message));
+  assert.deepEqual(net.resetShapes(), ['enc.weight']);
+  assert.throws(
+    () => net.forward(nd.ones([1, 6])),
+    (e: Error) => e instanceof ShapeError && /^dense1: input of shape \(1, 4\) does not fit parameter weight \(dense0_weight\) of shape \(4, 6\)/.test(e.message) && /shared by dense1 and dense0/.test(e.message),
+  );
+  assert.deepEqual(recording.calls, [['dense0_weight', [4, 4]], ['dense0_weight', [4, 6]]]);
+});
