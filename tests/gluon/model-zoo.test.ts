@@ -6,6 +6,7 @@
 // reference backend).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { autograd, gluon, nd, ValueError } from '../../src/index.js';
 
 const { vision } = gluon.modelZoo;
@@ -126,5 +127,18 @@ describe('model zoo: real forwards at small sizes agree with inferred shapes', (
     }
     const g = net.collectParams().get('features.0.weight').grad();
     assert.ok([...g.storage].some((v) => v !== 0), 'stem gradient is non-zero');
+  });
+});
+
+describe('examples/lenet.ts short run (CI)', () => {
+  test('trains a few batches (synthetic data when Fashion-MNIST is absent) and reports accuracy', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=development', 'examples/lenet.ts', '--epochs', '1', '--batches', '2', '--batch-size', '64', '--allow-synthetic'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.match(out, /Total params: 61,706/);
+    assert.match(out, /epoch 1, loss \d+\.\d+, train acc 0\.\d+, test acc 0\.\d+/);
+    assert.match(out, /final test accuracy 0\.\d+/);
   });
 });
