@@ -95,6 +95,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     if (epoch === 1 && seen === 0) {
       if (showBar) bar.stop();
       showParams(`After the first batch ${fmtShape(x.shape)}: every shape was inferred from the data`);
+      console.log(`${net.summary(x, { print: false })}\n`);
       if (showBar) bar.start(trainLoader.length, 0, { loss: '-', acc: '-', speed: '-', test: '-' });
     }
     lossSum += l.sum().item();

@@ -1,10 +1,9 @@
 /**
  * Training curves as an SVG image, rendered headlessly with vega-lite and vega (no browser, no
- * canvas): loss on the left, accuracy on the right, one line per series. Used by the demo, the
+ * canvas; vega loads on first use): loss on the left, accuracy on the right, one line per series. Used by the demo, the
  * `tsgluon train` command and the examples; D2L readers know it as `d2l.plot`'s animator.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 /** What a training run records once per epoch. Missing series are simply not drawn. */
 export interface TrainingHistory {
@@ -65,7 +64,9 @@ export function trainingCurvesSpec(history: TrainingHistory, options: { title?: 
  * @example writeFileSync('curves.svg', await trainingCurvesSvg(history, { title: 'MLP on digits' }));
  */
 export async function trainingCurvesSvg(history: TrainingHistory, options: { title?: string } = {}): Promise<string> {
-  const view = new vega.View(vega.parse(compile(trainingCurvesSpec(history, options)).spec), { renderer: 'none' });
+  // Loaded on first use: vega is large and most programs importing tsgluon never plot.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(vegaLite.compile(trainingCurvesSpec(history, options)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
