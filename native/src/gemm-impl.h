@@ -1,10 +1,11 @@
 // BLIS-style GEMM, compiled once per instruction set (included by kernels-impl.h inside a
 // per-ISA namespace; TSG_ISA is 512, 256 or 0).
 //
-// C (m x n) = op(A) (m x k) * op(B) (k x n). Loops, outermost first: columns of C in NC blocks,
-// k in KC blocks (pack a KC x NC panel of B into NR-wide micro-panels), rows in MC blocks (pack
-// an MC x KC block of A into MR-tall micro-panels), then an MR x NR register-blocked micro-kernel
-// over the packed panels. Packing hides every transpose variant and zero-pads the edges, so the
+// C (m x n) = op(A) (m x k) * op(B) (k x n), all row-major. Loops, outermost first: rows in MC
+// blocks, k in KC blocks (pack the MC x KC block of A into MR-tall micro-panels), columns in NC
+// blocks (pack the KC x NC block of B, sized for L2, into NR-wide micro-panels), then for each A
+// micro-panel (kept in L1) every B micro-panel, through an MR x NR register-blocked micro-kernel
+// whose vectors run along the rows of C. Packing hides every transpose variant and zero-pads the edges, so the
 // micro-kernel only ever sees one layout.
 //
 // Every element of C is summed over k in the same order whatever the tiling and partition, so
@@ -31,9 +32,11 @@ struct SimdD {
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
 };
-// 14 x 2 accumulators + 2 B vectors + 1 broadcast = 31 of the 32 zmm registers.
-template <typename T> struct Blocking { static constexpr int MR = 14, NRV = 2, KC = 256, MC = 336, NC = 3072; };
-template <> struct Blocking<double> { static constexpr int MR = 14, NRV = 2, KC = 256, MC = 168, NC = 2048; };
+// 6 x 4 accumulators + 4 B vectors + 1 broadcast. Six rows, not the more common 14: a C tile's
+// rows are n elements apart, and with n a power of two 14 rows collide in one 8-way L1 set.
+// KC x NR of B streams from L2 (the KC x NC block lives there), the 6 x KC sliver of A stays in L1.
+template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 4, KC = 512, MC = 1536, NC = 256; };
+template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 4, KC = 256, MC = 1536, NC = 256; };
 #elif TSG_ISA == 256
 struct SimdF {
   using V = __m256;
@@ -56,8 +59,8 @@ struct SimdD {
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
 };
 // 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.
-template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 144, NC = 3072; };
-template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 96, NC = 2048; };
+template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
+template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 256; };
 #else
 template <typename T> struct SimdS {
   using V = T;
@@ -71,7 +74,7 @@ template <typename T> struct SimdS {
 };
 using SimdF = SimdS<float>;
 using SimdD = SimdS<double>;
-template <typename T> struct Blocking { static constexpr int MR = 4, NRV = 8, KC = 256, MC = 128, NC = 2048; };
+template <typename T> struct Blocking { static constexpr int MR = 4, NRV = 8, KC = 256, MC = 1536, NC = 512; };
 #endif
 
 template <typename T> struct SimdOf { using S = SimdF; };
@@ -177,25 +180,26 @@ template <typename T>
 static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
                       bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   using B = Blocking<T>;
-  constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
   const int64_t lda = transA ? m : k, ldb = transB ? k : n;
   const int64_t ncMax = B::NC < j1 - j0 ? B::NC : j1 - j0;
+  const int64_t mcMax = B::MC < i1 - i0 ? B::MC : i1 - i0;
   const int64_t kcMax = B::KC < k ? B::KC : k;
   T* bp = static_cast<T*>(rt.scratch(0, sizeof(T) * (size_t)(kcMax * ((ncMax + NR - 1) / NR * NR))));
-  T* ap = static_cast<T*>(rt.scratch(1, sizeof(T) * (size_t)(kcMax * (B::MC + MR))));
-  for (int64_t jc = j0; jc < j1; jc += B::NC) {
-    int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
+  T* ap = static_cast<T*>(rt.scratch(1, sizeof(T) * (size_t)(kcMax * ((mcMax + MR - 1) / MR * MR))));
+  for (int64_t ic = i0; ic < i1; ic += B::MC) {
+    int64_t mc = i1 - ic < B::MC ? i1 - ic : B::MC;
     for (int64_t pc = 0; pc < k; pc += B::KC) {
       int64_t kc = k - pc < B::KC ? k - pc : B::KC;
       bool beta = accumulate || pc > 0;
-      packB(bp, b, ldb, transB, pc, kc, jc, nc);
-      for (int64_t ic = i0; ic < i1; ic += B::MC) {
-        int64_t mc = i1 - ic < B::MC ? i1 - ic : B::MC;
-        packA(ap, a, lda, transA, ic, mc, pc, kc);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          int nr = (int)(nc - jr < NR ? nc - jr : NR);
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            int mr = (int)(mc - ir < MR ? mc - ir : MR);
+      packA(ap, a, lda, transA, ic, mc, pc, kc);
+      for (int64_t jc = j0; jc < j1; jc += B::NC) {
+        int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
+        packB(bp, b, ldb, transB, pc, kc, jc, nc);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          int mr = (int)(mc - ir < MR ? mc - ir : MR);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            int nr = (int)(nc - jr < NR ? nc - jr : NR);
             microKernel<T>(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * n + jc + jr, n, mr, nr, beta);
           }
         }

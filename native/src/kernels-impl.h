@@ -23,6 +23,13 @@ namespace TSG_NS {
 static inline float fexp(float x) { return expf(x); }
 static inline double fexp(double x) { return exp(x); }
 
+// JavaScript's Math.pow differs from C's pow in two corners: a NaN exponent always gives NaN, and
+// (+-1) ** (+-Infinity) is NaN rather than 1.
+static inline double jsPow(double x, double y) {
+  if (y != y || ((x == 1.0 || x == -1.0) && (y == INFINITY || y == -INFINITY))) return NAN;
+  return pow(x, y);
+}
+
 // Splits [0, n) into at most threads() static slices when n is large enough to pay for the pool.
 template <typename F> struct RangeJob {
   F* f;
@@ -169,7 +176,7 @@ static bool binaryT(const Runtime& rt, int op, T* out, const T* a, const T* b, i
     TSG_B(B_SUB, C, x - y)
     TSG_B(B_MUL, C, x * y)
     TSG_B(B_DIV, C, x / y)
-    TSG_B(B_POW, E, T(pow((double)x, (double)y)))
+    TSG_B(B_POW, E, T(jsPow((double)x, (double)y)))
     TSG_B(B_MAX, C, (x > y || x != x) ? x : y)
     TSG_B(B_MIN, C, (x < y || x != x) ? x : y)
     TSG_B(B_MOD, E, T((double)x - floor((double)x / (double)y) * (double)y))
