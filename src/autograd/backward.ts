@@ -133,6 +133,7 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
       // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
       if (g !== undefined) writeGrad(arr, g);
       else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
+      arr._gradFresh = true;
     }
     if (!options.retainGraph && arr._node !== null) arr._node = FREED;
   }

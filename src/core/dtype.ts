@@ -4,8 +4,14 @@
  * Four dtypes are supported, each stored in the matching typed array. When two arrays meet in a
  * binary op, the result takes the "wider" of the two in the order
  * `uint8 < int32 < float32 < float64`. A JavaScript number used as an operand takes the dtype of
- * the array it meets (Gluon's rule, so `x.mul(2)` on float32 stays float32), except that a
- * fractional number meeting an integer array promotes the result to float32.
+ * the array it meets (Gluon's rule, so `x.mul(2)` on float32 stays float32), with two exceptions:
+ * a fractional number meeting an integer array promotes the result to float32, and an integer
+ * outside an integer array's range widens it (uint8 to int32, int32 to float64).
+ *
+ * Ops with their own rules: `div`, `pow`, `arctan2` and `hypot` compute integer operands in
+ * float32; math functions (exp, log, sigmoid...) turn integer input into float32; `sum` and `prod`
+ * of uint8 compute in int32; `mean` and `norm` of integers give float32; comparisons return 0/1
+ * in the operands' dtype (as MXNet does); `argmax`/`argmin` return int32.
  */
 export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
 

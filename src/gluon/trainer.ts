@@ -7,7 +7,7 @@
  * optimizer's `rescaleGrad`), because Gluon's losses return one value per sample and backward
  * sums them. Parameters with `gradReq: 'null'` (frozen) are skipped.
  */
-import { DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
+import { AutogradError, DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
@@ -16,14 +16,16 @@ import { Optimizer, resolve, type OptimizerOptions, type OptimizerState } from '
 import { Parameter } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingReport } from './parameter-dict.js';
 
+/** A parameter's gradient was not refreshed by a backward since the last optimizer step. */
+export class StaleGradientError extends AutogradError {}
+
 /** What a Trainer trains: `net.collectParams()`, a list of parameters, or a record of them. */
 export type TrainerParams = ParameterDict | readonly Parameter[] | Readonly<Record<string, Parameter>>;
 
 export interface StepOptions {
   /**
-   * Accepted for Gluon compatibility. Gluon skips (or complains about) parameters whose gradient
-   * no backward refreshed since the last step; tsgluon's autograd does not flag refreshed
-   * gradients, so every parameter with a gradient is updated.
+   * Skip parameters whose gradient no backward refreshed since the last step (for example a
+   * branch of the network this batch did not use) instead of raising a StaleGradientError.
    */
   ignoreStaleGrad?: boolean;
 }
@@ -102,8 +104,8 @@ export class Trainer {
    * One optimization step: gradients are scaled by `1 / batchSize` (times the optimizer's own
    * rescaleGrad) and every parameter with a gradient is updated in place.
    */
-  step(batchSize: number, _options: StepOptions = {}): void {
-    this.#update(batchSize, 'step');
+  step(batchSize: number, options: StepOptions = {}): void {
+    this.#update(batchSize, 'step', options);
   }
 
   /**
@@ -115,21 +117,31 @@ export class Trainer {
   }
 
   /** The update half of `step`, for use after `allreduceGrads` (e.g. with gradient clipping between). */
-  update(batchSize: number, _options: StepOptions = {}): void {
-    this.#update(batchSize, 'update');
+  update(batchSize: number, options: StepOptions = {}): void {
+    this.#update(batchSize, 'update', options);
   }
 
-  #update(batchSize: number, where: string): void {
+  #update(batchSize: number, where: string, options: StepOptions): void {
     if (!(typeof batchSize === 'number' && batchSize > 0 && Number.isFinite(batchSize))) {
       throw new ValueError(`Trainer.${where}: batchSize must be a positive number (gradients are divided by it), got ${String(batchSize)}`);
     }
-    const trainable = this.#checkReady(where);
+    const ready = this.#checkReady(where);
+    const stale = ready.filter((i) => !this.#entries[i]!.param.data()._gradFresh);
+    if (stale.length > 0 && !options.ignoreStaleGrad) {
+      const names = stale.map((i) => `${this.#entries[i]!.param.name} (${this.#entries[i]!.key})`).join(', ');
+      throw new StaleGradientError(
+        `Trainer.${where}: the gradient of ${names} was not updated by a backward since the last step. ` +
+          `Either the forward did not use ${stale.length === 1 ? 'this parameter' : 'these parameters'} (a bug, or a branch this batch skipped) ` +
+          `or backward was not called; if only part of the network is used on purpose, call step(batchSize, { ignoreStaleGrad: true }) to skip them`,
+      );
+    }
     this.optimizer.rescaleGrad = this.#scale / batchSize;
-    for (const i of trainable) {
+    for (const i of ready) {
       const { param } = this.#entries[i]!;
       const weight = param.data();
-      const grad = param.grad();
-      this.optimizer.update(i, weight, grad, this.#stateFor(i, weight));
+      if (!weight._gradFresh) continue;
+      this.optimizer.update(i, weight, param.grad(), this.#stateFor(i, weight));
+      weight._gradFresh = false;
     }
   }
 

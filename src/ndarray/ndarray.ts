@@ -36,6 +36,8 @@ export class NDArray {
   _grad: NDArray | null = null;
   /** @internal How backward writes into `_grad`. */
   _gradReq: GradReq = 'null';
+  /** @internal Set when a backward wrote `_grad`; the Trainer clears it after updating. */
+  _gradFresh = false;
 
   /** @internal Use `nd.array`, `nd.zeros`... to create arrays. */
   constructor(storage: TypedArray | null, shape: Shape, dtype: DType) {
