@@ -1,0 +1,172 @@
+// `npm run bench`: tsgluon against its peers, measured in the same run, printed as one table.
+//   - float32 GEMM (C = A·B, square n = 256, 512, 1024, 2048) in GFLOP/s, with tsgluon's fraction
+//     of the FMA peak (225 GFLOP/s per core: AVX-512 on Zen 5, measured in ../shared/PEERS.md),
+//   - the MLP 784-256(ReLU)-10 training step (batch 256, softmax cross-entropy, SGD) in steps/s,
+//     written with tsgluon's Gluon API (nn.Dense, Trainer, loss.SoftmaxCrossEntropyLoss),
+// on 1 and 2 threads, against numpy/OpenBLAS and PyTorch (Debian's /usr/bin/python3) and
+// TensorFlow.js wasm and cpu (single-threaded in Node). Ratios are tsgluon / peer. Peers that are
+// not installed are skipped with a line saying how to install them.
+//
+// Options: --threads 1,2  --sizes 256,512,1024,2048  --budget 0.5 (seconds per measurement)
+// On a shared machine figures move by 10% or more between runs; run it twice.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { autograd, backend, gluon, init, nd, nn } from 'tsgluon';
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2' },
+    sizes: { type: 'string', default: '256,512,1024,2048' },
+    budget: { type: 'string', default: '0.5' },
+  },
+});
+const threadCounts = args.threads.split(',').map(Number);
+const sizes = args.sizes.split(',').map(Number);
+const budget = Number(args.budget);
+const here = dirname(fileURLToPath(import.meta.url));
+const PEAK_PER_CORE = 225;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median rate (work per second) over repetitions after a warm-up, within the time budget. */
+function rate(fn: () => void, work: number): number {
+  fn();
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < 3 || (spent < budget && times.length < 50)) {
+    const t0 = performance.now();
+    fn();
+    const dt = (performance.now() - t0) / 1000;
+    times.push(dt);
+    spent += dt;
+  }
+  return work / median(times);
+}
+
+function oursGemm(n: number): number {
+  nd.random.seed(n);
+  const a = nd.random.uniform({ shape: [n, n] });
+  const b = nd.random.uniform({ shape: [n, n] });
+  return rate(() => nd.dot(a, b), 2 * n ** 3) / 1e9;
+}
+
+function oursMlp(): number {
+  nd.random.seed(0);
+  const net = new nn.Sequential();
+  net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
+  net.initialize({ init: new init.Normal(0.01) });
+  const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
+  const x = nd.random.uniform({ shape: [256, 784] });
+  const y = nd.random.randint({ high: 10, shape: [256], dtype: 'int32' });
+  const step = () => {
+    const l = autograd.record(() => loss.forward(net.forward(x), y));
+    l.backward();
+    trainer.step(256);
+  };
+  for (let i = 0; i < 20; i++) step();
+  const blocks: number[] = [];
+  for (let b = 0; b < 5; b++) {
+    const t0 = performance.now();
+    let steps = 0;
+    while (performance.now() - t0 < (budget / 2) * 1000) {
+      step();
+      steps++;
+    }
+    blocks.push(steps / ((performance.now() - t0) / 1000));
+  }
+  return median(blocks);
+}
+
+interface PythonPeers {
+  numpy: Record<string, number>;
+  torch: Record<string, number>;
+  torchMlp: number | null;
+  errors: string[];
+}
+
+const PY = '/usr/bin/python3';
+const PY_HINT = 'apt-get install python3-numpy python3-torch python3-threadpoolctl libopenblas0-pthread';
+
+function pythonPeers(threads: number): PythonPeers | null {
+  if (!existsSync(PY)) return null;
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) };
+  // OpenBLAS must pick its own (AVX-512) kernels: this machine's defaults force Haswell ones.
+  delete env['OPENBLAS_CORETYPE'];
+  delete env['OPENBLAS_L2_SIZE'];
+  const r = spawnSync(PY, [join(here, 'peers.py'), String(threads), sizes.join(','), String(budget)], { env, encoding: 'utf8' });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
+  if (!line) {
+    console.log(`python peers failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+    return null;
+  }
+  return JSON.parse(line) as PythonPeers;
+}
+
+interface TfjsPeer {
+  gemm: Record<string, number>;
+  mlp: number;
+  error?: string;
+}
+
+function tfjsPeer(which: 'wasm' | 'cpu'): TfjsPeer | null {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'peers-tfjs.ts'), which, sizes.join(','), String(budget)], {
+    encoding: 'utf8',
+  });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
+  const parsed = line ? (JSON.parse(line) as TfjsPeer) : null;
+  if (!parsed || parsed.error) {
+    console.log(`tfjs-${which} skipped (${parsed?.error ?? 'did not run'}): npm install @tensorflow/tfjs-core @tensorflow/tfjs-backend-${which} @tensorflow/tfjs-layers`);
+    return null;
+  }
+  return parsed;
+}
+
+const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '-' : v.toFixed(digits));
+const ratio = (ours: number, peer: number | null | undefined) => (peer ? `${(ours / peer).toFixed(2)}x` : '-');
+
+const b = backend.getBackend();
+console.log(`tsgluon bench: backend ${b.name}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs; peak taken as ${PEAK_PER_CORE} GFLOP/s per core (PEERS.md)`);
+if (b.name !== 'native') console.log('note: the native backend is not active, so tsgluon runs on the pure TypeScript reference kernels');
+
+const wasm = tfjsPeer('wasm');
+const cpu = tfjsPeer('cpu');
+const rows: string[][] = [];
+let warnedPython = false;
+for (const t of threadCounts) {
+  b.setNumThreads?.(t);
+  const ours = Object.fromEntries(sizes.map((n) => [n, oursGemm(n)]));
+  const mlp = oursMlp();
+  const py = pythonPeers(t);
+  if (py === null || py.errors.length > 0) {
+    if (!warnedPython) console.log(`python peers ${py ? `partly missing (${py.errors.join('; ')})` : 'skipped'}: ${PY_HINT}`);
+    warnedPython = true;
+  }
+  for (const n of sizes) {
+    const o = ours[n]!;
+    const np = py?.numpy[n];
+    const pt = py?.torch[n];
+    const w = wasm?.gemm[n];
+    const c = cpu?.gemm[n];
+    rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(np), ratio(o, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
+  }
+  const pm = py?.torchMlp;
+  rows.push(['MLP train step (steps/s)', String(t), fmt(mlp), '', '', '', fmt(pm), ratio(mlp, pm), fmt(wasm?.mlp), ratio(mlp, wasm?.mlp), fmt(cpu?.mlp), ratio(mlp, cpu?.mlp)]);
+}
+
+const header = ['benchmark', 'threads', 'tsgluon', '% peak', 'OpenBLAS', 'ratio', 'PyTorch', 'ratio', 'tfjs-wasm', 'ratio', 'tfjs-cpu', 'ratio'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+console.log();
+console.log(line(header));
+console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log('\nratio = tsgluon / peer. TensorFlow.js runs single-threaded in Node: its figures repeat on every thread row; tfjs-cpu skips n = 2048 (about 20 s per multiply).');
+process.exit(0);
