@@ -4,7 +4,7 @@
 # generic kernels, on other architectures).
 {
   'target_defaults': {
-    'cflags_cc': ['-std=gnu++17', '-O3', '-fPIC', '-fno-math-errno', '-ffp-contract=off', '-Wall', '-Wno-unused-function'],
+    'cflags_cc': ['-std=gnu++17', '-O3', '-fPIC', '-fno-math-errno', '-ffp-contract=off', '-fno-trapping-math', '-Wall', '-Wno-unused-function'],
     'cflags_cc!': ['-fno-exceptions', '-O2', '-Os'],
     'cflags!': ['-O2', '-Os'],
     'defines': ['NAPI_DISABLE_CPP_EXCEPTIONS'],

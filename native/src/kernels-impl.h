@@ -64,12 +64,13 @@ static void map1(const Runtime& rt, T* __restrict out, const T* __restrict x, in
 }
 
 template <typename T> static bool unaryT(const Runtime& rt, int op, T* out, const T* x, int64_t n) {
+  // Constants are written as T(0) / T(1) inside the lambdas, never captured: a captured float
+  // could alias `out`, which stops the vectorizer.
   const int64_t C = kCheapGrain, E = kCostlyGrain;
-  const T one = T(1), zero = T(0);
   switch (op) {
     case U_NEG: map1(rt, out, x, n, C, [](T v) { return -v; }); break;
     case U_ABS: map1(rt, out, x, n, C, [](T v) { return v < 0 ? -v : (v == 0 ? T(0) : v); }); break;
-    case U_SIGN: map1(rt, out, x, n, C, [=](T v) { return v > 0 ? one : v < 0 ? -one : v; }); break;
+    case U_SIGN: map1(rt, out, x, n, C, [](T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : v; }); break;
     case U_EXP: map1(rt, out, x, n, E, [](T v) { return fexp(v); }); break;
     case U_LOG: map1(rt, out, x, n, E, [](T v) { return T(log((double)v)); }); break;
     case U_LOG2: map1(rt, out, x, n, E, [](T v) { return T(log2((double)v)); }); break;
@@ -80,7 +81,7 @@ template <typename T> static bool unaryT(const Runtime& rt, int op, T* out, cons
     case U_RSQRT: map1(rt, out, x, n, C, [](T v) { return T(1.0 / sqrt((double)v)); }); break;
     case U_CBRT: map1(rt, out, x, n, E, [](T v) { return T(cbrt((double)v)); }); break;
     case U_SQUARE: map1(rt, out, x, n, C, [](T v) { return v * v; }); break;
-    case U_RECIP: map1(rt, out, x, n, C, [=](T v) { return one / v; }); break;
+    case U_RECIP: map1(rt, out, x, n, C, [](T v) { return T(1) / v; }); break;
     case U_SIN: map1(rt, out, x, n, E, [](T v) { return T(sin((double)v)); }); break;
     case U_COS: map1(rt, out, x, n, E, [](T v) { return T(cos((double)v)); }); break;
     case U_TAN: map1(rt, out, x, n, E, [](T v) { return T(tan((double)v)); }); break;
@@ -99,7 +100,7 @@ template <typename T> static bool unaryT(const Runtime& rt, int op, T* out, cons
         return T(d >= 0 ? 1.0 / (1.0 + exp(-d)) : exp(d) / (1.0 + exp(d)));
       });
       break;
-    case U_RELU: map1(rt, out, x, n, C, [=](T v) { return v > 0 ? v : (v == v ? zero : v); }); break;
+    case U_RELU: map1(rt, out, x, n, C, [](T v) { return (v > 0 || v != v) ? v : T(0); }); break;
     case U_SOFTRELU:
       map1(rt, out, x, n, E, [](T v) {
         double d = v;
@@ -111,7 +112,7 @@ template <typename T> static bool unaryT(const Runtime& rt, int op, T* out, cons
     case U_CEIL: map1(rt, out, x, n, C, [](T v) { return T(ceil((double)v)); }); break;
     case U_ROUND: map1(rt, out, x, n, C, [](T v) { return T(round((double)v)); }); break;
     case U_TRUNC: map1(rt, out, x, n, C, [](T v) { return T(trunc((double)v)); }); break;
-    case U_NOT: map1(rt, out, x, n, C, [=](T v) { return v == 0 ? one : zero; }); break;
+    case U_NOT: map1(rt, out, x, n, C, [](T v) { return v == 0 ? T(1) : T(0); }); break;
     default: return false;
   }
   return true;
@@ -168,9 +169,8 @@ static void map2(const Runtime& rt, T* out, const T* a, const T* b, int64_t n, c
 template <typename T>
 static bool binaryT(const Runtime& rt, int op, T* out, const T* a, const T* b, int64_t n, const Bcast& p) {
   const int64_t C = kCheapGrain, E = kCostlyGrain;
-  const T one = T(1), zero = T(0);
 #define TSG_B(OP, G, EXPR) \
-  case OP: map2(rt, out, a, b, n, p, G, [=](T x, T y) { (void)one; (void)zero; return EXPR; }); break;
+  case OP: map2(rt, out, a, b, n, p, G, [](T x, T y) { return EXPR; }); break;
   switch (op) {
     TSG_B(B_ADD, C, x + y)
     TSG_B(B_SUB, C, x - y)
@@ -182,16 +182,16 @@ static bool binaryT(const Runtime& rt, int op, T* out, const T* a, const T* b, i
     TSG_B(B_MOD, E, T((double)x - floor((double)x / (double)y) * (double)y))
     TSG_B(B_ATAN2, E, T(atan2((double)x, (double)y)))
     TSG_B(B_HYPOT, E, T(hypot((double)x, (double)y)))
-    TSG_B(B_EQ, C, x == y ? one : zero)
-    TSG_B(B_NE, C, x != y ? one : zero)
-    TSG_B(B_GT, C, x > y ? one : zero)
-    TSG_B(B_GE, C, x >= y ? one : zero)
-    TSG_B(B_LT, C, x < y ? one : zero)
-    TSG_B(B_LE, C, x <= y ? one : zero)
-    TSG_B(B_AND, C, (x != 0 && y != 0) ? one : zero)
-    TSG_B(B_OR, C, (x != 0 || y != 0) ? one : zero)
-    TSG_B(B_XOR, C, ((x != 0) != (y != 0)) ? one : zero)
-    TSG_B(B_RELUG, C, y > 0 ? x : zero)
+    TSG_B(B_EQ, C, x == y ? T(1) : T(0))
+    TSG_B(B_NE, C, x != y ? T(1) : T(0))
+    TSG_B(B_GT, C, x > y ? T(1) : T(0))
+    TSG_B(B_GE, C, x >= y ? T(1) : T(0))
+    TSG_B(B_LT, C, x < y ? T(1) : T(0))
+    TSG_B(B_LE, C, x <= y ? T(1) : T(0))
+    TSG_B(B_AND, C, (x != 0 && y != 0) ? T(1) : T(0))
+    TSG_B(B_OR, C, (x != 0 || y != 0) ? T(1) : T(0))
+    TSG_B(B_XOR, C, ((x != 0) != (y != 0)) ? T(1) : T(0))
+    TSG_B(B_RELUG, C, y > 0 ? x : T(0))
     TSG_B(B_SIGG, C, T((double)x * (double)y * (1.0 - (double)y)))
     TSG_B(B_TANHG, C, T((double)x * (1.0 - (double)y * (double)y)))
     TSG_B(B_SOFTRELUG, E,
