@@ -116,7 +116,7 @@ function packageRoot(): string {
 function bench(argv: string[]): number {
   const root = packageRoot();
   const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-  const names = Object.keys(scripts).filter((s) => s === 'bench' || s.startsWith('bench:'));
+  const names = existsSync(join(root, 'bench')) ? Object.keys(scripts).filter((s) => s === 'bench' || s.startsWith('bench:')) : [];
   const wanted = argv[0] === undefined ? 'bench' : argv[0].startsWith('bench') ? argv[0] : `bench:${argv[0]}`;
   if (!names.includes(wanted)) {
     const have = names.length > 0 ? `available: ${names.join(', ')}` : 'this copy of tsgluon has no benchmark scripts (they ship with the source repository)';
