@@ -12,6 +12,7 @@ export * from './ops/reduce.js';
 export * from './ops/shape.js';
 export * from './ops/matmul.js';
 export * from './ops/movement.js';
+export { slice, sliceAxis, flip, type SliceBound } from './ops/slice.js';
 export * from './ops/indexing.js';
 export * from './ops/inplace.js';
 export * from './ops/softmax.js';

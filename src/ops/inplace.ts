@@ -15,7 +15,7 @@ import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { isRecording, pause } from '../autograd/state.js';
 import { ensureDType } from './cast.js';
-import { parseSlice, regionView, type SliceBound } from './movement.js';
+import { parseSlice, regionView, type SliceBound } from './slice.js';
 import { installMethods } from './method.js';
 
 /** A value to write: a number (every element), an NDArray or nested list broadcastable to the target. */

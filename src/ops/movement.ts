@@ -1,10 +1,10 @@
 /**
- * Data-movement ops: concat, stack, split, slice, sliceAxis, flip, tile, repeat and pad.
+ * Data-movement ops: concat, stack, split, tile, repeat and pad (slicing lives in slice.ts).
  *
- * Two primitives carry the gradients: a strided slice (read a strided view of the input; its
- * gradient scatters into zeros) and constant padding (write the input into a filled output; its
- * gradient slices). Everything else is a composition of those with reshape, broadcastTo and take,
- * so gradients come for free. All results are fresh contiguous arrays built by the backend's
+ * Two primitives carry the gradients: concatenation (each input is one slab of the output; its
+ * gradient slices the slabs back out) and constant padding (write the input into a filled output;
+ * its gradient slices). Everything else is a composition of those with slices, reshape,
+ * broadcastTo and take, so gradients come for free. All results are fresh contiguous arrays built by the backend's
  * `copyStrided` kernel, so later in-place writes never alias an input.
  */
 import { promote } from '../core/dtype.js';
@@ -17,125 +17,7 @@ import { ensureDType } from './cast.js';
 import { broadcastTo, reshape } from './shape.js';
 import { take } from './indexing.js';
 import { installMethods } from './method.js';
-
-/** A strided region of an array: per-axis first index, step and length. */
-export interface Region {
-  readonly starts: readonly number[];
-  readonly steps: readonly number[];
-  readonly shape: readonly number[];
-}
-
-/** Where `region` lies inside a contiguous array of shape `full`: offset and strides. */
-export function regionView(full: readonly number[], region: Region): { offset: number; strides: number[] } {
-  const st = stridesOf(full);
-  let offset = 0;
-  for (let i = 0; i < full.length; i++) if (region.shape[i]! > 0) offset += region.starts[i]! * st[i]!;
-  return { offset, strides: st.map((s, i) => s * region.steps[i]!) };
-}
-
-/** A region together with the shape of the array it lies in. */
-interface RegionIn extends Region {
-  readonly full: readonly number[];
-}
-
-const slicePrim: Primitive<RegionIn, null> = {
-  name: 'slice',
-  infer: ([x], r) => ({ shape: r.shape, dtype: x!.dtype, plan: null }),
-  compute: (k, out, [x], _p, r) => k.copyStrided(out, { offset: 0, strides: stridesOf(r.shape) }, x!, regionView(r.full, r), r.shape),
-  grad: (g, { attrs }) => [apply(scatterPrim, [g], attrs)],
-};
-
-/** Zeros of the full shape with the input written into the region: the gradient of slice. */
-const scatterPrim: Primitive<RegionIn, null> = {
-  name: 'sliceScatter',
-  infer: ([g], r) => ({ shape: r.full, dtype: g!.dtype, plan: null }),
-  compute: (k, out, [g], _p, r) => k.copyStrided(out, regionView(r.full, r), g!, { offset: 0, strides: stridesOf(r.shape) }, r.shape),
-  grad: (gg, { attrs }) => [apply(slicePrim, [gg], attrs)],
-};
-
-/** Copies `region` of `x` into a new array (a primitive: its gradient scatters into zeros). */
-export function sliceRegion(x: NDArray, region: Region): NDArray {
-  return apply(slicePrim, [x], { starts: region.starts, steps: region.steps, shape: region.shape, full: x.shape });
-}
-
-/**
- * Python's `slice(begin, end, step).indices(n)`: out-of-range bounds are clamped, negative ones
- * count from the end, and null means "from the start" (or the end when stepping backwards).
- */
-export function sliceIndices(begin: number | null | undefined, end: number | null | undefined, step: number, n: number): { start: number; len: number } {
-  let start: number;
-  let stop: number;
-  if (step > 0) {
-    start = begin == null ? 0 : begin < 0 ? Math.max(begin + n, 0) : Math.min(begin, n);
-    stop = end == null ? n : end < 0 ? Math.max(end + n, 0) : Math.min(end, n);
-  } else {
-    start = begin == null ? n - 1 : begin < 0 ? Math.max(begin + n, -1) : Math.min(begin, n - 1);
-    stop = end == null ? -1 : end < 0 ? Math.max(end + n, -1) : Math.min(end, n - 1);
-  }
-  const len = Math.max(0, Math.ceil((stop - start) / step));
-  return { start: len === 0 ? 0 : start, len };
-}
-
-export type SliceBound = number | null | undefined;
-
-/** Validates MXNet-style per-axis begin/end/step lists and turns them into a region. */
-export function parseSlice(op: string, shape: readonly number[], begin: readonly SliceBound[], end: readonly SliceBound[], step: readonly SliceBound[] = []): Region {
-  const nd = shape.length;
-  if (begin.length > nd || end.length > nd || step.length > nd) {
-    throw new ShapeError(
-      `${op}: begin ${JSON.stringify(begin)}, end ${JSON.stringify(end)} and step ${JSON.stringify(step)} may list at most ${nd} axes for an array of shape ${fmtShape(shape)}`,
-    );
-  }
-  const starts: number[] = [];
-  const steps: number[] = [];
-  const out: number[] = [];
-  for (let i = 0; i < nd; i++) {
-    const s = step[i] ?? 1;
-    for (const v of [begin[i], end[i], s]) {
-      if (v != null && !Number.isInteger(v)) throw new ValueError(`${op}: slice bounds and steps must be integers or null, got ${v} for axis ${i} of shape ${fmtShape(shape)}`);
-    }
-    if (s === 0) throw new ValueError(`${op}: step must not be 0 (axis ${i} of shape ${fmtShape(shape)})`);
-    const { start, len } = sliceIndices(begin[i], end[i], s, shape[i]!);
-    starts.push(start);
-    steps.push(s);
-    out.push(len);
-  }
-  return { starts, steps, shape: out };
-}
-
-/**
- * MXNet's `nd.slice`: per-axis `begin`/`end`/`step` lists (shorter than ndim leaves the remaining
- * axes whole; `null` means the default). Negative indices count from the end, negative steps walk
- * backwards, and out-of-range bounds are clamped as in Python.
- * @example nd.slice(nd.arange(10).reshape([2, 5]), [null, 1], [null, 4]) // columns 1..3
- * @example nd.slice(x, [null], [null], [-1]) // x reversed along axis 0
- */
-export function slice(x: NDArray, begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray {
-  return sliceRegion(x, parseSlice('slice', x.shape, begin, end, step));
-}
-
-/**
- * Elements `begin` to `end` (exclusive; null for the end) along one axis.
- * @example nd.sliceAxis(x, 1, 0, 2) // the first two columns
- */
-export function sliceAxis(x: NDArray, axis: number, begin: number, end: number | null = null): NDArray {
-  const a = normalizeAxis(axis, x.ndim, 'sliceAxis');
-  const b: SliceBound[] = x.shape.map(() => null);
-  const e: SliceBound[] = x.shape.map(() => null);
-  b[a] = begin;
-  e[a] = end;
-  return sliceRegion(x, parseSlice('sliceAxis', x.shape, b, e));
-}
-
-/**
- * Reverses the order of elements along `axis` (one axis or several).
- * @example nd.flip(nd.array([1, 2, 3]), 0) // [3, 2, 1]
- */
-export function flip(x: NDArray, axis: number | readonly number[]): NDArray {
-  const axes = (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, x.ndim, 'flip'));
-  const step: SliceBound[] = x.shape.map((_, i) => (axes.includes(i) ? -1 : 1));
-  return sliceRegion(x, parseSlice('flip', x.shape, [], [], step));
-}
+import { regionView, sliceAxis, sliceRegion, type Region } from './slice.js';
 
 interface ConcatPlan {
   readonly shapes: readonly (readonly number[])[];
@@ -396,9 +278,6 @@ declare module '../ndarray/ndarray.js' {
     /** `nd.stack([this, ...others], options)`. */
     stack(others: NDArray | readonly NDArray[], options?: AxisOption): NDArray;
     split(sections: number | readonly number[], options?: SplitOptions): NDArray[];
-    slice(begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray;
-    sliceAxis(axis: number, begin: number, end?: number | null): NDArray;
-    flip(axis: number | readonly number[]): NDArray;
     tile(reps: number | readonly number[]): NDArray;
     repeat(repeats: number | readonly number[], options?: { axis?: number }): NDArray;
     pad(padWidth: number | readonly number[] | readonly (readonly number[])[], options?: PadOptions): NDArray;
@@ -408,4 +287,4 @@ declare module '../ndarray/ndarray.js' {
 const withOthers = (fn: typeof concat) => (x: NDArray, others: NDArray | readonly NDArray[], options?: AxisOption) =>
   fn([x, ...(others instanceof NDArray ? [others] : others)], options);
 
-installMethods({ concat: withOthers(concat), stack: withOthers(stack), split, slice, sliceAxis, flip, tile, repeat, pad });
+installMethods({ concat: withOthers(concat), stack: withOthers(stack), split, tile, repeat, pad });
