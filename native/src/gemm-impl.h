@@ -37,6 +37,9 @@ struct SimdD {
 // KC x NR of B streams from L2 (the KC x NC block lives there), the 6 x KC sliver of A stays in L1.
 template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 4, KC = 512, MC = 1536, NC = 256; };
 template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 4, KC = 256, MC = 1536, NC = 256; };
+// 12 x 1 accumulators for C with few columns (n < 48 floats).
+template <typename T> struct Narrow { static constexpr int MR = 12, NRV = 1, KC = 512, MC = 1536, NC = 1024; };
+template <> struct Narrow<double> { static constexpr int MR = 12, NRV = 1, KC = 256, MC = 1536, NC = 1024; };
 #elif TSG_ISA == 256
 struct SimdF {
   using V = __m256;
@@ -61,6 +64,7 @@ struct SimdD {
 // 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.
 template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
 template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 256; };
+template <typename T> using Narrow = Blocking<T>;
 #else
 template <typename T> struct SimdS {
   using V = T;
@@ -75,6 +79,7 @@ template <typename T> struct SimdS {
 using SimdF = SimdS<float>;
 using SimdD = SimdS<double>;
 template <typename T> struct Blocking { static constexpr int MR = 4, NRV = 8, KC = 256, MC = 1536, NC = 512; };
+template <typename T> using Narrow = Blocking<T>;
 #endif
 
 template <typename T> struct SimdOf { using S = SimdF; };
@@ -82,12 +87,12 @@ template <> struct SimdOf<double> { using S = SimdD; };
 
 // C[0:MR, 0:NR] (+)= Ap (MR x kc, packed) * Bp (kc x NR, packed); a partial tile goes through a
 // local buffer so the same arithmetic produces every element.
-template <typename T>
+template <typename T, typename B>
 static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict Bp, T* C, int64_t ldc,
                         int mr, int nr, bool beta) {
   using S = typename SimdOf<T>::S;
   using V = typename S::V;
-  constexpr int MR = Blocking<T>::MR, NRV = Blocking<T>::NRV, W = S::W, NR = NRV * W;
+  constexpr int MR = B::MR, NRV = B::NRV, W = S::W, NR = NRV * W;
   V c[MR][NRV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -124,10 +129,10 @@ static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict 
 }
 
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-tall micro-panels, zero-padding the last one.
-template <typename T>
+template <typename T, typename B>
 static void packA(T* __restrict dst, const T* __restrict a, int64_t lda, bool trans, int64_t i0, int64_t mc,
                   int64_t p0, int64_t kc) {
-  constexpr int MR = Blocking<T>::MR;
+  constexpr int MR = B::MR;
   for (int64_t ir = 0; ir < mc; ir += MR) {
     int64_t mr = mc - ir < MR ? mc - ir : MR;
     T* d = dst + ir * kc;
@@ -150,20 +155,29 @@ static void packA(T* __restrict dst, const T* __restrict a, int64_t lda, bool tr
 }
 
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-wide micro-panels, zero-padding the last one.
-template <typename T>
+template <typename T, typename B>
 static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool trans, int64_t p0, int64_t kc,
                   int64_t j0, int64_t nc) {
-  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  constexpr int NR = B::NRV * SimdOf<T>::S::W;
   for (int64_t jr = 0; jr < nc; jr += NR) {
     int64_t nr = nc - jr < NR ? nc - jr : NR;
     T* d = dst + jr * kc;
     if (trans) {
-      for (int64_t j = 0; j < nr; j++) {
-        const T* s = b + (j0 + jr + j) * ldb + p0;
-        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = s[p];
+      // Transposed in 16-step blocks of p: one cache line of each source row, and 16 rows of
+      // the panel, stay hot in L1 while a block is copied.
+      const T* s = b + (j0 + jr) * ldb + p0;
+      for (int64_t pb = 0; pb < kc; pb += 16) {
+        const int64_t pe = kc - pb < 16 ? kc - pb : 16;
+        for (int64_t j = 0; j < NR; j++) {
+          T* dj = d + pb * NR + j;
+          if (j < nr) {
+            const T* sj = s + j * ldb + pb;
+            for (int64_t q = 0; q < pe; q++) dj[q * NR] = sj[q];
+          } else {
+            for (int64_t q = 0; q < pe; q++) dj[q * NR] = T(0);
+          }
+        }
       }
-      for (int64_t j = nr; j < NR; j++)
-        for (int64_t p = 0; p < kc; p++) d[p * NR + j] = T(0);
     } else {
       for (int64_t p = 0; p < kc; p++) {
         const T* s = b + (p0 + p) * ldb + j0 + jr;
@@ -176,11 +190,10 @@ static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool tr
 }
 
 // One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C.
-template <typename T>
+template <typename T, typename B>
 static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
                       bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  using B = Blocking<T>;
-  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
   const int64_t lda = transA ? m : k, ldb = transB ? k : n;
   const int64_t ncMax = B::NC < j1 - j0 ? B::NC : j1 - j0;
   const int64_t mcMax = B::MC < i1 - i0 ? B::MC : i1 - i0;
@@ -192,15 +205,15 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
     for (int64_t pc = 0; pc < k; pc += B::KC) {
       int64_t kc = k - pc < B::KC ? k - pc : B::KC;
       bool beta = accumulate || pc > 0;
-      packA(ap, a, lda, transA, ic, mc, pc, kc);
+      packA<T, B>(ap, a, lda, transA, ic, mc, pc, kc);
       for (int64_t jc = j0; jc < j1; jc += B::NC) {
         int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
-        packB(bp, b, ldb, transB, pc, kc, jc, nc);
+        packB<T, B>(bp, b, ldb, transB, pc, kc, jc, nc);
         for (int64_t ir = 0; ir < mc; ir += MR) {
           int mr = (int)(mc - ir < MR ? mc - ir : MR);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             int nr = (int)(nc - jr < NR ? nc - jr : NR);
-            microKernel<T>(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * n + jc + jr, n, mr, nr, beta);
+            microKernel<T, B>(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * n + jc + jr, n, mr, nr, beta);
           }
         }
       }
@@ -220,13 +233,13 @@ template <typename T> struct GemmJob {
 
 static inline int64_t partBound(int64_t units, int task, int ntasks) { return units * task / ntasks; }
 
-template <typename T> static void gemmTask(void* ctx, int task, int ntasks) {
+template <typename T, typename B> static void gemmTask(void* ctx, int task, int ntasks) {
   auto& J = *static_cast<GemmJob<T>*>(ctx);
   const GemmArgs& g = *J.g;
-  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
   if (J.splitBatch) {
     for (int64_t t = partBound(g.batch, task, ntasks); t < partBound(g.batch, task + 1, ntasks); t++)
-      gemmRange<T>(*J.rt, J.c + t * g.m * g.n, J.a + t * g.aBatchStride, J.b + t * g.bBatchStride, g.m, g.n, g.k,
+      gemmRange<T, B>(*J.rt, J.c + t * g.m * g.n, J.a + t * g.aBatchStride, J.b + t * g.bBatchStride, g.m, g.n, g.k,
                    g.transA, g.transB, g.accumulate, 0, g.m, 0, g.n);
     return;
   }
@@ -238,20 +251,21 @@ template <typename T> static void gemmTask(void* ctx, int task, int ntasks) {
     int64_t panels = (g.n + NR - 1) / NR;
     int64_t j0 = partBound(panels, task, ntasks) * NR, j1 = partBound(panels, task + 1, ntasks) * NR;
     if (j1 > g.n) j1 = g.n;
-    if (j0 < j1) gemmRange<T>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, 0, g.m, j0, j1);
+    if (j0 < j1) gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, 0, g.m, j0, j1);
   } else {
     int64_t panels = (g.m + MR - 1) / MR;
     int64_t i0 = partBound(panels, task, ntasks) * MR, i1 = partBound(panels, task + 1, ntasks) * MR;
     if (i1 > g.m) i1 = g.m;
-    if (i0 < i1) gemmRange<T>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, i0, i1, 0, g.n);
+    if (i0 < i1) gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, i0, i1, 0, g.n);
   }
 }
 
 // Below this many multiply-adds per call, waking the pool costs more than it saves.
 static constexpr int64_t kGemmParallelMin = int64_t(1) << 20;
 
-template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
-  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+template <typename T, typename B>
+static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
+  constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
   if (g.k == 0) {
     if (!g.accumulate)
@@ -264,7 +278,7 @@ template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, cons
   GemmJob<T> job{&rt, c, a, b, &g, false, false, 0};
   if (nt > 1 && g.batch >= nt && (work < (int64_t(1) << 24) || g.batch % nt == 0)) {
     job.splitBatch = true;
-    rt.run(nt, gemmTask<T>, &job);
+    rt.run(nt, gemmTask<T, B>, &job);
     return;
   }
   // Split whichever dimension divides into the more even number of micro-panels per thread.
@@ -275,7 +289,15 @@ template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, cons
   if (nt > 1 && (job.splitN ? pn : pm) < nt) nt = 1;
   for (int64_t t = 0; t < g.batch; t++) {
     job.batch = t;
-    if (nt == 1) gemmTask<T>(&job, 0, 1);
-    else rt.run(nt, gemmTask<T>, &job);
+    if (nt == 1) gemmTask<T, B>(&job, 0, 1);
+    else rt.run(nt, gemmTask<T, B>, &job);
   }
+}
+
+// A narrow C (few columns) would waste most of a wide micro-tile: it gets a one-vector-wide one.
+template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
+  if (g.n < 3 * Narrow<T>::NRV * SimdOf<T>::S::W && Narrow<T>::NRV != Blocking<T>::NRV)
+    gemmWith<T, Narrow<T>>(rt, c, a, b, g);
+  else
+    gemmWith<T, Blocking<T>>(rt, c, a, b, g);
 }
