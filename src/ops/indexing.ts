@@ -19,6 +19,7 @@ import { ensureDType } from './cast.js';
 import { maximum, minimum } from './binary.js';
 import { installMethods } from './method.js';
 
+/** What an out-of-range index does: 'clip' to the ends, 'wrap' around, or 'raise' a ValueError. */
 export type IndexMode = 'clip' | 'wrap' | 'raise';
 
 const MODES: readonly IndexMode[] = ['clip', 'wrap', 'raise'];
@@ -90,8 +91,27 @@ function gatherPrims(name: 'take' | 'pick'): { fwd: Primitive<GatherAttrs, null>
 const TAKE = gatherPrims('take');
 const PICK = gatherPrims('pick');
 
+/** The arguments take and pick share, validated: the index array, the mode and the axis of `x`. */
+function gatherArgs(op: 'take' | 'pick', x: NDArray, indices: IndexLike, options: { axis?: number; mode?: IndexMode }, defaultAxis: number): { idxArr: NDArray; mode: IndexMode; axis: number } {
+  const idxArr = toIndexArray(indices);
+  const mode = checkMode(op, options.mode ?? 'clip');
+  if (x.ndim === 0) throw new ShapeError(`${op}: cannot ${op} from a 0-d array (shape ()); it has no axis to index`);
+  return { idxArr, mode, axis: normalizeAxis(options.axis ?? defaultAxis, x.ndim, op) };
+}
+
+/** The attributes of a gather along `axis` with output `shape`; indices are validated unless shape-only. */
+function gatherAttrs(op: 'take' | 'pick', x: NDArray, { idxArr, mode, axis }: { idxArr: NDArray; mode: IndexMode; axis: number }, shape: readonly number[]): GatherAttrs {
+  const plan = axisPlan(x.shape, axis);
+  const where = `axis ${axis} of shape ${fmtShape(x.shape)}`;
+  const idx = idxArr.isShapeOnly ? null : normalizeIndices(op, idxArr.storage, plan.axisLen, mode, where);
+  return { shape, full: x.shape, plan, idx, indices: idxArr };
+}
+
+/** Options of `take`. */
 export interface TakeOptions {
+  /** The axis to gather along (default 0). */
   axis?: number;
+  /** Out-of-range indices (default 'clip'). */
   mode?: IndexMode;
 }
 
@@ -101,20 +121,19 @@ export interface TakeOptions {
  * @example nd.take(nd.array([[1, 2], [3, 4], [5, 6]]), nd.array([2, 0])) // [[5, 6], [1, 2]]
  */
 export function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
-  const idxArr = toIndexArray(indices);
-  const mode = checkMode('take', options.mode ?? 'clip');
-  if (x.ndim === 0) throw new ShapeError('take: cannot take from a 0-d array (shape ()); it has no axis to index');
-  const axis = normalizeAxis(options.axis ?? 0, x.ndim, 'take');
+  const args = gatherArgs('take', x, indices, options, 0);
+  const { idxArr, axis } = args;
   const shape = [...x.shape.slice(0, axis), ...idxArr.shape, ...x.shape.slice(axis + 1)];
-  const plan = axisPlan(x.shape, axis);
-  const where = `axis ${axis} of shape ${fmtShape(x.shape)}`;
-  const idx = idxArr.isShapeOnly ? null : normalizeIndices('take', idxArr.storage, plan.axisLen, mode, where);
-  return apply(TAKE.fwd, [x, idxArr], { shape, full: x.shape, plan, idx, indices: idxArr });
+  return apply(TAKE.fwd, [x, idxArr], gatherAttrs('take', x, args, shape));
 }
 
+/** Options of `pick`. */
 export interface PickOptions {
+  /** The axis to pick along (default -1). */
   axis?: number;
+  /** Keep the picked axis with length 1 (default false). */
   keepdims?: boolean;
+  /** Out-of-range indices (default 'clip'). */
   mode?: IndexMode;
 }
 
@@ -125,10 +144,8 @@ export interface PickOptions {
  * @example nd.pick(nd.array([[1, 2], [3, 4]]), nd.array([1, 0])) // [2, 3]
  */
 export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
-  const idxArr = toIndexArray(index);
-  const mode = checkMode('pick', options.mode ?? 'clip');
-  if (x.ndim === 0) throw new ShapeError('pick: cannot pick from a 0-d array (shape ()); it has no axis to index');
-  const axis = normalizeAxis(options.axis ?? -1, x.ndim, 'pick');
+  const args = gatherArgs('pick', x, index, options, -1);
+  const { idxArr, axis } = args;
   const dropped = x.shape.filter((_, i) => i !== axis);
   const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
   const fits = (s: readonly number[]) => s.length === idxArr.ndim && s.every((d, i) => d === idxArr.shape[i]);
@@ -138,11 +155,7 @@ export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): N
         `it must have shape ${fmtShape(dropped)} (or ${fmtShape(kept)})`,
     );
   }
-  const plan = axisPlan(x.shape, axis);
-  const where = `axis ${axis} of shape ${fmtShape(x.shape)}`;
-  const idx = idxArr.isShapeOnly ? null : normalizeIndices('pick', idxArr.storage, plan.axisLen, mode, where);
-  const shape = options.keepdims ? kept : dropped;
-  return apply(PICK.fwd, [x, idxArr], { shape, full: x.shape, plan, idx, indices: idxArr });
+  return apply(PICK.fwd, [x, idxArr], gatherAttrs('pick', x, args, options.keepdims ? kept : dropped));
 }
 
 interface OneHotAttrs {
@@ -164,9 +177,13 @@ const oneHotPrim: Primitive<OneHotAttrs, null> = {
   },
 };
 
+/** Options of `oneHot`. */
 export interface OneHotOptions {
+  /** The value at each index (default 1). */
   onValue?: number;
+  /** The value elsewhere (default 0). */
   offValue?: number;
+  /** The result's dtype (default float32). */
   dtype?: DType;
 }
 
