@@ -18,6 +18,7 @@ import { ensureDType } from '../ops/cast.js';
 import { sumTo } from '../ops/reduce.js';
 import { pause } from './state.js';
 
+/** Options of `y.backward()`. */
 export interface BackwardOptions {
   /** Keep the recorded graph so backward can run again through it. */
   retainGraph?: boolean;

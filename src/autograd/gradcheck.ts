@@ -14,6 +14,7 @@ import { sum } from '../ops/reduce.js';
 import { attachGrad, backward } from './backward.js';
 import { pause, record } from './state.js';
 
+/** Options of `checkGradient`. */
 export interface GradCheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -25,12 +26,15 @@ export interface GradCheckOptions {
   wrt?: readonly number[];
 }
 
+/** The outcome of `checkGradient`. */
 export interface GradCheckResult {
+  /** True when every checked element is within tolerance. */
   readonly ok: boolean;
   /** Largest |analytic - numeric| - rtol * |numeric| over all checked elements. */
   readonly worst: { input: number; index: number; analytic: number; numeric: number } | null;
 }
 
+/** Thrown by `assertGradient` when analytic and numeric gradients disagree beyond tolerance. */
 export class GradientCheckError extends TsGluonError {}
 
 /**

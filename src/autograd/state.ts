@@ -8,10 +8,12 @@
 let recording = false;
 let training = false;
 
+/** True inside `record(fn)` (and not inside a nested `pause`): ops are taped for backward. */
 export function isRecording(): boolean {
   return recording;
 }
 
+/** True when layers run in training mode (dropout active): inside `record` (unless `trainMode: false`) or `trainMode(fn)`. */
 export function isTraining(): boolean {
   return training;
 }

@@ -13,12 +13,16 @@
  * of uint8 compute in int32; `mean` and `norm` of integers give float32; comparisons return 0/1
  * in the operands' dtype (as MXNet does); `argmax`/`argmin` return int32.
  */
+/** The element type of an NDArray. */
 export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
 
+/** The storage behind an NDArray of each dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** The floating-point dtypes: those that math functions and gradients compute in. */
 export type FloatDType = 'float32' | 'float64';
 
+/** Every supported dtype, the default (float32) first. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8'];
 
 const RANK: Record<DType, number> = { uint8: 0, int32: 1, float32: 2, float64: 3 };
@@ -30,10 +34,12 @@ const CTORS = {
   uint8: Uint8Array,
 } as const;
 
+/** True when `s` names a supported dtype; narrows untrusted input such as option values. */
 export function isDType(s: unknown): s is DType {
   return typeof s === 'string' && s in RANK;
 }
 
+/** True for float32 and float64. */
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64';
 }
@@ -49,14 +55,12 @@ export function promoteScalar(a: DType, scalar: number): DType {
   return a;
 }
 
+/** A zero-filled typed array of `size` elements of `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
   return new CTORS[dtype](size);
 }
 
-export function typedArrayCtor(dtype: DType) {
-  return CTORS[dtype];
-}
-
+/** The dtype a typed array stores. */
 export function dtypeOf(arr: TypedArray): DType {
   if (arr instanceof Float32Array) return 'float32';
   if (arr instanceof Float64Array) return 'float64';
@@ -64,6 +68,7 @@ export function dtypeOf(arr: TypedArray): DType {
   return 'uint8';
 }
 
+/** Bytes per element of `dtype` (4 for float32). */
 export function bytesPerElement(dtype: DType): number {
   return CTORS[dtype].BYTES_PER_ELEMENT;
 }

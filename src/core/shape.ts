@@ -4,8 +4,10 @@
  */
 import { AxisError, ShapeError, ValueError, fmtShape } from './errors.js';
 
+/** Dimensions of an array, outermost first; `[]` is a 0-d (scalar) array. */
 export type Shape = readonly number[];
 
+/** Number of elements of `shape` (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -23,6 +25,7 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** True when both shapes have the same dimensions. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

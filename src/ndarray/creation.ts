@@ -7,16 +7,20 @@ import { DTypeError, ValueError } from '../core/errors.js';
 import { checkShape, sizeOf } from '../core/shape.js';
 import { NDArray, type NestedArray } from './ndarray.js';
 
+/** The `dtype` option of creation functions (default float32, or the input's dtype for the `*Like` ones). */
 export interface DTypeOption {
   dtype?: DType;
 }
 
+/** A shape, or a single number for a 1-d shape: `nd.zeros(3)` is `nd.zeros([3])`. */
 export type ShapeLike = number | readonly number[];
 
+/** @internal Validates a ShapeLike into a fresh shape array; `op` names the caller in errors. */
 export function toShape(shape: ShapeLike, op: string): number[] {
   return checkShape(typeof shape === 'number' ? [shape] : shape, op);
 }
 
+/** @internal Validates a dtype given by a user; `op` names the caller in errors. */
 export function checkDType(dtype: unknown, op: string): DType {
   if (!isDType(dtype)) {
     throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use 'float32', 'float64', 'int32' or 'uint8'`);
@@ -84,28 +88,43 @@ export function array(
   return new NDArray(data, options.shape ? checkShape(options.shape, 'array') : shape, dtype);
 }
 
+/**
+ * An array of zeros.
+ * @example nd.zeros([2, 3]) // float32 (2, 3)
+ */
 export function zeros(shape: ShapeLike, options: DTypeOption = {}): NDArray {
   return NDArray.empty(toShape(shape, 'zeros'), checkDType(options.dtype ?? 'float32', 'zeros'));
 }
 
+/**
+ * An array filled with `value`.
+ * @example nd.full([2], 7, { dtype: 'int32' }) // [7, 7]
+ */
 export function full(shape: ShapeLike, value: number, options: DTypeOption = {}): NDArray {
   const out = NDArray.empty(toShape(shape, 'full'), checkDType(options.dtype ?? 'float32', 'full'));
   out.storage.fill(value);
   return out;
 }
 
+/**
+ * An array of ones.
+ * @example nd.ones(3) // [1, 1, 1]
+ */
 export function ones(shape: ShapeLike, options: DTypeOption = {}): NDArray {
   return full(shape, 1, options);
 }
 
+/** Zeros of `x`'s shape and (unless given) dtype. */
 export function zerosLike(x: NDArray, options: DTypeOption = {}): NDArray {
   return zeros(x.shape, { dtype: options.dtype ?? x.dtype });
 }
 
+/** Ones of `x`'s shape and (unless given) dtype. */
 export function onesLike(x: NDArray, options: DTypeOption = {}): NDArray {
   return full(x.shape, 1, { dtype: options.dtype ?? x.dtype });
 }
 
+/** `value` in `x`'s shape and (unless given) dtype. */
 export function fullLike(x: NDArray, value: number, options: DTypeOption = {}): NDArray {
   return full(x.shape, value, { dtype: options.dtype ?? x.dtype });
 }

@@ -16,6 +16,7 @@ function formatNumber(v: number, isInt: boolean, sci: boolean): string {
   return String(Number(v.toPrecision(8))).replace(/^(-?)0\./, '$10.');
 }
 
+/** The values of an array as Gluon prints them, without the `<NDArray ...>` trailer. */
 export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
   const isInt = dtype === 'int32' || dtype === 'uint8';
   if (shape.length === 0) return formatNumber(data[0]!, isInt, false);

@@ -15,6 +15,7 @@ import { ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { formatArray } from './format.js';
 
+/** How backward treats an array's gradient: overwrite it, add to it, or keep none. */
 export type GradReq = 'write' | 'add' | 'null';
 
 /** The recorded operation that produced an array; owned by autograd. */
@@ -25,6 +26,13 @@ export interface TapeNode {
   readonly backward: (grad: NDArray) => readonly (NDArray | null)[];
 }
 
+/**
+ * An n-dimensional array of one dtype. Create one with `nd.array`, `nd.zeros`, `nd.random.*`...;
+ * ops are functions in `nd` and methods on the array.
+ * @example
+ * const x = nd.array([[1, 2], [3, 4]]);
+ * x.mul(2).sum(1).toArray() // [6, 14]
+ */
 export class NDArray {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -60,6 +68,7 @@ export class NDArray {
     return new NDArray(null, shape, dtype);
   }
 
+  /** Number of dimensions (0 for a scalar array). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -120,4 +129,5 @@ export class NDArray {
   }
 }
 
+/** Nested JavaScript arrays of numbers, as `toArray()` returns and `nd.array` accepts. */
 export type NestedArray = number | NestedArray[];

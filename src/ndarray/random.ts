@@ -9,8 +9,11 @@ import { NDArray } from './ndarray.js';
 import { checkDType, toShape, type ShapeLike } from './creation.js';
 import type { DType } from '../core/dtype.js';
 
+/** Options shared by every sampler. */
 export interface SampleOptions {
+  /** Shape of the result (default [1], as MXNet). */
   shape?: ShapeLike;
+  /** Dtype of the result (default float32); values are drawn in float64 and rounded. */
   dtype?: DType;
   /** Draw from this generator instead of the global one. */
   generator?: Generator;

@@ -19,6 +19,7 @@ import { ensureDType } from './cast.js';
 import { installMethods } from './method.js';
 import { floor, log, neg } from './unary.js';
 
+/** An operand of a binary op: an array, or a number that broadcasts as a 0-d array of the array's dtype. */
 export type Operand = NDArray | number;
 
 type GradRule = (g: NDArray, ctx: GradContext<null>) => (NDArray | null)[];
@@ -75,43 +76,79 @@ function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDAr
   return (a, b) => apply(prim, operands(op, a, b), null);
 }
 
+/**
+ * `a + b` with broadcasting; either operand may be a number.
+ * @example nd.add(nd.array([[1], [2]]), nd.array([10, 20])) // [[11, 21], [12, 22]]
+ */
 export const add = define('add', (g) => [g, g]);
+/** `a - b` with broadcasting. */
 export const sub = define('sub', (g) => [g, neg(g)]);
 /** Runs `f` only when input `i` needs a gradient (skips, e.g., the gradient of a scalar exponent). */
 const only = (ctx: GradContext<null>, i: number, f: () => NDArray): NDArray | null => (wantsGrad(ctx, i) ? f() : null);
 
+/**
+ * `a * b` (element-wise) with broadcasting.
+ * @example nd.mul(nd.array([1, 2]), 3) // [3, 6]
+ */
 export const mul = define('mul', (g, ctx) => [only(ctx, 0, () => mul(g, ctx.inputs[1]!)), only(ctx, 1, () => mul(g, ctx.inputs[0]!))]);
+/** `a / b` with broadcasting; integer operands divide in float32. */
 export const div = define('div', (g, ctx) => {
   const [, b] = ctx.inputs;
   return [only(ctx, 0, () => div(g, b!)), only(ctx, 1, () => neg(mul(g, div(ctx.out, b!))))];
 });
+/**
+ * `a ** b` with broadcasting; integer operands compute in float32.
+ * @example nd.pow(nd.array([2, 3]), 2) // [4, 9]
+ */
 export const pow = define('pow', (g, ctx) => {
   const [a, b] = ctx.inputs;
   return [only(ctx, 0, () => mul(g, mul(b!, pow(a!, sub(b!, 1))))), only(ctx, 1, () => mul(g, mul(ctx.out, log(a!))))];
 });
+/** Element-wise maximum; on ties the gradient goes to `a`. */
 export const maximum = define('maximum', (g, { inputs: [a, b] }) => [mul(g, greaterEqual(a!, b!)), mul(g, lesser(a!, b!))]);
+/** Element-wise minimum; on ties the gradient goes to `a`. */
 export const minimum = define('minimum', (g, { inputs: [a, b] }) => [mul(g, lesserEqual(a!, b!)), mul(g, greater(a!, b!))]);
+/** Floor modulo: the result has the sign of `b` (Python's `%`). */
 export const mod = define('mod', (g, { inputs: [a, b] }) => [g, neg(mul(g, floor(div(a!, b!))))]);
+/** `atan2(a, b)`: the angle of the point (b, a), in (-pi, pi]. */
 export const arctan2 = define('arctan2', (g, { inputs: [a, b] }) => {
   const r2 = add(mul(a!, a!), mul(b!, b!));
   return [mul(g, div(b!, r2)), neg(mul(g, div(a!, r2)))];
 });
+/** `sqrt(a^2 + b^2)` without intermediate overflow. */
 export const hypot = define('hypot', (g, { inputs: [a, b], out }) => [mul(g, div(a!, out)), mul(g, div(b!, out))]);
 
+/**
+ * 1 where `a == b`, else 0, in the operands' dtype (no gradient).
+ * @example nd.equal(nd.array([1, 2]), 2) // [0, 1]
+ */
 export const equal = define('equal');
+/** 1 where `a != b`, else 0. */
 export const notEqual = define('notEqual');
+/** 1 where `a > b`, else 0. */
 export const greater = define('greater');
+/** 1 where `a >= b`, else 0. */
 export const greaterEqual = define('greaterEqual');
+/** 1 where `a < b`, else 0. */
 export const lesser = define('lesser');
+/** 1 where `a <= b`, else 0. */
 export const lesserEqual = define('lesserEqual');
+/** 1 where both are non-zero, else 0. */
 export const logicalAnd = define('logicalAnd');
+/** 1 where either is non-zero, else 0. */
 export const logicalOr = define('logicalOr');
+/** 1 where exactly one is non-zero, else 0. */
 export const logicalXor = define('logicalXor');
 
-/** Fused gradient kernels used by unary ops' backward rules (not differentiable themselves). */
+// Fused gradient kernels behind the backward rules of relu, sigmoid, tanh and softrelu: one pass
+// instead of three or four ops, and not differentiable themselves.
+/** @internal `g * (x > 0)`. */
 export const reluGrad = define('reluGrad');
+/** @internal `g * y * (1 - y)` for the sigmoid output y. */
 export const sigmoidGrad = define('sigmoidGrad');
+/** @internal `g * (1 - y^2)` for the tanh output y. */
 export const tanhGrad = define('tanhGrad');
+/** @internal `g * sigmoid(x)`, the derivative of softrelu. */
 export const softreluGrad = define('softreluGrad');
 
 declare module '../ndarray/ndarray.js' {

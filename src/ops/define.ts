@@ -16,12 +16,14 @@ import { getBackend } from '../backend/registry.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { isRecording } from '../autograd/state.js';
 
+/** What `infer` returns: the output's shape and dtype, and the plan handed to `compute`. */
 export interface Inferred<P> {
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly plan: P;
 }
 
+/** What a gradient rule sees: the forward's inputs, output and attributes. */
 export interface GradContext<A> {
   readonly inputs: readonly NDArray[];
   readonly out: NDArray;
@@ -39,6 +41,17 @@ export function wantsGrad(ctx: GradContext<unknown>, i: number): boolean {
   return ctx.needsGrad?.[i] ?? true;
 }
 
+/**
+ * One primitive op, described once (see docs/ADDING-AN-OP.md). `A` is the attributes the caller
+ * passes, `P` the kernel plan `infer` computes from them.
+ * @example
+ * const expPrim: Primitive<null, null> = {
+ *   name: 'exp',
+ *   infer: ([x]) => ({ shape: x!.shape, dtype: x!.dtype, plan: null }),
+ *   compute: (k, out, [x]) => k.unary.exp(out, x!),
+ *   grad: (g, { out }) => [mul(g, out)],
+ * };
+ */
 export interface Primitive<A, P> {
   readonly name: string;
   /** Validates inputs and attributes and returns the output's shape, dtype and kernel plan. */
@@ -54,6 +67,12 @@ export function needsGrad(x: NDArray): boolean {
   return x._node !== null || x._gradReq !== 'null';
 }
 
+/**
+ * Runs a primitive: infer (validating), allocate, compute on the active backend, and record a tape
+ * node when autograd is recording and an input takes part in the graph. Shape-only inputs give a
+ * shape-only output without computing.
+ * @example const y = apply(expPrim, [x], null);
+ */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
   if (inputs.some((x) => x.isShapeOnly)) return NDArray.shapeOnly(shape, dtype);

@@ -13,8 +13,11 @@ import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
 
+/** Transpose flags of dot, matmul and batchDot: use the (last two axes) transposed operand. */
 export interface TransposeOptions {
+  /** Use `a` transposed (default false). */
   transposeA?: boolean;
+  /** Use `b` transposed (default false), e.g. Dense's `x Wᵀ`. */
   transposeB?: boolean;
 }
 

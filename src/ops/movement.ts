@@ -53,7 +53,9 @@ const concatPrim: Primitive<{ axis: number; stacked: boolean }, ConcatPlan> = {
   },
 };
 
+/** The axis option of concat, stack and split. */
 export interface AxisOption {
+  /** The axis to join or split along (default 0; negative counts from the end). */
   axis?: number;
 }
 
@@ -189,12 +191,15 @@ export function repeat(x: NDArray, repeats: number | readonly number[], options:
   return take(x, array(idx, { dtype: 'int32' }), { axis, mode: 'raise' });
 }
 
+/** How `pad` fills the border; see PadOptions.mode. */
 export type PadMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
 
+/** Options of `pad`. */
 export interface PadOptions {
   /** 'constant' (default) fills with `constantValue`; 'edge' repeats the border value; 'reflect'
    * mirrors without repeating the border; 'symmetric' mirrors repeating it (as NumPy). */
   mode?: PadMode;
+  /** The fill value of 'constant' mode (default 0). */
   constantValue?: number;
 }
 

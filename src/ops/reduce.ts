@@ -19,8 +19,11 @@ import { abs, sqrt, square } from './unary.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
 
+/** Options of the reductions. */
 export interface ReduceOptions {
+  /** The axis or axes to reduce (negative counts from the end); null or omitted reduces all. */
   axis?: number | readonly number[] | null;
+  /** Keep reduced axes as length 1, so the result broadcasts against the input (default false). */
   keepdims?: boolean;
 }
 
@@ -124,14 +127,23 @@ export function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArra
   return reduceWith('sum', x, axis, options);
 }
 
+/**
+ * Product over `axis` (all axes when omitted); uint8 input multiplies in int32.
+ * @example nd.prod(nd.array([[1, 2], [3, 4]]), 1) // [2, 12]
+ */
 export function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('prod', x, axis, options);
 }
 
+/**
+ * Maximum over `axis` (all axes when omitted); the gradient goes to every element equal to it.
+ * @example nd.array([[1, 5], [7, 2]]).max(0) // [7, 5]
+ */
 export function max(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('max', x, axis, options);
 }
 
+/** Minimum over `axis` (all axes when omitted); the gradient goes to every element equal to it. */
 export function min(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('min', x, axis, options);
 }
@@ -145,6 +157,7 @@ export function mean(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArr
   return div(sum(xf, opts), count);
 }
 
+/** Options of `norm`: the reduction options and the order (2, Euclidean, by default; or 1). */
 export type NormOptions = ReduceOptions & { ord?: 1 | 2 };
 
 /**

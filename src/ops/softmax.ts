@@ -14,6 +14,7 @@ import { ensureDType } from './cast.js';
 import { div } from './binary.js';
 import { installMethods } from './method.js';
 
+/** Options of softmax and logSoftmax. */
 export interface SoftmaxOptions {
   /** The axis to normalize over (default -1, the last). */
   axis?: number;
