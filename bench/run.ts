@@ -5,8 +5,8 @@
 //     written with tsgluon's Gluon API (nn.Dense, Trainer, loss.SoftmaxCrossEntropyLoss),
 // on 1 and 2 threads, against numpy/OpenBLAS and PyTorch (Debian's /usr/bin/python3) and
 // TensorFlow.js wasm and cpu (single-threaded in Node). Ratios are tsgluon / peer; for GEMM the
-// tsgluon figure is the backend's matmul kernel (nd.dot, with the op layer, is shown beside it). Peers that are
-// not installed are skipped with a line saying how to install them.
+// tsgluon figure is the backend's matmul kernel (nd.dot, with the op layer, is shown beside it).
+// Peers that are not installed are skipped with a line saying how to install them.
 //
 // Options: --threads 1,2  --sizes 256,512,1024,2048  --budget 0.5 (seconds per measurement)
 // On a shared machine figures move by 10% or more between runs; run it twice.
