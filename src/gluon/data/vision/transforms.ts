@@ -1,7 +1,8 @@
 /**
  * Image transforms, as Gluon's `gluon.data.vision.transforms`: `ToTensor` (HWC uint8 in [0, 255]
  * to CHW float32 in [0, 1]), `Normalize` (per-channel mean and standard deviation), `Cast`, and
- * `Compose`. Each has `forward(x)` like a block and accepts one image or a batch with a leading
+ * `Compose`; the geometric ones (`Resize`, `CenterCrop`, random flips) live in geometry.ts and are
+ * re-exported here. Each has `forward(x)` like a block and accepts one image or a batch with a leading
  * sample axis (`batchable`), so the DataLoader can transform a whole batch in one pass instead of
  * building one array per image. They prepare data and are not recorded by autograd.
  */
@@ -167,3 +168,5 @@ export class Compose implements Transform {
     return `Compose(\n${this.steps.map((t) => `  ${typeof t === 'function' ? t.name || 'function' : String(t)}`).join('\n')}\n)`;
   }
 }
+
+export { Resize, CenterCrop, RandomFlipLeftRight, RandomFlipTopBottom } from './geometry.js';
