@@ -8,6 +8,7 @@
  */
 import { ValueError } from '../core/errors.js';
 
+/** Options every schedule accepts: the base rate and the warm-up. */
 export interface LRSchedulerOptions {
   /** The learning rate once warm-up is over (default 0.01; an optimizer given `learningRate` sets it). */
   baseLr?: number;
@@ -25,6 +26,12 @@ function checkNonNegativeInt(v: number, what: string, where: string): void {
 
 function checkFinite(v: number, what: string, where: string): void {
   if (!Number.isFinite(v)) throw new ValueError(`${where}: ${what} must be a finite number, got ${v}`);
+}
+
+/** A decay factor in (0, 1]: above 1 the rate would grow. */
+function checkDecayFactor(factor: number, where: string): number {
+  if (!(factor > 0 && factor <= 1)) throw new ValueError(`${where}: factor must be in (0, 1] so the rate decays, got ${factor}`);
+  return factor;
 }
 
 /**
@@ -70,6 +77,7 @@ export abstract class LRScheduler {
   protected abstract scheduled(numUpdate: number): number;
 }
 
+/** Options of `FactorScheduler`. */
 export interface FactorSchedulerOptions extends LRSchedulerOptions {
   /** Multiply the rate by `factor` every `step` updates. */
   step: number;
@@ -92,12 +100,9 @@ export class FactorScheduler extends LRScheduler {
   constructor(options: FactorSchedulerOptions) {
     super(options);
     this.step = options.step;
-    this.factor = options.factor ?? 1;
+    this.factor = checkDecayFactor(options.factor ?? 1, 'FactorScheduler');
     this.stopFactorLr = options.stopFactorLr ?? 1e-8;
     if (!Number.isInteger(this.step) || this.step < 1) throw new ValueError(`FactorScheduler: step must be an integer >= 1, got ${this.step}`);
-    if (!(this.factor > 0 && this.factor <= 1)) {
-      throw new ValueError(`FactorScheduler: factor must be in (0, 1] so the rate decays, got ${this.factor}`);
-    }
   }
 
   protected scheduled(numUpdate: number): number {
@@ -106,6 +111,7 @@ export class FactorScheduler extends LRScheduler {
   }
 }
 
+/** Options of `MultiFactorScheduler`. */
 export interface MultiFactorSchedulerOptions extends LRSchedulerOptions {
   /** Increasing update counts after which the rate is multiplied by `factor`. */
   step: readonly number[];
@@ -124,7 +130,6 @@ export class MultiFactorScheduler extends LRScheduler {
   constructor(options: MultiFactorSchedulerOptions) {
     super(options);
     this.step = [...options.step];
-    this.factor = options.factor ?? 1;
     if (this.step.length === 0) throw new ValueError('MultiFactorScheduler: step must list at least one milestone');
     this.step.forEach((s, i) => {
       if (!Number.isInteger(s) || s < 1) throw new ValueError(`MultiFactorScheduler: step[${i}] must be an integer >= 1, got ${s}`);
@@ -132,9 +137,7 @@ export class MultiFactorScheduler extends LRScheduler {
         throw new ValueError(`MultiFactorScheduler: milestones must increase, got ${this.step[i - 1]} then ${s} at step[${i}]`);
       }
     });
-    if (!(this.factor > 0 && this.factor <= 1)) {
-      throw new ValueError(`MultiFactorScheduler: factor must be in (0, 1] so the rate decays, got ${this.factor}`);
-    }
+    this.factor = checkDecayFactor(options.factor ?? 1, 'MultiFactorScheduler');
   }
 
   protected scheduled(numUpdate: number): number {
@@ -144,72 +147,76 @@ export class MultiFactorScheduler extends LRScheduler {
   }
 }
 
-export interface CosineSchedulerOptions extends LRSchedulerOptions {
+/** Options of the schedules that decay to `finalLr` at `maxUpdate` (cosine, polynomial). */
+export interface DecayToFinalOptions extends LRSchedulerOptions {
   /** The update count at which the rate reaches `finalLr` and stays there. */
   maxUpdate: number;
   /** The rate at the end (default 0). */
   finalLr?: number;
 }
+
+/**
+ * Base of the schedules that go from `baseLr` (after warm-up) to `finalLr` at `maxUpdate` and stay
+ * there; a subclass gives only the curve: the fraction of `baseLr - finalLr` left at `progress`.
+ */
+export abstract class DecayToFinalScheduler extends LRScheduler {
+  readonly maxUpdate: number;
+  readonly finalLr: number;
+
+  constructor(options: DecayToFinalOptions) {
+    super(options);
+    const where = new.target.name;
+    this.maxUpdate = options.maxUpdate;
+    this.finalLr = options.finalLr ?? 0;
+    checkFinite(this.finalLr, 'finalLr', where);
+    if (!Number.isInteger(this.maxUpdate) || this.maxUpdate <= this.warmupSteps) {
+      throw new ValueError(`${where}: maxUpdate must be an integer above warmupSteps (${this.warmupSteps}), got ${this.maxUpdate}`);
+    }
+  }
+
+  protected scheduled(numUpdate: number): number {
+    const progress = (Math.min(numUpdate, this.maxUpdate) - this.warmupSteps) / (this.maxUpdate - this.warmupSteps);
+    return this.finalLr + (this.baseLr - this.finalLr) * this.remaining(progress);
+  }
+
+  /** The fraction of `baseLr - finalLr` still left when `progress` (0 to 1) of the decay is done. */
+  protected abstract remaining(progress: number): number;
+}
+
+/** Options of `CosineScheduler`. */
+export type CosineSchedulerOptions = DecayToFinalOptions;
 
 /**
  * Half a cosine from `baseLr` (after warm-up) down to `finalLr` at `maxUpdate`:
  * `finalLr + (baseLr - finalLr) * (1 + cos(pi * (t - warmupSteps) / (maxUpdate - warmupSteps))) / 2`.
  * @example new CosineScheduler({ maxUpdate: 1000, baseLr: 0.1, warmupSteps: 100 })
  */
-export class CosineScheduler extends LRScheduler {
-  readonly maxUpdate: number;
-  readonly finalLr: number;
-
-  constructor(options: CosineSchedulerOptions) {
-    super(options);
-    this.maxUpdate = options.maxUpdate;
-    this.finalLr = options.finalLr ?? 0;
-    checkFinite(this.finalLr, 'finalLr', 'CosineScheduler');
-    if (!Number.isInteger(this.maxUpdate) || this.maxUpdate <= this.warmupSteps) {
-      throw new ValueError(`CosineScheduler: maxUpdate must be an integer above warmupSteps (${this.warmupSteps}), got ${this.maxUpdate}`);
-    }
-  }
-
-  protected scheduled(numUpdate: number): number {
-    const t = Math.min(numUpdate, this.maxUpdate) - this.warmupSteps;
-    const span = this.maxUpdate - this.warmupSteps;
-    return this.finalLr + ((this.baseLr - this.finalLr) * (1 + Math.cos((Math.PI * t) / span))) / 2;
+export class CosineScheduler extends DecayToFinalScheduler {
+  protected remaining(progress: number): number {
+    return (1 + Math.cos(Math.PI * progress)) / 2;
   }
 }
 
-export interface PolySchedulerOptions extends LRSchedulerOptions {
-  /** The update count at which the rate reaches `finalLr` and stays there. */
-  maxUpdate: number;
+/** Options of `PolyScheduler`. */
+export interface PolySchedulerOptions extends DecayToFinalOptions {
   /** The polynomial's power (default 2; 1 is a linear decay). */
   pwr?: number;
-  /** The rate at the end (default 0). */
-  finalLr?: number;
 }
 
 /**
  * Polynomial decay: `finalLr + (baseLr - finalLr) * (1 - (t - warmupSteps) / (maxUpdate - warmupSteps))^pwr`.
  * @example new PolyScheduler({ maxUpdate: 1000, baseLr: 0.1, pwr: 1 }) // linear decay to 0
  */
-export class PolyScheduler extends LRScheduler {
-  readonly maxUpdate: number;
+export class PolyScheduler extends DecayToFinalScheduler {
   readonly pwr: number;
-  readonly finalLr: number;
 
   constructor(options: PolySchedulerOptions) {
     super(options);
-    this.maxUpdate = options.maxUpdate;
     this.pwr = options.pwr ?? 2;
-    this.finalLr = options.finalLr ?? 0;
-    checkFinite(this.finalLr, 'finalLr', 'PolyScheduler');
     if (!(this.pwr > 0)) throw new ValueError(`PolyScheduler: pwr must be positive, got ${this.pwr}`);
-    if (!Number.isInteger(this.maxUpdate) || this.maxUpdate <= this.warmupSteps) {
-      throw new ValueError(`PolyScheduler: maxUpdate must be an integer above warmupSteps (${this.warmupSteps}), got ${this.maxUpdate}`);
-    }
   }
 
-  protected scheduled(numUpdate: number): number {
-    const t = Math.min(numUpdate, this.maxUpdate) - this.warmupSteps;
-    const span = this.maxUpdate - this.warmupSteps;
-    return this.finalLr + (this.baseLr - this.finalLr) * (1 - t / span) ** this.pwr;
+  protected remaining(progress: number): number {
+    return (1 - progress) ** this.pwr;
   }
 }
