@@ -14,6 +14,7 @@
  * serde does with a schema) stops at the first bad member and memory stays proportional to one
  * member, not to the whole tree. Errors carry the character position of the problem.
  */
+import { FormatError } from '../core/errors.js';
 
 /** A JSON number kept as its source text, so callers decide how to interpret it. */
 export class JsonNumber {
@@ -22,19 +23,24 @@ export class JsonNumber {
 
 /** A plain-digit integer up to 2^53 - 1 is a `number`; any other number a JsonNumber. */
 export type JsonValue = null | boolean | string | number | JsonNumber | JsonValue[] | JsonObject;
+/** A JSON object, kept as a Map so that keys such as `__proto__` are ordinary data. */
 export type JsonObject = Map<string, JsonValue>;
 
-/** A syntax or structure error at character `position` of the parsed text. */
-export class JsonSyntaxError extends Error {
+/**
+ * A syntax or structure error at character `position` of the parsed text. A FormatError, so a
+ * caller that does not translate it (safetensors turns it into a SafetensorsError with the byte
+ * offset) still gets one of the library's typed errors.
+ */
+export class JsonSyntaxError extends FormatError {
   constructor(
     message: string,
     readonly position: number,
   ) {
     super(message);
-    this.name = 'JsonSyntaxError';
   }
 }
 
+/** Limits of `parseStrictJson`. */
 export interface StrictJsonOptions {
   /** Deepest nesting of arrays and objects allowed (default 32). */
   maxDepth?: number;
