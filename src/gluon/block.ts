@@ -34,6 +34,7 @@ export type ParamShapes = Readonly<Record<string, readonly number[]>>;
 /** A shape, or an array whose shape (and dtype) is used. */
 export type ShapeSpec = readonly number[] | NDArray;
 
+/** Options every block constructor accepts. */
 export interface BlockOptions {
   /** Prefix of the display names, e.g. 'encoder_'; default lowercase class name + counter + '_'. */
   prefix?: string;
@@ -44,6 +45,7 @@ export interface BlockOptions {
   params?: ParameterDict;
 }
 
+/** Options of `net.initialize(options)`. */
 export interface BlockInitOptions {
   /** Initializer for parameters that have none of their own (default Uniform(0.07)). */
   init?: InitLike | null;

@@ -21,8 +21,10 @@ import { Parameter, type InitOutcome, type ParameterInitOptions } from './parame
 import { warn } from './warnings.js';
 
 /** A constant's value: an NDArray, a nested list, or a number (a scalar). */
+/** The value of a Constant: an array, nested lists or a number. */
 export type ConstantValue = NDArray | NestedArray | number;
 
+/** Options of `new gluon.Constant(value, options)`. */
 export interface ConstantOptions {
   /** The dtype (default: the NDArray's dtype, float32 for lists and numbers). */
   dtype?: DType;

@@ -79,9 +79,11 @@ export abstract class EvalMetric implements Metric {
   }
 }
 
+/** Options of `Accuracy`. */
 export interface AccuracyOptions {
   /** The class axis of the predictions, reduced with argmax (default 1). */
   axis?: number;
+  /** The name `get()` reports (default: the metric's Gluon name). */
   name?: string;
 }
 
@@ -118,9 +120,11 @@ export class Accuracy extends EvalMetric {
   }
 }
 
+/** Options of `TopKAccuracy`. */
 export interface TopKAccuracyOptions {
   /** A prediction counts as correct when the label is among its `topK` highest scores (default 1). */
   topK?: number;
+  /** The name `get()` reports (default: the metric's Gluon name). */
   name?: string;
 }
 
@@ -224,9 +228,11 @@ export class RMSE extends MSE {
   }
 }
 
+/** Options of `CrossEntropy`. */
 export interface CrossEntropyOptions {
   /** Added to the probability before the log (default 1e-12). */
   eps?: number;
+  /** The name `get()` reports (default: the metric's Gluon name). */
   name?: string;
 }
 

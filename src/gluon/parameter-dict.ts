@@ -52,6 +52,7 @@ export function pendingMessage(params: readonly PendingParam[], unreached: reado
   );
 }
 
+/** Options of `ParameterDict.initialize`. */
 export interface DictInitOptions {
   /** Initializer for parameters without their own (default Uniform(0.07)). */
   init?: InitLike | null;

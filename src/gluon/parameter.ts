@@ -23,8 +23,13 @@ import { Uniform, create, type InitLike } from '../init/builtins.js';
 import type { Initializer } from '../init/initializer.js';
 import { warn } from './warnings.js';
 
+/**
+ * A parameter's life cycle: 'declared' (never initialized), 'pending' (initialize() recorded an
+ * initializer, the shape is still unknown) and 'initialized' (it holds data).
+ */
 export type ParameterState = 'declared' | 'pending' | 'initialized';
 
+/** Options of `new gluon.Parameter(name, options)` and `params.get(key, options)`. */
 export interface ParameterOptions {
   /** The shape; 0 marks a dimension that is inferred later. Omitted: unknown rank. */
   shape?: readonly number[];
@@ -42,6 +47,7 @@ export interface ParameterOptions {
   wdMult?: number;
 }
 
+/** Options of `Parameter.initialize`. */
 export interface ParameterInitOptions {
   /** Initializer for this call; wins over the parameter's own and over `defaultInit`. */
   init?: InitLike | null;

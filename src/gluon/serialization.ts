@@ -28,11 +28,13 @@ import { Block } from './block.js';
 import type { Parameter } from './parameter.js';
 import { Constant } from './constant.js';
 
+/** Options of `net.saveParameters(path, options)`. */
 export interface SaveParametersOptions {
   /** Extra strings for the file's `__metadata__` (next to the library version). */
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** Options of `net.loadParameters(path, options)`. */
 export interface LoadParametersOptions {
   /** Leave parameters that the file does not hold as they are (default false: an error). */
   allowMissing?: boolean;

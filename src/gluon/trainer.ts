@@ -22,6 +22,7 @@ export class StaleGradientError extends AutogradError {}
 /** What a Trainer trains: `net.collectParams()`, a list of parameters, or a record of them. */
 export type TrainerParams = ParameterDict | readonly Parameter[] | Readonly<Record<string, Parameter>>;
 
+/** Options of `trainer.step` and `trainer.update`. */
 export interface StepOptions {
   /**
    * Skip parameters whose gradient no backward refreshed since the last step (for example a

@@ -6,6 +6,7 @@ import { ValueError } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { warn } from './warnings.js';
 
+/** Options of `gluon.utils.clipGlobalNorm`. */
 export interface ClipGlobalNormOptions {
   /** Warn when the norm is NaN or infinite (default true); the arrays are then left unchanged. */
   checkIsfinite?: boolean;

@@ -104,6 +104,7 @@ function fans(name: string, data: NDArray, who: string): { fanIn: number; fanOut
   return { fanIn: shape[1]! * hw, fanOut: shape[0]! * hw };
 }
 
+/** Options of `Xavier` (Gluon's rnd_type, factor_type, magnitude). */
 export interface XavierOptions {
   /** 'uniform' (default) draws U(-s, s); 'gaussian' draws N(0, s²). */
   rndType?: 'uniform' | 'gaussian';

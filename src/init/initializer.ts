@@ -15,6 +15,7 @@
 import { ValueError } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
+/** Options of `Initializer.initialize`. */
 export interface InitializeOptions {
   /**
    * Choose the hook from the name suffix (default true). False calls `initWeight` directly, which

@@ -11,6 +11,7 @@ import { ValueError } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
+/** Options of `nd.save` / `nd.saveBytes`. */
 export interface SaveArraysOptions {
   /** Extra string metadata stored in the file's `__metadata__` (next to the library version). */
   metadata?: Readonly<Record<string, string>>;

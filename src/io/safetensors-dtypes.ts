@@ -17,6 +17,7 @@
 import { bytesPerElement, type DType, type TypedArray } from '../core/dtype.js';
 import { SafetensorsError } from './safetensors-error.js';
 
+/** What tsgluon knows about one safetensors dtype. */
 export interface StDTypeInfo {
   /** Bits per element (4 and 6 exist for microscaling formats). */
   readonly bits: number;
@@ -58,6 +59,7 @@ export const ST_DTYPE_OF: Readonly<Record<DType, string>> = Object.freeze({
   uint8: 'U8',
 });
 
+/** True when `s` is a dtype the safetensors format defines (supported or not). */
 export function isKnownStDType(s: string): boolean {
   return Object.prototype.hasOwnProperty.call(SAFETENSORS_DTYPES, s);
 }

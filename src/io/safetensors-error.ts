@@ -6,6 +6,7 @@
  */
 import { FormatError } from '../core/errors.js';
 
+/** Where in a file a SafetensorsError happened, as far as it is known. */
 export interface SafetensorsErrorWhere {
   /** The tensor whose entry is at fault. */
   tensor?: string;

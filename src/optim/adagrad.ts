@@ -8,6 +8,7 @@ import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
+/** Options of `AdaGrad`: the common optimizer options and epsilon. */
 export interface AdaGradOptions extends OptimizerOptions {
   /** Added to the history inside the square root (default 1e-7). */
   epsilon?: number;

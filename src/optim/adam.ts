@@ -10,6 +10,7 @@ import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
+/** Options of `Adam`: the common optimizer options, the moment decays and epsilon. */
 export interface AdamOptions extends OptimizerOptions {
   /** Decay of the first-moment estimate (default 0.9). */
   beta1?: number;

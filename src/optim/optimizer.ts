@@ -15,6 +15,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { zerosLike } from '../ndarray/creation.js';
 import type { LRScheduler } from './lr-scheduler.js';
 
+/** Options every optimizer accepts: Gluon's names in camelCase (a snake_case key is refused, naming the camelCase one). */
 export interface OptimizerOptions {
   /** The learning rate (default 0.01, or the optimizer's own default). */
   learningRate?: number;
@@ -48,11 +49,13 @@ export interface StepContext {
   readonly wd: number;
   /** How many times this parameter has been updated, including this update (1 on the first). */
   readonly t: number;
+  /** The factor applied to the raw gradient first (rescaleGrad, 1 / batchSize from the Trainer). */
   readonly rescale: number;
   /** The clipping bound, or Infinity for none. */
   readonly clip: number;
 }
 
+/** @internal The option keys every optimizer accepts; subclasses add their own to reject typos. */
 export const BASE_OPTION_KEYS = ['learningRate', 'wd', 'rescaleGrad', 'clipGradient', 'lrScheduler', 'beginNumUpdate'] as const;
 
 function snakeToCamel(s: string): string {

@@ -8,6 +8,7 @@ import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
+/** Options of `RMSProp`: the common optimizer options, the decays, epsilon and centering. */
 export interface RMSPropOptions extends OptimizerOptions {
   /** Decay of the running mean of squared (and, centered, plain) gradients (default 0.9). */
   gamma1?: number;

@@ -9,6 +9,7 @@ import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
+/** Options of `SGD`: the common optimizer options and momentum. */
 export interface SGDOptions extends OptimizerOptions {
   /** Momentum coefficient in [0, 1) (default 0: plain SGD, no state). */
   momentum?: number;

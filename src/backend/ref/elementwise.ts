@@ -119,9 +119,12 @@ function buildTable<K extends string, F>(exprs: Record<K, string>, make: (e: str
   return table;
 }
 
+/** One kernel per unary op, each a plain loop compiled from its expression in UNARY_EXPR. */
 export const unaryKernels = buildTable(UNARY_EXPR, makeUnary);
+/** One kernel per binary op, broadcasting through the plan's strides (BINARY_EXPR). */
 export const binaryKernels = buildTable(BINARY_EXPR, makeBinary);
 
+/** `out[i] = cond[i] !== 0 ? a[i] : b[i]`, each operand read through its broadcast strides. */
 export function where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: TernaryPlan): void {
   const n = out.length;
   if (n === 0) return;
@@ -151,6 +154,7 @@ export function where(out: TypedArray, cond: TypedArray, a: TypedArray, b: Typed
   }
 }
 
+/** Converts `x` into `out`'s dtype element by element (uint8 wraps modulo 256, as a C cast). */
 export function cast(out: TypedArray, x: TypedArray): void {
   if (out instanceof Uint8Array && !(x instanceof Uint8Array)) {
     // NOTE: typed-array conversion to uint8 wraps modulo 256, like a C cast.

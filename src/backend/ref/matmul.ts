@@ -142,6 +142,7 @@ function gemmSmall(out: TypedArray, oo: number, a: TypedArray, ao: number, b: Ty
   }
 }
 
+/** Batched `out[b] = op(a[b]) op(b[b])` with the transposes, sizes and batch strides of `plan`. */
 export function matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void {
   const { batch, m, n, k, aBatchStride, bBatchStride } = plan;
   if (m === 0 || n === 0) return;

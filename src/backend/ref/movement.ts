@@ -32,6 +32,7 @@ function coalesce(shape: readonly number[], ds: readonly number[], ss: readonly 
   return [sh, d, s];
 }
 
+/** Copies `fullShape` elements from `src` (read through view `sv`) into `dst` (written through `dv`). */
 export function copyStrided(dst: TypedArray, dv: View, src: TypedArray, sv: View, fullShape: readonly number[]): void {
   let total = 1;
   for (const d of fullShape) total *= d;
@@ -65,6 +66,7 @@ export function copyStrided(dst: TypedArray, dv: View, src: TypedArray, sv: View
   }
 }
 
+/** Gathers `inner`-long rows at `idx` along the axis: `out[o, j] = x[o, idx[j]]`. */
 export function take(out: TypedArray, x: TypedArray, idx: Int32Array, { outer, axisLen, inner }: AxisPlan): void {
   const nIdx = idx.length;
   for (let o = 0; o < outer; o++) {
@@ -77,6 +79,7 @@ export function take(out: TypedArray, x: TypedArray, idx: Int32Array, { outer, a
   }
 }
 
+/** Scatter-adds the rows of `g` back to `idx` (repeated indices accumulate): the gradient of take. */
 export function takeGrad(gx: TypedArray, g: TypedArray, idx: Int32Array, { outer, axisLen, inner }: AxisPlan): void {
   const nIdx = idx.length;
   for (let o = 0; o < outer; o++) {
@@ -88,12 +91,14 @@ export function takeGrad(gx: TypedArray, g: TypedArray, idx: Int32Array, { outer
   }
 }
 
+/** `out[o, i] = x[o, idx[o, i], i]`: one element along the axis per position. */
 export function pick(out: TypedArray, x: TypedArray, idx: Int32Array, { outer, axisLen, inner }: AxisPlan): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) out[o * inner + i] = x[(o * axisLen + idx[o * inner + i]!) * inner + i]!;
   }
 }
 
+/** Scatter-adds `g` into the picked positions: the gradient of pick. */
 export function pickGrad(gx: TypedArray, g: TypedArray, idx: Int32Array, { outer, axisLen, inner }: AxisPlan): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) gx[(o * axisLen + idx[o * inner + i]!) * inner + i]! += g[o * inner + i]!;
@@ -106,6 +111,7 @@ function forEachLine(plan: AxisPlan, visit: (base: number, stride: number, len: 
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * axisLen * inner + i, inner, axisLen);
 }
 
+/** Softmax along the plan's axis, the maximum subtracted first so exp never overflows. */
 export function softmax(out: TypedArray, x: TypedArray, plan: AxisPlan): void {
   forEachLine(plan, (base, st, len) => {
     let mx = -Infinity;
@@ -120,6 +126,7 @@ export function softmax(out: TypedArray, x: TypedArray, plan: AxisPlan): void {
   });
 }
 
+/** `x - max - log(sum(exp(x - max)))` along the plan's axis. */
 export function logSoftmax(out: TypedArray, x: TypedArray, plan: AxisPlan): void {
   forEachLine(plan, (base, st, len) => {
     let mx = -Infinity;
@@ -131,6 +138,7 @@ export function logSoftmax(out: TypedArray, x: TypedArray, plan: AxisPlan): void
   });
 }
 
+/** `y * (g - sum(g * y))` along the axis, from the softmax output y. */
 export function softmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: AxisPlan): void {
   forEachLine(plan, (base, st, len) => {
     let dot = 0;
@@ -139,6 +147,7 @@ export function softmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: 
   });
 }
 
+/** `g - exp(y) * sum(g)` along the axis, from the logSoftmax output y. */
 export function logSoftmaxGrad(gx: TypedArray, g: TypedArray, y: TypedArray, plan: AxisPlan): void {
   forEachLine(plan, (base, st, len) => {
     let s = 0;

@@ -81,6 +81,7 @@ function argExtreme(sign: 1 | -1): ArgReduceKernel {
   };
 }
 
+/** sum, prod, max and min over the plan's reduced axes. */
 export const reduceKernels: Record<ReduceOp, ReduceKernel> = {
   sum,
   prod,
@@ -88,6 +89,7 @@ export const reduceKernels: Record<ReduceOp, ReduceKernel> = {
   min: extreme(-1),
 };
 
+/** argmax and argmin along one axis; NaN wins and the first of equal extremes is kept, as NumPy. */
 export const argReduceKernels: Record<ArgReduceOp, ArgReduceKernel> = {
   argmax: argExtreme(1),
   argmin: argExtreme(-1),

@@ -13,6 +13,7 @@ import { pick } from '../../ops/indexing.js';
 import { logSoftmax } from '../../ops/softmax.js';
 import { Loss, type LossOptions } from './loss.js';
 
+/** Options of `SoftmaxCrossEntropyLoss`: the common loss options and its own. */
 export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
   /** The class axis of the prediction (default -1). */
   axis?: number;
@@ -75,6 +76,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
 /** Gluon's short alias. */
 export const SoftmaxCELoss = SoftmaxCrossEntropyLoss;
 
+/** Options of `SigmoidBinaryCrossEntropyLoss`: the common loss options and its own. */
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
   /** The prediction is already a probability in (0, 1) (default false: logits). */
   fromSigmoid?: boolean;

@@ -9,6 +9,7 @@ import { log } from '../../ops/unary.js';
 import { logSoftmax } from '../../ops/softmax.js';
 import { Loss, type LossOptions } from './loss.js';
 
+/** Options of `KLDivLoss`: the common loss options and its own. */
 export interface KLDivLossOptions extends LossOptions {
   /** The prediction already holds log-probabilities (default true); false: logits, log-softmaxed on `axis`. */
   fromLogits?: boolean;

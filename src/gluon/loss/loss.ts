@@ -15,6 +15,7 @@ import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
 import { Block } from '../block.js';
 
+/** Options every loss accepts. */
 export interface LossOptions {
   /** Prefix of the display name (default: lowercase class name and a counter, e.g. l2loss0_). */
   prefix?: string;

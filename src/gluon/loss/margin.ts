@@ -8,6 +8,7 @@ import { mul, sub } from '../../ops/binary.js';
 import { neg, relu, softrelu, square } from '../../ops/unary.js';
 import { Loss, type LossOptions } from './loss.js';
 
+/** Options of `HingeLoss`: the common loss options and its own. */
 export interface HingeLossOptions extends LossOptions {
   /** The margin (default 1). */
   margin?: number;
@@ -41,6 +42,7 @@ export class SquaredHingeLoss extends HingeLoss {
   }
 }
 
+/** Options of `LogisticLoss`: the common loss options and its own. */
 export interface LogisticLossOptions extends LossOptions {
   /** 'signed' labels in {-1, 1} (default) or 'binary' labels in {0, 1}. */
   labelFormat?: 'signed' | 'binary';

@@ -33,6 +33,7 @@ export class L1Loss extends Loss {
   }
 }
 
+/** Options of `HuberLoss`: the common loss options and its own. */
 export interface HuberLossOptions extends LossOptions {
   /** Where the loss turns from quadratic to linear (default 1). */
   rho?: number;

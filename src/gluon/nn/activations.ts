@@ -8,6 +8,7 @@ import { abs, relu, sigmoid, softrelu, tanh } from '../../ops/unary.js';
 import { add, div } from '../../ops/binary.js';
 import { Block, type BlockOptions } from '../block.js';
 
+/** The activations `nn.Activation` and Dense's `activation` option accept (Gluon's names). */
 export type ActivationType = 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign';
 
 const FUNCTIONS: Record<ActivationType, (x: NDArray) => NDArray> = {

@@ -18,6 +18,7 @@ import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
 import { Activation, type ActivationType } from './activations.js';
 
+/** Options of `new nn.Dense(units, options)`. */
 export interface DenseOptions extends BlockOptions {
   /** Activation applied to the output, e.g. 'relu'; none (linear) by default. */
   activation?: ActivationType | null;
@@ -104,6 +105,7 @@ export class Flatten extends Block {
   }
 }
 
+/** Options of `new nn.Dropout(rate, options)`. */
 export interface DropoutOptions extends BlockOptions {
   /** Axes along which one mask value is shared (e.g. [1] drops whole features across time). */
   axes?: readonly number[];
