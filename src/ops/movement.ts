@@ -100,6 +100,7 @@ export function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDA
   return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis, stacked: true });
 }
 
+/** Options of `split`. */
 export interface SplitOptions extends AxisOption {
   /** Remove the split axis from each part (each part must then have length 1 there). */
   squeezeAxis?: boolean;
