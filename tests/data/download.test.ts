@@ -112,6 +112,14 @@ test('MNIST.load downloads missing files into root, verifies them, then reads th
   // now present: the synchronous constructor finds them
   assert.equal(new TinyMNIST({ root }).length, 20);
   await assert.rejects(TinyMNIST.load({ root: tempDir(), download: false }), vision.DatasetNotFoundError);
+  const before = hits.length;
+  process.env['TSGLUON_OFFLINE'] = '1';
+  try {
+    await assert.rejects(TinyMNIST.load({ root: tempDir() }), vision.DatasetNotFoundError);
+  } finally {
+    delete process.env['TSGLUON_OFFLINE'];
+  }
+  assert.equal(hits.length, before, 'TSGLUON_OFFLINE=1: no request was made');
 });
 
 test('MNIST.load rejects files whose checksum differs from the real MNIST', async () => {

@@ -52,7 +52,7 @@ export interface MNISTOptions {
 
 /** Options of `MNIST.load`. */
 export interface MNISTLoadOptions extends MNISTOptions {
-  /** Download missing files (default true). */
+  /** Download missing files (default true, unless the environment sets TSGLUON_OFFLINE=1). */
   download?: boolean;
   /** Draw download progress bars (default: when stderr is a terminal). */
   progress?: boolean;
@@ -167,7 +167,7 @@ export class MNIST extends ImageLabelDataset {
   static async load<C extends typeof MNIST>(this: C, options: MNISTLoadOptions = {}): Promise<InstanceType<C>> {
     let paths = this.locate(options);
     if (paths === null) {
-      if (options.download === false) throw this.notFound(options);
+      if (options.download === false || (options.download === undefined && process.env['TSGLUON_OFFLINE'] === '1')) throw this.notFound(options);
       const root = options.root ?? defaultRoot(this.resources.name);
       const files = this.resources[options.train ?? true ? 'train' : 'test'];
       for (const f of [files.images, files.labels]) {
