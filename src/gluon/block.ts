@@ -156,9 +156,11 @@ export class Block {
 
   /**
    * The forward computation; subclasses override it, users call it. The base class runs
-   * `paramShapes` first (see the file comment).
+   * `paramShapes` first (see the file comment). A block returns one NDArray, so `net.forward(x)`
+   * is an NDArray without a cast wherever the net is typed as a plain `Block` (a model-zoo net, a
+   * list of layers); a subclass still declares the inputs it takes, e.g. `forward(x, mask)`.
    */
-  forward(..._inputs: unknown[]): unknown {
+  forward(..._inputs: unknown[]): NDArray {
     throw new ValueError(`${this.constructor.name} does not define forward(); override forward(x) in your Block subclass`);
   }
 

@@ -54,8 +54,8 @@ export class Sequential extends Block implements Iterable<Block> {
 
   /** Runs the children in order. */
   override forward(x: NDArray): NDArray {
-    let h: unknown = x;
+    let h = x;
     for (const b of this.#layers) h = b.forward(h);
-    return h as NDArray;
+    return h;
   }
 }

@@ -277,3 +277,17 @@ test('the custom block of docs/deferred-init.md works as documented', () => {
   assert.deepEqual(model.collectParams().values().map((p) => p.shape), [[64, 20], [64], [64], [64], [10, 64], [10]]);
   assert.deepEqual(model.forward(nd.ones([3, 20])).shape, [3, 10]);
 });
+
+test('forward through a plain Block type is an NDArray without a cast (layer lists, model-zoo nets)', () => {
+  const layers: gluon.Block[] = [new nn.Dense(4, { activation: 'relu' }), new nn.Flatten(), new nn.Sequential().add(new nn.Dense(2))];
+  let h = nd.ones([3, 5]);
+  for (const layer of layers) {
+    layer.initialize();
+    h = layer.forward(h);
+  }
+  assert.ok(h instanceof nd.NDArray);
+  assert.deepEqual(h.shape, [3, 2]);
+  // The base class refuses a subclass that never defined forward, naming it.
+  class Empty extends gluon.Block {}
+  assert.throws(() => new Empty().forward(h), (e: unknown) => e instanceof ValueError && /Empty does not define forward\(\)/.test(e.message));
+});

@@ -39,7 +39,7 @@ function train(optimizer: string, options: Record<string, number>): { first: num
       const idx = nd.take(order, nd.arange(start, start + batch));
       const xb = nd.take(x, idx);
       const yb = nd.take(y, idx);
-      const l = autograd.record(() => lossFn.forward(net.forward(xb) as nd.NDArray, yb));
+      const l = autograd.record(() => lossFn.forward(net.forward(xb), yb));
       l.backward();
       trainer.step(batch);
       avg.update(null, l);
@@ -47,7 +47,7 @@ function train(optimizer: string, options: Record<string, number>): { first: num
     epochLoss.push(avg.get()[1]);
   }
   const acc = new metric.Accuracy();
-  acc.update(y, net.forward(x) as nd.NDArray);
+  acc.update(y, net.forward(x));
   return { first: epochLoss[0]!, last: epochLoss[epochLoss.length - 1]!, acc: acc.get()[1] };
 }
 
