@@ -37,6 +37,7 @@
         'native/src/addon.cc',
         'native/src/pool.cc',
         'native/src/movement.cc',
+        'native/src/window.cc',
         'native/src/isa-generic.cc',
       ],
       'libraries': ['-lpthread'],

@@ -18,6 +18,7 @@
 #include "isa.h"
 #include "movement.h"
 #include "pool.h"
+#include "window.h"
 
 namespace tsg {
 namespace {
@@ -357,6 +358,42 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   return Bool(env, gatherKernel((int)kind, t[0].dt, t[0].elem, t[0].data, t[1].data, idx, nIdx, outer, axisLen, inner));
 }
 
+// window(kind, out, x, y, plan = [batch, channels, in[3], out[3], kernel[3], stride[3], pad[3],
+// dilation[3], countIncludePad]); kinds as in window.h, y used by maxPoolGrad only (pass x).
+Napi::Value Window(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t kind = num(info, 0);
+  Arr t[3];
+  if (!args(info, 1, 3, t, "window")) return env.Undefined();
+  size_t pl;
+  const int32_t* p = plan(info, 4, 21, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (kind < 0 || kind > 5) return fail(env, "window: unknown kind");
+  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt) return fail(env, "window: dtypes differ");
+  WindowPlan w;
+  w.batch = p[0];
+  w.channels = p[1];
+  for (int i = 0; i < 3; i++) {
+    w.in[i] = p[2 + i], w.out[i] = p[5 + i], w.kernel[i] = p[8 + i];
+    w.stride[i] = p[11 + i], w.pad[i] = p[14 + i], w.dilation[i] = p[17 + i];
+    if (w.in[i] < 0 || w.out[i] < 0 || w.pad[i] < 0 || w.kernel[i] < 1 || w.stride[i] < 1 || w.dilation[i] < 1)
+      return fail(env, "window: bad plan");
+  }
+  w.countIncludePad = p[20] != 0;
+  if (w.batch < 0 || w.channels < 0) return fail(env, "window: bad plan");
+  const int64_t planes = w.batch * w.channels;
+  const int64_t inLen = planes * w.in[0] * w.in[1] * w.in[2];
+  const int64_t outLen = planes * w.out[0] * w.out[1] * w.out[2];
+  const int64_t colLen = outLen * w.kernel[0] * w.kernel[1] * w.kernel[2];
+  static const int kSmall[6] = {0, 1, 0, 1, 0, 1};  // which of (out, x) is the input-sized side
+  int64_t want0, want1;
+  if (kind <= 1) want0 = kind == 0 ? colLen : inLen, want1 = kind == 0 ? inLen : colLen;
+  else want0 = kSmall[kind] ? inLen : outLen, want1 = kSmall[kind] ? outLen : inLen;
+  if ((int64_t)t[0].len != want0 || (int64_t)t[1].len != want1 || (kind == 3 && (int64_t)t[2].len != inLen))
+    return fail(env, "window: plan does not match the operands");
+  return Bool(env, windowKernel(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, w));
+}
+
 Napi::Value GetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), gIsa->name); }
 
 // setIsa(name): switches the kernels to a lower instruction set (for tests); false if unusable.
@@ -411,6 +448,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cast", Napi::Function::New(env, Cast, "cast"));
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("window", Napi::Function::New(env, Window, "window"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads, "numThreads"));

@@ -5,12 +5,11 @@
  * complete for every dtype.
  *
  * Native for float32 and float64: matmul, unary and binary element-wise ops, reductions and
- * arg-reductions, the softmax family, takeGrad and pickGrad.
+ * arg-reductions, the softmax family, takeGrad and pickGrad, im2col/col2im and max/avg pooling
+ * with their gradients.
  * Native for every dtype: cast, copyStrided, where, take, pick.
- * Deliberately left to ref: the convolution and pooling kernels (im2col, col2im, maxPool,
- * maxPoolGrad, avgPool, avgPoolGrad: convolution's cost is in the GEMM after im2col, which is
- * native), int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
- * takeGrad, pickGrad), and any call whose plan has more than 32 axes or whose arrays have 2^31
+ * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
+ * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes or whose arrays have 2^31
  * or more elements (the plan is int32).
  */
 import type { TypedArray } from '../../core/dtype.js';
@@ -27,6 +26,8 @@ import {
   type MatmulPlan,
   type ReduceKernel,
   type TernaryPlan,
+  type AvgPoolPlan,
+  type WindowPlan,
   type UnaryKernel,
   type View,
 } from '../kernels.js';
@@ -142,8 +143,34 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const softmaxFwd = softmaxFamily(0, (o, x, _y, p) => refKernels.softmax(o, x, p));
   const logSoftmaxFwd = softmaxFamily(1, (o, x, _y, p) => refKernels.logSoftmax(o, x, p));
 
+  /** Packs a WindowPlan into P: batch, channels, then the six 3-vectors, then countIncludePad. */
+  function packWindow(p: WindowPlan, includePad: boolean): void {
+    P[0] = p.batch;
+    P[1] = p.channels;
+    const vecs = [p.in, p.out, p.kernel, p.stride, p.pad, p.dilation];
+    for (let v = 0; v < 6; v++) for (let i = 0; i < 3; i++) P[2 + 3 * v + i] = vecs[v]![i]!;
+    P[20] = includePad ? 1 : 0;
+  }
+  const windowed = <Pl extends WindowPlan>(kind: number, ref: (o: TypedArray, x: TypedArray, y: TypedArray, p: Pl) => void) =>
+    (out: TypedArray, x: TypedArray, y: TypedArray, plan: Pl): void => {
+      packWindow(plan, (plan as Partial<AvgPoolPlan>).countIncludePad ?? false);
+      if (!addon.window(kind, out, x, y, P)) ref(out, x, y, plan);
+    };
+  const im2col = windowed<WindowPlan>(0, (o, x, _y, p) => refKernels.im2col(o, x, p));
+  const col2im = windowed<WindowPlan>(1, (o, x, _y, p) => refKernels.col2im(o, x, p));
+  const maxPool = windowed<WindowPlan>(2, (o, x, _y, p) => refKernels.maxPool(o, x, p));
+  const maxPoolGrad = windowed<WindowPlan>(3, refKernels.maxPoolGrad);
+  const avgPool = windowed<AvgPoolPlan>(4, (o, x, _y, p) => refKernels.avgPool(o, x, p));
+  const avgPoolGrad = windowed<AvgPoolPlan>(5, (o, x, _y, p) => refKernels.avgPoolGrad(o, x, p));
+
   return {
     ...refKernels,
+    im2col: (cols, x, plan) => im2col(cols, x, x, plan),
+    col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
+    maxPool: (out, x, plan) => maxPool(out, x, x, plan),
+    maxPoolGrad,
+    avgPool: (out, x, plan) => avgPool(out, x, x, plan),
+    avgPoolGrad: (gx, g, plan) => avgPoolGrad(gx, g, g, plan),
     unary,
     binary,
     reduce,

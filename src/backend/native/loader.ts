@@ -20,6 +20,7 @@ export interface NativeAddon {
   cast(out: TypedArray, x: TypedArray): boolean;
   copyStrided(dst: TypedArray, src: TypedArray, plan: Int32Array): boolean;
   gather(kind: number, out: TypedArray, x: TypedArray, idx: Int32Array, outer: number, axisLen: number, inner: number): boolean;
+  window(kind: number, out: TypedArray, x: TypedArray, y: TypedArray, plan: Int32Array): boolean;
   isa(): string;
   setIsa(name: string): boolean;
   numThreads(): number;

@@ -1,0 +1,185 @@
+// Sliding-window kernels for convolution and pooling (see window.h). Loops and semantics mirror
+// src/backend/ref/conv.ts: for each kernel offset the range of in-bounds output positions is
+// computed once, so inner loops carry no bounds checks. Each (n, c) plane is independent, which
+// is how the work is split across threads: every output element is written by one thread in the
+// reference order, so results are bitwise those of one thread.
+#include "window.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tsg {
+namespace {
+
+inline int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+inline int64_t ceilDiv(int64_t a, int64_t b) { return -floorDiv(-a, b); }
+
+// Output positions o in [lo, hi) with 0 <= o * stride - pad + offset < size.
+inline void validRange(int64_t outLen, int64_t size, int64_t stride, int64_t pad, int64_t offset, int64_t* lo,
+                       int64_t* hi) {
+  const int64_t shift = pad - offset;
+  *lo = shift > 0 ? ceilDiv(shift, stride) : 0;
+  *hi = std::min(outLen, floorDiv(size - 1 + shift, stride) + 1);
+  if (*hi < *lo) *hi = *lo;
+}
+
+// The clipped window [lo, hi) along one axis for output position o (lo on the dilation grid).
+inline void windowBounds(int64_t o, int64_t stride, int64_t pad, int64_t size, int64_t k, int64_t dil, int64_t* lo,
+                         int64_t* hi) {
+  const int64_t start = o * stride - pad;
+  *lo = start < 0 ? start + ceilDiv(-start, dil) * dil : start;
+  *hi = std::min(start + (k - 1) * dil + 1, size);
+}
+
+inline int64_t extent(int64_t o, int64_t s, int64_t p, int64_t size, int64_t k, bool includePad) {
+  const int64_t start = o * s - p;
+  const int64_t end = std::min(start + k, size + p);
+  return includePad ? end - start : std::min(end, size) - std::max(start, int64_t(0));
+}
+
+template <typename T> struct Job {
+  int kind;
+  T* out;
+  const T* x;
+  const T* y;
+  const WindowPlan* p;
+  int64_t planes;
+};
+
+template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
+  const WindowPlan& P = *J.p;
+  const int64_t D = P.in[0], H = P.in[1], W = P.in[2], OD = P.out[0], OH = P.out[1], OW = P.out[2];
+  const int64_t KD = P.kernel[0], KH = P.kernel[1], KW = P.kernel[2], SD = P.stride[0], SH = P.stride[1],
+                SW = P.stride[2], PD = P.pad[0], PH = P.pad[1], PW = P.pad[2], DD = P.dilation[0],
+                DH = P.dilation[1], DW = P.dilation[2];
+  const int64_t L = OD * OH * OW, K = KD * KH * KW, inSize = D * H * W;
+  if (J.kind == 0 || J.kind == 1) {
+    const bool fwd = J.kind == 0;
+    for (int64_t nc = nc0; nc < nc1; nc++) {
+      const int64_t xBase = nc * inSize;
+      for (int64_t kd = 0; kd < KD; kd++) {
+        int64_t d0, d1;
+        validRange(OD, D, SD, PD, kd * DD, &d0, &d1);
+        for (int64_t kh = 0; kh < KH; kh++) {
+          int64_t h0, h1;
+          validRange(OH, H, SH, PH, kh * DH, &h0, &h1);
+          for (int64_t kw = 0; kw < KW; kw++) {
+            int64_t w0, w1;
+            validRange(OW, W, SW, PW, kw * DW, &w0, &w1);
+            const int64_t row = (nc * K + (kd * KH + kh) * KW + kw) * L;
+            for (int64_t od = d0; od < d1; od++) {
+              const int64_t id = od * SD - PD + kd * DD;
+              for (int64_t oh = h0; oh < h1; oh++) {
+                const int64_t ih = oh * SH - PH + kh * DH;
+                const int64_t xRow = xBase + (id * H + ih) * W - PW + kw * DW;
+                const int64_t cRow = row + (od * OH + oh) * OW;
+                if (fwd) {
+                  T* dst = J.out + cRow;
+                  const T* src = J.x + xRow;
+                  if (SW == 1)
+                    for (int64_t ow = w0; ow < w1; ow++) dst[ow] = src[ow];
+                  else
+                    for (int64_t ow = w0; ow < w1; ow++) dst[ow] = src[ow * SW];
+                } else {
+                  T* dst = J.out + xRow;
+                  const T* src = J.x + cRow;
+                  for (int64_t ow = w0; ow < w1; ow++) dst[ow * SW] += src[ow];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  const bool includePad = P.countIncludePad;
+  for (int64_t nc = nc0; nc < nc1; nc++) {
+    const int64_t base = nc * inSize;
+    int64_t o = nc * L;
+    for (int64_t od = 0; od < OD; od++) {
+      for (int64_t oh = 0; oh < OH; oh++) {
+        for (int64_t ow = 0; ow < OW; ow++, o++) {
+          if (J.kind == 2 || J.kind == 3) {
+            int64_t d0, d1, h0, h1, w0, w1;
+            windowBounds(od, SD, PD, D, KD, DD, &d0, &d1);
+            windowBounds(oh, SH, PH, H, KH, DH, &h0, &h1);
+            windowBounds(ow, SW, PW, W, KW, DW, &w0, &w1);
+            const T* xs = J.kind == 2 ? J.x : J.y;
+            T best = -INFINITY;
+            int64_t at = -1;
+            for (int64_t d = d0; d < d1 && !(at >= 0 && best != best); d += DD)
+              for (int64_t h = h0; h < h1 && !(at >= 0 && best != best); h += DH) {
+                const int64_t r = (d * H + h) * W;
+                for (int64_t w = w0; w < w1; w += DW) {
+                  const T v = xs[base + r + w];
+                  if (v > best || at < 0 || v != v) {
+                    best = v;
+                    at = r + w;
+                    if (v != v) break;
+                  }
+                }
+              }
+            if (J.kind == 2) J.out[o] = at < 0 ? T(-INFINITY) : xs[base + at];
+            else if (at >= 0) J.out[base + at] += J.x[o];
+          } else {
+            int64_t d0, d1, h0, h1, w0, w1;
+            windowBounds(od, SD, PD, D, KD, 1, &d0, &d1);
+            windowBounds(oh, SH, PH, H, KH, 1, &h0, &h1);
+            windowBounds(ow, SW, PW, W, KW, 1, &w0, &w1);
+            const double div = (double)(extent(od, SD, PD, D, KD, includePad) * extent(oh, SH, PH, H, KH, includePad) *
+                                        extent(ow, SW, PW, W, KW, includePad));
+            if (J.kind == 4) {
+              double s = 0;
+              for (int64_t d = d0; d < d1; d++)
+                for (int64_t h = h0; h < h1; h++) {
+                  const T* r = J.x + base + (d * H + h) * W;
+                  for (int64_t w = w0; w < w1; w++) s += (double)r[w];
+                }
+              J.out[o] = div > 0 ? T(s / div) : T(0);
+            } else {
+              if (div <= 0) continue;
+              const double v = (double)J.x[o] / div;
+              for (int64_t d = d0; d < d1; d++)
+                for (int64_t h = h0; h < h1; h++) {
+                  T* r = J.out + base + (d * H + h) * W;
+                  for (int64_t w = w0; w < w1; w++) r[w] = T((double)r[w] + v);
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T> void task(void* ctx, int t, int nt) {
+  auto& J = *static_cast<Job<T>*>(ctx);
+  planes(J, J.planes * t / nt, J.planes * (t + 1) / nt);
+}
+
+template <typename T> void runT(const Runtime& rt, int kind, T* out, const T* x, const T* y, const WindowPlan& p) {
+  Job<T> J{kind, out, x, y, &p, p.batch * p.channels};
+  const int64_t perPlane = p.kernel[0] * p.kernel[1] * p.kernel[2] * p.out[0] * p.out[1] * p.out[2] +
+                           p.in[0] * p.in[1] * p.in[2];
+  int nt = rt.threads();
+  const int64_t byWork = J.planes * perPlane / (int64_t(1) << 15);
+  if (byWork < nt) nt = (int)std::max<int64_t>(1, byWork);
+  if (J.planes < nt) nt = (int)J.planes;
+  if (nt <= 1) planes(J, 0, J.planes);
+  else rt.run(nt, task<T>, &J);
+}
+
+}  // namespace
+
+bool windowKernel(const Runtime& rt, int dt, int kind, void* out, const void* x, const void* y, const WindowPlan& p) {
+  if (p.batch * p.channels == 0) return true;
+  if (dt == F32)
+    runT(rt, kind, static_cast<float*>(out), static_cast<const float*>(x), static_cast<const float*>(y), p);
+  else if (dt == F64)
+    runT(rt, kind, static_cast<double*>(out), static_cast<const double*>(x), static_cast<const double*>(y), p);
+  else return false;
+  return true;
+}
+
+}  // namespace tsg
