@@ -14,3 +14,4 @@ export * as optimizer from './optim/index.js';
 export * as lrScheduler from './optim/lr-scheduler.js';
 export * as metric from './gluon/metric.js';
 export * as plot from './plot/index.js';
+export * as idx from './io/idx.js';
