@@ -5,7 +5,7 @@
  * (so that errors cannot cancel in a plain sum), the analytic gradient of that projection is taken
  * with backward, and each input element is compared with a central difference.
  */
-import { TsGluonError } from '../core/errors.js';
+import { TsGluonError, ValueError } from '../core/errors.js';
 import { Generator } from '../core/rng.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
@@ -45,6 +45,17 @@ export function checkGradient(fn: (...xs: NDArray[]) => NDArray, inputs: readonl
   const { eps = 1e-6, rtol = 1e-5, atol = 1e-7 } = options;
   const xs = inputs.map((x) => (x.dtype === 'float32' || x.dtype === 'float64' ? array(x, { dtype: 'float64' }) : x));
   const wrt = options.wrt ?? xs.map((_, i) => i).filter((i) => xs[i]!.dtype === 'float64');
+  // A check of nothing would report ok: true and let a test pass that cannot fail.
+  if (wrt.length === 0) {
+    throw new ValueError(
+      `checkGradient: no input to check (dtypes ${xs.map((x) => x.dtype).join(', ') || 'none'}); give at least one float32/float64 input, or list the inputs in wrt`,
+    );
+  }
+  for (const i of wrt) {
+    if (!Number.isInteger(i) || xs[i] === undefined || xs[i]!.dtype !== 'float64') {
+      throw new ValueError(`checkGradient: wrt lists input ${i}, which is ${xs[i] === undefined ? `not among the ${xs.length} inputs` : `of dtype ${xs[i]!.dtype}; only float inputs have gradients`}`);
+    }
+  }
   const probe = pause(() => fn(...xs));
   const gen = new Generator(1234);
   const weights = array(Float64Array.from({ length: probe.size }, () => gen.nextFloat() + 0.5), { shape: probe.shape });

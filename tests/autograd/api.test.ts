@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nd, autograd, backend, AutogradError, DTypeError, ShapeError } from '../../src/index.js';
+import { nd, autograd, backend, AutogradError, DTypeError, ShapeError, ValueError } from '../../src/index.js';
 import { apply, type Primitive } from '../../src/ops/define.js';
 import { assertClose } from '../helpers.js';
 
@@ -199,6 +199,9 @@ test('checkGradient passes correct gradients and catches a deliberately wrong on
   // Only the inputs in `wrt` are checked: the wrong one is skipped here.
   const partial = autograd.checkGradient((x, y) => apply(wrong, [y!], null).add(x!), [f64([1]), f64([1])], { wrt: [0] });
   assert.equal(partial.ok, true);
+  // A check of nothing is refused instead of reporting ok.
+  assert.throws(() => autograd.checkGradient((x) => x.mul(2), [nd.array([1, 2], { dtype: 'int32' })]), (e: unknown) => e instanceof ValueError && /no input to check \(dtypes int32\)/.test(e.message));
+  assert.throws(() => autograd.checkGradient((x) => x.mul(2), [f64([1])], { wrt: [1] }), (e: unknown) => e instanceof ValueError && /wrt lists input 1, which is not among the 1 inputs/.test(e.message));
 });
 
 test('state carried across steps must be detached; then every step differentiates', () => {
