@@ -1,24 +1,23 @@
 // Epoch time of D2L's concise MLP (784 -> 256 ReLU -> 10, SGD lr 0.5, batch 256) on the full
-// Fashion-MNIST, tsgluon against the same model in PyTorch on this machine. Both sides time one
-// complete training epoch (shuffle, batching, forward, backward, update) and read the same IDX
-// files; PyTorch converts the images to a float tensor once and slices batches from it (its
-// fastest idiom), tsgluon batches through its DataLoader with ToTensor. The first epoch is a
-// warm-up and is not counted. PyTorch runs when /usr/bin/python3 can import torch; otherwise that
-// column is skipped with a message.
+// Fashion-MNIST, tsgluon against the same model in PyTorch on this machine, with 1 thread and with
+// every core. Both sides time one complete training epoch (shuffle, batching, forward, backward,
+// update) and read the same IDX files; PyTorch converts the images to a float tensor once and
+// slices batches from it (its fastest idiom), tsgluon batches through its DataLoader with
+// ToTensor. The first epoch is a warm-up and is not counted. PyTorch runs when /usr/bin/python3
+// can import torch; otherwise that column is skipped with a message. On a machine shared with
+// other jobs, run it twice: timings move (and PyTorch's OpenMP threads suffer most from it).
 //
-// Run: npx tsx --conditions=development bench/fashion-mlp-epoch.ts [--epochs 3] [--threads N]
-// (--threads sets PyTorch's intra-op threads, default: every core; tsgluon's native backend sizes
-// its own pool to the machine.) On a machine shared with other jobs, run it twice: timings move.
+// Run: npx tsx --conditions=development bench/fashion-mlp-epoch.ts [--epochs 3] [--threads 1,2]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { autograd, backend, gluon, init, nd, nn } from 'tsgluon';
 
 const { values: args } = parseArgs({
-  options: { epochs: { type: 'string', default: '3' }, threads: { type: 'string', default: String(availableParallelism()) } },
+  options: { epochs: { type: 'string', default: '3' }, threads: { type: 'string', default: `1,${availableParallelism()}` } },
 });
 const epochs = Math.max(2, Number(args.epochs));
-const threads = Number(args.threads);
+const threadCounts = [...new Set(args.threads.split(',').map(Number))];
 const { vision, DataLoader } = gluon.data;
 
 const paths = vision.FashionMNIST.locate({ train: true });
@@ -33,7 +32,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function timeTsgluon(): number[] {
+function timeTsgluon(threads: number): number[] {
+  backend.getBackend().setNumThreads?.(threads);
   nd.random.seed(0);
   const train = new vision.FashionMNIST({ train: true, transform: new vision.transforms.ToTensor() });
   const loader = new DataLoader(train, { batchSize: 256, shuffle: true });
@@ -95,7 +95,7 @@ for e in range(epochs):
 print(json.dumps({"times": times[1:], "version": torch.__version__, "threads": torch.get_num_threads()}))
 `;
 
-function timePytorch(): { times: number[]; version: string; threads: number } | string {
+function timePytorch(threads: number): { times: number[]; version: string; threads: number } | string {
   const env = { ...process.env };
   delete env['OPENBLAS_CORETYPE'];
   delete env['OPENBLAS_L2_SIZE'];
@@ -110,16 +110,20 @@ function timePytorch(): { times: number[]; version: string; threads: number } | 
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { times: number[]; version: string; threads: number };
 }
 
-console.log(`D2L concise MLP on Fashion-MNIST (60,000 images, batch 256): one epoch, median of ${epochs - 1} after a warm-up`);
-const ours = timeTsgluon();
-const torch = timePytorch();
-const rows: [string, string, string][] = [['framework', 'epoch (s)', 'samples/s']];
-rows.push([`tsgluon (${backend.getBackend().name} backend)`, median(ours).toFixed(2), Math.round(60000 / median(ours)).toString()]);
-if (typeof torch === 'string') console.log(torch);
-else rows.push([`PyTorch ${torch.version} (${torch.threads} threads)`, median(torch.times).toFixed(2), Math.round(60000 / median(torch.times)).toString()]);
-const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+console.log(`D2L concise MLP on Fashion-MNIST (60,000 images, batch 256): seconds per epoch, median of ${epochs - 1} after a warm-up`);
+const rows: string[][] = [['threads', `tsgluon (${backend.getBackend().name})`, 'PyTorch', 'tsgluon / PyTorch']];
+let note = '';
+for (const t of threadCounts) {
+  const ours = median(timeTsgluon(t));
+  const torch = timePytorch(t);
+  if (typeof torch === 'string') note = torch;
+  else note = `PyTorch ${torch.version}`;
+  const theirs = typeof torch === 'string' ? null : median(torch.times);
+  rows.push([String(t), ours.toFixed(2), theirs === null ? '-' : theirs.toFixed(2), theirs === null ? '-' : `${(ours / theirs).toFixed(2)}x`]);
+}
+const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const [i, r] of rows.entries()) {
   console.log(`| ${r.map((v, c) => v.padEnd(w[c]!)).join(' | ')} |`);
   if (i === 0) console.log(`| ${w.map((n) => '-'.repeat(n)).join(' | ')} |`);
 }
-if (typeof torch !== 'string') console.log(`tsgluon / PyTorch epoch time: ${(median(ours) / median(torch.times)).toFixed(2)}x`);
+console.log(note);
