@@ -34,6 +34,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** Rejects negative, fractional and non-finite dimensions. */
 export function checkShape(shape: Shape, op: string): number[] {
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: a shape must be a list of non-negative integers, e.g. [2, 3], got ${typeof shape}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ValueError(
@@ -90,6 +91,7 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 export function normalizeAxes(axis: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
+  if (!Array.isArray(list)) throw new AxisError(`${op}: axis must be a number, a list of numbers or null, got ${typeof axis}`);
   const out = list.map((a) => normalizeAxis(a, ndim, op));
   const seen = new Set(out);
   if (seen.size !== out.length) throw new AxisError(`${op}: repeated axis in ${JSON.stringify(list)}`);

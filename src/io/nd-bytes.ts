@@ -7,7 +7,7 @@
  * metadata. Loading always returns a dictionary; JavaScript orders integer-like keys numerically,
  * so `Object.values(nd.loadBytes(bytes))` gives a saved list back in order.
  */
-import { ValueError } from '../core/errors.js';
+import { FormatError, ValueError } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
@@ -46,5 +46,8 @@ export function saveBytes(arrays: Readonly<Record<string, NDArray>> | readonly N
  * @example const { w } = nd.loadBytes(bytes)
  */
 export function loadBytes(bytes: Uint8Array | ArrayBuffer): Record<string, NDArray> {
+  if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) {
+    throw new FormatError(`loadBytes: expects the bytes of a file as a Uint8Array or ArrayBuffer, got ${bytes === null ? 'null' : typeof bytes}; use nd.load(path) for a file`);
+  }
   return decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).tensors;
 }

@@ -5,7 +5,7 @@
 import { allocate, dtypeOf, isDType, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ValueError } from '../core/errors.js';
 import { checkShape, sizeOf } from '../core/shape.js';
-import { NDArray, type NestedArray } from './ndarray.js';
+import { NDArray, describeValue, expectArray, type NestedArray } from './ndarray.js';
 
 /** The `dtype` option of creation functions (default float32, or the input's dtype for the `*Like` ones). */
 export interface DTypeOption {
@@ -17,6 +17,7 @@ export type ShapeLike = number | readonly number[];
 
 /** @internal Validates a ShapeLike into a fresh shape array; `op` names the caller in errors. */
 export function toShape(shape: ShapeLike, op: string): number[] {
+  if (typeof shape !== 'number' && !Array.isArray(shape)) throw new ValueError(`${op}: the shape must be a number or a list of numbers, e.g. [2, 3], got ${describeValue(shape)}`);
   return checkShape(typeof shape === 'number' ? [shape] : shape, op);
 }
 
@@ -101,7 +102,12 @@ export function zeros(shape: ShapeLike, options: DTypeOption = {}): NDArray {
  * @example nd.full([2], 7, { dtype: 'int32' }) // [7, 7]
  */
 export function full(shape: ShapeLike, value: number, options: DTypeOption = {}): NDArray {
-  const out = NDArray.empty(toShape(shape, 'full'), checkDType(options.dtype ?? 'float32', 'full'));
+  return filled('full', shape, value, options);
+}
+
+/** `full` under the caller's name, so errors name the function the user called. */
+function filled(op: string, shape: ShapeLike, value: number, options: DTypeOption): NDArray {
+  const out = NDArray.empty(toShape(shape, op), checkDType(options.dtype ?? 'float32', op));
   out.storage.fill(value);
   return out;
 }
@@ -111,21 +117,24 @@ export function full(shape: ShapeLike, value: number, options: DTypeOption = {})
  * @example nd.ones(3) // [1, 1, 1]
  */
 export function ones(shape: ShapeLike, options: DTypeOption = {}): NDArray {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** Zeros of `x`'s shape and (unless given) dtype. */
 export function zerosLike(x: NDArray, options: DTypeOption = {}): NDArray {
+  expectArray('zerosLike', x);
   return zeros(x.shape, { dtype: options.dtype ?? x.dtype });
 }
 
 /** Ones of `x`'s shape and (unless given) dtype. */
 export function onesLike(x: NDArray, options: DTypeOption = {}): NDArray {
+  expectArray('onesLike', x);
   return full(x.shape, 1, { dtype: options.dtype ?? x.dtype });
 }
 
 /** `value` in `x`'s shape and (unless given) dtype. */
 export function fullLike(x: NDArray, value: number, options: DTypeOption = {}): NDArray {
+  expectArray('fullLike', x);
   return full(x.shape, value, { dtype: options.dtype ?? x.dtype });
 }
 

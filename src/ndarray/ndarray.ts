@@ -11,7 +11,7 @@
  */
 import { inspect } from 'node:util';
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
-import { ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { formatArray } from './format.js';
 
@@ -127,6 +127,22 @@ export class NDArray {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/** @internal A short description of a value that is not an NDArray, for error messages. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a JavaScript array (wrap it with nd.array)';
+  return typeof v === 'object' ? `an object (${v.constructor?.name ?? 'no prototype'})` : typeof v;
+}
+
+/**
+ * @internal Throws a DTypeError naming the op when `x` is not an NDArray, so a JavaScript caller
+ * (or an `undefined` from a typo) gets a message instead of a TypeError from deep inside the op.
+ * @example expectArray('sum', x); // x is an NDArray from here on
+ */
+export function expectArray(op: string, x: unknown, what = 'its input'): asserts x is NDArray {
+  if (!(x instanceof NDArray)) throw new DTypeError(`${op}: ${what} must be an NDArray, got ${describeValue(x)}; create arrays with nd.array()`);
 }
 
 /** Nested JavaScript arrays of numbers, as `toArray()` returns and `nd.array` accepts. */

@@ -12,7 +12,7 @@ import { isFloat, promote, promoteScalar, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import type { BinaryOp, BroadcastPlan } from '../backend/kernels.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import { NDArray, describeValue } from '../ndarray/ndarray.js';
 import { full } from '../ndarray/creation.js';
 import { apply, wantsGrad, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
@@ -68,7 +68,7 @@ function operands(op: BinaryOp, a: Operand, b: Operand): [NDArray, NDArray] {
 }
 
 function describe(v: unknown): string {
-  return v instanceof NDArray ? `an NDArray` : v === null ? 'null' : Array.isArray(v) ? 'a JavaScript array (wrap it with nd.array)' : typeof v;
+  return v instanceof NDArray ? 'an NDArray' : describeValue(v);
 }
 
 function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDArray {

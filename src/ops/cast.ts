@@ -3,7 +3,7 @@
  * their inputs to one compute dtype before reaching a kernel.
  */
 import { isFloat, type DType } from '../core/dtype.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkDType } from '../ndarray/creation.js';
 import { apply, type Primitive } from './define.js';
 import { installMethods } from './method.js';
@@ -17,6 +17,7 @@ const castPrim: Primitive<{ dtype: DType }, null> = {
 
 /** A copy converted to `dtype` (float to integer truncates toward zero). */
 export function astype(x: NDArray, dtype: DType): NDArray {
+  expectArray('astype', x);
   checkDType(dtype, 'astype');
   return apply(castPrim, [x], { dtype });
 }

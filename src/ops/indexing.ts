@@ -12,7 +12,7 @@ import { promote, promoteScalar, type DType, type TypedArray } from '../core/dty
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf } from '../core/shape.js';
 import type { AxisPlan, TernaryPlan } from '../backend/kernels.js';
-import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
+import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
 import { array, checkDType, full } from '../ndarray/creation.js';
 import { apply, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
@@ -121,6 +121,7 @@ export interface TakeOptions {
  * @example nd.take(nd.array([[1, 2], [3, 4], [5, 6]]), nd.array([2, 0])) // [[5, 6], [1, 2]]
  */
 export function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
+  expectArray('take', x);
   const args = gatherArgs('take', x, indices, options, 0);
   const { idxArr, axis } = args;
   const shape = [...x.shape.slice(0, axis), ...idxArr.shape, ...x.shape.slice(axis + 1)];
@@ -144,6 +145,7 @@ export interface PickOptions {
  * @example nd.pick(nd.array([[1, 2], [3, 4]]), nd.array([1, 0])) // [2, 3]
  */
 export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
+  expectArray('pick', x);
   const args = gatherArgs('pick', x, index, options, -1);
   const { idxArr, axis } = args;
   const dropped = x.shape.filter((_, i) => i !== axis);
@@ -225,7 +227,7 @@ const wherePrim: Primitive<null, TernaryPlan> = {
  * @example nd.where(x.greater(0), x, 0) // relu
  */
 export function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
-  if (!(condition instanceof NDArray)) throw new DTypeError(`where: the condition must be an NDArray, got ${typeof condition}`);
+  expectArray('where', condition, 'the condition');
   let dtype: DType;
   if (x instanceof NDArray && y instanceof NDArray) dtype = promote(x.dtype, y.dtype);
   else if (x instanceof NDArray) dtype = promoteScalar(x.dtype, y as number);
@@ -245,6 +247,7 @@ export function where(condition: NDArray, x: NDArray | number, y: NDArray | numb
  * @example nd.clip(nd.array([-2, 0.5, 3]), 0, 1) // [0, 0.5, 1]
  */
 export function clip(x: NDArray, min: number | NDArray | null, max: number | NDArray | null): NDArray {
+  expectArray('clip', x);
   if (min == null && max == null) throw new ValueError(`clip: give at least one of min and max (array of shape ${fmtShape(x.shape)})`);
   let out = x;
   if (min != null) out = maximum(out, min);

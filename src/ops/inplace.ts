@@ -11,7 +11,7 @@ import { AutogradError, ShapeError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../core/shape.js';
 import { getBackend } from '../backend/registry.js';
 import type { View } from '../backend/kernels.js';
-import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
+import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { isRecording, pause } from '../autograd/state.js';
 import { ensureDType } from './cast.js';
@@ -67,6 +67,7 @@ function write(op: string, dst: NDArray, dstView: View, shape: readonly number[]
  * @example const w = nd.zeros([2, 3]); w.assign(nd.array([1, 2, 3])); // every row is [1, 2, 3]
  */
 export function assign(x: NDArray, value: AssignValue): NDArray {
+  expectArray('assign', x);
   checkWritable('assign', x);
   write('assign', x, { offset: 0, strides: stridesOf(x.shape) }, x.shape, value);
   return x;
@@ -78,6 +79,7 @@ export function assign(x: NDArray, value: AssignValue): NDArray {
  * @example nd.zeros([3]).fill(7) // [7, 7, 7]
  */
 export function fill(x: NDArray, value: number): NDArray {
+  expectArray('fill', x);
   checkWritable('fill', x);
   x.storage.fill(value);
   return x;
@@ -96,6 +98,7 @@ export function setSlice(
   value: AssignValue,
   step?: SliceBound | readonly SliceBound[],
 ): NDArray {
+  expectArray('setSlice', x);
   checkWritable('setSlice', x);
   const list = (b: SliceBound | readonly SliceBound[] | undefined): readonly SliceBound[] =>
     b === undefined ? [] : Array.isArray(b) ? (b as readonly SliceBound[]) : [b as SliceBound];

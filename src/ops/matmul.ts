@@ -7,7 +7,7 @@ import { isFloat, promote } from '../core/dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, sizeOf } from '../core/shape.js';
 import type { MatmulPlan } from '../backend/kernels.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, wantsGrad, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
@@ -82,6 +82,8 @@ function floatOperands(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
  * the first axis of `b`; two vectors give their inner product (a 0-d array).
  */
 export function dot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+  expectArray('dot', a, 'the first operand');
+  expectArray('dot', b, 'the second operand');
   [a, b] = floatOperands('dot', a, b);
   let { transposeA = false, transposeB = false } = options;
   // Transposing an N-D operand reverses all its axes; only 2-D operands can be read transposed.
@@ -111,6 +113,8 @@ export function dot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDA
 
 /** Batched product of 3-D arrays: (B, m, k) x (B, k, n) -> (B, m, n). */
 export function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+  expectArray('batchDot', a, 'the first operand');
+  expectArray('batchDot', b, 'the second operand');
   [a, b] = floatOperands('batchDot', a, b);
   if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
     throw new ShapeError(`batchDot: needs two 3-D arrays with the same batch size, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -123,6 +127,8 @@ export function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {})
  * @example nd.matmul(nd.ones([4, 2, 3]), nd.ones([3, 5])) // shape (4, 2, 5)
  */
 export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+  expectArray('matmul', a, 'the first operand');
+  expectArray('matmul', b, 'the second operand');
   [a, b] = floatOperands('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: operands must have at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   const { transposeA = false, transposeB = false } = options;

@@ -10,7 +10,7 @@
 import { promote } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { normalizeAxis, stridesOf } from '../core/shape.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import { NDArray, describeValue, expectArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { apply, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
@@ -18,6 +18,12 @@ import { broadcastTo, reshape } from './shape.js';
 import { take } from './indexing.js';
 import { installMethods } from './method.js';
 import { regionView, sliceAxis, sliceRegion, type Region } from './slice.js';
+
+/** A list of NDArrays, checked element by element so the message names the bad position. */
+function expectArrayList(op: string, arrays: unknown): void {
+  if (!Array.isArray(arrays)) throw new ValueError(`${op}: expects a list of arrays, e.g. ${op}([a, b]), got ${describeValue(arrays)}`);
+  arrays.forEach((x, i) => expectArray(op, x, `element ${i} of the list`));
+}
 
 interface ConcatPlan {
   readonly shapes: readonly (readonly number[])[];
@@ -66,6 +72,7 @@ export interface AxisOption {
  * @example nd.concat([a, b], { axis: 1 })
  */
 export function concat(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
+  expectArrayList('concat', arrays);
   if (arrays.length === 0) throw new ValueError('concat: needs at least one array, got an empty list');
   const first = arrays[0]!;
   if (first.ndim === 0) throw new ShapeError('concat: cannot concatenate 0-d arrays (shape ()); use nd.stack to join scalars into a vector');
@@ -88,6 +95,7 @@ export function concat(arrays: readonly NDArray[], options: AxisOption = {}): ND
  * @example nd.stack([nd.array([1, 2]), nd.array([3, 4])], { axis: 1 }) // [[1, 3], [2, 4]]
  */
 export function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
+  expectArrayList('stack', arrays);
   if (arrays.length === 0) throw new ValueError('stack: needs at least one array, got an empty list');
   const first = arrays[0]!;
   for (const x of arrays) {
@@ -113,6 +121,7 @@ export interface SplitOptions extends AxisOption {
  * @example nd.split(x, [1, 3], { axis: 1 })
  */
 export function split(x: NDArray, sections: number | readonly number[], options: SplitOptions = {}): NDArray[] {
+  expectArray('split', x);
   if (x.ndim === 0) throw new ShapeError('split: cannot split a 0-d array (shape ())');
   const axis = normalizeAxis(options.axis ?? 0, x.ndim, 'split');
   const n = x.shape[axis]!;
@@ -154,6 +163,7 @@ function checkCounts(op: string, what: string, counts: readonly number[], shape:
  * @example nd.tile(nd.array([1, 2]), [2, 2]) // [[1, 2, 1, 2], [1, 2, 1, 2]]
  */
 export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
+  expectArray('tile', x);
   const r = typeof reps === 'number' ? [reps] : [...reps];
   checkCounts('tile', 'reps', r, x.shape);
   const m = Math.max(x.ndim, r.length);
@@ -171,6 +181,7 @@ export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
  * @example nd.repeat(nd.array([[1, 2], [3, 4]]), 2, { axis: 1 }) // [[1, 1, 2, 2], [3, 3, 4, 4]]
  */
 export function repeat(x: NDArray, repeats: number | readonly number[], options: { axis?: number } = {}): NDArray {
+  expectArray('repeat', x);
   const counts = typeof repeats === 'number' ? [repeats] : [...repeats];
   checkCounts('repeat', 'repeats', counts, x.shape);
   if (options.axis === undefined) return repeat(reshape(x, [x.size]), repeats, { axis: 0 });
@@ -257,6 +268,7 @@ function padSource(mode: Exclude<PadMode, 'constant'>, p: number, n: number): nu
  * @example nd.pad(x, [[0, 0], [2, 2]], { mode: 'reflect' })
  */
 export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
+  expectArray('pad', x);
   const mode = options.mode ?? 'constant';
   const pairs = parsePadWidth(padWidth, x.shape);
   if (mode === 'constant') {

@@ -11,7 +11,7 @@ import { isFloat } from '../core/dtype.js';
 import { ValueError, fmtShape } from '../core/errors.js';
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../core/shape.js';
 import type { ArgReduceOp, ReduceOp, ReducePlan } from '../backend/kernels.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add, div, equal, mul } from './binary.js';
@@ -124,6 +124,7 @@ function reduceWith(op: ReduceOp, x: NDArray, axisOrOptions: AxisArg, options?: 
 
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+  expectArray('sum', x);
   return reduceWith('sum', x, axis, options);
 }
 
@@ -132,6 +133,7 @@ export function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArra
  * @example nd.prod(nd.array([[1, 2], [3, 4]]), 1) // [2, 12]
  */
 export function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+  expectArray('prod', x);
   return reduceWith('prod', x, axis, options);
 }
 
@@ -140,16 +142,19 @@ export function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArr
  * @example nd.array([[1, 5], [7, 2]]).max(0) // [7, 5]
  */
 export function max(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+  expectArray('max', x);
   return reduceWith('max', x, axis, options);
 }
 
 /** Minimum over `axis` (all axes when omitted); the gradient goes to every element equal to it. */
 export function min(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+  expectArray('min', x);
   return reduceWith('min', x, axis, options);
 }
 
 /** Mean over `axis`; integer inputs give a float32 mean. */
 export function mean(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+  expectArray('mean', x);
   const opts = parseArgs(axis, options);
   const axes = normalizeAxes(opts.axis, x.ndim, 'mean');
   const count = sizeOf(axes.map((a) => x.shape[a]!));
@@ -165,6 +170,7 @@ export type NormOptions = ReduceOptions & { ord?: 1 | 2 };
  * @example nd.norm(nd.array([3, 4])) // 5; x.norm({ axis: 1, keepdims: true })
  */
 export function norm(x: NDArray, axisOrOptions?: number | readonly number[] | NormOptions | null, options?: NormOptions): NDArray {
+  expectArray('norm', x);
   const opts = parseArgs(axisOrOptions, options) as NormOptions;
   const ord = opts.ord ?? 2;
   if (ord !== 1 && ord !== 2) throw new ValueError(`norm: ord must be 1 or 2, got ${String(ord)}`);
@@ -175,6 +181,7 @@ export function norm(x: NDArray, axisOrOptions?: number | readonly number[] | No
 
 /** Sums `x` down to `shape`, the inverse of broadcasting `shape` up to `x.shape`. */
 export function sumTo(x: NDArray, shape: readonly number[]): NDArray {
+  expectArray('sumTo', x);
   const lead = x.ndim - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < x.ndim; i++) if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
@@ -206,11 +213,13 @@ function argReduce(op: ArgReduceOp, x: NDArray, axis: number | null | undefined,
 
 /** Index (int32) of the largest value along `axis` (of the flattened array when omitted). */
 export function argmax(x: NDArray, axis?: number | null, options: { keepdims?: boolean } = {}): NDArray {
+  expectArray('argmax', x);
   return argReduce('argmax', x, axis, options.keepdims ?? false);
 }
 
 /** Index (int32) of the smallest value along `axis` (of the flattened array when omitted). */
 export function argmin(x: NDArray, axis?: number | null, options: { keepdims?: boolean } = {}): NDArray {
+  expectArray('argmin', x);
   return argReduce('argmin', x, axis, options.keepdims ?? false);
 }
 

@@ -5,7 +5,7 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { sumTo } from './reduce.js';
@@ -23,6 +23,7 @@ const copyPrim: Primitive<{ shape: readonly number[] }, null> = {
  * @example nd.arange(6).reshape([2, -1]) // shape (2, 3); x.reshape(3, 2) also works
  */
 export function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...rest: number[]): NDArray {
+  expectArray('reshape', x);
   const shape = typeof shapeOrDim === 'number' ? [shapeOrDim, ...rest] : shapeOrDim;
   if (!Array.isArray(shape)) throw new ValueError(`reshape: the shape must be a list of integers, got ${typeof shapeOrDim}`);
   const infer = shape.indexOf(-1);
@@ -81,6 +82,7 @@ const transposePrim = stridedCopyPrim<{ axes: readonly number[] }>(
 
 /** Permutes the axes (reverses them when `axes` is omitted). */
 export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
+  expectArray('transpose', x);
   const perm = axes ?? x.shape.map((_, i) => x.ndim - 1 - i);
   if (perm.length !== x.ndim) {
     throw new ShapeError(`transpose: axes ${JSON.stringify(perm)} must list each of the ${x.ndim} axes of shape ${fmtShape(x.shape)} once`);
@@ -92,6 +94,7 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
 
 /** Exchanges two axes. */
 export function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
+  expectArray('swapAxes', x);
   const a = normalizeAxis(axis1, x.ndim, 'swapAxes');
   const b = normalizeAxis(axis2, x.ndim, 'swapAxes');
   const perm = x.shape.map((_, i) => i);
@@ -102,6 +105,7 @@ export function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
 
 /** Inserts a dimension of size 1 at `axis` (which may be ndim, or negative). */
 export function expandDims(x: NDArray, axis: number): NDArray {
+  expectArray('expandDims', x);
   const at = normalizeAxis(axis, x.ndim + 1, 'expandDims');
   const shape = [...x.shape];
   shape.splice(at, 0, 1);
@@ -110,6 +114,7 @@ export function expandDims(x: NDArray, axis: number): NDArray {
 
 /** Removes dimensions of size 1 (all of them, or those in `axis`, which must have size 1). */
 export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray {
+  expectArray('squeeze', x);
   if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
   const axes = normalizeAxes(axis, x.ndim, 'squeeze');
   for (const a of axes) {
@@ -120,6 +125,7 @@ export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray 
 
 /** Collapses all axes after the first: (N, d1, ..., dk) becomes (N, d1*...*dk). */
 export function flatten(x: NDArray): NDArray {
+  expectArray('flatten', x);
   if (x.ndim === 0) return reshape(x, [1, 1]);
   return reshape(x, [x.shape[0]!, x.shape[0] === 0 ? sizeOf(x.shape.slice(1)) : -1]);
 }
@@ -132,6 +138,7 @@ const broadcastPrim = stridedCopyPrim<{ shape: readonly number[] }>(
 
 /** Repeats `x` along axes of size 1 (and new leading axes) to reach `shape`. */
 export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
+  expectArray('broadcastTo', x);
   checkShape(shape, 'broadcastTo');
   const result = broadcastShapes(x.shape, shape, 'broadcastTo');
   if (!shapesEqual(result, shape)) {
@@ -143,6 +150,8 @@ export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
 
 /** Broadcasts `x` to the shape of `like`. */
 export function broadcastLike(x: NDArray, like: NDArray): NDArray {
+  expectArray('broadcastLike', x);
+  expectArray('broadcastLike', like, 'the array to match');
   return broadcastTo(x, like.shape);
 }
 

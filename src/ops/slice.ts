@@ -9,7 +9,7 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { normalizeAxis, stridesOf } from '../core/shape.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 
@@ -107,6 +107,7 @@ export function parseSlice(op: string, shape: readonly number[], begin: readonly
  * @example nd.slice(x, [null], [null], [-1]) // x reversed along axis 0
  */
 export function slice(x: NDArray, begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray {
+  expectArray('slice', x);
   return sliceRegion(x, parseSlice('slice', x.shape, begin, end, step));
 }
 
@@ -115,6 +116,7 @@ export function slice(x: NDArray, begin: readonly SliceBound[], end: readonly Sl
  * @example nd.sliceAxis(x, 1, 0, 2) // the first two columns
  */
 export function sliceAxis(x: NDArray, axis: number, begin: number, end: number | null = null): NDArray {
+  expectArray('sliceAxis', x);
   const a = normalizeAxis(axis, x.ndim, 'sliceAxis');
   const b: SliceBound[] = x.shape.map(() => null);
   const e: SliceBound[] = x.shape.map(() => null);
@@ -128,6 +130,7 @@ export function sliceAxis(x: NDArray, axis: number, begin: number, end: number |
  * @example nd.flip(nd.array([1, 2, 3]), 0) // [3, 2, 1]
  */
 export function flip(x: NDArray, axis: number | readonly number[]): NDArray {
+  expectArray('flip', x);
   const axes = (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, x.ndim, 'flip'));
   const step: SliceBound[] = x.shape.map((_, i) => (axes.includes(i) ? -1 : 1));
   return sliceRegion(x, parseSlice('flip', x.shape, [], [], step));

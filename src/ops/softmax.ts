@@ -8,7 +8,7 @@ import { isFloat } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import { normalizeAxis, sizeOf } from '../core/shape.js';
 import type { AxisPlan } from '../backend/kernels.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { div } from './binary.js';
@@ -76,6 +76,7 @@ function prepare(op: string, x: NDArray, options: SoftmaxOptions): { input: NDAr
  * @example nd.softmax(nd.array([[1, 2, 3]])) // [[0.090 0.245 0.665]]
  */
 export function softmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
+  expectArray('softmax', x);
   const { input, attrs } = prepare('softmax', x, options);
   return apply(softmaxPrim, [input], attrs);
 }
@@ -86,6 +87,7 @@ export function softmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
  * @example nd.logSoftmax(nd.array([0, 0])) // [-0.693 -0.693]
  */
 export function logSoftmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
+  expectArray('logSoftmax', x);
   const { input, attrs } = prepare('logSoftmax', x, options);
   return apply(logSoftmaxPrim, [input], attrs);
 }

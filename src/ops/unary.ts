@@ -5,8 +5,7 @@
  */
 import { isFloat } from '../core/dtype.js';
 import type { UnaryOp } from '../backend/kernels.js';
-import { NDArray } from '../ndarray/ndarray.js';
-import { DTypeError } from '../core/errors.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add, div, mul, reluGrad, sigmoidGrad, softreluGrad, sub, tanhGrad } from './binary.js';
@@ -22,7 +21,7 @@ function define(op: UnaryOp, floatOnly: boolean, grad?: GradRule): (x: NDArray) 
     ...(grad ? { grad: (g: NDArray, { inputs, out }: GradContext<null>) => [grad(g, inputs[0]!, out)] } : {}),
   };
   return (x) => {
-    if (!(x instanceof NDArray)) throw new DTypeError(`${op}: expects an NDArray, got ${typeof x}; wrap values with nd.array()`);
+    expectArray(op, x);
     return apply(prim, [floatOnly && !isFloat(x.dtype) ? ensureDType(x, 'float32') : x], null);
   };
 }
