@@ -28,7 +28,12 @@ export class HingeLoss extends Loss {
   }
 
   override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
-    return this.finish(relu(sub(this.margin, mul(pred, this.labelLike(label, pred)))), sampleWeight);
+    return this.finish(this.hinge(pred, label), sampleWeight);
+  }
+
+  /** The element-wise `max(0, margin - pred * label)`, shared with the squared variant. */
+  protected hinge(pred: NDArray, label: NDArray): NDArray {
+    return relu(sub(this.margin, mul(pred, this.labelLike(label, pred))));
   }
 }
 
@@ -38,7 +43,7 @@ export class HingeLoss extends Loss {
  */
 export class SquaredHingeLoss extends HingeLoss {
   override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
-    return this.finish(square(relu(sub(this.margin, mul(pred, this.labelLike(label, pred))))), sampleWeight);
+    return this.finish(square(this.hinge(pred, label)), sampleWeight);
   }
 }
 
