@@ -44,7 +44,7 @@ enum DT { F32 = 0, F64 = 1, I32 = 2, U8 = 3 };
 struct Bcast {
   int nd;  // after dimension merging; 0 means a single element
   int64_t shape[32];
-  int64_t as[32], bs[32], cs[32];
+  int64_t as[32], bs[32];
 };
 
 struct IsaTable {
