@@ -15,3 +15,6 @@ export * as lrScheduler from './optim/lr-scheduler.js';
 export * as metric from './gluon/metric.js';
 export * as plot from './plot/index.js';
 export * as idx from './io/idx.js';
+export { Generator } from './core/rng.js';
+export type { DType, TypedArray } from './core/dtype.js';
+export type { Shape } from './core/shape.js';
