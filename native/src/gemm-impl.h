@@ -86,8 +86,10 @@ template <typename T> struct SimdOf { using S = SimdF; };
 template <> struct SimdOf<double> { using S = SimdD; };
 
 // C[0:MR, 0:NR] (+)= Ap (MR x kc, packed) * Bp (kc x NR, packed); a partial tile goes through a
-// local buffer so the same arithmetic produces every element.
-template <typename T, typename B>
+// local buffer so the same arithmetic produces every element. The A sliver is either interleaved
+// (ROWS false: Ap[p * MR + i]) or row by row (ROWS true: Ap[i * kc + p]); broadcasts do not need
+// contiguity, and the row layout makes packing a row-major A a plain copy.
+template <typename T, typename B, bool ROWS>
 static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict Bp, T* C, int64_t ldc,
                         int mr, int nr, bool beta) {
   using S = typename SimdOf<T>::S;
@@ -104,11 +106,11 @@ static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict 
     for (int j = 0; j < NRV; j++) b[j] = S::load(Bp + j * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      V a = S::set1(Ap[i]);
+      V a = S::set1(ROWS ? Ap[i * kc] : Ap[i]);
 #pragma GCC unroll 8
       for (int j = 0; j < NRV; j++) c[i][j] = S::fma(a, b[j], c[i][j]);
     }
-    Ap += MR;
+    Ap += ROWS ? 1 : MR;
     Bp += NR;
   }
   if (mr == MR && nr == NR) {
@@ -154,6 +156,55 @@ static void packA(T* __restrict dst, const T* __restrict a, int64_t lda, bool tr
   }
 }
 
+// Packs a row-major (not transposed) A[i0:i0+mc, p0:p0+kc] into MR-row slivers stored row by row
+// (the ROWS layout of microKernel): each row is one contiguous copy.
+template <typename T, typename B>
+static void packARows(T* __restrict dst, const T* __restrict a, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
+                      int64_t kc) {
+  constexpr int MR = B::MR;
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    int64_t mr = mc - ir < MR ? mc - ir : MR;
+    T* d = dst + ir * kc;
+    for (int64_t i = 0; i < MR; i++) {
+      if (i < mr) memcpy(d + i * kc, a + (i0 + ir + i) * lda + p0, sizeof(T) * (size_t)kc);
+      else memset(d + i * kc, 0, sizeof(T) * (size_t)kc);
+    }
+  }
+}
+
+#if TSG_ISA == 512
+// dst[q * ldd + r] = src[r * lds + q] for a 16 x 16 block, in registers (unpack, then 128-bit
+// lane shuffles).
+// (GCC 12 warns about the intrinsics' own undefined pass-through operand; nothing here is unset.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+static inline void transpose16(float* dst, int64_t ldd, const float* src, int64_t lds) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int h = 0; h < 16; h += 8)
+    for (int i = 0; i < 4; i++) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  for (int i = 0; i < 8; i++) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + i * ldd, r[i]);
+}
+#pragma GCC diagnostic pop
+#endif
+
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-wide micro-panels, zero-padding the last one.
 template <typename T, typename B>
 static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool trans, int64_t p0, int64_t kc,
@@ -166,7 +217,15 @@ static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool tr
       // Transposed in 16-step blocks of p: one cache line of each source row, and 16 rows of
       // the panel, stay hot in L1 while a block is copied.
       const T* s = b + (j0 + jr) * ldb + p0;
-      for (int64_t pb = 0; pb < kc; pb += 16) {
+      int64_t pb = 0;
+#if TSG_ISA == 512
+      if (sizeof(T) == 4 && nr == NR)
+        for (; pb + 16 <= kc; pb += 16)
+          for (int64_t jb = 0; jb < NR; jb += 16)
+            transpose16(reinterpret_cast<float*>(d) + pb * NR + jb, NR,
+                        reinterpret_cast<const float*>(s) + jb * ldb + pb, ldb);
+#endif
+      for (; pb < kc; pb += 16) {
         const int64_t pe = kc - pb < 16 ? kc - pb : 16;
         for (int64_t j = 0; j < NR; j++) {
           T* dj = d + pb * NR + j;
@@ -195,6 +254,9 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
                       bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
   const int64_t lda = transA ? m : k, ldb = transB ? k : n;
+  // Row-layout slivers for a row-major A with few rows per sliver (the wide kernel); the narrow
+  // kernel's 12 row offsets would not stay in registers.
+  const bool rows = !transA && MR <= 8;
   const int64_t ncMax = B::NC < j1 - j0 ? B::NC : j1 - j0;
   const int64_t mcMax = B::MC < i1 - i0 ? B::MC : i1 - i0;
   const int64_t kcMax = B::KC < k ? B::KC : k;
@@ -205,7 +267,8 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
     for (int64_t pc = 0; pc < k; pc += B::KC) {
       int64_t kc = k - pc < B::KC ? k - pc : B::KC;
       bool beta = accumulate || pc > 0;
-      packA<T, B>(ap, a, lda, transA, ic, mc, pc, kc);
+      if (rows) packARows<T, B>(ap, a, lda, ic, mc, pc, kc);
+      else packA<T, B>(ap, a, lda, transA, ic, mc, pc, kc);
       for (int64_t jc = j0; jc < j1; jc += B::NC) {
         int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
         packB<T, B>(bp, b, ldb, transB, pc, kc, jc, nc);
@@ -213,7 +276,9 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
           int mr = (int)(mc - ir < MR ? mc - ir : MR);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             int nr = (int)(nc - jr < NR ? nc - jr : NR);
-            microKernel<T, B>(kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * n + jc + jr, n, mr, nr, beta);
+            T* ct = c + (ic + ir) * n + jc + jr;
+            if (rows) microKernel<T, B, true>(kc, ap + ir * kc, bp + jr * kc, ct, n, mr, nr, beta);
+            else microKernel<T, B, false>(kc, ap + ir * kc, bp + jr * kc, ct, n, mr, nr, beta);
           }
         }
       }
