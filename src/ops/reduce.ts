@@ -110,6 +110,7 @@ const PRIMS: Record<ReduceOp, Primitive<ReduceAttrs, ReducePlan>> = {
 };
 
 function reduceWith(op: ReduceOp, x: NDArray, axisOrOptions: AxisArg, options?: ReduceOptions): NDArray {
+  expectArray(op, x);
   const { axis, keepdims = false } = parseArgs(axisOrOptions, options);
   const axes = normalizeAxes(axis, x.ndim, op);
   if ((op === 'max' || op === 'min') && axes.some((a) => x.shape[a] === 0)) {
@@ -124,7 +125,6 @@ function reduceWith(op: ReduceOp, x: NDArray, axisOrOptions: AxisArg, options?: 
 
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
-  expectArray('sum', x);
   return reduceWith('sum', x, axis, options);
 }
 
@@ -133,7 +133,6 @@ export function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArra
  * @example nd.prod(nd.array([[1, 2], [3, 4]]), 1) // [2, 12]
  */
 export function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
-  expectArray('prod', x);
   return reduceWith('prod', x, axis, options);
 }
 
@@ -142,13 +141,11 @@ export function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArr
  * @example nd.array([[1, 5], [7, 2]]).max(0) // [7, 5]
  */
 export function max(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
-  expectArray('max', x);
   return reduceWith('max', x, axis, options);
 }
 
 /** Minimum over `axis` (all axes when omitted); the gradient goes to every element equal to it. */
 export function min(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
-  expectArray('min', x);
   return reduceWith('min', x, axis, options);
 }
 
