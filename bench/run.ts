@@ -1,6 +1,7 @@
 // `npm run bench`: tsgluon against its peers, measured in the same run, printed as one table.
 //   - float32 GEMM (C = A·B, square n = 256, 512, 1024, 2048) in GFLOP/s, with tsgluon's fraction
-//     of the FMA peak (225 GFLOP/s per core: AVX-512 on Zen 5, measured in ../shared/PEERS.md),
+//     of the FMA peak, measured at start by the addon's FMA probe (one core, times the threads;
+//     225 GFLOP/s per core from ../shared/PEERS.md when the addon is not loaded),
 //   - the MLP 784-256(ReLU)-10 training step (batch 256, softmax cross-entropy, SGD) in steps/s,
 //     written with tsgluon's Gluon API (nn.Dense, Trainer, loss.SoftmaxCrossEntropyLoss),
 // on 1 and 2 threads, against numpy/OpenBLAS and PyTorch (Debian's /usr/bin/python3) and
@@ -17,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autograd, backend, gluon, init, nd, nn } from 'tsgluon';
+import { loadNativeBackend } from '../src/backend/native/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,7 +31,7 @@ const threadCounts = args.threads.split(',').map(Number);
 const sizes = args.sizes.split(',').map(Number);
 const budget = Number(args.budget);
 const here = dirname(fileURLToPath(import.meta.url));
-const PEAK_PER_CORE = 225;
+const PEERS_PEAK = 225;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -139,8 +141,27 @@ function tfjsPeer(which: 'wasm' | 'cpu'): TfjsPeer | null {
 const fmt = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '-' : v.toFixed(digits));
 const ratio = (ours: number, peer: number | null | undefined) => (peer ? `${(ours / peer).toFixed(2)}x` : '-');
 
+/** Float32 FMA peak of one core, from the addon's probe (best of a few 0.1 s runs). */
+function measurePeak(): number | null {
+  const addon = loadNativeBackend().addon;
+  if (addon === null) return null;
+  addon.fmaLoop(1e6);
+  let best = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const flops = addon.fmaLoop(2e7);
+    best = Math.max(best, flops / ((performance.now() - t0) / 1000) / 1e9);
+  }
+  return best;
+}
+
 const b = backend.getBackend();
-console.log(`tsgluon bench: backend ${b.name}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs; peak taken as ${PEAK_PER_CORE} GFLOP/s per core (PEERS.md)`);
+const measured = measurePeak();
+const PEAK_PER_CORE = measured ?? PEERS_PEAK;
+console.log(`tsgluon bench: backend ${b.name}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs`);
+console.log(measured === null
+  ? `FMA peak taken from PEERS.md: ${PEERS_PEAK} GFLOP/s per core`
+  : `FMA peak measured now (${loadNativeBackend().addon!.isa()} float32 FMAs, one core): ${measured.toFixed(1)} GFLOP/s per core (PEERS.md reports about ${PEERS_PEAK})`);
 if (b.name !== 'native') console.log('note: the native backend is not active, so tsgluon runs on the pure TypeScript reference kernels');
 
 const wasm = tfjsPeer('wasm');

@@ -394,6 +394,13 @@ Napi::Value Window(const Napi::CallbackInfo& info) {
   return Bool(env, windowKernel(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, w));
 }
 
+// fmaLoop(iters): float32 FMA throughput probe on the calling thread; returns the flops done.
+Napi::Value FmaLoop(const Napi::CallbackInfo& info) {
+  int64_t iters = num(info, 0);
+  if (iters < 0) return fail(info.Env(), "fmaLoop: iters must be a non-negative number");
+  return Napi::Number::New(info.Env(), gIsa->fmaLoop(iters));
+}
+
 Napi::Value GetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), gIsa->name); }
 
 // setIsa(name): switches the kernels to a lower instruction set (for tests); false if unusable.
@@ -449,6 +456,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("window", Napi::Function::New(env, Window, "window"));
+  exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads, "numThreads"));

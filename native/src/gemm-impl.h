@@ -343,23 +343,24 @@ static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const Gemm
   GemmJob<T> job{&rt, c, a, b, &g, false, false, 0};
   if (nt > 1 && g.batch >= nt && (work < (int64_t(1) << 24) || g.batch % nt == 0)) {
     job.splitBatch = true;
-    rt.run(nt, gemmTask<T, B>, &job);
+    rt.run((int)(g.batch < 4 * nt ? g.batch : 4 * nt), gemmTask<T, B>, &job);
     return;
   }
-  // Split whichever dimension divides into the more even number of micro-panels per thread.
+  // Two tasks per thread (each packs its own operands, so more would repeat packing), along
+  // whichever dimension divides into the more even number of micro-panels per task.
+  const int tasks = 2 * nt;
   int64_t pn = (g.n + NR - 1) / NR, pm = (g.m + MR - 1) / MR;
-  double effN = nt > 1 ? (double)pn / (double)(nt * ((pn + nt - 1) / nt)) : 1.0;
-  double effM = nt > 1 ? (double)pm / (double)(nt * ((pm + nt - 1) / nt)) : 1.0;
-  job.splitN = effN >= effM;
-  if (nt > 1 && (job.splitN ? pn : pm) < nt) nt = 1;
+  auto eff = [tasks](int64_t p) { return (double)p / (double)(tasks * ((p + tasks - 1) / tasks)); };
+  job.splitN = eff(pn) >= eff(pm);
+  int64_t units = job.splitN ? pn : pm;
+  int ntasks = nt == 1 ? 1 : (int)(units < tasks ? units : tasks);
   for (int64_t t = 0; t < g.batch; t++) {
     job.batch = t;
-    if (nt == 1) gemmTask<T, B>(&job, 0, 1);
-    else rt.run(nt, gemmTask<T, B>, &job);
+    if (ntasks == 1) gemmTask<T, B>(&job, 0, 1);
+    else rt.run(ntasks, gemmTask<T, B>, &job);
   }
 }
 
-// A narrow C (few columns) would waste most of a wide micro-tile: it gets a one-vector-wide one.
 template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
   if (g.n < 3 * Narrow<T>::NRV * SimdOf<T>::S::W && Narrow<T>::NRV != Blocking<T>::NRV)
     gemmWith<T, Narrow<T>>(rt, c, a, b, g);

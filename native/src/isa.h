@@ -11,8 +11,9 @@
 
 namespace tsg {
 
-// Runs fn(ctx, task, ntasks) for task in [0, ntasks), one task per pool thread, and returns when
-// all are done. ntasks <= threads(). Task t always runs the same slice: static partitioning.
+// Runs fn(ctx, task, ntasks) for every task in [0, ntasks) across the pool (any number of tasks;
+// threads claim them as they come free) and returns when all are done. A task's work must be a
+// fixed function of its index, never of the thread running it: then results are deterministic.
 struct Runtime {
   int (*threads)();
   void (*run)(int ntasks, void (*fn)(void* ctx, int task, int ntasks), void* ctx);
@@ -62,6 +63,9 @@ struct IsaTable {
   // op: 0 softmax, 1 logSoftmax, 2 softmaxGrad, 3 logSoftmaxGrad (y = third operand).
   bool (*softmax)(const Runtime&, int dt, int op, void* out, const void* x, const void* y,
                   int64_t outer, int64_t len, int64_t inner);
+  // Runs `iters` rounds of independent float32 FMAs at full vector width on this thread and
+  // returns the floating-point operations done (for measuring the machine's peak).
+  double (*fmaLoop)(int64_t iters);
 };
 
 extern const IsaTable kIsaAvx512;

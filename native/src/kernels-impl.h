@@ -46,10 +46,11 @@ template <typename F> static void parallelRange(const Runtime& rt, int64_t n, in
     f(int64_t(0), n);
     return;
   }
-  int64_t maxTasks = n / grain;
-  if (maxTasks < nt) nt = (int)maxTasks;
+  // A few tasks per thread, so a thread the OS is slow to schedule leaves its share to the others.
+  int64_t tasks = n / grain;
+  if (tasks > 4 * nt) tasks = 4 * nt;
   RangeJob<F> job{&f, n};
-  rt.run(nt, rangeTask<F>, &job);
+  rt.run((int)tasks, rangeTask<F>, &job);
 }
 
 // Elements per thread below which element-wise work stays on the calling thread.
@@ -228,11 +229,29 @@ static void gemmF64(const Runtime& rt, double* c, const double* a, const double*
   gemm<double>(rt, c, a, b, g);
 }
 
+// Twelve independent accumulator chains cover the FMA latency of two pipes; the result feeds a
+// volatile sink so the loop cannot be removed.
+static double fmaLoop(int64_t iters) {
+  using S = SimdF;
+  typename S::V acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = S::set1(float(i) * 1e-3f);
+  const typename S::V m = S::set1(0.999999f), a = S::set1(1e-7f);
+  for (int64_t it = 0; it < iters; it++)
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++) acc[i] = S::fma(acc[i], m, a);
+  alignas(64) float out[S::W];
+  for (int i = 1; i < 12; i++) acc[0] = S::add(acc[0], acc[i]);
+  S::store(out, acc[0]);
+  volatile float sink = out[0];
+  (void)sink;
+  return 2.0 * 12 * S::W * (double)iters;
+}
+
 }  // namespace TSG_NS
 
 extern const IsaTable TSG_TABLE = {
     TSG_NAME, TSG_NS::gemmF32, TSG_NS::gemmF64, TSG_NS::unaryAny, TSG_NS::binaryAny,
-    TSG_NS::reduceAny, TSG_NS::argReduceAny, TSG_NS::softmaxAny,
+    TSG_NS::reduceAny, TSG_NS::argReduceAny, TSG_NS::softmaxAny, TSG_NS::fmaLoop,
 };
 
 }  // namespace tsg

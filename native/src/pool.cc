@@ -1,9 +1,11 @@
 // The persistent thread pool behind Runtime::run, and per-thread scratch buffers.
 //
-// Workers spin briefly after each job (a training step issues kernels every few microseconds,
-// and waking a sleeping thread costs more than that), then sleep on a condition variable so an
-// idle process does not burn the machine. Task t of a job always runs on worker t (the caller is
-// task 0): partitioning is static, so results never depend on scheduling.
+// A job is a number of tasks; the caller and the workers claim them one at a time from a shared
+// counter, so a worker that the OS has not scheduled yet (a busy machine) delays nothing: the
+// others take its share. Every kernel makes a task's work a fixed function of its index, so the
+// results never depend on which thread ran what. Workers spin briefly after each job (a training
+// step issues kernels every few microseconds, and waking a sleeping thread costs more than that),
+// then sleep on a condition variable so an idle process does not burn the machine.
 #include "pool.h"
 
 #include <chrono>
@@ -20,7 +22,7 @@ inline void cpuRelax() {
 #endif
 }
 
-constexpr auto kSpin = std::chrono::microseconds(200);
+constexpr auto kSpin = std::chrono::microseconds(100);
 
 struct Scratch {
   void* p[2] = {nullptr, nullptr};
@@ -47,61 +49,90 @@ void* scratchBuffer(int slot, size_t bytes) {
 }
 
 Pool::Pool(int n) : size_(n < 1 ? 1 : n) {
-  for (int i = 1; i < size_; i++) threads_.emplace_back([this, i] { worker(i); });
+  for (int i = 1; i < size_; i++) threads_.emplace_back([this] { worker(); });
 }
 
 Pool::~Pool() {
   {
     std::lock_guard<std::mutex> lock(m_);
-    stop_ = true;
-    gen_.fetch_add(1, std::memory_order_release);
+    stop_.store(true, std::memory_order_release);
+    seq_.fetch_add(2, std::memory_order_release);
   }
   cv_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
-void Pool::worker(int id) {
+void Pool::work(uint64_t job, TaskFn fn, void* ctx, int ntasks) {
+  for (;;) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    if ((c >> 32) != job || (int64_t)(c & 0xffffffffu) >= ntasks) return;
+    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
+    fn(ctx, (int)(c & 0xffffffffu), ntasks);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+void Pool::worker() {
   uint64_t seen = 0;
   for (;;) {
     auto start = std::chrono::steady_clock::now();
     int spins = 0;
-    while (gen_.load(std::memory_order_acquire) == seen) {
+    while (seq_.load(std::memory_order_acquire) == seen) {
       cpuRelax();
       if (++spins % 256 == 0 && std::chrono::steady_clock::now() - start > kSpin) {
         std::unique_lock<std::mutex> lock(m_);
-        cv_.wait(lock, [&] { return gen_.load(std::memory_order_acquire) != seen; });
+        cv_.wait(lock, [&] { return seq_.load(std::memory_order_acquire) != seen; });
         break;
       }
     }
-    seen = gen_.load(std::memory_order_acquire);
-    if (stop_) return;
-    if (id < ntasks_) fn_(ctx_, id, ntasks_);
-    // Every worker acknowledges every job, so the job's fields are never rewritten under a
-    // worker that is still reading them.
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    if (stop_.load(std::memory_order_acquire)) return;
+    // Read a consistent descriptor; a job published meanwhile is simply the one we take.
+    uint64_t s1, s2;
+    TaskFn fn;
+    void* ctx;
+    int n;
+    for (;;) {
+      s1 = seq_.load(std::memory_order_acquire);
+      if (s1 & 1) {
+        cpuRelax();
+        continue;
+      }
+      fn = fn_.load(std::memory_order_relaxed);
+      ctx = ctx_.load(std::memory_order_relaxed);
+      n = ntasks_.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      s2 = seq_.load(std::memory_order_relaxed);
+      if (s1 == s2) break;
+    }
+    seen = s1;
+    if (stop_.load(std::memory_order_acquire)) return;
+    work(s1 / 2, fn, ctx, n);
   }
 }
 
 void Pool::run(int ntasks, TaskFn fn, void* ctx) {
-  if (ntasks > size_) ntasks = size_;
   std::unique_lock<std::mutex> busy(runMutex_, std::try_to_lock);
-  if (ntasks <= 1 || !busy.owns_lock()) {
-    // Another JavaScript thread is using the pool: run every slice here, same partition.
+  if (ntasks <= 1 || size_ <= 1 || !busy.owns_lock()) {
+    // One thread, or another JavaScript thread is using the pool: run every task here.
     for (int t = 0; t < ntasks; t++) fn(ctx, t, ntasks);
     return;
   }
-  fn_ = fn;
-  ctx_ = ctx;
-  ntasks_ = ntasks;
-  pending_.store(size_ - 1, std::memory_order_relaxed);
+  const uint64_t job = ++jobs_;
   {
     std::lock_guard<std::mutex> lock(m_);
-    gen_.fetch_add(1, std::memory_order_release);
+    seq_.store(2 * job - 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    fn_.store(fn, std::memory_order_relaxed);
+    ctx_.store(ctx, std::memory_order_relaxed);
+    ntasks_.store(ntasks, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    claim_.store(job << 32, std::memory_order_relaxed);
+    seq_.store(2 * job, std::memory_order_release);
   }
   cv_.notify_all();
-  fn(ctx, 0, ntasks);
+  work(job, fn, ctx, ntasks);
   int spins = 0;
-  while (pending_.load(std::memory_order_acquire) != 0) {
+  while (done_.load(std::memory_order_acquire) != ntasks) {
     cpuRelax();
     if (++spins > 4096) std::this_thread::yield();
   }

@@ -1,4 +1,4 @@
-// A fixed-size pool of persistent worker threads with static task assignment (see pool.cc).
+// A fixed-size pool of persistent worker threads; tasks are claimed, not assigned (see pool.cc).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -17,23 +17,31 @@ class Pool {
   explicit Pool(int n);
   ~Pool();
   int size() const { return size_; }
-  // Runs fn(ctx, t, ntasks) for t in [0, ntasks), task t on thread t; the caller runs task 0.
+  // Runs fn(ctx, t, ntasks) for every t in [0, ntasks) on the caller and the workers, each task
+  // exactly once, and returns when all are done. Which thread runs a task is not fixed, so a
+  // task's result must depend only on t.
   void run(int ntasks, TaskFn fn, void* ctx);
   // Held while a job runs; resizing takes it so a job never loses its workers.
   std::mutex& configMutex();
 
  private:
-  void worker(int id);
+  void worker();
+  void work(uint64_t job, TaskFn fn, void* ctx, int ntasks);
   int size_;
   std::vector<std::thread> threads_;
   std::mutex m_;
   std::condition_variable cv_;
-  std::atomic<uint64_t> gen_{0};
-  std::atomic<int> pending_{0};
-  TaskFn fn_ = nullptr;
-  void* ctx_ = nullptr;
-  int ntasks_ = 0;
-  bool stop_ = false;
+  // The job descriptor is published under a sequence lock: seq_ is odd while it is written and
+  // equals 2 * job id once published.
+  std::atomic<uint64_t> seq_{0};
+  std::atomic<TaskFn> fn_{nullptr};
+  std::atomic<void*> ctx_{nullptr};
+  std::atomic<int> ntasks_{0};
+  // (job id << 32) | next unclaimed task: a claim succeeds only for the current job.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> done_{0};
+  std::atomic<bool> stop_{false};
+  uint64_t jobs_ = 0;
   std::mutex runMutex_;
 };
 

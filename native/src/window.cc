@@ -162,12 +162,12 @@ template <typename T> void runT(const Runtime& rt, int kind, T* out, const T* x,
   Job<T> J{kind, out, x, y, &p, p.batch * p.channels};
   const int64_t perPlane = p.kernel[0] * p.kernel[1] * p.kernel[2] * p.out[0] * p.out[1] * p.out[2] +
                            p.in[0] * p.in[1] * p.in[2];
-  int nt = rt.threads();
-  const int64_t byWork = J.planes * perPlane / (int64_t(1) << 15);
-  if (byWork < nt) nt = (int)std::max<int64_t>(1, byWork);
-  if (J.planes < nt) nt = (int)J.planes;
-  if (nt <= 1) planes(J, 0, J.planes);
-  else rt.run(nt, task<T>, &J);
+  const int nt = rt.threads();
+  int64_t tasks = J.planes * perPlane / (int64_t(1) << 15);
+  if (tasks > 4 * nt) tasks = 4 * nt;
+  if (tasks > J.planes) tasks = J.planes;
+  if (nt <= 1 || tasks <= 1) planes(J, 0, J.planes);
+  else rt.run((int)tasks, task<T>, &J);
 }
 
 }  // namespace

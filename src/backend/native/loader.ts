@@ -21,6 +21,8 @@ export interface NativeAddon {
   copyStrided(dst: TypedArray, src: TypedArray, plan: Int32Array): boolean;
   gather(kind: number, out: TypedArray, x: TypedArray, idx: Int32Array, outer: number, axisLen: number, inner: number): boolean;
   window(kind: number, out: TypedArray, x: TypedArray, y: TypedArray, plan: Int32Array): boolean;
+  /** Float32 FMA throughput probe on the calling thread: runs `iters` rounds, returns the flops done. */
+  fmaLoop(iters: number): number;
   isa(): string;
   setIsa(name: string): boolean;
   numThreads(): number;
