@@ -453,4 +453,10 @@ describe('native backend parity with ref', { skip }, () => {
     assert.throws(() => load.backend!.setNumThreads!(0), RangeError);
     assert.throws(() => load.backend!.setNumThreads!(1.5), RangeError);
   });
+
+  test('the FMA probe reports flops proportional to its rounds', () => {
+    const per = addon!.fmaLoop(1);
+    assert.ok(per >= 24, `at least 12 chains x 2 flops, got ${per}`);
+    assert.equal(addon!.fmaLoop(1000), 1000 * per);
+  });
 });
