@@ -326,7 +326,7 @@ template <typename T, typename B> static void gemmTask(void* ctx, int task, int 
 }
 
 // Below this many multiply-adds per call, waking the pool costs more than it saves.
-static constexpr int64_t kGemmParallelMin = int64_t(1) << 20;
+static constexpr int64_t kGemmParallelMin = int64_t(1) << 22;
 
 template <typename T, typename B>
 static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {

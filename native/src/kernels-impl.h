@@ -54,8 +54,8 @@ template <typename F> static void parallelRange(const Runtime& rt, int64_t n, in
 }
 
 // Elements per thread below which element-wise work stays on the calling thread.
-static constexpr int64_t kCheapGrain = int64_t(1) << 16;
-static constexpr int64_t kCostlyGrain = int64_t(1) << 12;
+static constexpr int64_t kCheapGrain = int64_t(1) << 18;
+static constexpr int64_t kCostlyGrain = int64_t(1) << 14;
 
 template <typename T, typename F>
 static void map1(const Runtime& rt, T* __restrict out, const T* __restrict x, int64_t n, int64_t grain, F f) {

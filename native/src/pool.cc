@@ -22,7 +22,7 @@ inline void cpuRelax() {
 #endif
 }
 
-constexpr auto kSpin = std::chrono::microseconds(100);
+constexpr auto kSpin = std::chrono::microseconds(20);
 
 struct Scratch {
   void* p[2] = {nullptr, nullptr};
