@@ -5,8 +5,9 @@
 // blocks, k in KC blocks (pack the MC x KC block of A into MR-tall micro-panels), columns in NC
 // blocks (pack the KC x NC block of B, sized for L2, into NR-wide micro-panels), then for each A
 // micro-panel (kept in L1) every B micro-panel, through an MR x NR register-blocked micro-kernel
-// whose vectors run along the rows of C. Packing hides every transpose variant and zero-pads the edges, so the
-// micro-kernel only ever sees one layout.
+// whose vectors run along the rows of C. Packing hides every transpose variant and zero-pads the
+// edges; a row-major A needs none (the micro-kernel broadcasts from its rows in place, and only a
+// partial last sliver is copied).
 //
 // Every element of C is summed over k in the same order whatever the tiling and partition, so
 // splitting the work across threads never changes a bit of the result.
@@ -90,8 +91,8 @@ template <> struct SimdOf<double> { using S = SimdD; };
 // (ROWS false: Ap[p * MR + i]) or row by row (ROWS true: Ap[i * kc + p]); broadcasts do not need
 // contiguity, and the row layout makes packing a row-major A a plain copy.
 template <typename T, typename B, bool ROWS>
-static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict Bp, T* C, int64_t ldc,
-                        int mr, int nr, bool beta) {
+static void microKernel(int64_t kc, const T* __restrict Ap, int64_t lda, const T* __restrict Bp, T* C,
+                        int64_t ldc, int mr, int nr, bool beta) {
   using S = typename SimdOf<T>::S;
   using V = typename S::V;
   constexpr int MR = B::MR, NRV = B::NRV, W = S::W, NR = NRV * W;
@@ -106,7 +107,7 @@ static void microKernel(int64_t kc, const T* __restrict Ap, const T* __restrict 
     for (int j = 0; j < NRV; j++) b[j] = S::load(Bp + j * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      V a = S::set1(ROWS ? Ap[i * kc] : Ap[i]);
+      V a = S::set1(ROWS ? Ap[i * lda] : Ap[i]);
 #pragma GCC unroll 8
       for (int j = 0; j < NRV; j++) c[i][j] = S::fma(a, b[j], c[i][j]);
     }
@@ -267,8 +268,13 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
     for (int64_t pc = 0; pc < k; pc += B::KC) {
       int64_t kc = k - pc < B::KC ? k - pc : B::KC;
       bool beta = accumulate || pc > 0;
-      if (rows) packARows<T, B>(ap, a, lda, ic, mc, pc, kc);
-      else packA<T, B>(ap, a, lda, transA, ic, mc, pc, kc);
+      // Full row slivers are read in place; only a partial last one is copied (zero-padded).
+      if (rows) {
+        const int64_t full = mc / MR * MR;
+        if (full < mc) packARows<T, B>(ap + full * kc, a, lda, ic + full, mc - full, pc, kc);
+      } else {
+        packA<T, B>(ap, a, lda, transA, ic, mc, pc, kc);
+      }
       for (int64_t jc = j0; jc < j1; jc += B::NC) {
         int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
         packB<T, B>(bp, b, ldb, transB, pc, kc, jc, nc);
@@ -277,8 +283,9 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
           for (int64_t jr = 0; jr < nc; jr += NR) {
             int nr = (int)(nc - jr < NR ? nc - jr : NR);
             T* ct = c + (ic + ir) * n + jc + jr;
-            if (rows) microKernel<T, B, true>(kc, ap + ir * kc, bp + jr * kc, ct, n, mr, nr, beta);
-            else microKernel<T, B, false>(kc, ap + ir * kc, bp + jr * kc, ct, n, mr, nr, beta);
+            if (!rows) microKernel<T, B, false>(kc, ap + ir * kc, 0, bp + jr * kc, ct, n, mr, nr, beta);
+            else if (mr == MR) microKernel<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bp + jr * kc, ct, n, mr, nr, beta);
+            else microKernel<T, B, true>(kc, ap + ir * kc, kc, bp + jr * kc, ct, n, mr, nr, beta);
           }
         }
       }
