@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 
@@ -37,6 +38,9 @@ const char* const kReduceNames[R_COUNT] = {"sum", "prod", "max", "min"};
 const IsaTable* gIsa = nullptr;
 Pool* gPool = nullptr;  // deliberately never destroyed at exit: workers die with the process
 std::mutex gPoolInit;
+// Held shared while a job uses the pool, exclusively while setNumThreads replaces it, so a
+// JavaScript worker thread never runs a job on a pool that is being deleted.
+std::shared_mutex gPoolSwap;
 int gWantThreads = 0;
 
 int defaultThreads() {
@@ -57,7 +61,10 @@ Pool* pool() {
 }
 
 int rtThreads() { return gWantThreads > 0 ? gWantThreads : pool()->size(); }
-void rtRun(int ntasks, TaskFn fn, void* ctx) { pool()->run(ntasks, fn, ctx); }
+void rtRun(int ntasks, TaskFn fn, void* ctx) {
+  std::shared_lock<std::shared_mutex> lock(gPoolSwap);
+  pool()->run(ntasks, fn, ctx);
+}
 const Runtime kRuntime = {rtThreads, rtRun, scratchBuffer};
 
 bool isaAvailable(const IsaTable* t) {
@@ -418,15 +425,11 @@ Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::Ne
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = num(info, 0);
   if (n < 1 || n > 1024) return fail(info.Env(), "setNumThreads: n must be an integer in [1, 1024]");
+  std::unique_lock<std::shared_mutex> swap(gPoolSwap);
   std::lock_guard<std::mutex> lock(gPoolInit);
-  if (gPool != nullptr && gPool->size() == n) return info.Env().Undefined();
-  Pool* old = gPool;
-  if (old != nullptr) {
-    std::lock_guard<std::mutex> busy(old->configMutex());
-    gPool = nullptr;
-  }
-  delete old;
   gWantThreads = (int)n;
+  if (gPool != nullptr && gPool->size() == n) return info.Env().Undefined();
+  delete gPool;
   gPool = new Pool((int)n);
   return info.Env().Undefined();
 }

@@ -138,6 +138,4 @@ void Pool::run(int ntasks, TaskFn fn, void* ctx) {
   }
 }
 
-std::mutex& Pool::configMutex() { return runMutex_; }
-
 }  // namespace tsg

@@ -21,8 +21,6 @@ class Pool {
   // exactly once, and returns when all are done. Which thread runs a task is not fixed, so a
   // task's result must depend only on t.
   void run(int ntasks, TaskFn fn, void* ctx);
-  // Held while a job runs; resizing takes it so a job never loses its workers.
-  std::mutex& configMutex();
 
  private:
   void worker();
