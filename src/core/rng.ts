@@ -6,6 +6,8 @@
  * derives an independent generator from the global stream; initializers use it so that the
  * values a parameter receives do not depend on when its shape became known.
  */
+import type { TypedArray } from './dtype.js';
+
 export class Generator {
   private s0 = 0;
   private s1 = 0;
@@ -66,6 +68,56 @@ export class Generator {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spareNormal = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * Fills `out` with uniform values in [low, high) in index order. float32 arrays take 24 random
+   * bits per value (all a float32 mantissa holds), other arrays 53, as `nextFloat`.
+   */
+  fillUniform(out: TypedArray, low: number, high: number): void {
+    const span = high - low;
+    if (!(out instanceof Float32Array)) {
+      for (let i = 0; i < out.length; i++) out[i] = low + span * this.nextFloat();
+      return;
+    }
+    // NOTE: the state lives in locals for the loop; this is the hot path of initializing
+    // millions of weights, and it runs about ten times faster than calling nextUint32.
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    const n = out.length;
+    for (let i = 0; i < n; i++) {
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = low + span * ((r >>> 8) * 5.9604644775390625e-8);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
+  /** Fills `out` with normal values of mean `loc` and deviation `scale` in index order. */
+  fillNormal(out: TypedArray, loc: number, scale: number): void {
+    const n = out.length;
+    let i = 0;
+    if (this.spareNormal !== null && n > 0) out[i++] = loc + scale * this.nextNormal();
+    const pair = new Float64Array(2);
+    for (; i + 1 < n; i += 2) {
+      this.fillUniform(pair, 0, 1);
+      const u = pair[0]! === 0 ? Number.MIN_VALUE : pair[0]!;
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i] = loc + scale * r * Math.cos(2 * Math.PI * pair[1]!);
+      out[i + 1] = loc + scale * r * Math.sin(2 * Math.PI * pair[1]!);
+    }
+    if (i < n) out[i] = loc + scale * this.nextNormal();
   }
 
   /** Uniform integer in [low, high). */

@@ -23,10 +23,7 @@ export class Uniform extends Initializer {
     super();
   }
   protected initWeight(_name: string, data: NDArray): void {
-    const g = currentGenerator();
-    const out = data.storage;
-    const s = this.scale;
-    for (let i = 0; i < out.length; i++) out[i] = (2 * g.nextFloat() - 1) * s;
+    currentGenerator().fillUniform(data.storage, -this.scale, this.scale);
   }
   override toString(): string {
     return `Uniform(scale=${this.scale})`;
@@ -42,9 +39,7 @@ export class Normal extends Initializer {
     super();
   }
   protected initWeight(_name: string, data: NDArray): void {
-    const g = currentGenerator();
-    const out = data.storage;
-    for (let i = 0; i < out.length; i++) out[i] = this.sigma * g.nextNormal();
+    currentGenerator().fillNormal(data.storage, 0, this.sigma);
   }
   override toString(): string {
     return `Normal(sigma=${this.sigma})`;
@@ -140,8 +135,8 @@ export class Xavier extends Initializer {
     const scale = Math.sqrt(this.magnitude / factor);
     const g = currentGenerator();
     const out = data.storage;
-    if (this.rndType === 'uniform') for (let i = 0; i < out.length; i++) out[i] = (2 * g.nextFloat() - 1) * scale;
-    else for (let i = 0; i < out.length; i++) out[i] = scale * g.nextNormal();
+    if (this.rndType === 'uniform') g.fillUniform(out, -scale, scale);
+    else g.fillNormal(out, 0, scale);
   }
 
   override toString(): string {

@@ -7,7 +7,7 @@ import { Generator, currentGenerator, globalGenerator } from '../core/rng.js';
 import { ValueError } from '../core/errors.js';
 import { NDArray } from './ndarray.js';
 import { checkDType, toShape, type ShapeLike } from './creation.js';
-import type { DType } from '../core/dtype.js';
+import type { DType, TypedArray } from '../core/dtype.js';
 
 /** Options shared by every sampler. */
 export interface SampleOptions {
@@ -32,12 +32,18 @@ function sample(op: string, options: SampleOptions, draw: (g: Generator) => numb
   return out;
 }
 
+function fill(op: string, options: SampleOptions, draw: (g: Generator, data: TypedArray) => void): NDArray {
+  const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
+  draw(options.generator ?? currentGenerator(), out.storage);
+  return out;
+}
+
 /** Uniform samples in [low, high), defaults 0 and 1. */
 export function uniform(options: SampleOptions & { low?: number; high?: number } = {}): NDArray {
   const low = options.low ?? 0;
   const high = options.high ?? 1;
   if (!(high >= low)) throw new ValueError(`random.uniform: high (${high}) must be >= low (${low})`);
-  return sample('random.uniform', options, (g) => low + (high - low) * g.nextFloat());
+  return fill('random.uniform', options, (g, data) => g.fillUniform(data, low, high));
 }
 
 /** Normal samples with mean `loc` and standard deviation `scale`, defaults 0 and 1. */
@@ -45,7 +51,7 @@ export function normal(options: SampleOptions & { loc?: number; scale?: number }
   const loc = options.loc ?? 0;
   const scale = options.scale ?? 1;
   if (!(scale >= 0)) throw new ValueError(`random.normal: scale must be >= 0, got ${scale}`);
-  return sample('random.normal', options, (g) => loc + scale * g.nextNormal());
+  return fill('random.normal', options, (g, data) => g.fillNormal(data, loc, scale));
 }
 
 /** Integers uniform in [low, high); int32 unless another dtype is asked for. */
