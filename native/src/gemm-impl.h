@@ -353,9 +353,11 @@ static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const Gemm
     rt.run((int)(g.batch < 4 * nt ? g.batch : 4 * nt), gemmTask<T, B>, &job);
     return;
   }
-  // Two tasks per thread (each packs its own operands, so more would repeat packing), along
-  // whichever dimension divides into the more even number of micro-panels per task.
-  const int tasks = 2 * nt;
+  // Two tasks per thread (each packs its own operands, so more would repeat packing), or four
+  // when each task is long enough that repacking is noise: finer tasks let a thread the OS
+  // preempts hand over more of the work. Split along whichever dimension divides into the more
+  // even number of micro-panels per task.
+  const int tasks = (work / (2 * nt) >= (int64_t(1) << 26) ? 4 : 2) * nt;
   int64_t pn = (g.n + NR - 1) / NR, pm = (g.m + MR - 1) / MR;
   auto eff = [tasks](int64_t p) { return (double)p / (double)(tasks * ((p + tasks - 1) / tasks)); };
   job.splitN = eff(pn) >= eff(pm);
