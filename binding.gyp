@@ -36,6 +36,7 @@
       'sources': [
         'native/src/addon.cc',
         'native/src/pool.cc',
+        'native/src/runtime.cc',
         'native/src/movement.cc',
         'native/src/window.cc',
         'native/src/isa-generic.cc',

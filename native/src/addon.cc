@@ -4,24 +4,15 @@
 // plus a few numbers or one small Int32Array plan, and returns true when it handled the call or
 // false when the dtype is one it leaves to the reference backend. Arguments are validated
 // (types, lengths, plan bounds) so a bad call throws instead of touching memory it should not.
-// The instruction set is picked once at load time from CPUID (AVX-512, AVX2+FMA or generic) and
-// can be lowered with TSGLUON_ISA or setIsa() for testing.
+// The instruction set, thread pool and allocator policy live in runtime.cc.
 #define NAPI_VERSION 8
 #include <napi.h>
 
-#include <cstdlib>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-#include <cstring>
-#include <memory>
-#include <shared_mutex>
 #include <string>
-#include <thread>
 
 #include "isa.h"
 #include "movement.h"
-#include "pool.h"
+#include "runtime.h"
 #include "window.h"
 
 namespace tsg {
@@ -37,67 +28,6 @@ const char* const kBinaryNames[B_COUNT] = {
     "notEqual", "greater", "greaterEqual", "lesser", "lesserEqual", "logicalAnd", "logicalOr",
     "logicalXor", "reluGrad", "sigmoidGrad", "tanhGrad", "softreluGrad"};
 const char* const kReduceNames[R_COUNT] = {"sum", "prod", "max", "min"};
-
-const IsaTable* gIsa = nullptr;
-Pool* gPool = nullptr;  // deliberately never destroyed at exit: workers die with the process
-std::mutex gPoolInit;
-// Held shared while a job uses the pool, exclusively while setNumThreads replaces it, so a
-// JavaScript worker thread never runs a job on a pool that is being deleted.
-std::shared_mutex gPoolSwap;
-int gWantThreads = 0;
-
-int defaultThreads() {
-  if (const char* s = std::getenv("TSGLUON_NUM_THREADS")) {
-    int n = std::atoi(s);
-    if (n > 0) return n;
-  }
-  unsigned hc = std::thread::hardware_concurrency();
-  return hc > 0 ? (int)hc : 1;
-}
-
-Pool* pool() {
-  if (gPool == nullptr) {
-    std::lock_guard<std::mutex> lock(gPoolInit);
-    if (gPool == nullptr) gPool = new Pool(gWantThreads > 0 ? gWantThreads : defaultThreads());
-  }
-  return gPool;
-}
-
-int rtThreads() { return gWantThreads > 0 ? gWantThreads : pool()->size(); }
-void rtRun(int ntasks, TaskFn fn, void* ctx) {
-  std::shared_lock<std::shared_mutex> lock(gPoolSwap);
-  pool()->run(ntasks, fn, ctx);
-}
-const Runtime kRuntime = {rtThreads, rtRun, scratchBuffer};
-
-bool isaAvailable(const IsaTable* t) {
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (t == &kIsaAvx512)
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("fma");
-  if (t == &kIsaAvx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-  return t == &kIsaGeneric;
-}
-
-const IsaTable* isaByName(const std::string& name) {
-#if defined(__x86_64__)
-  if (name == "avx512") return &kIsaAvx512;
-  if (name == "avx2") return &kIsaAvx2;
-#endif
-  if (name == "generic") return &kIsaGeneric;
-  return nullptr;
-}
-
-const IsaTable* bestIsa() {
-#if defined(__x86_64__)
-  if (isaAvailable(&kIsaAvx512)) return &kIsaAvx512;
-  if (isaAvailable(&kIsaAvx2)) return &kIsaAvx2;
-#endif
-  return &kIsaGeneric;
-}
 
 struct Arr {
   int dt = -1;  // F32, F64, I32, U8, or -1 for any other typed array
@@ -416,24 +346,16 @@ Napi::Value GetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(in
 // setIsa(name): switches the kernels to a lower instruction set (for tests); false if unusable.
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) return fail(info.Env(), "setIsa: name must be a string");
-  const IsaTable* t = isaByName(info[0].As<Napi::String>().Utf8Value());
-  if (t == nullptr || !isaAvailable(t)) return Bool(info.Env(), false);
-  gIsa = t;
-  return Bool(info.Env(), true);
+  return Bool(info.Env(), selectIsa(info[0].As<Napi::String>().Utf8Value()));
 }
 
-Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), rtThreads()); }
+Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), runtimeThreads()); }
 
 // setNumThreads(n): rebuilds the pool with n threads (n >= 1).
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = num(info, 0);
   if (n < 1 || n > 1024) return fail(info.Env(), "setNumThreads: n must be an integer in [1, 1024]");
-  std::unique_lock<std::shared_mutex> swap(gPoolSwap);
-  std::lock_guard<std::mutex> lock(gPoolInit);
-  gWantThreads = (int)n;
-  if (gPool != nullptr && gPool->size() == n) return info.Env().Undefined();
-  delete gPool;
-  gPool = new Pool((int)n);
+  setThreads((int)n);
   return info.Env().Undefined();
 }
 
@@ -443,31 +365,8 @@ Napi::Array names(const Napi::Env& env, const char* const* list, int n) {
   return a;
 }
 
-// Every op result is a fresh zero-filled typed array of up to megabytes. glibc's default policy
-// returns such blocks to the OS on free (munmap, or trimming the heap top with brk) and takes
-// them back with page faults and kernel zeroing on the next allocation: in an MLP training step
-// that was over a third of the time. Keep blocks below 32 MiB in the heap and trim only past
-// 256 MiB of free top. Skipped when the user set either knob or TSGLUON_MALLOC_TUNING=0.
-void tuneMalloc() {
-#if defined(__GLIBC__)
-  const char* off = std::getenv("TSGLUON_MALLOC_TUNING");
-  if ((off != nullptr && std::strcmp(off, "0") == 0) || std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr ||
-      std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr)
-    return;
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-#endif
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  if (gIsa == nullptr) {
-    tuneMalloc();
-    gIsa = bestIsa();
-    if (const char* want = std::getenv("TSGLUON_ISA")) {
-      const IsaTable* t = isaByName(want);
-      if (t != nullptr && isaAvailable(t)) gIsa = t;
-    }
-  }
+  initRuntime();
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));

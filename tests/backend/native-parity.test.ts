@@ -6,78 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Generator } from '../../src/core/rng.js';
 import { broadcastShapes, broadcastStrides } from '../../src/core/shape.js';
-import type { TypedArray } from '../../src/core/dtype.js';
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, type KernelTable } from '../../src/backend/kernels.js';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '../../src/backend/kernels.js';
 import { refKernels } from '../../src/backend/ref/index.js';
-import { loadNativeBackend } from '../../src/backend/native/index.js';
-
-const load = loadNativeBackend();
-const skip = load.backend === null ? `native addon not built: ${load.error}` : false;
-const nat = (load.backend?.kernels ?? refKernels) as KernelTable;
-const addon = load.addon;
-const g = new Generator(1234);
-
-type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
-const FLOATS: [string, Ctor][] = [['float32', Float32Array], ['float64', Float64Array]];
-
-function rand(C: Ctor | Int32ArrayConstructor | Uint8ArrayConstructor, n: number, lo = -2, hi = 2): TypedArray {
-  const a = new C(n);
-  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * g.nextFloat();
-  return a;
-}
-
-/** Sprinkles NaN, ±Inf, ±0 and 1 over the first slots so special values meet every op. */
-function withSpecials<T extends TypedArray>(a: T): T {
-  const sp = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5];
-  for (let i = 0; i < Math.min(sp.length, a.length); i++) a[(i * 7) % a.length] = sp[i]!;
-  return a;
-}
-
-function close(actual: TypedArray, expected: TypedArray, rtol: number, atol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    const x = actual[i]!;
-    const y = expected[i]!;
-    if (Number.isNaN(y)) {
-      assert.ok(Number.isNaN(x), `${what}[${i}]: expected NaN, got ${x}`);
-    } else if (!Number.isFinite(y)) {
-      assert.equal(x, y, `${what}[${i}]`);
-    } else if (Math.abs(x - y) > atol + rtol * Math.abs(y)) {
-      assert.fail(`${what}[${i}]: native ${x}, ref ${y}`);
-    }
-  }
-}
-
-function same(actual: TypedArray, expected: TypedArray, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) {
-    if (!Object.is(actual[i], expected[i]) && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) {
-      assert.fail(`${what}[${i}]: native ${actual[i]}, ref ${expected[i]}`);
-    }
-  }
-}
-
-/** Runs `fn` once per instruction set the CPU supports, restoring the best one afterwards. */
-function forEachIsa(fn: (isa: string) => void): void {
-  const best = addon!.isa();
-  try {
-    for (const isa of ['avx512', 'avx2', 'generic']) if (addon!.setIsa(isa)) fn(isa);
-  } finally {
-    addon!.setIsa(best);
-  }
-}
-
-function withThreads<T>(n: number, fn: () => T): T {
-  const prev = load.backend!.numThreads();
-  load.backend!.setNumThreads!(n);
-  try {
-    return fn();
-  } finally {
-    load.backend!.setNumThreads!(prev);
-  }
-}
+import { FLOATS, addon, close, forEachIsa, g, load, nat, rand, same, skip, withSpecials, withThreads } from './parity-helpers.js';
 
 describe('native backend parity with ref', { skip }, () => {
   after(() => addon?.setIsa(addon.isa()));
@@ -338,74 +270,6 @@ describe('native backend parity with ref', { skip }, () => {
       }
     }
     assert.throws(() => nat.take(new Float32Array(1), new Float32Array(3), new Int32Array([3]), { outer: 1, axisLen: 3, inner: 1 }), /out of range/);
-  });
-
-  test('im2col, col2im, max and average pooling with their gradients (padding, stride, dilation, ceil mode)', () => {
-    type V3 = [number, number, number];
-    const outLen = (n: number, k: number, s: number, p: number, d: number, ceil: boolean) => {
-      const span = n + 2 * p - d * (k - 1) - 1;
-      return (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-    };
-    const cases: { batch: number; channels: number; in: V3; kernel: V3; stride: V3; pad: V3; dilation: V3; ceil: boolean }[] = [
-      { batch: 2, channels: 3, in: [1, 7, 9], kernel: [1, 3, 3], stride: [1, 1, 1], pad: [0, 1, 1], dilation: [1, 1, 1], ceil: false },
-      { batch: 1, channels: 2, in: [1, 17, 17], kernel: [1, 3, 2], stride: [1, 2, 3], pad: [0, 1, 0], dilation: [1, 2, 1], ceil: true },
-      { batch: 3, channels: 1, in: [1, 1, 255], kernel: [1, 1, 5], stride: [1, 1, 2], pad: [0, 0, 2], dilation: [1, 1, 1], ceil: true },
-      { batch: 1, channels: 2, in: [5, 6, 7], kernel: [2, 3, 2], stride: [2, 1, 2], pad: [1, 1, 0], dilation: [1, 1, 2], ceil: false },
-      { batch: 16, channels: 6, in: [1, 28, 28], kernel: [1, 5, 5], stride: [1, 1, 1], pad: [0, 2, 2], dilation: [1, 1, 1], ceil: false },
-    ];
-    for (const [dt, C] of FLOATS) {
-      for (const c of cases) {
-        const out = [0, 1, 2].map((i) => outLen(c.in[i]!, c.kernel[i]!, c.stride[i]!, c.pad[i]!, c.dilation[i]!, c.ceil)) as V3;
-        const plan = { ...c, out };
-        const planes = c.batch * c.channels;
-        const inSize = planes * c.in[0] * c.in[1] * c.in[2];
-        const L = planes * out[0] * out[1] * out[2];
-        const K = c.kernel[0] * c.kernel[1] * c.kernel[2];
-        const x = withSpecials(rand(C, inSize));
-        const what = `${dt} ${JSON.stringify(c)}`;
-        const cw = new C(L * K);
-        const cg = new C(L * K);
-        refKernels.im2col(cw, x, plan);
-        nat.im2col(cg, x, plan);
-        same(cg, cw, `im2col ${what}`);
-        const gw = new C(inSize);
-        const gg = new C(inSize);
-        refKernels.col2im(gw, cw, plan);
-        nat.col2im(gg, cw, plan);
-        close(gg, gw, 1e-6, 1e-6, `col2im ${what}`);
-        const poolPlan = { ...plan, dilation: [1, 1, 1] as V3, out: [0, 1, 2].map((i) => outLen(c.in[i]!, c.kernel[i]!, c.stride[i]!, Math.min(c.pad[i]!, Math.floor(c.kernel[i]! / 2)), 1, c.ceil)) as V3, pad: [0, 1, 2].map((i) => Math.min(c.pad[i]!, Math.floor(c.kernel[i]! / 2))) as V3 };
-        const PL = planes * poolPlan.out[0] * poolPlan.out[1] * poolPlan.out[2];
-        const g = rand(C, PL);
-        for (const dplan of [plan, poolPlan]) {
-          const n = planes * dplan.out[0] * dplan.out[1] * dplan.out[2];
-          const gd = g.length === n ? g : rand(C, n);
-          const mw = new C(n);
-          const mg = new C(n);
-          refKernels.maxPool(mw, x, dplan);
-          nat.maxPool(mg, x, dplan);
-          same(mg, mw, `maxPool ${what}`);
-          const mgw = new C(inSize);
-          const mgg = new C(inSize);
-          refKernels.maxPoolGrad(mgw, gd, x, dplan);
-          nat.maxPoolGrad(mgg, gd, x, dplan);
-          close(mgg, mgw, 1e-6, 1e-6, `maxPoolGrad ${what}`);
-        }
-        for (const countIncludePad of [false, true]) {
-          const ap = { ...poolPlan, countIncludePad };
-          const aw = new C(PL);
-          const ag = new C(PL);
-          refKernels.avgPool(aw, x, ap);
-          nat.avgPool(ag, x, ap);
-          same(ag, aw, `avgPool pad=${countIncludePad} ${what}`);
-          const agw = new C(inSize);
-          const agg = new C(inSize);
-          refKernels.avgPoolGrad(agw, g, ap);
-          nat.avgPoolGrad(agg, g, ap);
-          same(agg, agw, `avgPoolGrad pad=${countIncludePad} ${what}`);
-        }
-      }
-    }
-    assert.throws(() => addon!.window(0, new Float32Array(3), new Float32Array(3), new Float32Array(3), new Int32Array(21)), /bad plan/);
   });
 
   test('results do not depend on the thread count, and repeat bitwise at a fixed count', () => {
