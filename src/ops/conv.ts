@@ -12,7 +12,7 @@ import { isFloat, promote } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import type { WindowPlan } from '../backend/kernels.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add } from './binary.js';
@@ -124,6 +124,9 @@ interface Prepared {
 }
 
 function prepare(op: string, x: NDArray, weight: NDArray, bias: NDArray | null | undefined, options: ConvolutionOptions): Prepared {
+  expectArray(op, x);
+  expectArray(op, weight, 'the weight');
+  if (bias !== null && bias !== undefined) expectArray(op, bias, 'the bias (or null)');
   const dtype = promote(promote(x.dtype, weight.dtype), bias ? bias.dtype : weight.dtype);
   if (!isFloat(dtype)) {
     throw new DTypeError(`${op}: needs float32 or float64 arrays, got input ${x.dtype} and weight ${weight.dtype}; convert with .astype('float32')`);

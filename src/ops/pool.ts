@@ -7,7 +7,7 @@
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import type { AvgPoolPlan } from '../backend/kernels.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { spatialRank, spatialTuple, windowPlan, type SpatialArg } from './conv.js';
 
@@ -73,6 +73,7 @@ const avgPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
  */
 export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
   const op = 'pooling';
+  expectArray(op, x);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float32 or float64 input, got ${x.dtype}; convert with .astype('float32')`);
   const n = spatialRank(x, op);
   const poolType = options.poolType ?? 'max';
@@ -115,11 +116,13 @@ export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
 
 /** Max over all spatial positions: (N, C, *spatial) to (N, C, 1, ...). */
 export function globalMaxPool(x: NDArray): NDArray {
+  expectArray('globalMaxPool', x);
   return pooling(x, { globalPool: true, poolType: 'max' });
 }
 
 /** Mean over all spatial positions: (N, C, *spatial) to (N, C, 1, ...). */
 export function globalAvgPool(x: NDArray): NDArray {
+  expectArray('globalAvgPool', x);
   return pooling(x, { globalPool: true, poolType: 'avg' });
 }
 
@@ -131,6 +134,7 @@ export function globalAvgPool(x: NDArray): NDArray {
  */
 export function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
   const op = 'adaptiveAvgPool';
+  expectArray(op, x);
   const n = spatialRank(x, op);
   const size = spatialTuple(outputSize, n, 'outputSize', op, 1);
   const spatial = x.shape.slice(2);

@@ -271,6 +271,18 @@ export const { cases, errors }: CaseFile = {
       message: /deconvolution.*\(1, 3, 4, 4\).*3 channels.*\(2, 5, 3, 3\).*expects 2/,
     },
     {
+      name: 'convolution weight that is not an array names the argument',
+      fn: () => nd.convolution(nd.ones([1, 1, 3, 3]), [[1]] as unknown as nd.NDArray),
+      error: DTypeError,
+      message: /^convolution: the weight must be an NDArray, got a JavaScript array/,
+    },
+    {
+      name: 'deconvolution bias that is not an array names the argument',
+      fn: () => nd.deconvolution(nd.ones([1, 1, 2, 2]), nd.ones([1, 1, 2, 2]), 3 as unknown as nd.NDArray),
+      error: DTypeError,
+      message: /^deconvolution: the bias \(or null\) must be an NDArray, got number/,
+    },
+    {
       name: 'deconvolution adj not below stride',
       fn: () => nd.deconvolution(nd.ones([1, 1, 2, 2]), nd.ones([1, 1, 2, 2]), null, { stride: 2, adj: 2 }),
       error: ValueError,
