@@ -87,7 +87,7 @@ function evaluateAccuracy(): number {
   const acc = new metric.Accuracy();
   let batches = 0;
   for (const [x, y] of testIter) {
-    acc.update(y, net.forward(x) as nd.NDArray);
+    acc.update(y, net.forward(x));
     if (++batches >= maxBatches) break;
   }
   return acc.get()[1];
@@ -104,7 +104,7 @@ for (let epoch = 1; epoch <= numEpochs; epoch++) {
   const trainAcc = new metric.Accuracy();
   for (const [x, y] of trainIter) {
     const [out, l] = autograd.record(() => {
-      const o = net.forward(x) as nd.NDArray;
+      const o = net.forward(x);
       return [o, loss.forward(o, y)] as const;
     });
     l.backward();

@@ -36,7 +36,7 @@ for (const name of args.models.split(',')) {
     nd.random.seed(0);
     const x = nd.random.uniform({ shape: input });
     t0 = performance.now();
-    const y = net.forward(x) as nd.NDArray;
+    const y = net.forward(x);
     forward = `${((performance.now() - t0) / 1000).toFixed(2)} s`;
     output = `(${y.shape.join(', ')}), finite: ${[...y.storage].every(Number.isFinite)}`;
   }

@@ -310,7 +310,7 @@ function paramByKey(layer: gluon.Block, key: string): gluon.Parameter {
  * output is projected on fixed weights, the analytic gradient comes from backward.
  */
 function checkLayerGradients(layer: gluon.Block, x: nd.NDArray, train: boolean): void {
-  const run = () => layer.forward(x) as nd.NDArray;
+  const run = () => layer.forward(x);
   const mode = <T>(fn: () => T): T => (train ? autograd.trainMode(fn) : autograd.predictMode(fn));
   const probe = autograd.pause(() => mode(run));
   nd.random.seed(99);
@@ -346,11 +346,11 @@ for (const row of rows) {
       for (const [inShape, outShape] of row.shapes) {
         const layer = row.make();
         layer.initialize();
-        const shapeOnly = autograd.pause(() => layer.forward(nd.NDArray.shapeOnly(inShape, 'float64'))) as nd.NDArray;
+        const shapeOnly = autograd.pause(() => layer.forward(nd.NDArray.shapeOnly(inShape, 'float64')));
         assert.ok(shapeOnly.isShapeOnly, 'a shape-only input gives a shape-only output');
         assert.deepEqual(shapeOnly.shape, outShape, `inferred output shape for ${JSON.stringify(inShape)}`);
         const x = row.forward.intInput ? nd.zeros(inShape, { dtype: 'int32' }) : nd.random.uniform({ shape: inShape });
-        const real = layer.forward(x) as nd.NDArray;
+        const real = layer.forward(x);
         assert.deepEqual(real.shape, outShape, `real output shape for ${JSON.stringify(inShape)}`);
       }
     });
@@ -369,7 +369,7 @@ for (const row of rows) {
       const x = row.forward.intInput ? nd.array(row.forward.x, { dtype: 'int32' }) : f64(row.forward.x);
       layer.inferShape(x);
       for (const [k, v] of Object.entries(row.forward.set ?? {})) paramByKey(layer, k).setData(f64(v));
-      const y = (row.forward.train ? autograd.record(() => layer.forward(x)) : layer.forward(x)) as nd.NDArray;
+      const y = row.forward.train ? autograd.record(() => layer.forward(x)) : layer.forward(x);
       assertClose(y, row.forward.expected, { rtol: 1e-6, atol: 1e-7 });
     });
 
@@ -428,7 +428,7 @@ describe('layer table: behaviours beyond one forward', () => {
     bn.initialize();
     nd.random.seed(3);
     const x = nd.random.normal({ shape: [4, 3, 5, 5], dtype: 'float64', loc: 2, scale: 3 });
-    const y = autograd.record(() => bn.forward(x)) as nd.NDArray;
+    const y = autograd.record(() => bn.forward(x));
     assertClose(y.mean([0, 2, 3]), [0, 0, 0], { atol: 1e-12 });
     assertClose(y.square().mean([0, 2, 3]), [1, 1, 1], { atol: 1e-12 });
   });

@@ -104,11 +104,11 @@ describe('model zoo: real forwards at small sizes agree with inferred shapes', (
       net.initialize({ init: 'xavier' });
       nd.random.seed(1);
       const x = nd.random.uniform({ shape: inShape });
-      const y = net.forward(x) as nd.NDArray;
+      const y = net.forward(x);
       assert.deepEqual(y.shape, outShape);
       assert.ok([...y.storage].every(Number.isFinite), 'finite outputs');
       // The same net sees a shape-only input the same way.
-      const s = autograd.pause(() => net.forward(nd.NDArray.shapeOnly(inShape, 'float32'))) as nd.NDArray;
+      const s = autograd.pause(() => net.forward(nd.NDArray.shapeOnly(inShape, 'float32')));
       assert.ok(s.isShapeOnly);
       assert.deepEqual(s.shape, outShape);
     });
@@ -119,7 +119,7 @@ describe('model zoo: real forwards at small sizes agree with inferred shapes', (
     net.initialize({ init: 'xavier' });
     // Batch 2: at 32x32 the last stage is 1x1, and BatchNorm needs more than one value per channel.
     const x = nd.random.uniform({ shape: [2, 3, 32, 32] });
-    const loss = autograd.record(() => (net.forward(x) as nd.NDArray).square().sum());
+    const loss = autograd.record(() => (net.forward(x)).square().sum());
     loss.backward();
     for (const p of net.collectParams().values()) {
       if (p.gradReq === 'null') continue;

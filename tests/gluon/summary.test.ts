@@ -75,6 +75,6 @@ test('summary restores forward and rejects a missing input shape', () => {
   const net = new nn.Sequential().add(new nn.Conv2D(2, 3));
   net.initialize();
   net.summary([1, 1, 5, 5], { print: false });
-  assert.deepEqual((net.forward(nd.ones([1, 1, 5, 5])) as nd.NDArray).shape, [1, 2, 3, 3]);
+  assert.deepEqual(net.forward(nd.ones([1, 1, 5, 5])).shape, [1, 2, 3, 3]);
   assert.throws(() => net.summary([] as number[], { print: false }), ValueError);
 });
