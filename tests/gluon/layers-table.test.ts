@@ -442,6 +442,18 @@ describe('layer table: behaviours beyond one forward', () => {
     assert.throws(() => conv.forward(nd.zeros([3, 5, 5])), /conv2d\d+: input of shape \(3, 5, 5\) must have 4 axes \(NCHW\)/);
   });
 
+  test('the rank comes from the concrete class; a user subclass inherits it, a class without one is refused', () => {
+    class MyConv extends nn.Conv2D {}
+    class MyPool extends nn.MaxPool1D {}
+    assert.deepEqual(new MyConv(4, 3).kernelSize, [3, 3]);
+    assert.deepEqual(new MyPool(3).poolSize, [3]);
+    assert.deepEqual(new nn.GlobalAvgPool3D().forward(nd.ones([1, 2, 2, 2, 2])).shape, [1, 2, 1, 1, 1]);
+    class NoRank extends nn.ConvND {}
+    class NoRankPool extends nn.GlobalMaxPoolND {}
+    assert.throws(() => new NoRank(4, 3), /NoRank: a convolution layer class must declare static rank 1, 2 or 3/);
+    assert.throws(() => new NoRankPool(), /NoRankPool: a pooling layer class must declare static rank 1, 2 or 3/);
+  });
+
   test('inChannels given up front: initialized at initialize(), and printed', () => {
     const conv = new nn.Conv2D(16, 3, { inChannels: 8, padding: 1 });
     conv.initialize();

@@ -51,8 +51,13 @@ export interface ConvTransposeOptions extends ConvOptions {
 
 const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
 
-/** Shared implementation of every convolution layer; `rank` is the number of spatial axes. */
+/**
+ * Shared implementation of every convolution layer. ConvND and ConvTransposeND fix the direction,
+ * and each concrete class its number of spatial axes (`static readonly rank`).
+ */
 export abstract class ConvBase extends Block {
+  /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
+  static readonly rank: number = 0;
   readonly channels: number;
   readonly kernelSize: readonly number[];
   readonly strides: readonly number[];
@@ -67,9 +72,11 @@ export abstract class ConvBase extends Block {
   readonly #rank: number;
   readonly #transposed: boolean;
 
-  protected constructor(rank: number, transposed: boolean, channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions) {
+  protected constructor(transposed: boolean, channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions) {
     super(options);
     const cls = this.constructor.name;
+    const rank = (this.constructor as typeof ConvBase).rank;
+    if (rank < 1 || rank > 3) throw new ValueError(`${cls}: a convolution layer class must declare static rank 1, 2 or 3`);
     if (!Number.isInteger(channels) || channels <= 0) throw new ValueError(`${cls}: channels must be a positive integer, got ${channels}`);
     const inChannels = options.inChannels ?? 0;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${inChannels}`);
@@ -139,14 +146,26 @@ export abstract class ConvBase extends Block {
   }
 }
 
+/** Convolution over (N, C, *spatial); the input channel count is inferred at the first forward. */
+export abstract class ConvND extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
+    super(false, channels, kernelSize, options);
+  }
+}
+
+/** Transposed convolution over (N, C, *spatial), the gradient of convolution with respect to its input. */
+export abstract class ConvTransposeND extends ConvBase {
+  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
+    super(true, channels, kernelSize, options);
+  }
+}
+
 /**
  * 1-D convolution over (N, C, W).
  * @example new nn.Conv1D(16, 3, { padding: 1 }) // (N, C, W) -> (N, 16, W)
  */
-export class Conv1D extends ConvBase {
-  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
-    super(1, false, channels, kernelSize, options);
-  }
+export class Conv1D extends ConvND {
+  static override readonly rank = 1;
 }
 
 /**
@@ -156,39 +175,29 @@ export class Conv1D extends ConvBase {
  * conv.initialize();
  * conv.forward(nd.zeros([1, 1, 28, 28])).shape // [1, 6, 28, 28]
  */
-export class Conv2D extends ConvBase {
-  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
-    super(2, false, channels, kernelSize, options);
-  }
+export class Conv2D extends ConvND {
+  static override readonly rank = 2;
 }
 
 /** 3-D convolution over (N, C, D, H, W). */
-export class Conv3D extends ConvBase {
-  constructor(channels: number, kernelSize: SpatialArg, options: ConvOptions = {}) {
-    super(3, false, channels, kernelSize, options);
-  }
+export class Conv3D extends ConvND {
+  static override readonly rank = 3;
 }
 
 /** 1-D transposed convolution (N, C, W) -> (N, channels, (W - 1) s - 2 p + d (k - 1) + 1 + outputPadding). */
-export class Conv1DTranspose extends ConvBase {
-  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
-    super(1, true, channels, kernelSize, options);
-  }
+export class Conv1DTranspose extends ConvTransposeND {
+  static override readonly rank = 1;
 }
 
 /**
  * 2-D transposed convolution ("deconvolution"), e.g. to upsample by the stride.
  * @example new nn.Conv2DTranspose(8, 4, { strides: 2, padding: 1 }) // (N, C, H, W) -> (N, 8, 2H, 2W)
  */
-export class Conv2DTranspose extends ConvBase {
-  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
-    super(2, true, channels, kernelSize, options);
-  }
+export class Conv2DTranspose extends ConvTransposeND {
+  static override readonly rank = 2;
 }
 
 /** 3-D transposed convolution. */
-export class Conv3DTranspose extends ConvBase {
-  constructor(channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions = {}) {
-    super(3, true, channels, kernelSize, options);
-  }
+export class Conv3DTranspose extends ConvTransposeND {
+  static override readonly rank = 3;
 }

@@ -6,10 +6,10 @@ export { Sequential, Sequential as HybridSequential } from '../sequential.js';
 export { Block, Block as HybridBlock, type BlockOptions, type ParamShapes } from '../block.js';
 export { Activation, type ActivationType } from './activations.js';
 export { Dense, Flatten, Dropout, Lambda, Lambda as HybridLambda, type DenseOptions, type DropoutOptions } from './basic-layers.js';
-export { Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, ConvBase, type ConvOptions, type ConvTransposeOptions } from './conv-layers.js';
+export { Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, ConvBase, ConvND, ConvTransposeND, type ConvOptions, type ConvTransposeOptions } from './conv-layers.js';
 export {
   MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
-  GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, PoolBase, GlobalPoolBase, type PoolOptions, type AvgPoolOptions,
+  GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, PoolBase, MaxPoolND, AvgPoolND, GlobalPoolBase, GlobalMaxPoolND, GlobalAvgPoolND, type PoolOptions, type AvgPoolOptions,
 } from './pooling.js';
 export {
   BatchNorm, LayerNorm, InstanceNorm, GroupNorm,

@@ -43,8 +43,20 @@ function checkInput(name: string, x: NDArray, rank: number, layout: string): voi
   }
 }
 
-/** Shared implementation of the windowed pooling layers. */
+/** The spatial rank a concrete layer class declares (`static readonly rank = 2`). */
+function rankOf(layer: Block, cls: string): number {
+  const rank = (layer.constructor as { rank?: number }).rank ?? 0;
+  if (rank < 1 || rank > 3) throw new ValueError(`${cls}: a pooling layer class must declare static rank 1, 2 or 3`);
+  return rank;
+}
+
+/**
+ * Shared implementation of the windowed pooling layers. MaxPoolND and AvgPoolND fix the pool
+ * type, and each concrete class its number of spatial axes (`static readonly rank`).
+ */
 export abstract class PoolBase extends Block {
+  /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
+  static readonly rank: number = 0;
   readonly poolSize: readonly number[];
   readonly strides: readonly number[];
   readonly padding: readonly number[];
@@ -54,9 +66,10 @@ export abstract class PoolBase extends Block {
   readonly poolType: PoolType;
   readonly #rank: number;
 
-  protected constructor(rank: number, poolType: PoolType, poolSize: SpatialArg, options: AvgPoolOptions) {
+  protected constructor(poolType: PoolType, poolSize: SpatialArg, options: AvgPoolOptions) {
     super(options);
     const cls = this.constructor.name;
+    const rank = rankOf(this, cls);
     this.#rank = rank;
     this.poolType = poolType;
     this.layout = checkLayout(cls, rank, options.layout);
@@ -87,65 +100,72 @@ export abstract class PoolBase extends Block {
   }
 }
 
-/** Max over windows of (N, C, W); pool size default 2. */
-export class MaxPool1D extends PoolBase {
+/** Max pooling over windows; pool size default 2 on every axis, strides default to the pool size. */
+export abstract class MaxPoolND extends PoolBase {
   constructor(poolSize: SpatialArg = 2, options: PoolOptions = {}) {
-    super(1, 'max', poolSize, options);
+    super('max', poolSize, options);
   }
+}
+
+/** Average pooling over windows; pool size default 2 on every axis, strides default to the pool size. */
+export abstract class AvgPoolND extends PoolBase {
+  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
+    super('avg', poolSize, options);
+  }
+}
+
+/** Max over windows of (N, C, W); pool size default 2. */
+export class MaxPool1D extends MaxPoolND {
+  static override readonly rank = 1;
 }
 
 /**
  * Max over windows of (N, C, H, W); pool size default (2, 2), strides default to the pool size.
  * @example new nn.MaxPool2D(3, { strides: 2, padding: 1 }) // ResNet's stem pooling
  */
-export class MaxPool2D extends PoolBase {
-  constructor(poolSize: SpatialArg = 2, options: PoolOptions = {}) {
-    super(2, 'max', poolSize, options);
-  }
+export class MaxPool2D extends MaxPoolND {
+  static override readonly rank = 2;
 }
 
 /** Max over windows of (N, C, D, H, W). */
-export class MaxPool3D extends PoolBase {
-  constructor(poolSize: SpatialArg = 2, options: PoolOptions = {}) {
-    super(3, 'max', poolSize, options);
-  }
+export class MaxPool3D extends MaxPoolND {
+  static override readonly rank = 3;
 }
 
 /** Average over windows of (N, C, W). */
-export class AvgPool1D extends PoolBase {
-  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
-    super(1, 'avg', poolSize, options);
-  }
+export class AvgPool1D extends AvgPoolND {
+  static override readonly rank = 1;
 }
 
 /**
  * Average over windows of (N, C, H, W).
  * @example new nn.AvgPool2D(2, { strides: 2 }) // LeNet's pooling in D2L
  */
-export class AvgPool2D extends PoolBase {
-  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
-    super(2, 'avg', poolSize, options);
-  }
+export class AvgPool2D extends AvgPoolND {
+  static override readonly rank = 2;
 }
 
 /** Average over windows of (N, C, D, H, W). */
-export class AvgPool3D extends PoolBase {
-  constructor(poolSize: SpatialArg = 2, options: AvgPoolOptions = {}) {
-    super(3, 'avg', poolSize, options);
-  }
+export class AvgPool3D extends AvgPoolND {
+  static override readonly rank = 3;
 }
 
-/** Shared implementation of global pooling: (N, C, *spatial) to (N, C, 1, ...). */
+/**
+ * Shared implementation of global pooling: (N, C, *spatial) to (N, C, 1, ...). GlobalMaxPoolND
+ * and GlobalAvgPoolND fix the pool type, each concrete class its rank.
+ */
 export abstract class GlobalPoolBase extends Block {
+  /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
+  static readonly rank: number = 0;
   readonly layout: string;
   readonly poolType: PoolType;
   readonly #rank: number;
 
-  protected constructor(rank: number, poolType: PoolType, options: PoolOptions) {
+  protected constructor(poolType: PoolType, options: PoolOptions) {
     super(options);
-    this.#rank = rank;
+    this.#rank = rankOf(this, this.constructor.name);
     this.poolType = poolType;
-    this.layout = checkLayout(this.constructor.name, rank, options.layout);
+    this.layout = checkLayout(this.constructor.name, this.#rank, options.layout);
   }
 
   override forward(x: NDArray): NDArray {
@@ -158,46 +178,52 @@ export abstract class GlobalPoolBase extends Block {
   }
 }
 
-export class GlobalMaxPool1D extends GlobalPoolBase {
+/** Max over every spatial position. */
+export abstract class GlobalMaxPoolND extends GlobalPoolBase {
   constructor(options: PoolOptions = {}) {
-    super(1, 'max', options);
+    super('max', options);
   }
+}
+
+/** Mean over every spatial position. */
+export abstract class GlobalAvgPoolND extends GlobalPoolBase {
+  constructor(options: PoolOptions = {}) {
+    super('avg', options);
+  }
+}
+
+/** Max over all of W: (N, C, W) to (N, C, 1). */
+export class GlobalMaxPool1D extends GlobalMaxPoolND {
+  static override readonly rank = 1;
 }
 
 /**
  * Max over all of H and W: (N, C, H, W) to (N, C, 1, 1).
  * @example new nn.GlobalMaxPool2D().forward(nd.zeros([2, 8, 7, 7])).shape // [2, 8, 1, 1]
  */
-export class GlobalMaxPool2D extends GlobalPoolBase {
-  constructor(options: PoolOptions = {}) {
-    super(2, 'max', options);
-  }
+export class GlobalMaxPool2D extends GlobalMaxPoolND {
+  static override readonly rank = 2;
 }
 
-export class GlobalMaxPool3D extends GlobalPoolBase {
-  constructor(options: PoolOptions = {}) {
-    super(3, 'max', options);
-  }
+/** Max over all of D, H and W: (N, C, D, H, W) to (N, C, 1, 1, 1). */
+export class GlobalMaxPool3D extends GlobalMaxPoolND {
+  static override readonly rank = 3;
 }
 
-export class GlobalAvgPool1D extends GlobalPoolBase {
-  constructor(options: PoolOptions = {}) {
-    super(1, 'avg', options);
-  }
+/** Mean over all of W: (N, C, W) to (N, C, 1). */
+export class GlobalAvgPool1D extends GlobalAvgPoolND {
+  static override readonly rank = 1;
 }
 
 /**
  * Mean over all of H and W: (N, C, H, W) to (N, C, 1, 1), as at the end of ResNet and NiN.
  * @example new nn.GlobalAvgPool2D().forward(nd.ones([2, 8, 7, 7])) // ones, shape (2, 8, 1, 1)
  */
-export class GlobalAvgPool2D extends GlobalPoolBase {
-  constructor(options: PoolOptions = {}) {
-    super(2, 'avg', options);
-  }
+export class GlobalAvgPool2D extends GlobalAvgPoolND {
+  static override readonly rank = 2;
 }
 
-export class GlobalAvgPool3D extends GlobalPoolBase {
-  constructor(options: PoolOptions = {}) {
-    super(3, 'avg', options);
-  }
+/** Mean over all of D, H and W: (N, C, D, H, W) to (N, C, 1, 1, 1). */
+export class GlobalAvgPool3D extends GlobalAvgPoolND {
+  static override readonly rank = 3;
 }
