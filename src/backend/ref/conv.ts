@@ -18,10 +18,11 @@ function validRange(outLen: number, size: number, stride: number, pad: number, o
 }
 
 /**
- * cols[(n, c, kd, kh, kw), (od, oh, ow)] = x[n, c, id, ih, iw] for every in-bounds cell; the
- * caller passes cols zeroed, so out-of-bounds (padding) entries stay 0.
+ * Walks every in-bounds (column entry, input cell) pair of the im2col layout: with `toCols`,
+ * cols[(n, c, kd, kh, kw), (od, oh, ow)] = x[n, c, id, ih, iw]; otherwise the adjoint,
+ * x[n, c, id, ih, iw] += cols[...]. The direction is chosen once per row, outside the inner loop.
  */
-export function im2col(cols: TypedArray, x: TypedArray, plan: WindowPlan): void {
+function columnTransfer(x: TypedArray, cols: TypedArray, plan: WindowPlan, toCols: boolean): void {
   const { batch, channels, in: [D, H, W], out: [OD, OH, OW], kernel: [KD, KH, KW], stride: [SD, SH, SW], pad: [PD, PH, PW], dilation: [DD, DH, DW] } = plan;
   const L = OD * OH * OW;
   const K = KD * KH * KW;
@@ -41,7 +42,8 @@ export function im2col(cols: TypedArray, x: TypedArray, plan: WindowPlan): void 
               const ih = oh * SH - PH + kh * DH;
               const xRow = xBase + (id * H + ih) * W - PW + kw * DW;
               const cRow = row + (od * OH + oh) * OW;
-              for (let ow = w0; ow < w1; ow++) cols[cRow + ow] = x[xRow + ow * SW]!;
+              if (toCols) for (let ow = w0; ow < w1; ow++) cols[cRow + ow] = x[xRow + ow * SW]!;
+              else for (let ow = w0; ow < w1; ow++) x[xRow + ow * SW]! += cols[cRow + ow]!;
             }
           }
         }
@@ -50,34 +52,17 @@ export function im2col(cols: TypedArray, x: TypedArray, plan: WindowPlan): void 
   }
 }
 
+/**
+ * cols[(n, c, kd, kh, kw), (od, oh, ow)] = x[n, c, id, ih, iw] for every in-bounds cell; the
+ * caller passes cols zeroed, so out-of-bounds (padding) entries stay 0.
+ */
+export function im2col(cols: TypedArray, x: TypedArray, plan: WindowPlan): void {
+  columnTransfer(x, cols, plan, true);
+}
+
 /** The adjoint of im2col: each column entry is added back to the input cell it was read from. */
 export function col2im(gx: TypedArray, cols: TypedArray, plan: WindowPlan): void {
-  const { batch, channels, in: [D, H, W], out: [OD, OH, OW], kernel: [KD, KH, KW], stride: [SD, SH, SW], pad: [PD, PH, PW], dilation: [DD, DH, DW] } = plan;
-  const L = OD * OH * OW;
-  const K = KD * KH * KW;
-  const inSize = D * H * W;
-  for (let nc = 0; nc < batch * channels; nc++) {
-    const xBase = nc * inSize;
-    for (let kd = 0; kd < KD; kd++) {
-      const [d0, d1] = validRange(OD, D, SD, PD, kd * DD);
-      for (let kh = 0; kh < KH; kh++) {
-        const [h0, h1] = validRange(OH, H, SH, PH, kh * DH);
-        for (let kw = 0; kw < KW; kw++) {
-          const [w0, w1] = validRange(OW, W, SW, PW, kw * DW);
-          const row = (nc * K + (kd * KH + kh) * KW + kw) * L;
-          for (let od = d0; od < d1; od++) {
-            const id = od * SD - PD + kd * DD;
-            for (let oh = h0; oh < h1; oh++) {
-              const ih = oh * SH - PH + kh * DH;
-              const xRow = xBase + (id * H + ih) * W - PW + kw * DW;
-              const cRow = row + (od * OH + oh) * OW;
-              for (let ow = w0; ow < w1; ow++) gx[xRow + ow * SW]! += cols[cRow + ow]!;
-            }
-          }
-        }
-      }
-    }
-  }
+  columnTransfer(gx, cols, plan, false);
 }
 
 /** The clipped window [start, end) along one axis for output position o. */
