@@ -5,6 +5,7 @@
  * VGG-11 (132,863,336); LeNet is D2L's (61,706 for 28x28 Fashion-MNIST).
  */
 import { ValueError } from '../../core/errors.js';
+import type { Block } from '../block.js';
 import { Sequential } from '../sequential.js';
 import { Dense, Dropout, Flatten } from '../nn/basic-layers.js';
 import { Activation, type ActivationType } from '../nn/activations.js';
@@ -45,6 +46,18 @@ export function lenet(options: LeNetOptions = {}): Sequential {
   );
 }
 
+/** The classifier of AlexNet and VGG: flatten, two Dense 4096 with ReLU and dropout 0.5, then the classes. */
+function fullyConnectedHead(classes: number): Block[] {
+  return [
+    new Flatten(),
+    new Dense(4096, { activation: 'relu' }),
+    new Dropout(0.5),
+    new Dense(4096, { activation: 'relu' }),
+    new Dropout(0.5),
+    new Dense(classes),
+  ];
+}
+
 /**
  * AlexNet (Krizhevsky et al., 2012) in Gluon's / torchvision's single-tower form: five
  * convolutions (64, 192, 384, 256, 256 channels), three max pools, two Dense 4096 with dropout.
@@ -60,12 +73,7 @@ export function alexnet(options: ClassifierOptions = {}): Sequential {
     new Conv2D(256, 3, { padding: 1, activation: 'relu' }),
     new Conv2D(256, 3, { padding: 1, activation: 'relu' }),
     new MaxPool2D(3, { strides: 2 }),
-    new Flatten(),
-    new Dense(4096, { activation: 'relu' }),
-    new Dropout(0.5),
-    new Dense(4096, { activation: 'relu' }),
-    new Dropout(0.5),
-    new Dense(classes),
+    ...fullyConnectedHead(classes),
   );
 }
 
@@ -96,14 +104,7 @@ export function vgg(numLayers: 11 | 13 | 16 | 19, options: VGGOptions = {}): Seq
     else if (batchNorm) net.add(new Conv2D(v, 3, { padding: 1 }), new BatchNorm(), new Activation('relu'));
     else net.add(new Conv2D(v, 3, { padding: 1, activation: 'relu' }));
   }
-  return net.add(
-    new Flatten(),
-    new Dense(4096, { activation: 'relu' }),
-    new Dropout(0.5),
-    new Dense(4096, { activation: 'relu' }),
-    new Dropout(0.5),
-    new Dense(classes),
-  );
+  return net.add(...fullyConnectedHead(classes));
 }
 
 /** VGG-11 (configuration A). */
