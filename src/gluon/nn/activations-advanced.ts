@@ -24,10 +24,24 @@ function positiveOr(x: NDArray, negative: NDArray): NDArray {
 }
 
 /**
+ * An element-wise activation written with nd ops: `forward` checks the input once, then applies
+ * `activate`. LeakyReLU, ELU, SELU, GELU and Swish are these.
+ */
+export abstract class ElementwiseActivation extends Block {
+  override forward(x: NDArray): NDArray {
+    checkInput(this.name, x);
+    return this.activate(x);
+  }
+
+  /** The activation of an input already checked to be an NDArray. */
+  protected abstract activate(x: NDArray): NDArray;
+}
+
+/**
  * Leaky ReLU: x for x > 0, alpha * x otherwise.
  * @example new nn.LeakyReLU(0.1).forward(nd.array([-2, 3])) // [-0.2, 3]
  */
-export class LeakyReLU extends Block {
+export class LeakyReLU extends ElementwiseActivation {
   readonly alpha: number;
 
   constructor(alpha: number, options: BlockOptions = {}) {
@@ -36,8 +50,7 @@ export class LeakyReLU extends Block {
     this.alpha = alpha;
   }
 
-  override forward(x: NDArray): NDArray {
-    checkInput(this.name, x);
+  protected override activate(x: NDArray): NDArray {
     return positiveOr(x, mul(x, this.alpha));
   }
 
@@ -90,7 +103,7 @@ export class PReLU extends Block {
  * Exponential linear unit (Clevert et al., 2016): x for x > 0, alpha (e^x - 1) otherwise.
  * @example new nn.ELU().forward(nd.array([-1, 1])) // [-0.632, 1]
  */
-export class ELU extends Block {
+export class ELU extends ElementwiseActivation {
   readonly alpha: number;
 
   constructor(alpha = 1, options: BlockOptions = {}) {
@@ -98,8 +111,7 @@ export class ELU extends Block {
     this.alpha = alpha;
   }
 
-  override forward(x: NDArray): NDArray {
-    checkInput(this.name, x);
+  protected override activate(x: NDArray): NDArray {
     // minimum(x, 0) keeps expm1 from overflowing on the branch `where` discards.
     return positiveOr(x, mul(expm1(minimum(x, 0)), this.alpha));
   }
@@ -116,9 +128,8 @@ const SELU_SCALE = 1.0507009873554805;
  * Scaled ELU (Klambauer et al., 2017), self-normalizing: scale * ELU(x, alpha) with the paper's
  * constants alpha ≈ 1.6733 and scale ≈ 1.0507.
  */
-export class SELU extends Block {
-  override forward(x: NDArray): NDArray {
-    checkInput(this.name, x);
+export class SELU extends ElementwiseActivation {
+  protected override activate(x: NDArray): NDArray {
     return mul(positiveOr(x, mul(expm1(minimum(x, 0)), SELU_ALPHA)), SELU_SCALE);
   }
 
@@ -136,7 +147,7 @@ export interface GELUOptions extends BlockOptions {
  * Gaussian error linear unit (Hendrycks and Gimpel, 2016): x Φ(x).
  * @example new nn.GELU().forward(nd.array([0, 1])) // [0, 0.8413]
  */
-export class GELU extends Block {
+export class GELU extends ElementwiseActivation {
   readonly approximation: 'erf' | 'tanh';
 
   constructor(options: GELUOptions = {}) {
@@ -147,8 +158,7 @@ export class GELU extends Block {
     }
   }
 
-  override forward(x: NDArray): NDArray {
-    checkInput(this.name, x);
+  protected override activate(x: NDArray): NDArray {
     if (this.approximation === 'erf') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
     const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
     return mul(mul(x, 0.5), add(tanh(inner), 1));
@@ -163,7 +173,7 @@ export class GELU extends Block {
  * Swish (Ramachandran et al., 2017): x * sigmoid(beta x); with beta = 1 it is SiLU.
  * @example new nn.Swish().forward(nd.array([0, 2])) // [0, 1.7616]
  */
-export class Swish extends Block {
+export class Swish extends ElementwiseActivation {
   readonly beta: number;
 
   constructor(beta = 1, options: BlockOptions = {}) {
@@ -171,8 +181,7 @@ export class Swish extends Block {
     this.beta = beta;
   }
 
-  override forward(x: NDArray): NDArray {
-    checkInput(this.name, x);
+  protected override activate(x: NDArray): NDArray {
     return mul(x, sigmoid(this.beta === 1 ? x : mul(x, this.beta)));
   }
 

@@ -16,4 +16,4 @@ export {
   type NormOptions, type BatchNormOptions, type LayerNormOptions, type InstanceNormOptions, type GroupNormOptions,
 } from './normalization.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
-export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, SiLU, type PReLUOptions, type GELUOptions } from './activations-advanced.js';
+export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, SiLU, ElementwiseActivation, type PReLUOptions, type GELUOptions } from './activations-advanced.js';
