@@ -5,7 +5,8 @@
  * shape and dtype, which kernel computes it, and its gradient rule written with `nd` ops. `apply`
  * checks, allocates the output, dispatches to the active backend's kernel table, and records a
  * tape node when autograd is recording and an input needs a gradient. Inputs that carry only a
- * shape produce a shape-only output without running any kernel.
+ * shape produce a shape-only output without running any kernel. A *view* primitive (reshape)
+ * allocates nothing: its output wraps the input's storage, as MXNet's and PyTorch's reshape do.
  *
  * Gradient rules may return gradients in the broadcast output shape; autograd sums them back to
  * each input's shape once, centrally.
@@ -60,6 +61,25 @@ export interface Primitive<A, P> {
   compute(kernels: KernelTable, out: TypedArray, inputs: readonly TypedArray[], plan: P, attrs: A): void;
   /** Gradient of each input given the output's gradient `g`; null where none flows. */
   grad?(g: NDArray, ctx: GradContext<A>): readonly (NDArray | null)[];
+  /**
+   * When true the output is a view: it shares the first input's storage (same dtype, same number
+   * of elements, same row-major order) and `compute` is never called. Only reshape-like ops
+   * qualify; `viewBase` then answers which array owns the memory.
+   */
+  readonly view?: boolean;
+}
+
+/** Views (outputs of view primitives) and the array whose storage they share. */
+const viewBases = new WeakMap<NDArray, NDArray>();
+
+/**
+ * The array whose storage `x` shares when `x` is a view made by a view primitive (reshape,
+ * expandDims, squeeze, flatten), or null. Chains resolve to the first array that is not a view,
+ * so in-place writes can check the owner of the memory.
+ * @example viewBase(nd.zeros([2, 3]).reshape([6])) // the (2, 3) array
+ */
+export function viewBase(x: NDArray): NDArray | null {
+  return viewBases.get(x) ?? null;
 }
 
 /** True when `x` takes part in a recorded graph: an attached leaf or a recorded result. */
@@ -75,15 +95,18 @@ export function needsGrad(x: NDArray): boolean {
  */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
+  let out: NDArray;
   if (inputs.some((x) => x.isShapeOnly)) return NDArray.shapeOnly(shape, dtype);
-  const out = NDArray.empty(shape, dtype);
-  prim.compute(
-    getBackend().kernels,
-    out.storage,
-    inputs.map((x) => x.storage),
-    plan,
-    attrs,
-  );
+  if (prim.view === true) {
+    const x = inputs[0]!;
+    out = new NDArray(x.storage, shape, dtype);
+    viewBases.set(out, viewBases.get(x) ?? x);
+  } else {
+    out = NDArray.empty(shape, dtype);
+    const storages: TypedArray[] = new Array<TypedArray>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) storages[i] = inputs[i]!.storage;
+    prim.compute(getBackend().kernels, out.storage, storages, plan, attrs);
+  }
   if (prim.grad !== undefined && isRecording() && inputs.some(needsGrad)) {
     const grad = prim.grad.bind(prim);
     const ctx: GradContext<A> = { inputs, out, attrs, needsGrad: inputs.map(needsGrad) };

@@ -5,7 +5,9 @@
  *
  * Writing into an array that a recorded graph still needs would silently corrupt its gradients,
  * so such writes raise an AutogradError instead: an array produced by a recorded op whose backward
- * has not run, or an array with an attached gradient while recording is on.
+ * has not run, or an array with an attached gradient while recording is on. A reshape is a view
+ * sharing its input's memory, so writing into it is checked against the array that owns the memory
+ * as well.
  */
 import { AutogradError, ShapeError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../core/shape.js';
@@ -15,23 +17,27 @@ import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { isRecording, pause } from '../autograd/state.js';
 import { ensureDType } from './cast.js';
+import { viewBase } from './define.js';
 import { parseSlice, regionView, type SliceBound } from './slice.js';
 import { installMethods } from './method.js';
 
 /** A value to write: a number (every element), an NDArray or nested list broadcastable to the target. */
 export type AssignValue = number | NDArray | NestedArray;
 
-function checkWritable(op: string, x: NDArray): void {
+function checkWritable(op: string, x: NDArray, what = 'this'): void {
+  // A view (reshape) writes into its base's memory: the base must be writable too.
+  const base = viewBase(x);
+  if (base !== null) checkWritable(op, base, `this array is a view (reshape) of memory shared with a`);
   // Backward marks the nodes it has consumed 'freed' (without retainGraph); those need no values.
   if (x._node !== null && x._node.op !== 'freed') {
     throw new AutogradError(
-      `${op}: this ${fmtShape(x.shape)} array was produced by the recorded op '${x._node.op}' and its backward has not run yet; ` +
+      `${op}: ${what} ${fmtShape(x.shape)} array was produced by the recorded op '${x._node.op}' and its backward has not run yet; ` +
         `writing into it would corrupt the gradients. Write into a copy (nd.array(x)), or compute it inside autograd.pause(() => ...)`,
     );
   }
   if (isRecording() && x._gradReq !== 'null') {
     throw new AutogradError(
-      `${op}: cannot write in place into this ${fmtShape(x.shape)} array with an attached gradient while autograd.record() is active; ` +
+      `${op}: cannot write in place while autograd.record() is active: ${what} ${fmtShape(x.shape)} array has an attached gradient; ` +
         `do the update outside record(), or wrap it in autograd.pause(() => ...) (as optimizers do), or write into x.detach()`,
     );
   }

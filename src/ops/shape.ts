@@ -1,7 +1,11 @@
 /**
  * Shape ops that move no values or only permute them: reshape, transpose, swapAxes, expandDims,
- * squeeze, flatten and broadcastTo. All produce fresh contiguous arrays through the backend's
- * strided copy, so later in-place writes never alias.
+ * squeeze, flatten and broadcastTo.
+ *
+ * reshape, and expandDims, squeeze and flatten through it, return *views*: arrays that share the
+ * input's storage (row-major order is unchanged, so nothing needs copying), as MXNet's and
+ * PyTorch's reshape do. transpose, swapAxes and broadcastTo reorder or repeat values, so they
+ * produce fresh contiguous arrays through the backend's strided copy.
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
@@ -10,8 +14,10 @@ import { apply, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { sumTo } from './reduce.js';
 
-const copyPrim: Primitive<{ shape: readonly number[] }, null> = {
+// A view: apply wraps x's storage; compute (the equivalent copy) is never called for it.
+const reshapePrim: Primitive<{ shape: readonly number[] }, null> = {
   name: 'reshape',
+  view: true,
   infer: ([x], { shape }) => ({ shape, dtype: x!.dtype, plan: null }),
   compute: (_k, out, [x]) => out.set(x!),
   grad: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
@@ -20,6 +26,11 @@ const copyPrim: Primitive<{ shape: readonly number[] }, null> = {
 /**
  * The same values in a new shape; one dimension may be -1 and is inferred. The shape is a list or,
  * as in NumPy and PyTorch, the dimensions one by one.
+ *
+ * The result is a view: it shares memory with `x` (nothing is copied), as in MXNet and PyTorch,
+ * so an in-place write into one (`assign`, `fill`, `setSlice`) shows in the other. Such a write is
+ * refused while a recorded graph still needs either array's values; `nd.array(x.reshape(s))`
+ * gives an independent copy.
  * @example nd.arange(6).reshape([2, -1]) // shape (2, 3); x.reshape(3, 2) also works
  */
 export function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...rest: number[]): NDArray {
@@ -46,7 +57,7 @@ export function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...r
       `reshape: cannot reshape array of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(target)} elements); the sizes must match`,
     );
   }
-  return apply(copyPrim, [x], { shape: target });
+  return apply(reshapePrim, [x], { shape: target });
 }
 
 /** A strided copy: `out` (contiguous, shape `shape`) reads `x` through `strides`. */
@@ -103,7 +114,7 @@ export function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
   return transpose(x, perm);
 }
 
-/** Inserts a dimension of size 1 at `axis` (which may be ndim, or negative). */
+/** Inserts a dimension of size 1 at `axis` (which may be ndim, or negative); a view of `x`, as reshape. */
 export function expandDims(x: NDArray, axis: number): NDArray {
   expectArray('expandDims', x);
   const at = normalizeAxis(axis, x.ndim + 1, 'expandDims');
@@ -112,7 +123,7 @@ export function expandDims(x: NDArray, axis: number): NDArray {
   return reshape(x, shape);
 }
 
-/** Removes dimensions of size 1 (all of them, or those in `axis`, which must have size 1). */
+/** Removes dimensions of size 1 (all of them, or those in `axis`, which must have size 1); a view of `x`, as reshape. */
 export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray {
   expectArray('squeeze', x);
   if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
@@ -123,7 +134,7 @@ export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray 
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** Collapses all axes after the first: (N, d1, ..., dk) becomes (N, d1*...*dk). */
+/** Collapses all axes after the first: (N, d1, ..., dk) becomes (N, d1*...*dk); a view of `x`, as reshape. */
 export function flatten(x: NDArray): NDArray {
   expectArray('flatten', x);
   if (x.ndim === 0) return reshape(x, [1, 1]);
