@@ -334,6 +334,68 @@ Napi::Value Window(const Napi::CallbackInfo& info) {
   return Bool(env, windowKernel(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, w));
 }
 
+// True when the byte ranges [a, a + n) and [b, b + n) overlap.
+bool overlaps(const void* a, const void* b, size_t n) {
+  const char* x = static_cast<const char*>(a);
+  const char* y = static_cast<const char*>(b);
+  return n > 0 && x < y + n && y < x + n;
+}
+
+// optimizer(kind, weight, grad, s0, s1, s2, params): a fused update (isa.h lists the kinds, the
+// states and the Float64Array params of each); unused states are null. Returns false (the
+// wrappers then run the reference kernel) for integer dtypes, mixed dtypes, and arrays that share
+// memory, whose element-by-element semantics the vectorized loops do not promise.
+Napi::Value Optimizer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t kind = num(info, 0);
+  if (kind < 0 || kind >= OPT_COUNT) return fail(env, "optimizer: unknown kind");
+  static const int kStates[OPT_COUNT] = {1, 2, 3, 1};    // state slots the kind may use
+  static const int kRequired[OPT_COUNT] = {0, 2, 1, 1};  // leading slots it must get
+  static const size_t kParams[OPT_COUNT] = {6, 9, 9, 5};
+  Arr t[5];
+  bool has[5] = {true, true, false, false, false};
+  if (!args(info, 1, 2, t, "optimizer")) return env.Undefined();
+  for (int s = 0; s < 3; s++) {
+    const size_t i = 3 + s;
+    if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) continue;
+    if (s >= kStates[kind]) return fail(env, "optimizer: too many state arrays for this kind");
+    if (!args(info, i, 1, t + 2 + s, "optimizer")) return env.Undefined();
+    has[2 + s] = true;
+  }
+  for (int s = 0; s < kRequired[kind]; s++)
+    if (!has[2 + s]) return fail(env, "optimizer: a required state array is missing");
+  napi_typedarray_type pt;
+  size_t plen = 0;
+  void* pdata = nullptr;
+  if (info.Length() < 7 || napi_get_typedarray_info(env, info[6], &pt, &plen, &pdata, nullptr, nullptr) != napi_ok ||
+      pt != napi_float64_array || plen < kParams[kind])
+    return fail(env, "optimizer: params must be a Float64Array of the kind's hyper-parameters");
+  OptimArgs a{};
+  a.kind = (int)kind;
+  a.n = (int64_t)t[0].len;
+  for (size_t i = 0; i < kParams[kind]; i++) a.p[i] = static_cast<const double*>(pdata)[i];
+  if (kind == OPT_RMSPROP) {
+    // p[8] says centered: it needs both extra states; plain RMSProp ignores them.
+    if (a.p[8] != 0 && !(has[3] && has[4])) return fail(env, "optimizer: centered RMSProp needs the gbar and delta states");
+    if (a.p[8] == 0) has[3] = has[4] = false;
+  }
+  for (int i = 1; i < 5; i++) {
+    if (!has[i]) continue;
+    if (t[i].len != t[0].len) return fail(env, "optimizer: weight, gradient and states differ in length");
+    if (t[i].dt != t[0].dt) return Bool(env, false);
+  }
+  const size_t bytes = t[0].len * (size_t)t[0].elem;
+  for (int i = 0; i < 5; i++)
+    for (int j = i + 1; j < 5; j++)
+      if (has[i] && has[j] && overlaps(t[i].data, t[j].data, bytes)) return Bool(env, false);
+  a.w = t[0].data;
+  a.g = t[1].data;
+  a.s0 = has[2] ? t[2].data : nullptr;
+  a.s1 = has[3] ? t[3].data : nullptr;
+  a.s2 = has[4] ? t[4].data : nullptr;
+  return Bool(env, gIsa->optim(kRuntime, t[0].dt, a));
+}
+
 // fmaLoop(iters): float32 FMA throughput probe on the calling thread; returns the flops done.
 Napi::Value FmaLoop(const Napi::CallbackInfo& info) {
   int64_t iters = num(info, 0);
@@ -378,6 +440,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("window", Napi::Function::New(env, Window, "window"));
+  exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));

@@ -42,6 +42,26 @@ struct GemmArgs {
 
 enum DT { F32 = 0, F64 = 1, I32 = 2, U8 = 3 };
 
+// Fused optimizer updates (optim-impl.h). p holds the hyper-parameters, in this order:
+//   OPT_SGD     lr, wd, rescale, clip, momentum, nesterov           s0 = mom or null
+//   OPT_ADAM    lr (bias-corrected), wd, rescale, clip, beta1, beta2, epsilon, decoupled, decay
+//                                                                   s0 = mean, s1 = var
+//   OPT_RMSPROP lr, wd, rescale, clip, gamma1, gamma2, epsilon, clipWeights
+//                                                                   s0 = n, s1 = gbar, s2 = delta (null: plain)
+//   OPT_ADAGRAD lr, wd, rescale, clip, epsilon                      s0 = history
+// Every array has n elements of one dtype and none overlaps another (addon.cc checks).
+enum OptimKind { OPT_SGD, OPT_ADAM, OPT_RMSPROP, OPT_ADAGRAD, OPT_COUNT };
+struct OptimArgs {
+  int kind;
+  int64_t n;
+  void* w;
+  const void* g;
+  void* s0;
+  void* s1;
+  void* s2;
+  double p[9];
+};
+
 struct Bcast {
   int nd;  // after dimension merging; 0 means a single element
   int64_t shape[32];
@@ -63,6 +83,8 @@ struct IsaTable {
   // op: 0 softmax, 1 logSoftmax, 2 softmaxGrad, 3 logSoftmaxGrad (y = third operand).
   bool (*softmax)(const Runtime&, int dt, int op, void* out, const void* x, const void* y,
                   int64_t outer, int64_t len, int64_t inner);
+  // Fused optimizer update; false for a dtype left to the reference kernels.
+  bool (*optim)(const Runtime&, int dt, const OptimArgs&);
   // Runs `iters` rounds of independent float32 FMAs at full vector width on this thread and
   // returns the floating-point operations done (for measuring the machine's peak).
   double (*fmaLoop)(int64_t iters);

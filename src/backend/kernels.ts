@@ -112,6 +112,67 @@ export interface AvgPoolPlan extends WindowPlan {
   readonly countIncludePad: boolean;
 }
 
+/**
+ * The hyper-parameters every fused optimizer update shares, resolved for one parameter by
+ * src/optim. Each rule first forms the gradient from the raw one: `rescale * grad`, clipped to
+ * [-clip, clip] (`clip` is Infinity for none), with weight decay added where the rule says.
+ * Kernels compute in double precision and round once when they store, so float32 weights get the
+ * same bits on every backend.
+ */
+export interface UpdateParams {
+  /** Learning rate (schedule and lrMult included). */
+  readonly lr: number;
+  /** Weight decay (wdMult included). */
+  readonly wd: number;
+  /** Factor applied to the raw gradient first (1 / batchSize from the Trainer). */
+  readonly rescale: number;
+  /** Clipping bound of the rescaled gradient; Infinity for none. */
+  readonly clip: number;
+}
+
+/**
+ * SGD (MXNet's rule), `g = clip(rescale * grad) + wd * w`: without momentum `w -= lr * g`; with
+ * momentum `mom = momentum * mom - lr * g; w += mom`; Nesterov `mom = momentum * mom + g;
+ * w -= lr * (g + momentum * mom)`.
+ */
+export interface SgdUpdateParams extends UpdateParams {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+}
+
+/**
+ * Adam: `g = clip(rescale * grad + wd * w)` (AdamW, `decoupled`: `g = clip(rescale * grad)`);
+ * `m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2; w -= lr * m / (sqrt(v) + epsilon)`
+ * and, decoupled, then `w -= decay * w`. Here `lr` is the bias-corrected step size.
+ */
+export interface AdamUpdateParams extends UpdateParams {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly decoupled: boolean;
+  /** AdamW's weight shrink per step (learning rate times wd); unused unless `decoupled`. */
+  readonly decay: number;
+}
+
+/**
+ * RMSProp, `g = clip(rescale * grad + wd * w)`, `n = gamma1 n + (1 - gamma1) g^2`. Plain:
+ * `w -= lr g / sqrt(n + epsilon)`. Centered: `gbar = gamma1 gbar + (1 - gamma1) g`,
+ * `delta = gamma2 delta - lr g / sqrt(n - gbar^2 + epsilon); w += delta`. Then w is clipped to
+ * [-clipWeights, clipWeights] (Infinity for none).
+ */
+export interface RmspropUpdateParams extends UpdateParams {
+  readonly gamma1: number;
+  readonly gamma2: number;
+  readonly epsilon: number;
+  readonly clipWeights: number;
+  readonly centered: boolean;
+}
+
+/** AdaGrad, `g = clip(rescale * grad)`: `h += g^2; w -= lr * (g / sqrt(h + epsilon) + wd * w)`. */
+export interface AdagradUpdateParams extends UpdateParams {
+  readonly epsilon: number;
+}
+
 export type UnaryKernel = (out: TypedArray, x: TypedArray) => void;
 export type BinaryKernel = (out: TypedArray, a: TypedArray, b: TypedArray, plan: BroadcastPlan) => void;
 export type ReduceKernel = (out: TypedArray, x: TypedArray, plan: ReducePlan) => void;
@@ -159,4 +220,13 @@ export interface KernelTable {
   avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void;
   /** The adjoint of avgPool: gx[pos] += g / divisor for each window covering pos (gx zeroed). */
   avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void;
+  /**
+   * Fused optimizer updates: one sweep over the weight, its gradient and its state arrays (all of
+   * one length), written in place. `mom` is null for SGD without momentum; `gbar` and `delta` are
+   * null for plain RMSProp.
+   */
+  sgdUpdate(weight: TypedArray, grad: TypedArray, mom: TypedArray | null, p: SgdUpdateParams): void;
+  adamUpdate(weight: TypedArray, grad: TypedArray, mean: TypedArray, variance: TypedArray, p: AdamUpdateParams): void;
+  rmspropUpdate(weight: TypedArray, grad: TypedArray, n: TypedArray, gbar: TypedArray | null, delta: TypedArray | null, p: RmspropUpdateParams): void;
+  adagradUpdate(weight: TypedArray, grad: TypedArray, history: TypedArray, p: AdagradUpdateParams): void;
 }

@@ -6,7 +6,8 @@
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+import { getBackend } from '../backend/registry.js';
+import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
 /** Options of `AdaGrad`: the common optimizer options and epsilon. */
 export interface AdaGradOptions extends OptimizerOptions {
@@ -34,14 +35,7 @@ export class AdaGrad extends Optimizer {
 
   protected step(w: TypedArray, grad: TypedArray, state: Record<string, TypedArray>, ctx: StepContext): void {
     const { lr, wd, rescale, clip } = ctx;
-    const h = state['history']!;
-    const eps = this.epsilon;
-    for (let i = 0; i < w.length; i++) {
-      const g = prepGrad(grad[i]!, rescale, clip);
-      const hi = h[i]! + g * g;
-      h[i] = hi;
-      w[i] = w[i]! - lr * (g / Math.sqrt(hi + eps) + wd * w[i]!);
-    }
+    getBackend().kernels.adagradUpdate(w, grad, state['history']!, { lr, wd, rescale, clip, epsilon: this.epsilon });
   }
 }
 

@@ -8,7 +8,8 @@
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+import { getBackend } from '../backend/registry.js';
+import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
 /** Options of `Adam`: the common optimizer options, the moment decays and epsilon. */
 export interface AdamOptions extends OptimizerOptions {
@@ -56,31 +57,19 @@ export class Adam extends Optimizer {
 
   protected step(w: TypedArray, grad: TypedArray, state: Record<string, TypedArray>, ctx: StepContext): void {
     const { lr, wd, rescale, clip, t } = ctx;
-    const mean = state['mean']!;
-    const variance = state['var']!;
-    const { beta1, beta2, epsilon } = this;
+    const { beta1, beta2, epsilon, decoupled } = this;
     const lrT = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    const n = w.length;
-    if (this.decoupled) {
-      const decay = lr * wd;
-      for (let i = 0; i < n; i++) {
-        const g = prepGrad(grad[i]!, rescale, clip);
-        const m = beta1 * mean[i]! + (1 - beta1) * g;
-        const v = beta2 * variance[i]! + (1 - beta2) * g * g;
-        mean[i] = m;
-        variance[i] = v;
-        w[i] = w[i]! - lrT * (m / (Math.sqrt(v) + epsilon)) - decay * w[i]!;
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const g = prepGrad(grad[i]! * rescale + wd * w[i]!, 1, clip);
-      const m = beta1 * mean[i]! + (1 - beta1) * g;
-      const v = beta2 * variance[i]! + (1 - beta2) * g * g;
-      mean[i] = m;
-      variance[i] = v;
-      w[i] = w[i]! - lrT * (m / (Math.sqrt(v) + epsilon));
-    }
+    getBackend().kernels.adamUpdate(w, grad, state['mean']!, state['var']!, {
+      lr: lrT,
+      wd: decoupled ? 0 : wd,
+      rescale,
+      clip,
+      beta1,
+      beta2,
+      epsilon,
+      decoupled,
+      decay: decoupled ? lr * wd : 0,
+    });
   }
 }
 

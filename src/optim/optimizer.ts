@@ -6,7 +6,8 @@
  * by an integer index, as in MXNet; the Trainer fills `paramDict` so that each parameter's
  * `lrMult`/`wdMult` scale its learning rate and weight decay. The base class does the shared
  * work (validation, update counting, the learning-rate schedule); subclasses only write the
- * update rule, as one loop over typed arrays.
+ * update rule, as one call to the backend's fused update kernel (`sgdUpdate`, `adamUpdate`... in
+ * src/backend/kernels.ts), which sweeps the weight, gradient and state once.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';

@@ -6,7 +6,8 @@
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+import { getBackend } from '../backend/registry.js';
+import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
 /** Options of `RMSProp`: the common optimizer options, the decays, epsilon and centering. */
 export interface RMSPropOptions extends OptimizerOptions {
@@ -60,31 +61,20 @@ export class RMSProp extends Optimizer {
 
   protected step(w: TypedArray, grad: TypedArray, state: Record<string, TypedArray>, ctx: StepContext): void {
     const { lr, wd, rescale, clip } = ctx;
-    const { gamma1, gamma2, epsilon } = this;
-    const cw = this.clipWeights ?? Infinity;
-    const nState = state['n']!;
-    const n = w.length;
-    if (!this.centered) {
-      for (let i = 0; i < n; i++) {
-        const g = prepGrad(grad[i]! * rescale + wd * w[i]!, 1, clip);
-        const s = gamma1 * nState[i]! + (1 - gamma1) * g * g;
-        nState[i] = s;
-        w[i] = prepGrad(w[i]! - (lr * g) / Math.sqrt(s + epsilon), 1, cw);
-      }
-      return;
-    }
-    const gState = state['g']!;
-    const delta = state['delta']!;
-    for (let i = 0; i < n; i++) {
-      const g = prepGrad(grad[i]! * rescale + wd * w[i]!, 1, clip);
-      const s = gamma1 * nState[i]! + (1 - gamma1) * g * g;
-      const gb = gamma1 * gState[i]! + (1 - gamma1) * g;
-      const d = gamma2 * delta[i]! - (lr * g) / Math.sqrt(s - gb * gb + epsilon);
-      nState[i] = s;
-      gState[i] = gb;
-      delta[i] = d;
-      w[i] = prepGrad(w[i]! + d, 1, cw);
-    }
+    const { gamma1, gamma2, epsilon, centered } = this;
+    const gbar = centered ? (state['g'] ?? null) : null;
+    const delta = centered ? (state['delta'] ?? null) : null;
+    getBackend().kernels.rmspropUpdate(w, grad, state['n']!, gbar, delta, {
+      lr,
+      wd,
+      rescale,
+      clip,
+      gamma1,
+      gamma2,
+      epsilon,
+      clipWeights: this.clipWeights ?? Infinity,
+      centered,
+    });
   }
 }
 

@@ -7,7 +7,8 @@
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { BASE_OPTION_KEYS, Optimizer, prepGrad, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+import { getBackend } from '../backend/registry.js';
+import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
 
 /** Options of `SGD`: the common optimizer options and momentum. */
 export interface SGDOptions extends OptimizerOptions {
@@ -43,32 +44,12 @@ export class SGD extends Optimizer {
   }
 
   protected step(w: TypedArray, grad: TypedArray, state: Record<string, TypedArray>, ctx: StepContext): void {
+    const mom = state['mom'] ?? null;
+    if (mom === null && this.momentum > 0) {
+      throw new ValueError(`${this.constructor.name}: momentum is ${this.momentum} but the state has no 'mom' array; create the state after setting momentum`);
+    }
     const { lr, wd, rescale, clip } = ctx;
-    const mom = state['mom'];
-    const n = w.length;
-    if (mom === undefined) {
-      if (this.momentum > 0) {
-        throw new ValueError(`${this.constructor.name}: momentum is ${this.momentum} but the state has no 'mom' array; create the state after setting momentum`);
-      }
-      for (let i = 0; i < n; i++) w[i] = w[i]! - lr * (prepGrad(grad[i]!, rescale, clip) + wd * w[i]!);
-      return;
-    }
-    const mu = this.momentum;
-    if (this.nesterov) {
-      for (let i = 0; i < n; i++) {
-        const g = prepGrad(grad[i]!, rescale, clip) + wd * w[i]!;
-        const m = mu * mom[i]! + g;
-        mom[i] = m;
-        w[i] = w[i]! - lr * (g + mu * m);
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const g = prepGrad(grad[i]!, rescale, clip) + wd * w[i]!;
-      const m = mu * mom[i]! - lr * g;
-      mom[i] = m;
-      w[i] = w[i]! + m;
-    }
+    getBackend().kernels.sgdUpdate(w, grad, mom, { lr, wd, rescale, clip, momentum: this.momentum, nesterov: this.nesterov });
   }
 }
 

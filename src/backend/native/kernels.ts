@@ -7,6 +7,8 @@
  * Native for float32 and float64: matmul, unary and binary element-wise ops, reductions and
  * arg-reductions, the softmax family, takeGrad and pickGrad, im2col/col2im and max/avg pooling
  * with their gradients.
+ * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
+ * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for every dtype: cast, copyStrided, where, take, pick.
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
  * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes or whose arrays have 2^31
@@ -29,6 +31,7 @@ import {
   type AvgPoolPlan,
   type WindowPlan,
   type UnaryKernel,
+  type UpdateParams,
   type View,
 } from '../kernels.js';
 import { refKernels } from '../ref/index.js';
@@ -163,8 +166,44 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const avgPool = windowed<AvgPoolPlan>(4, (o, x, _y, p) => refKernels.avgPool(o, x, p));
   const avgPoolGrad = windowed<AvgPoolPlan>(5, (o, x, _y, p) => refKernels.avgPoolGrad(o, x, p));
 
+  // Hyper-parameters of the fused optimizer updates, in the order native/src/isa.h lists.
+  const H = new Float64Array(9);
+  function hyper(p: UpdateParams, h4: number, h5 = 0, h6 = 0, h7 = 0, h8 = 0): Float64Array {
+    H[0] = p.lr;
+    H[1] = p.wd;
+    H[2] = p.rescale;
+    H[3] = p.clip;
+    H[4] = h4;
+    H[5] = h5;
+    H[6] = h6;
+    H[7] = h7;
+    H[8] = h8;
+    return H;
+  }
+  const sgdUpdate: KernelTable['sgdUpdate'] = (w, g, mom, p) => {
+    if (!addon.optimizer(0, w, g, mom, null, null, hyper(p, p.momentum, p.nesterov ? 1 : 0))) refKernels.sgdUpdate(w, g, mom, p);
+  };
+  const adamUpdate: KernelTable['adamUpdate'] = (w, g, mean, variance, p) => {
+    const h = hyper(p, p.beta1, p.beta2, p.epsilon, p.decoupled ? 1 : 0, p.decay);
+    if (!addon.optimizer(1, w, g, mean, variance, null, h)) refKernels.adamUpdate(w, g, mean, variance, p);
+  };
+  const rmspropUpdate: KernelTable['rmspropUpdate'] = (w, g, n, gbar, delta, p) => {
+    // The reference kernel raises the typed error for a centered update without its states.
+    const ok =
+      (!p.centered || (gbar !== null && delta !== null)) &&
+      addon.optimizer(2, w, g, n, gbar, delta, hyper(p, p.gamma1, p.gamma2, p.epsilon, p.clipWeights, p.centered ? 1 : 0));
+    if (!ok) refKernels.rmspropUpdate(w, g, n, gbar, delta, p);
+  };
+  const adagradUpdate: KernelTable['adagradUpdate'] = (w, g, history, p) => {
+    if (!addon.optimizer(3, w, g, history, null, null, hyper(p, p.epsilon))) refKernels.adagradUpdate(w, g, history, p);
+  };
+
   return {
     ...refKernels,
+    sgdUpdate,
+    adamUpdate,
+    rmspropUpdate,
+    adagradUpdate,
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),

@@ -21,6 +21,19 @@ export interface NativeAddon {
   copyStrided(dst: TypedArray, src: TypedArray, plan: Int32Array): boolean;
   gather(kind: number, out: TypedArray, x: TypedArray, idx: Int32Array, outer: number, axisLen: number, inner: number): boolean;
   window(kind: number, out: TypedArray, x: TypedArray, y: TypedArray, plan: Int32Array): boolean;
+  /**
+   * A fused optimizer update: kind 0 SGD, 1 Adam, 2 RMSProp, 3 AdaGrad; unused states null; the
+   * hyper-parameters in the order native/src/isa.h lists.
+   */
+  optimizer(
+    kind: number,
+    weight: TypedArray,
+    grad: TypedArray,
+    s0: TypedArray | null,
+    s1: TypedArray | null,
+    s2: TypedArray | null,
+    params: Float64Array,
+  ): boolean;
   /** Float32 FMA throughput probe on the calling thread: runs `iters` rounds, returns the flops done. */
   fmaLoop(iters: number): number;
   isa(): string;

@@ -9,6 +9,7 @@ import { matmul } from './matmul.js';
 import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
+import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -33,6 +34,10 @@ export const refKernels: KernelTable = {
   maxPoolGrad,
   avgPool,
   avgPoolGrad,
+  sgdUpdate,
+  adamUpdate,
+  rmspropUpdate,
+  adagradUpdate,
 };
 
 export const refBackend: Backend = {
