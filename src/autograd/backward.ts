@@ -7,7 +7,7 @@
  * `gradReq`. The graph is released afterwards unless `retainGraph` is set, so a training loop
  * holds no memory across iterations.
  */
-import { isFloat } from '../core/dtype.js';
+import { isFloat, type TypedArray } from '../core/dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { NDArray, type GradReq, type TapeNode } from '../ndarray/ndarray.js';
@@ -16,6 +16,7 @@ import { needsGrad } from '../ops/define.js';
 import { add } from '../ops/binary.js';
 import { ensureDType } from '../ops/cast.js';
 import { sumTo } from '../ops/reduce.js';
+import { reshape } from '../ops/shape.js';
 import { pause } from './state.js';
 
 /** Options of `y.backward()`. */
@@ -115,11 +116,21 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
+  const targets = gradTargets(order, heads, headGrads);
   for (const arr of order) {
     const node = arr._node;
     const g = grads.get(arr);
     if (node === null || g === undefined) continue;
-    const inputGrads = node.backward(g);
+    let offer: (NDArray | null)[] | undefined;
+    if (targets.size > 0) {
+      node.inputs.forEach((x, i) => {
+        const t = targets.get(x);
+        if (t === undefined) return;
+        offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+        offer[i] = t;
+      });
+    }
+    const inputGrads = node.backward(g, offer);
     node.inputs.forEach((x, i) => {
       const gi = inputGrads[i];
       if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
@@ -145,7 +156,45 @@ function writeGrad(leaf: NDArray, g: NDArray): void {
   if (leaf._gradReq === 'add') {
     const src = g.storage;
     for (let i = 0; i < dst.length; i++) dst[i]! += src[i]!;
-  } else dst.set(g.storage);
+  } else if (g.storage !== dst) dst.set(g.storage);
+}
+
+/**
+ * The buffers gradient rules may write into directly (`GradContext.into`), so a weight's
+ * gradient is computed in place instead of allocated and copied: the gradient buffer of each leaf
+ * with gradReq 'write' that receives exactly one gradient (one edge of the graph, not a head),
+ * and, through a chain of views (reshape) each with one consumer, a view of that buffer shaped
+ * like the view. A buffer that the graph or a head gradient also reads as a value is never
+ * offered, so writing it early changes nothing another rule sees.
+ */
+function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headGrads: readonly (NDArray | null)[]): Map<NDArray, NDArray> {
+  const uses = new Map<NDArray, number>();
+  const read = new Set<TypedArray>();
+  for (const h of heads) uses.set(h, 2);
+  for (const g of headGrads) if (g !== null) read.add(g.storage);
+  for (const arr of order) {
+    const node = arr._node;
+    if (node === null) continue;
+    for (const x of node.inputs) {
+      read.add(x.storage);
+      if (needsGrad(x) && isFloat(x.dtype)) uses.set(x, (uses.get(x) ?? 0) + 1);
+    }
+  }
+  const targets = new Map<NDArray, NDArray>();
+  // Inputs come before their consumers in the reversed order.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const arr = order[i]!;
+    if (uses.get(arr) !== 1) continue;
+    const node = arr._node;
+    if (node === null) {
+      const buf = arr._grad;
+      if (arr._gradReq === 'write' && buf !== null && !read.has(buf.storage)) targets.set(arr, buf);
+    } else if (node.inputs.length === 1 && node.inputs[0]!.storage === arr.storage) {
+      const base = targets.get(node.inputs[0]!);
+      if (base !== undefined) targets.set(arr, reshape(base, arr.shape));
+    }
+  }
+  return targets;
 }
 
 /**

@@ -22,8 +22,11 @@ export type GradReq = 'write' | 'add' | 'null';
 export interface TapeNode {
   readonly op: string;
   readonly inputs: readonly NDArray[];
-  /** Gradients for each input given the output's gradient; null where none flows. */
-  readonly backward: (grad: NDArray) => readonly (NDArray | null)[];
+  /**
+   * Gradients for each input given the output's gradient; null where none flows. `into`, when
+   * given, offers a buffer per input that the rule may write that input's gradient into.
+   */
+  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[]) => readonly (NDArray | null)[];
 }
 
 /**

@@ -35,6 +35,14 @@ export interface GradContext<A> {
    * of a first layer. Absent means all.
    */
   readonly needsGrad?: readonly boolean[];
+  /**
+   * Where autograd would like each input's gradient: a buffer of exactly that input's shape and
+   * dtype (a leaf's gradient buffer, or a view of it) that nothing else reads, or null. A rule may
+   * write input i's gradient into `into[i]` (overwriting it, e.g. with `applyInto`) and return
+   * `into[i]` itself, which saves allocating the gradient and copying it into place; any other
+   * return value is used as usual. Absent means none.
+   */
+  readonly into?: readonly (NDArray | null)[];
 }
 
 /** True unless the context says input `i` needs no gradient. */
@@ -110,7 +118,32 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
   if (prim.grad !== undefined && isRecording() && inputs.some(needsGrad)) {
     const grad = prim.grad.bind(prim);
     const ctx: GradContext<A> = { inputs, out, attrs, needsGrad: inputs.map(needsGrad) };
-    out._node = { op: prim.name, inputs, backward: (g) => grad(g, ctx) };
+    out._node = { op: prim.name, inputs, backward: (g, into) => grad(g, into === undefined ? ctx : { ...ctx, into }) };
   }
   return out;
+}
+
+/**
+ * Runs a primitive into an existing array instead of a fresh one, unrecorded; for gradient rules
+ * filling a buffer offered through `GradContext.into`. Only for primitives whose kernel overwrites
+ * every output element (such as matmul), since `dest` is not zeroed first. Falls back to `apply`
+ * (returning a new array) when `dest` is null, does not match the inferred shape and dtype, or
+ * shares memory with an input.
+ * @example const gw = applyInto(bmmPrim, [g, x], attrs, ctx.into?.[1] ?? null);
+ */
+export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, dest: NDArray | null): NDArray {
+  if (dest === null || dest.isShapeOnly || prim.view === true || isRecording() || inputs.some((x) => x.isShapeOnly)) return apply(prim, inputs, attrs);
+  const { shape, dtype, plan } = prim.infer(inputs, attrs);
+  const target = dest.storage;
+  if (dtype !== dest.dtype || !sameShape(shape, dest.shape) || inputs.some((x) => x.storage.buffer === target.buffer)) return apply(prim, inputs, attrs);
+  const storages: TypedArray[] = new Array<TypedArray>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) storages[i] = inputs[i]!.storage;
+  prim.compute(getBackend().kernels, target, storages, plan, attrs);
+  return dest;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -8,7 +8,7 @@ import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, sizeOf } from '../core/shape.js';
 import type { MatmulPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, wantsGrad, type Primitive } from './define.js';
+import { apply, applyInto, wantsGrad, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
@@ -58,8 +58,12 @@ const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
   compute: (kernels, out, [a, b], plan) => kernels.matmul(out, a!, b!, plan),
   grad(g, ctx) {
     const { inputs: [a, b], attrs: { transA, transB } } = ctx;
-    const ga = !wantsGrad(ctx, 0) ? null : transA ? bmm(b!, g, transB, true) : bmm(g, b!, false, !transB);
-    const gb = !wantsGrad(ctx, 1) ? null : transB ? bmm(g, a!, true, transA) : bmm(a!, g, !transA, false);
+    // A gradient with no batch broadcasting has its input's shape, so it can be written straight
+    // into the buffer autograd offers (a weight's gradient, through its reshape): no copy.
+    const ia = ctx.into?.[0] ?? null;
+    const ib = ctx.into?.[1] ?? null;
+    const ga = !wantsGrad(ctx, 0) ? null : transA ? bmmInto(b!, g, transB, true, ia) : bmmInto(g, b!, false, !transB, ia);
+    const gb = !wantsGrad(ctx, 1) ? null : transB ? bmmInto(g, a!, true, transA, ib) : bmmInto(a!, g, !transA, false, ib);
     return [ga, gb];
   },
 };
@@ -67,6 +71,10 @@ const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
 function bmm(a: NDArray, b: NDArray, transA: boolean, transB: boolean, from?: { op: string; a: NDArray; b: NDArray }): NDArray {
   const attrs: BmmAttrs = from ? { transA, transB, op: from.op, shapes: [from.a.shape, from.b.shape] } : { transA, transB };
   return apply(bmmPrim, [a, b], attrs);
+}
+
+function bmmInto(a: NDArray, b: NDArray, transA: boolean, transB: boolean, dest: NDArray | null): NDArray {
+  return applyInto(bmmPrim, [a, b], { transA, transB }, dest);
 }
 
 function floatOperands(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
