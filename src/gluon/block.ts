@@ -96,8 +96,15 @@ export class Block {
   readonly #children = new Map<string, Block>();
   #reached = false;
 
+  /**
+   * The name counter a layer family shares, as Gluon's `_alias`: every convolution is `conv0`,
+   * `conv1`... and every pooling layer `pool0`. Without one, the lowercase class name is used.
+   */
+  static readonly alias: string | undefined = undefined;
+
   constructor(options: BlockOptions = {}) {
-    this.#prefix = options.prefix ?? `${nextName((new.target.name || 'block').toLowerCase())}_`;
+    const base = (new.target as typeof Block).alias ?? (new.target.name || 'block').toLowerCase();
+    this.#prefix = options.prefix ?? `${nextName(base)}_`;
     this.#params = new ParameterDict(this.#prefix, { shared: options.params ?? null });
     const userForward = this.forward;
     Object.defineProperty(this, 'forward', {

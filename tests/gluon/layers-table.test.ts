@@ -39,7 +39,7 @@ const rows: LayerRow[] = [
     name: 'Conv2D(1, 2) deferred inChannels',
     make: () => new nn.Conv2D(1, 2, { dtype: 'float64' }),
     shapes: [[[1, 1, 3, 3], [1, 1, 2, 2]], [[4, 1, 5, 7], [4, 1, 4, 6]]],
-    params: { weight: ['conv2d0_weight', [1, 1, 2, 2]], bias: ['conv2d0_bias', [1]] },
+    params: { weight: ['conv0_weight', [1, 1, 2, 2]], bias: ['conv0_bias', [1]] },
     forward: { x: [[[[0, 1, 2], [3, 4, 5], [6, 7, 8]]]], set: { weight: [[[[1, 0], [0, 1]]]], bias: [1] }, expected: [[[[5, 7], [11, 13]]]] },
     mismatch: [[1, 1, 3, 3], [1, 2, 3, 3]],
   },
@@ -47,7 +47,7 @@ const rows: LayerRow[] = [
     name: 'Conv2D(4, 3) strides 2, padding 1, dilation, groups 2, relu',
     make: () => new nn.Conv2D(4, 3, { strides: 2, padding: 1, groups: 2, activation: 'relu', dtype: 'float64' }),
     shapes: [[[2, 6, 5, 5], [2, 4, 3, 3]], [[1, 6, 8, 9], [1, 4, 4, 5]], [[3, 6, 1, 1], [3, 4, 1, 1]]],
-    params: { weight: ['conv2d0_weight', [4, 3, 3, 3]], bias: ['conv2d0_bias', [4]] },
+    params: { weight: ['conv0_weight', [4, 3, 3, 3]], bias: ['conv0_bias', [4]] },
     forward: {
       x: [[[[1]], [[2]], [[3]], [[-4]], [[5]], [[6]]]],
       set: { weight: nd.ones([4, 3, 3, 3]).toArray() as Nested, bias: [0, 0, 0, -20] },
@@ -61,7 +61,7 @@ const rows: LayerRow[] = [
     name: 'Conv1D(1, 3)',
     make: () => new nn.Conv1D(1, 3, { dtype: 'float64' }),
     shapes: [[[1, 1, 5], [1, 1, 3]], [[2, 1, 10], [2, 1, 8]]],
-    params: { weight: ['conv1d0_weight', [1, 1, 3]], bias: ['conv1d0_bias', [1]] },
+    params: { weight: ['conv0_weight', [1, 1, 3]], bias: ['conv0_bias', [1]] },
     forward: { x: [[[1, 2, 3, 4, 5]]], set: { weight: [[[1, 0, -1]]], bias: [0] }, expected: [[[-2, -2, -2]]] },
     mismatch: [[1, 1, 5], [1, 3, 5]],
   },
@@ -69,7 +69,7 @@ const rows: LayerRow[] = [
     name: 'Conv3D(2, 1) without bias',
     make: () => new nn.Conv3D(2, 1, { useBias: false, dtype: 'float64' }),
     shapes: [[[1, 1, 2, 2, 2], [1, 2, 2, 2, 2]], [[2, 1, 3, 1, 4], [2, 2, 3, 1, 4]]],
-    params: { weight: ['conv3d0_weight', [2, 1, 1, 1, 1]] },
+    params: { weight: ['conv0_weight', [2, 1, 1, 1, 1]] },
     forward: { x: [[[[[1, 2]], [[3, 4]]]]], set: { weight: [[[[[2]]]], [[[[-1]]]]] }, expected: [[[[[2, 4]], [[6, 8]]], [[[-1, -2]], [[-3, -4]]]]] },
     gradShape: [1, 1, 2, 2, 2],
     mismatch: [[1, 1, 2, 2, 2], [1, 2, 2, 2, 2]],
@@ -78,7 +78,7 @@ const rows: LayerRow[] = [
     name: 'Conv2DTranspose(1, 2) strides 2',
     make: () => new nn.Conv2DTranspose(1, 2, { strides: 2, dtype: 'float64' }),
     shapes: [[[1, 1, 2, 2], [1, 1, 4, 4]], [[2, 1, 3, 5], [2, 1, 6, 10]]],
-    params: { weight: ['conv2dtranspose0_weight', [1, 1, 2, 2]], bias: ['conv2dtranspose0_bias', [1]] },
+    params: { weight: ['conv0_weight', [1, 1, 2, 2]], bias: ['conv0_bias', [1]] },
     forward: {
       x: [[[[1, 2], [3, 4]]]],
       set: { weight: [[[[1, 1], [1, 1]]]], bias: [0] },
@@ -90,7 +90,7 @@ const rows: LayerRow[] = [
     name: 'Conv2DTranspose(4, 3) strides 2, padding 1, outputPadding 1 doubles H and W',
     make: () => new nn.Conv2DTranspose(4, 3, { strides: 2, padding: 1, outputPadding: 1, dtype: 'float64' }),
     shapes: [[[1, 3, 4, 4], [1, 4, 8, 8]], [[2, 3, 7, 5], [2, 4, 14, 10]]],
-    params: { weight: ['conv2dtranspose0_weight', [3, 4, 3, 3]], bias: ['conv2dtranspose0_bias', [4]] },
+    params: { weight: ['conv0_weight', [3, 4, 3, 3]], bias: ['conv0_bias', [4]] },
     forward: {
       x: [[[[2]], [[0]], [[0]]]],
       set: { weight: nd.ones([3, 4, 3, 3]).toArray() as Nested, bias: [0, 1, 2, 3] },
@@ -104,7 +104,7 @@ const rows: LayerRow[] = [
     name: 'Conv1DTranspose(1, 3) strides 2',
     make: () => new nn.Conv1DTranspose(1, 3, { strides: 2, dtype: 'float64' }),
     shapes: [[[1, 1, 2], [1, 1, 5]], [[3, 1, 4], [3, 1, 9]]],
-    params: { weight: ['conv1dtranspose0_weight', [1, 1, 3]], bias: ['conv1dtranspose0_bias', [1]] },
+    params: { weight: ['conv0_weight', [1, 1, 3]], bias: ['conv0_bias', [1]] },
     forward: { x: [[[1, 2]]], set: { weight: [[[1, 1, 1]]], bias: [0.5] }, expected: [[[1.5, 1.5, 3.5, 2.5, 2.5]]] },
     mismatch: [[1, 1, 2], [1, 2, 2]],
   },
@@ -438,8 +438,8 @@ describe('layer table: behaviours beyond one forward', () => {
     assert.throws(() => new nn.Conv2D(6, 3, { groups: 4 }), /Conv2D: channels \(6\) and inChannels \(0\) must both be divisible by groups \(4\)/);
     const conv = new nn.Conv2D(4, 3, { groups: 2 });
     conv.initialize();
-    assert.throws(() => conv.forward(nd.zeros([1, 3, 5, 5])), /conv2d\d+: input of shape \(1, 3, 5, 5\) has 3 channels, not divisible by groups \(2\)/);
-    assert.throws(() => conv.forward(nd.zeros([3, 5, 5])), /conv2d\d+: input of shape \(3, 5, 5\) must have 4 axes \(NCHW\)/);
+    assert.throws(() => conv.forward(nd.zeros([1, 3, 5, 5])), /conv\d+: input of shape \(1, 3, 5, 5\) has 3 channels, not divisible by groups \(2\)/);
+    assert.throws(() => conv.forward(nd.zeros([3, 5, 5])), /conv\d+: input of shape \(3, 5, 5\) must have 4 axes \(NCHW\)/);
   });
 
   test('the rank comes from the concrete class; a user subclass inherits it, a class without one is refused', () => {

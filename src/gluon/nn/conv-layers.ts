@@ -56,6 +56,7 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
  * and each concrete class its number of spatial axes (`static readonly rank`).
  */
 export abstract class ConvBase extends Block {
+  static override readonly alias: string | undefined = 'conv';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
   readonly channels: number;

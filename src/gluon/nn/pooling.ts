@@ -55,6 +55,7 @@ function rankOf(layer: Block, cls: string): number {
  * type, and each concrete class its number of spatial axes (`static readonly rank`).
  */
 export abstract class PoolBase extends Block {
+  static override readonly alias: string | undefined = 'pool';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
   readonly poolSize: readonly number[];
@@ -155,6 +156,7 @@ export class AvgPool3D extends AvgPoolND {
  * and GlobalAvgPoolND fix the pool type, each concrete class its rank.
  */
 export abstract class GlobalPoolBase extends Block {
+  static override readonly alias: string | undefined = 'pool';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
   readonly layout: string;
