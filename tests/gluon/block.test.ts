@@ -90,17 +90,14 @@ test('inferShape completes every shape without computing anything', () => {
   assert.equal(my.calls.length, 2);
 });
 
-test('initialize({ inputShape }) infers at once; a large net takes milliseconds', () => {
+test('initialize({ inputShape }) infers at once without running a kernel', () => {
   const net = new nn.Sequential();
   for (let i = 0; i < 6; i++) net.add(new nn.Dense(512, { activation: 'relu' }), new nn.Dropout(0.5));
   net.add(new nn.Dense(10));
-  const t0 = performance.now();
   const kernels = countKernels(() => autograd.record(() => net.initialize({ init: 'zeros', inputShape: [256, 1024] })));
-  const ms = performance.now() - t0;
   assert.equal(kernels, 0);
   assert.deepEqual(net.get<nn.Dense>(0).weight.shape, [512, 1024]);
   assert.deepEqual(net.get<nn.Dense>(12).weight.shape, [10, 512]);
-  assert.ok(ms < 1000, `took ${ms} ms`);
 });
 
 test('inferShape before initialize fills shapes; initialize then materializes immediately', () => {

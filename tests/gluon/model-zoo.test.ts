@@ -8,6 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { autograd, gluon, nd, ValueError } from '../../src/index.js';
+import { countKernels } from './gluon-helpers.js';
 
 const { vision } = gluon.modelZoo;
 
@@ -56,12 +57,9 @@ describe('model zoo: parameter counts after data-free shape inference', () => {
     });
   }
 
-  test('ResNet-152 shape inference is fast (well under a second) and computes nothing', () => {
+  test('ResNet-152 shape inference runs no kernel (its time is in bench/shape-inference.ts)', () => {
     const net = vision.resnet152();
-    const t0 = performance.now();
-    net.inferShape([1, 3, 224, 224]);
-    const ms = performance.now() - t0;
-    assert.ok(ms < 1000, `inferShape took ${ms.toFixed(0)} ms`);
+    assert.equal(countKernels(() => net.inferShape([1, 3, 224, 224])), 0);
     const params = net.collectParams().values();
     assert.ok(params.length > 750, `${params.length} parameters`);
     assert.equal(net.pendingParams().params.length, 0);
