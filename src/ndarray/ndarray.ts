@@ -49,6 +49,8 @@ export class NDArray {
   _gradReq: GradReq = 'null';
   /** @internal Set when a backward wrote `_grad`; the Trainer clears it after updating. */
   _gradFresh = false;
+  /** @internal For a view (a reshape sharing storage), the array that owns the memory; else null. */
+  _viewOf: NDArray | null = null;
 
   /** @internal Use `nd.array`, `nd.zeros`... to create arrays. */
   constructor(storage: TypedArray | null, shape: Shape, dtype: DType) {

@@ -77,9 +77,6 @@ export interface Primitive<A, P> {
   readonly view?: boolean;
 }
 
-/** Views (outputs of view primitives) and the array whose storage they share. */
-const viewBases = new WeakMap<NDArray, NDArray>();
-
 /**
  * The array whose storage `x` shares when `x` is a view made by a view primitive (reshape,
  * expandDims, squeeze, flatten), or null. Chains resolve to the first array that is not a view,
@@ -87,7 +84,7 @@ const viewBases = new WeakMap<NDArray, NDArray>();
  * @example viewBase(nd.zeros([2, 3]).reshape([6])) // the (2, 3) array
  */
 export function viewBase(x: NDArray): NDArray | null {
-  return viewBases.get(x) ?? null;
+  return x._viewOf;
 }
 
 /** True when `x` takes part in a recorded graph: an attached leaf or a recorded result. */
@@ -108,7 +105,7 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
   if (prim.view === true) {
     const x = inputs[0]!;
     out = new NDArray(x.storage, shape, dtype);
-    viewBases.set(out, viewBases.get(x) ?? x);
+    out._viewOf = x._viewOf ?? x;
   } else {
     out = NDArray.empty(shape, dtype);
     const storages: TypedArray[] = new Array<TypedArray>(inputs.length);

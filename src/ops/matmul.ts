@@ -1,7 +1,7 @@
 /**
  * Matrix products: `dot` (MXNet's: contract the last axis of a with the first of b), `matmul`
- * (NumPy's, with batch broadcasting) and `batchDot` (3-D batches), each with transpose flags.
- * All go through one batched primitive whose kernel is the backend's GEMM.
+ * (NumPy's, with batch broadcasting) and `batchDot` (3-D batches), each with transpose flags, and
+ * `fullyConnected` (MXNet's FullyConnected, `x Wᵀ + b` in one op). All run on the backend's GEMM.
  */
 import { isFloat, promote } from '../core/dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
@@ -12,6 +12,7 @@ import { apply, applyInto, wantsGrad, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
+import { sum } from './reduce.js';
 
 /** Transpose flags of dot, matmul and batchDot: use the (last two axes) transposed operand. */
 export interface TransposeOptions {
@@ -161,6 +162,86 @@ export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): 
   if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape.splice(shape.length - 1, 1);
   return reshape(out, shape);
+}
+
+interface FcAttrs {
+  readonly hasBias: boolean;
+}
+
+/** (M, K) x (N, K)ᵀ + b -> (M, N): the GEMM accumulates onto the bias rows, one pass, one array. */
+const fcPrim: Primitive<FcAttrs, MatmulPlan> = {
+  name: 'fullyConnected',
+  infer([x, w, b], { hasBias }) {
+    const [m, k] = x!.shape as [number, number];
+    const [n, kw] = w!.shape as [number, number];
+    if (w!.ndim !== 2 || k !== kw) {
+      throw new ShapeError(
+        `fullyConnected: the weight must be (units, ${k}) for an input with ${k} features (shape ${fmtShape(x!.shape)}), got ${fmtShape(w!.shape)}`,
+      );
+    }
+    if (hasBias && (b!.ndim !== 1 || b!.shape[0] !== n)) {
+      throw new ShapeError(`fullyConnected: the bias must have shape (${n},) to match the weight ${fmtShape(w!.shape)}, got ${fmtShape(b!.shape)}`);
+    }
+    const plan: MatmulPlan = { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, accumulate: hasBias };
+    return { shape: [m, n], dtype: x!.dtype, plan };
+  },
+  compute(kernels, out, [x, w, b], plan) {
+    if (plan.accumulate && plan.m > 0) {
+      kernels.copyStrided(out, { offset: 0, strides: [plan.n, 1] }, b!, { offset: 0, strides: [0, 1] }, [plan.m, plan.n]);
+    }
+    kernels.matmul(out, x!, w!, plan);
+  },
+  grad(g, ctx) {
+    const { inputs: [x, w], attrs: { hasBias } } = ctx;
+    const [m, k] = x!.shape as [number, number];
+    const n = w!.shape[0]!;
+    const g3 = reshape(g, [1, m, n]);
+    const gx = wantsGrad(ctx, 0) ? reshape(bmm(g3, reshape(w!, [1, n, k]), false, false), [m, k]) : null;
+    let gw: NDArray | null = null;
+    if (wantsGrad(ctx, 1)) {
+      // Written straight into the weight's gradient buffer when autograd offers it.
+      const dest = ctx.into?.[1] ?? null;
+      const r = bmmInto(g3, reshape(x!, [1, m, k]), true, false, dest === null ? null : reshape(dest, [1, n, k]));
+      gw = dest !== null && r.storage === dest.storage ? dest : reshape(r, [n, k]);
+    }
+    const gb = hasBias && wantsGrad(ctx, 2) ? sum(g, 0) : null;
+    return hasBias ? [gx, gw, gb] : [gx, gw];
+  },
+};
+
+/** Options of `fullyConnected`. */
+export interface FullyConnectedOptions {
+  /** Treat (N, d1, ..., dk) as (N, d1*...*dk) (default true); false applies the layer to the last axis. */
+  flatten?: boolean;
+}
+
+/**
+ * MXNet's FullyConnected: `x Wᵀ + b` as one op, what `nn.Dense` computes. `weight` is
+ * (units, inUnits) and `bias` (units) or null. With `flatten` (the default) the input is
+ * (N, ...) and the output (N, units); without it the last axis is contracted and the output is
+ * (..., units). The product accumulates onto the bias, so the result is one fresh array, and the
+ * weight's gradient is written straight into its gradient buffer when autograd can.
+ * @example nd.fullyConnected(nd.ones([2, 3]), nd.ones([4, 3]), nd.zeros([4])) // shape (2, 4), all 3
+ */
+export function fullyConnected(x: NDArray, weight: NDArray, bias: NDArray | null = null, options: FullyConnectedOptions = {}): NDArray {
+  expectArray('fullyConnected', x, 'the input');
+  expectArray('fullyConnected', weight, 'the weight');
+  if (bias !== null) expectArray('fullyConnected', bias, 'the bias');
+  const dtype = [x, weight, ...(bias === null ? [] : [bias])].reduce((d, a) => promote(d, a.dtype), x.dtype);
+  if (!isFloat(dtype)) {
+    throw new DTypeError(`fullyConnected: needs float32 or float64 arrays, got ${x.dtype} and ${weight.dtype}; convert with .astype('float32')`);
+  }
+  const flatten = options.flatten ?? true;
+  if (x.ndim === 0 || (flatten && x.ndim < 2)) {
+    throw new ShapeError(`fullyConnected: the input of shape ${fmtShape(x.shape)} needs ${flatten ? 'a batch axis and features' : 'at least one axis'}`);
+  }
+  const lead = flatten ? [x.shape[0]!] : x.shape.slice(0, -1);
+  const features = flatten ? sizeOf(x.shape.slice(1)) : x.shape[x.ndim - 1]!;
+  const xc = ensureDType(x, dtype);
+  const x2 = xc.ndim === 2 && lead.length === 1 ? xc : reshape(xc, [sizeOf(lead), features]);
+  const inputs = [x2, ensureDType(weight, dtype), ...(bias === null ? [] : [ensureDType(bias, dtype)])];
+  const y = apply(fcPrim, inputs, { hasBias: bias !== null });
+  return lead.length === 1 ? y : reshape(y, [...lead, y.shape[1]!]);
 }
 
 declare module '../ndarray/ndarray.js' {

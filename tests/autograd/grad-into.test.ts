@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autograd, nd } from '../../src/index.js';
+import { autograd, nd, nn } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 const X = [[1, 2, 3], [4, 5, 6]];
@@ -88,4 +88,18 @@ test('retainGraph: a second backward writes the same gradient again', () => {
   y.backward(null, { retainGraph: true });
   y.backward();
   assertClose(w.grad!, gtx([[1, 1], [1, 1]]), { rtol: 1e-14 });
+});
+
+test('nn.Dense: the weight gradient is written into its buffer and matches dot-based gradients', () => {
+  const layer = new nn.Dense(2, { inUnits: 3, dtype: 'float64' });
+  layer.initialize();
+  layer.weight.setData(nd.array(W, { dtype: 'float64' }));
+  layer.bias!.setData(nd.array([0.25, -0.75], { dtype: 'float64' }));
+  const buf = layer.weight.grad();
+  const storage = buf.storage;
+  const G = [[1, -2], [0.5, 3]];
+  autograd.record(() => layer.forward(nd.array(X, { dtype: 'float64' })).mul(nd.array(G, { dtype: 'float64' })).sum()).backward();
+  assert.equal(layer.weight.grad().storage, storage);
+  assertClose(layer.weight.grad(), gtx(G), { rtol: 1e-14 });
+  assertClose(layer.bias!.grad(), [1.5, 1], { rtol: 1e-14 });
 });

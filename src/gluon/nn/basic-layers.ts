@@ -8,8 +8,8 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { uniform } from '../../ndarray/random.js';
-import { add, greaterEqual, mul } from '../../ops/binary.js';
-import { dot } from '../../ops/matmul.js';
+import { greaterEqual, mul } from '../../ops/binary.js';
+import { fullyConnected } from '../../ops/matmul.js';
 import { reshape } from '../../ops/shape.js';
 import * as unary from '../../ops/unary.js';
 import { isTraining } from '../../autograd/state.js';
@@ -76,10 +76,7 @@ export class Dense extends Block {
   }
 
   override forward(x: NDArray): NDArray {
-    const w = this.weight.data();
-    const h = this.flatten && x.ndim !== 2 ? reshape(x, [x.shape[0]!, sizeOf(x.shape.slice(1))]) : x;
-    let y = dot(h, w, { transposeB: true });
-    if (this.bias !== null) y = add(y, this.bias.data());
+    const y = fullyConnected(x, this.weight.data(), this.bias === null ? null : this.bias.data(), { flatten: this.flatten });
     return this.act === null ? y : this.act.forward(y);
   }
 

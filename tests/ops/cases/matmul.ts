@@ -149,9 +149,39 @@ const edge: OpCase[] = [
   { name: 'float32 · float64 promotes to float64', fn: (a, b) => nd.dot(a!, b!), inputs: () => [nd.ones([1, 2]), f64([[0.1], [0.2]])], expected: [[0.1 + 0.2]], dtype: 'float64', rtol: 1e-15 },
 ];
 
+/** x Wᵀ + b by hand: x (2,3), W (2,3), b (2). */
+const fcX = [[1, 2, 3], [4, 5, 6]];
+const fcW = [[1, 0, -1], [0.5, 0.5, 0.5]];
+const fcs: OpCase[] = [
+  { name: 'fullyConnected (2,3)·(2,3)ᵀ + b by hand', fn: (x, w, b) => nd.fullyConnected(x!, w!, b!), inputs: () => [f64(fcX), f64(fcW), f64([10, -1])], expected: [[8, 2], [8, 6.5]], grad: true },
+  { name: 'fullyConnected without bias', fn: (x, w) => nd.fullyConnected(x!, w!), inputs: () => [f64(fcX), f64(fcW)], expected: [[-2, 3], [-2, 7.5]], grad: true },
+  {
+    name: 'fullyConnected flattens (2,2,3) to (2,6), odd sizes vs oracle',
+    fn: (x, w, b) => nd.fullyConnected(x!, w!, b!),
+    inputs: () => [rand([2, 2, 3], 201), rand([5, 6], 202), rand([5], 203)],
+    oracle: (x, w, b) => (matmulRef(x!.reshape([2, 6]), w!, false, true) as number[][]).map((r) => r.map((v, j) => v + (b!.toArray() as number[])[j]!)),
+    shape: [2, 5],
+    grad: true,
+  },
+  {
+    name: 'fullyConnected { flatten: false } applies to the last axis',
+    fn: (x, w, b) => nd.fullyConnected(x!, w!, b!, { flatten: false }),
+    inputs: () => [rand([2, 2, 3], 204), rand([4, 3], 205), rand([4], 206)],
+    shape: [2, 2, 4],
+    grad: true,
+  },
+  { name: 'fullyConnected of a 1-d input without flatten', fn: (x, w, b) => nd.fullyConnected(x!, w!, b!, { flatten: false }), inputs: () => [f64([1, 2, 3]), f64(fcW), f64([0, 1])], expected: [-2, 4] },
+  { name: 'fullyConnected k crossing the GEMM blocks', fn: (x, w, b) => nd.fullyConnected(x!, w!, b!), inputs: () => [rand([3, 700], 207), rand([7, 700], 208), rand([7], 209)], oracle: (x, w, b) => (matmulRef(x!, w!, false, true) as number[][]).map((r) => r.map((v, j) => v + (b!.toArray() as number[])[j]!)), rtol: 1e-12, atol: 1e-12 },
+  { name: 'fullyConnected of an empty batch', fn: (x, w, b) => nd.fullyConnected(x!, w!, b!), inputs: () => [nd.zeros([0, 3], { dtype: 'float64' }), f64(fcW), f64([1, 2])], shape: [0, 2] },
+];
+
 export const { cases, errors }: CaseFile = {
-  cases: [...dots, ...dotVariants, ...matmuls, ...edge],
+  cases: [...dots, ...dotVariants, ...matmuls, ...edge, ...fcs],
   errors: [
+    { name: 'fullyConnected weight of the wrong width', fn: () => nd.fullyConnected(nd.ones([2, 3]), nd.ones([4, 5])), error: ShapeError, message: /fullyConnected.*\(units, 3\).*\(2, 3\).*\(4, 5\)/ },
+    { name: 'fullyConnected bias of the wrong length', fn: () => nd.fullyConnected(nd.ones([2, 3]), nd.ones([4, 3]), nd.ones([3])), error: ShapeError, message: /fullyConnected.*bias.*\(4,\).*\(3,\)/ },
+    { name: 'fullyConnected of integers', fn: () => nd.fullyConnected(nd.ones([2, 3], { dtype: 'int32' }), nd.ones([4, 3], { dtype: 'int32' })), error: DTypeError, message: /fullyConnected.*int32/ },
+    { name: 'fullyConnected needs a batch axis when flattening', fn: () => nd.fullyConnected(nd.ones([3]), nd.ones([4, 3])), error: ShapeError, message: /fullyConnected.*\(3,\).*batch/ },
     { name: 'dot inner dimension mismatch', fn: () => nd.dot(nd.ones([2, 3]), nd.ones([4, 2])), error: ShapeError, message: /dot.*\(2, 3\).*\(4, 2\)/ },
     { name: 'dot (2,3)·(2,3) names the contracted sizes', fn: () => nd.dot(nd.ones([2, 3]), nd.ones([2, 3])), error: ShapeError, message: /dot.*\(2, 3\).*\(2, 3\).*3 with 2/ },
     { name: 'dot transposed operand is marked in the message', fn: () => nd.dot(nd.ones([2, 3]), nd.ones([2, 3]), { transposeB: true, transposeA: true }), error: ShapeError, message: /dot.*\(2, 3\) \(transposed\).*\(2, 3\) \(transposed\)/ },
