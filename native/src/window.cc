@@ -46,6 +46,72 @@ template <typename T> struct Job {
   int64_t planes;
 };
 
+// Pooling whose windows all lie inside the input (no padding, no window running past the end):
+// the common 2x2 / 3x3 case. Same arithmetic and visiting order as the general loop in planes(),
+// without per-output clipping, divisor and bounds arithmetic.
+inline bool inside(const WindowPlan& P) {
+  for (int a = 0; a < 3; a++)
+    if (P.pad[a] != 0 || P.dilation[a] != 1 || (P.out[a] - 1) * P.stride[a] + P.kernel[a] > P.in[a]) return false;
+  return true;
+}
+
+template <typename T, int KH, int KW>
+void poolInside(const Job<T>& J, int64_t nc0, int64_t nc1, int64_t kh_, int64_t kw_) {
+  const WindowPlan& P = *J.p;
+  const int64_t D = P.in[0], H = P.in[1], W = P.in[2], OD = P.out[0], OH = P.out[1], OW = P.out[2];
+  const int64_t KD = P.kernel[0], kh = KH > 0 ? KH : kh_, kw = KW > 0 ? KW : kw_;
+  const int64_t SD = P.stride[0], SH = P.stride[1], SW = P.stride[2];
+  const int64_t L = OD * OH * OW, inSize = D * H * W;
+  const double div = (double)(KD * kh * kw);
+  for (int64_t nc = nc0; nc < nc1; nc++) {
+    const int64_t base = nc * inSize;
+    int64_t o = nc * L;
+    for (int64_t od = 0; od < OD; od++)
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t rowBase = (od * SD * H + oh * SH) * W;
+        for (int64_t ow = 0; ow < OW; ow++, o++) {
+          const int64_t w0 = rowBase + ow * SW;
+          if (J.kind == 2 || J.kind == 3) {
+            const T* xs = (J.kind == 2 ? J.x : J.y) + base;
+            T best = xs[w0];
+            int64_t at = w0;
+            bool nan = best != best;
+            for (int64_t d = 0; d < KD && !nan; d++)
+              for (int64_t h = 0; h < kh && !nan; h++) {
+                const int64_t r = w0 + (d * H + h) * W;
+                for (int64_t w = (d == 0 && h == 0) ? 1 : 0; w < kw; w++) {
+                  const T v = xs[r + w];
+                  if (v != v) {
+                    best = v, at = r + w, nan = true;
+                    break;
+                  }
+                  if (v > best) best = v, at = r + w;
+                }
+              }
+            if (J.kind == 2) J.out[o] = best;
+            else J.out[base + at] += J.x[o];
+          } else if (J.kind == 4) {
+            const T* xs = J.x + base + w0;
+            double s = 0;
+            for (int64_t d = 0; d < KD; d++)
+              for (int64_t h = 0; h < kh; h++)
+                for (int64_t w = 0; w < kw; w++) s += (double)xs[(d * H + h) * W + w];
+            J.out[o] = T(s / div);
+          } else {
+            T* r0 = J.out + base + w0;
+            const double v = (double)J.x[o] / div;
+            for (int64_t d = 0; d < KD; d++)
+              for (int64_t h = 0; h < kh; h++)
+                for (int64_t w = 0; w < kw; w++) {
+                  T* c = r0 + (d * H + h) * W + w;
+                  *c = T((double)*c + v);
+                }
+          }
+        }
+      }
+  }
+}
+
 template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
   const WindowPlan& P = *J.p;
   const int64_t D = P.in[0], H = P.in[1], W = P.in[2], OD = P.out[0], OH = P.out[1], OW = P.out[2];
@@ -83,7 +149,10 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
                 } else {
                   T* dst = J.out + xRow;
                   const T* src = J.x + cRow;
-                  for (int64_t ow = w0; ow < w1; ow++) dst[ow * SW] += src[ow];
+                  if (SW == 1)
+                    for (int64_t ow = w0; ow < w1; ow++) dst[ow] += src[ow];
+                  else
+                    for (int64_t ow = w0; ow < w1; ow++) dst[ow * SW] += src[ow];
                 }
               }
             }
@@ -91,6 +160,12 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
         }
       }
     }
+    return;
+  }
+  if (inside(P)) {
+    if (P.kernel[1] == 2 && P.kernel[2] == 2) poolInside<T, 2, 2>(J, nc0, nc1, 2, 2);
+    else if (P.kernel[1] == 3 && P.kernel[2] == 3) poolInside<T, 3, 3>(J, nc0, nc1, 3, 3);
+    else poolInside<T, 0, 0>(J, nc0, nc1, P.kernel[1], P.kernel[2]);
     return;
   }
   const bool includePad = P.countIncludePad;
