@@ -2,10 +2,12 @@
  * Convolution and transposed convolution (MXNet's Convolution / Deconvolution) over NCW, NCHW and
  * NCDHW arrays, with stride, zero padding, dilation and groups.
  *
- * Both are composites of two linear primitives, `im2col` (unfold every window into a column) and
- * its adjoint `col2im`, around the backend's GEMM: convolution = W · im2col(x), transposed
- * convolution = col2im(Wᵀ · x). Each primitive's gradient is the other one, so gradients with
- * respect to input, weight and bias (and higher-order ones) come from the existing rules.
+ * Ungrouped convolution runs as the fused primitives of conv-fused.ts (im2col and GEMM over
+ * cache-sized chunks of the batch, bias folded in). Grouped convolution and transposed
+ * convolution are composites of two linear primitives, `im2col` (unfold every window into a
+ * column) and its adjoint `col2im`, around the backend's GEMM: convolution = W · im2col(x),
+ * transposed convolution = col2im(Wᵀ · x). Each primitive's gradient is the other one, so
+ * gradients with respect to input, weight and bias (and higher-order ones) come from the rules.
  * Shape-only inputs flow through unchanged, which is what layer shape inference relies on.
  */
 import { isFloat, promote } from '../core/dtype.js';
@@ -18,6 +20,7 @@ import { ensureDType } from './cast.js';
 import { add } from './binary.js';
 import { matmul } from './matmul.js';
 import { reshape } from './shape.js';
+import { fusedConvolution } from './conv-fused.js';
 
 /** A per-axis setting: one number for every spatial axis, or one per axis. */
 export type SpatialArg = number | readonly number[];
@@ -163,11 +166,15 @@ function prepare(op: string, x: NDArray, weight: NDArray, bias: NDArray | null |
   };
 }
 
-function addBias(op: string, y: NDArray, bias: NDArray | null, channels: number): NDArray {
-  if (bias === null) return y;
+function checkBias(op: string, bias: NDArray, channels: number): void {
   if (bias.ndim !== 1 || bias.shape[0] !== channels) {
     throw new ShapeError(`${op}: bias of shape ${fmtShape(bias.shape)} must be (${channels},), one value per output channel`);
   }
+}
+
+function addBias(op: string, y: NDArray, bias: NDArray | null, channels: number): NDArray {
+  if (bias === null) return y;
+  checkBias(op, bias, channels);
   return add(y, reshape(bias, [channels, ...new Array<number>(y.ndim - 2).fill(1)]));
 }
 
@@ -208,18 +215,15 @@ export function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, 
     }
     return o;
   });
-  const attrs = colAttrs(p.x.shape, out, geom);
-  const cols = apply(im2colPrim, [p.x], attrs);
-  const K = sizeOf(geom.kernel);
-  const L = sizeOf(out);
-  let y: NDArray;
   if (groups === 1) {
-    y = matmul(reshape(p.weight, [O, C * K]), cols);
-  } else {
-    const w = reshape(p.weight, [groups, O / groups, Cg * K]);
-    y = matmul(w, reshape(cols, [N, groups, Cg * K, L]));
+    if (p.bias !== null) checkBias(op, p.bias, O);
+    return fusedConvolution(p.x, p.weight, p.bias, windowPlan(p.x.shape, out, geom));
   }
-  y = reshape(y, [N, O, ...out]);
+  // Grouped: one im2col for the whole batch, then a GEMM batched over (sample, group).
+  const cols = apply(im2colPrim, [p.x], colAttrs(p.x.shape, out, geom));
+  const K = sizeOf(geom.kernel);
+  const w = reshape(p.weight, [groups, O / groups, Cg * K]);
+  const y = reshape(matmul(w, reshape(cols, [N, groups, Cg * K, sizeOf(out)])), [N, O, ...out]);
   return addBias(op, y, p.bias, O);
 }
 

@@ -1,4 +1,4 @@
-import { nd, DTypeError, ShapeError, ValueError } from '../../../src/index.js';
+import { nd, autograd, DTypeError, ShapeError, ValueError } from '../../../src/index.js';
 import type { CaseFile } from '../op-table.js';
 
 const f64 = (v: Parameters<typeof nd.array>[0]) => nd.array(v, { dtype: 'float64' });
@@ -109,6 +109,50 @@ function deconvOracle(x: nd.NDArray, w: nd.NDArray, b: nd.NDArray | null, g: Geo
   return nd.array(y, { shape, dtype: 'float64' }).toArray();
 }
 
+/**
+ * Gradients of sum(r * convolution(x, w, b)) (2-D, stride s, pad p) with respect to x, w and b by
+ * their definition, flattened and concatenated in that order.
+ */
+function convGradOracle(x: nd.NDArray, w: nd.NDArray, r: nd.NDArray, s: number, p: number): number[] {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, , KH, KW] = w.shape as [number, number, number, number];
+  const [OH, OW] = [r.shape[2]!, r.shape[3]!];
+  const [xs, ws, rs] = [x.storage, w.storage, r.storage];
+  const gx = new Array<number>(xs.length).fill(0);
+  const gw = new Array<number>(ws.length).fill(0);
+  const gb = new Array<number>(O).fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          const rv = rs[((n * O + o) * OH + oh) * OW + ow]!;
+          gb[o]! += rv;
+          for (let c = 0; c < C; c++) {
+            for (let kh = 0; kh < KH; kh++) {
+              for (let kw = 0; kw < KW; kw++) {
+                const [ih, iw] = [oh * s - p + kh, ow * s - p + kw];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((n * C + c) * H + ih) * W + iw;
+                const wi = ((o * C + c) * KH + kh) * KW + kw;
+                gx[xi]! += rv * ws[wi]!;
+                gw[wi]! += rv * xs[xi]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return [...gx, ...gw, ...gb];
+}
+
+/** The same gradients through autograd (the fused primitives work the batch in chunks). */
+function convGrads(x: nd.NDArray, w: nd.NDArray, b: nd.NDArray, r: nd.NDArray, s: number, p: number): nd.NDArray {
+  for (const a of [x, w, b]) a.attachGrad();
+  autograd.record(() => nd.convolution(x, w, b, { stride: s, pad: p }).mul(r).sum()).backward();
+  return nd.concat([x.grad!.reshape([-1]), w.grad!.reshape([-1]), b.grad!], { axis: 0 });
+}
+
 const x3 = () => f64([[[[0, 1, 2], [3, 4, 5], [6, 7, 8]]]]);
 
 export const { cases, errors }: CaseFile = {
@@ -180,6 +224,23 @@ export const { cases, errors }: CaseFile = {
       dtype: 'float32',
       rtol: 1e-4,
       atol: 1e-4,
+    },
+    {
+      name: 'convolution gradients over several batch chunks (pad 2, last chunk short) vs oracle',
+      fn: (x, w, b, r) => convGrads(x!, w!, b!, r!, 1, 2),
+      inputs: () => [randn([5, 2, 30, 30], 11), randn([3, 2, 5, 5], 12), randn([3], 13), randn([5, 3, 30, 30], 14)],
+      oracle: (x, w, _b, r) => convGradOracle(x!, w!, r!, 1, 2),
+      rtol: 1e-9,
+      atol: 1e-9,
+    },
+    {
+      name: 'convolution gradients over several batch chunks (stride 2, no padding) vs oracle',
+      fn: (x, w, b, r) => convGrads(x!.astype('float32'), w!.astype('float32'), b!.astype('float32'), r!.astype('float32'), 2, 0),
+      inputs: () => [randn([5, 2, 61, 61], 15), randn([3, 2, 5, 5], 16), randn([3], 17), randn([5, 3, 29, 29], 18)],
+      oracle: (x, w, _b, r) => convGradOracle(x!, w!, r!, 2, 0),
+      dtype: 'float32',
+      rtol: 1e-4,
+      atol: 1e-3,
     },
     {
       name: 'convolution shape-only input gives a shape-only output',
