@@ -7,22 +7,28 @@
 // fusing a multiply and an add): float32 weights get the same bits as in JavaScript. Hyper-
 // parameters arrive by value, so no store through a weight pointer can alias them.
 
+// As in PyTorch, the weight decay term is skipped when wd is 0; a clip of Infinity is the identity.
 template <typename T>
 static void sgdRange(T* __restrict w, const T* __restrict gr, T* __restrict mom, int64_t lo, int64_t hi,
                      double lr, double wd, double rescale, double clip, double mu, bool nesterov) {
   const double nclip = -clip;
-  if (mom == nullptr) {
+  const bool decay = wd != 0;
+  if (mom == nullptr && !decay && clip == INFINITY) {
+    for (int64_t i = lo; i < hi; i++) w[i] = T((double)w[i] - lr * ((double)gr[i] * rescale));
+  } else if (mom == nullptr) {
     for (int64_t i = lo; i < hi; i++) {
       double g = (double)gr[i] * rescale;
-      g = g > clip ? clip : (g < nclip ? nclip : g);
       const double wi = w[i];
-      w[i] = T(wi - lr * (g + wd * wi));
+      g = g > clip ? clip : (g < nclip ? nclip : g);
+      if (decay) g += wd * wi;
+      w[i] = T(wi - lr * g);
     }
   } else if (nesterov) {
     for (int64_t i = lo; i < hi; i++) {
       double g = (double)gr[i] * rescale;
       const double wi = w[i];
-      g = (g > clip ? clip : (g < nclip ? nclip : g)) + wd * wi;
+      g = g > clip ? clip : (g < nclip ? nclip : g);
+      if (decay) g += wd * wi;
       const double m = mu * (double)mom[i] + g;
       mom[i] = T(m);
       w[i] = T(wi - lr * (g + mu * m));
@@ -31,7 +37,8 @@ static void sgdRange(T* __restrict w, const T* __restrict gr, T* __restrict mom,
     for (int64_t i = lo; i < hi; i++) {
       double g = (double)gr[i] * rescale;
       const double wi = w[i];
-      g = (g > clip ? clip : (g < nclip ? nclip : g)) + wd * wi;
+      g = g > clip ? clip : (g < nclip ? nclip : g);
+      if (decay) g += wd * wi;
       const double m = mu * (double)mom[i] - lr * g;
       mom[i] = T(m);
       w[i] = T(wi + m);

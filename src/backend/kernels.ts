@@ -133,7 +133,7 @@ export interface UpdateParams {
 /**
  * SGD (MXNet's rule), `g = clip(rescale * grad) + wd * w`: without momentum `w -= lr * g`; with
  * momentum `mom = momentum * mom - lr * g; w += mom`; Nesterov `mom = momentum * mom + g;
- * w -= lr * (g + momentum * mom)`.
+ * w -= lr * (g + momentum * mom)`. The `wd * w` term is skipped when wd is 0, as in PyTorch.
  */
 export interface SgdUpdateParams extends UpdateParams {
   readonly momentum: number;

@@ -14,7 +14,7 @@
 import type { DType, TypedArray } from '../core/dtype.js';
 import type { KernelTable } from '../backend/kernels.js';
 import { getBackend } from '../backend/registry.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { isRecording } from '../autograd/state.js';
 
 /** What `infer` returns: the output's shape and dtype, and the plan handed to `compute`. */
@@ -100,24 +100,44 @@ export function needsGrad(x: NDArray): boolean {
  */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
+  const n = inputs.length;
+  for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return NDArray.shapeOnly(shape, dtype);
   let out: NDArray;
-  if (inputs.some((x) => x.isShapeOnly)) return NDArray.shapeOnly(shape, dtype);
   if (prim.view === true) {
     const x = inputs[0]!;
     out = new NDArray(x.storage, shape, dtype);
     out._viewOf = x._viewOf ?? x;
   } else {
     out = NDArray.empty(shape, dtype);
-    const storages: TypedArray[] = new Array<TypedArray>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) storages[i] = inputs[i]!.storage;
+    const storages: TypedArray[] = new Array<TypedArray>(n);
+    for (let i = 0; i < n; i++) storages[i] = inputs[i]!.storage;
     prim.compute(getBackend().kernels, out.storage, storages, plan, attrs);
   }
-  if (prim.grad !== undefined && isRecording() && inputs.some(needsGrad)) {
-    const grad = prim.grad.bind(prim);
-    const ctx: GradContext<A> = { inputs, out, attrs, needsGrad: inputs.map(needsGrad) };
-    out._node = { op: prim.name, inputs, backward: (g, into) => grad(g, into === undefined ? ctx : { ...ctx, into }) };
+  if (prim.grad !== undefined && isRecording()) {
+    let any = false;
+    const needs = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) any = (needs[i] = needsGrad(inputs[i]!)) || any;
+    if (any) out._node = new PrimNode(prim, { inputs, out, attrs, needsGrad: needs });
   }
   return out;
+}
+
+/** The tape node `apply` records: the primitive's gradient rule bound to the forward's context. */
+class PrimNode<A, P> implements TapeNode {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+
+  constructor(
+    private readonly prim: Primitive<A, P>,
+    private readonly ctx: GradContext<A>,
+  ) {
+    this.op = prim.name;
+    this.inputs = ctx.inputs;
+  }
+
+  backward(g: NDArray, into?: readonly (NDArray | null)[]): readonly (NDArray | null)[] {
+    return this.prim.grad!(g, into === undefined ? this.ctx : { ...this.ctx, into });
+  }
 }
 
 /**

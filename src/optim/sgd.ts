@@ -2,7 +2,8 @@
  * Stochastic gradient descent with optional momentum (MXNet's rule: the learning rate lives inside
  * the momentum), and Nesterov's accelerated gradient (NAG).
  *
- * Weight decay is L2 regularization added to the clipped gradient: `g = clip(rescale * grad) + wd * w`.
+ * Weight decay is L2 regularization added to the clipped gradient: `g = clip(rescale * grad) + wd * w`
+ * (skipped when wd is 0, as in PyTorch). The update runs as one fused backend kernel (`sgdUpdate`).
  */
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';

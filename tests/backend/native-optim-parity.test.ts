@@ -109,6 +109,16 @@ describe('native fused optimizer updates match ref bit for bit', { skip }, () =>
     same(w, new Float32Array([0.9, -2.1, 1]), 'sgd by hand');
   });
 
+  test('with wd 0 the decay term is skipped (as in PyTorch): an infinite weight stays infinite', () => {
+    for (const k of [nat, refKernels]) {
+      for (const [clip, momentum] of [[Infinity, 0], [1, 0], [Infinity, 0.9]] as const) {
+        const w = new Float32Array([Infinity, -Infinity, 1]);
+        k.sgdUpdate(w, new Float32Array([1, 1, 1]), momentum > 0 ? new Float32Array(3) : null, { lr: 0.5, wd: 0, rescale: 1, clip, momentum, nesterov: false });
+        same(w, new Float32Array([Infinity, -Infinity, 0.5]), `wd 0 clip ${clip} momentum ${momentum}`);
+      }
+    }
+  });
+
   test('arrays sharing memory and mixed dtypes fall back to ref semantics', () => {
     const w = new Float32Array([1, 2, 3, 4]);
     const want = w.slice();

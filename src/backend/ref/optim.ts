@@ -9,23 +9,31 @@ import type { TypedArray } from '../../core/dtype.js';
 import { ValueError } from '../../core/errors.js';
 import type { AdagradUpdateParams, AdamUpdateParams, RmspropUpdateParams, SgdUpdateParams } from '../kernels.js';
 
-/** SGD with optional momentum or Nesterov momentum (MXNet's form). */
+/**
+ * SGD with optional momentum or Nesterov momentum (MXNet's form). As in PyTorch, the weight decay
+ * term is skipped when wd is 0 (so an infinite weight does not turn into NaN through 0 * w).
+ */
 export function sgdUpdate(w: TypedArray, grad: TypedArray, mom: TypedArray | null, p: SgdUpdateParams): void {
   const { lr, wd, rescale, clip, momentum: mu } = p;
   const lo = -clip;
+  const decay = wd !== 0;
   const n = w.length;
-  if (mom === null) {
+  if (mom === null && !decay && clip === Infinity) {
+    for (let i = 0; i < n; i++) w[i] = w[i]! - lr * (grad[i]! * rescale);
+  } else if (mom === null) {
     for (let i = 0; i < n; i++) {
       let g = grad[i]! * rescale;
-      g = g > clip ? clip : g < lo ? lo : g;
       const wi = w[i]!;
-      w[i] = wi - lr * (g + wd * wi);
+      g = g > clip ? clip : g < lo ? lo : g;
+      if (decay) g += wd * wi;
+      w[i] = wi - lr * g;
     }
   } else if (p.nesterov) {
     for (let i = 0; i < n; i++) {
       let g = grad[i]! * rescale;
       const wi = w[i]!;
-      g = (g > clip ? clip : g < lo ? lo : g) + wd * wi;
+      g = g > clip ? clip : g < lo ? lo : g;
+      if (decay) g += wd * wi;
       const m = mu * mom[i]! + g;
       mom[i] = m;
       w[i] = wi - lr * (g + mu * m);
@@ -34,7 +42,8 @@ export function sgdUpdate(w: TypedArray, grad: TypedArray, mom: TypedArray | nul
     for (let i = 0; i < n; i++) {
       let g = grad[i]! * rescale;
       const wi = w[i]!;
-      g = (g > clip ? clip : g < lo ? lo : g) + wd * wi;
+      g = g > clip ? clip : g < lo ? lo : g;
+      if (decay) g += wd * wi;
       const m = mu * mom[i]! - lr * g;
       mom[i] = m;
       w[i] = wi + m;
