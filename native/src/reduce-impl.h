@@ -189,9 +189,109 @@ static void softmaxBlock(int op, T* out, const T* x, const T* y, int64_t base, i
   }
 }
 
+// The softmax family along contiguous rows (inner == 1, the usual last-axis case). Rows are taken
+// in blocks of about 512 elements: the row maxima and sums run per row in the reference's order,
+// while the exps of the whole block go through vexp in one flat loop that vectorizes even when
+// rows are short (a 10-class softmax).
+template <typename T>
+static void softmaxRows(int op, T* __restrict out, const T* x, const T* y, int64_t rows, int64_t len) {
+  constexpr int64_t B = 512;
+  double e[B], c[B];
+  if (len > B) {
+    // Long rows: one row at a time, its exps in B-sized pieces.
+    for (int64_t o = 0; o < rows; o++) {
+      T* orow = out + o * len;
+      const T* xr = x + o * len;
+      const T* yr = y + o * len;
+      double s = 0;
+      if (op == 0 || op == 1) {
+        double a = -INFINITY;
+        for (int64_t r = 0; r < len; r++) {
+          double v = xr[r];
+          a = (v > a || v != v) ? v : a;
+        }
+        for (int64_t r0 = 0; r0 < len; r0 += B) {
+          const int64_t w = len - r0 < B ? len - r0 : B;
+          for (int64_t i = 0; i < w; i++) e[i] = vexp((double)xr[r0 + i] - a);
+          if (op == 0)
+            for (int64_t i = 0; i < w; i++) orow[r0 + i] = T(e[i]);
+          for (int64_t i = 0; i < w; i++) s += e[i];
+        }
+        if (op == 0)
+          for (int64_t r = 0; r < len; r++) orow[r] = T((double)orow[r] / s);
+        else {
+          const double lse = a + log(s);
+          for (int64_t r = 0; r < len; r++) orow[r] = T((double)xr[r] - lse);
+        }
+      } else if (op == 2) {
+        for (int64_t r = 0; r < len; r++) s += (double)xr[r] * (double)yr[r];
+        for (int64_t r = 0; r < len; r++) orow[r] = T((double)yr[r] * ((double)xr[r] - s));
+      } else {
+        for (int64_t r = 0; r < len; r++) s += (double)xr[r];
+        for (int64_t r = 0; r < len; r++) orow[r] = T((double)xr[r] - vexp((double)yr[r]) * s);
+      }
+    }
+    return;
+  }
+  const int64_t per = len > 0 ? B / len : rows;
+  for (int64_t o0 = 0; o0 < rows; o0 += per) {
+    const int64_t nr = rows - o0 < per ? rows - o0 : per;
+    const int64_t n = nr * len, base = o0 * len;
+    const T* xb = x + base;
+    const T* yb = y + base;
+    T* ob = out + base;
+    if (op == 2) {
+      for (int64_t o = 0; o < nr; o++) {
+        double s = 0;
+        for (int64_t r = 0; r < len; r++) s += (double)xb[o * len + r] * (double)yb[o * len + r];
+        for (int64_t r = 0; r < len; r++) c[o * len + r] = s;
+      }
+      for (int64_t i = 0; i < n; i++) ob[i] = T((double)yb[i] * ((double)xb[i] - c[i]));
+      continue;
+    }
+    if (op == 3) {
+      for (int64_t o = 0; o < nr; o++) {
+        double s = 0;
+        for (int64_t r = 0; r < len; r++) s += (double)xb[o * len + r];
+        for (int64_t r = 0; r < len; r++) c[o * len + r] = s;
+      }
+      for (int64_t i = 0; i < n; i++) e[i] = vexp((double)yb[i]);
+      for (int64_t i = 0; i < n; i++) ob[i] = T((double)xb[i] - e[i] * c[i]);
+      continue;
+    }
+    // Forward: c holds each element's row maximum, then its row's normalizer.
+    for (int64_t o = 0; o < nr; o++) {
+      double a = -INFINITY;
+      for (int64_t r = 0; r < len; r++) {
+        double v = xb[o * len + r];
+        a = (v > a || v != v) ? v : a;
+      }
+      for (int64_t r = 0; r < len; r++) c[o * len + r] = a;
+    }
+    for (int64_t i = 0; i < n; i++) e[i] = vexp((double)xb[i] - c[i]);
+    for (int64_t o = 0; o < nr; o++) {
+      double s = 0;
+      for (int64_t r = 0; r < len; r++) s += e[o * len + r];
+      const double v = op == 0 ? s : c[o * len] + log(s);
+      for (int64_t r = 0; r < len; r++) c[o * len + r] = v;
+    }
+    if (op == 0)
+      for (int64_t i = 0; i < n; i++) ob[i] = T((double)T(e[i]) / c[i]);
+    else
+      for (int64_t i = 0; i < n; i++) ob[i] = T((double)xb[i] - c[i]);
+  }
+}
+
 template <typename T>
 static void softmaxT(const Runtime& rt, int op, T* out, const T* x, const T* y, int64_t outer, int64_t len,
                      int64_t inner) {
+  if (inner == 1) {
+    int64_t grain = kCostlyGrain / (len > 0 ? len : 1);
+    parallelRange(rt, outer, grain > 0 ? grain : 1, [&](int64_t o0, int64_t o1) {
+      softmaxRows(op, out + o0 * len, x + o0 * len, y + o0 * len, o1 - o0, len);
+    });
+    return;
+  }
   const int64_t chunks = (inner + kChunk - 1) / kChunk;
   int64_t grain = kCostlyGrain / ((len > 0 ? len : 1) * (inner < kChunk ? inner : kChunk));
   parallelRange(rt, outer * chunks, grain > 0 ? grain : 1, [&](int64_t w0, int64_t w1) {
