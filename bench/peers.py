@@ -1,10 +1,13 @@
 # Peer measurements for bench/run.ts: numpy (OpenBLAS) and PyTorch float32 GEMM GFLOP/s, and the
 # PyTorch MLP 784-256(ReLU)-10 SGD training step (batch 256), at one thread count.
-# Usage: python3 bench/peers.py THREADS SIZES(comma-separated) BUDGET_SECONDS -> one JSON line.
+# Usage: python3 bench/peers.py THREADS SIZES(comma-separated) BUDGET_SECONDS [mlp] -> one JSON line;
+# with the optional last argument 'mlp', only the PyTorch MLP step is measured (no GEMMs).
 # Run by bench/run.ts with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and OMP_WAIT_POLICY=PASSIVE.
 import json, sys, time
 
 threads, sizes, budget = int(sys.argv[1]), [int(s) for s in sys.argv[2].split(',')], float(sys.argv[3])
+if len(sys.argv) > 4 and sys.argv[4] == 'mlp':
+    sizes = []
 out = {'numpy': {}, 'torch': {}, 'torchMlp': None, 'errors': []}
 
 

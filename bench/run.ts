@@ -3,7 +3,8 @@
 //     of the FMA peak, measured at start by the addon's FMA probe (one core, times the threads;
 //     225 GFLOP/s per core from ../shared/PEERS.md when the addon is not loaded),
 //   - the MLP 784-256(ReLU)-10 training step (batch 256, softmax cross-entropy, SGD) in steps/s,
-//     written with tsgluon's Gluon API (nn.Dense, Trainer, loss.SoftmaxCrossEntropyLoss),
+//     written with tsgluon's Gluon API (nn.Dense, Trainer, loss.SoftmaxCrossEntropyLoss), measured
+//     in rounds alternating with PyTorch's, and where its time goes (phases, kernels, the rest),
 // on 1 and 2 threads, against numpy/OpenBLAS and PyTorch (Debian's /usr/bin/python3) and
 // TensorFlow.js wasm and cpu (single-threaded in Node). Ratios are tsgluon / peer; for GEMM the
 // tsgluon figure is the backend's matmul kernel (nd.dot, with the op layer, is shown beside it).
@@ -66,7 +67,8 @@ function oursGemm(n: number): { op: number; kernel: number } {
   return { op, kernel };
 }
 
-function oursMlp(): number {
+/** The MLP training step written with the Gluon API, split in its three phases. */
+function mlpStep(): { forward: () => nd.NDArray; backward: (l: nd.NDArray) => void; update: () => void; step: () => void } {
   nd.random.seed(0);
   const net = new nn.Sequential();
   net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
@@ -75,11 +77,14 @@ function oursMlp(): number {
   const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
   const x = nd.random.uniform({ shape: [256, 784] });
   const y = nd.random.randint({ high: 10, shape: [256], dtype: 'int32' });
-  const step = () => {
-    const l = autograd.record(() => loss.forward(net.forward(x), y));
-    l.backward();
-    trainer.step(256);
-  };
+  const forward = () => autograd.record(() => loss.forward(net.forward(x), y));
+  const backward = (l: nd.NDArray) => l.backward();
+  const update = () => trainer.step(256);
+  return { forward, backward, update, step: () => { backward(forward()); update(); } };
+}
+
+function oursMlp(): number {
+  const { step } = mlpStep();
   for (let i = 0; i < 20; i++) step();
   const blocks: number[] = [];
   for (let b = 0; b < 5; b++) {
@@ -94,6 +99,61 @@ function oursMlp(): number {
   return median(blocks);
 }
 
+/**
+ * Where one MLP step's time goes (ms): its three phases, and the time inside the backend's
+ * kernels (GEMM apart) against everything around them (op layer, autograd, allocation, GC),
+ * measured by timing every kernel-table call for `steps` steps.
+ */
+function mlpBreakdown(steps = 200): Record<string, number> {
+  const { forward, backward, update } = mlpStep();
+  for (let i = 0; i < 20; i++) { backward(forward()); update(); }
+  const table = backend.getBackend().kernels as unknown as Record<string, unknown>;
+  const spent = { gemm: 0, other: 0 };
+  const restore: (() => void)[] = [];
+  const wrap = (obj: Record<string, unknown>, gemm: boolean) => {
+    for (const [key, f] of Object.entries(obj)) {
+      if (typeof f === 'function') {
+        const kind = gemm || key === 'matmul' ? 'gemm' : 'other';
+        obj[key] = (...a: unknown[]) => {
+          const t0 = performance.now();
+          const r = (f as (...args: unknown[]) => unknown)(...a);
+          spent[kind] += performance.now() - t0;
+          return r;
+        };
+        restore.push(() => (obj[key] = f));
+      } else if (f !== null && typeof f === 'object') wrap(f as Record<string, unknown>, false);
+    }
+  };
+  wrap(table, false);
+  const phase = { forward: 0, backward: 0, trainerStep: 0 };
+  try {
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      const l = forward();
+      const t1 = performance.now();
+      backward(l);
+      const t2 = performance.now();
+      update();
+      const t3 = performance.now();
+      phase.forward += t1 - t0;
+      phase.backward += t2 - t1;
+      phase.trainerStep += t3 - t2;
+    }
+  } finally {
+    for (const r of restore) r();
+  }
+  const total = phase.forward + phase.backward + phase.trainerStep;
+  return {
+    step: total / steps,
+    forward: phase.forward / steps,
+    backward: phase.backward / steps,
+    'trainer.step': phase.trainerStep / steps,
+    'GEMM kernels': spent.gemm / steps,
+    'other kernels': spent.other / steps,
+    'outside kernels': (total - spent.gemm - spent.other) / steps,
+  };
+}
+
 interface PythonPeers {
   numpy: Record<string, number>;
   torch: Record<string, number>;
@@ -104,13 +164,14 @@ interface PythonPeers {
 const PY = '/usr/bin/python3';
 const PY_HINT = 'apt-get install python3-numpy python3-torch python3-threadpoolctl libopenblas0-pthread';
 
-function pythonPeers(threads: number): PythonPeers | null {
+function pythonPeers(threads: number, mlpOnly = false): PythonPeers | null {
   if (!existsSync(PY)) return null;
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) };
   // OpenBLAS must pick its own (AVX-512) kernels: this machine's defaults force Haswell ones.
   delete env['OPENBLAS_CORETYPE'];
   delete env['OPENBLAS_L2_SIZE'];
-  const r = spawnSync(PY, [join(here, 'peers.py'), String(threads), sizes.join(','), String(budget)], { env, encoding: 'utf8' });
+  const argv = [join(here, 'peers.py'), String(threads), sizes.join(','), String(budget), ...(mlpOnly ? ['mlp'] : [])];
+  const r = spawnSync(PY, argv, { env, encoding: 'utf8' });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (!line) {
     console.log(`python peers failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
@@ -167,12 +228,24 @@ if (b.name !== 'native') console.log('note: the native backend is not active, so
 const wasm = tfjsPeer('wasm');
 const cpu = tfjsPeer('cpu');
 const rows: string[][] = [];
+const breakdowns: [number, Record<string, number>][] = [];
+const MLP_ROUNDS = 3;
 let warnedPython = false;
 for (const t of threadCounts) {
   b.setNumThreads?.(t);
   const ours = Object.fromEntries(sizes.map((n) => [n, oursGemm(n)]));
-  const mlp = oursMlp();
   const py = pythonPeers(t);
+  // The load of a shared machine drifts: the MLP steps of tsgluon and PyTorch are measured in
+  // alternating rounds and each side reports its median round.
+  const oursRounds = [oursMlp()];
+  const torchRounds = py?.torchMlp ? [py.torchMlp] : [];
+  for (let r = 1; r < MLP_ROUNDS && torchRounds.length > 0; r++) {
+    const again = pythonPeers(t, true)?.torchMlp;
+    if (again) torchRounds.push(again);
+    oursRounds.push(oursMlp());
+  }
+  const mlp = median(oursRounds);
+  breakdowns.push([t, mlpBreakdown()]);
   if (py === null || py.errors.length > 0) {
     if (!warnedPython) console.log(`python peers ${py ? `partly missing (${py.errors.join('; ')})` : 'skipped'}: ${PY_HINT}`);
     warnedPython = true;
@@ -185,7 +258,7 @@ for (const t of threadCounts) {
     const c = cpu?.gemm[n];
     rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(op), fmt(np), ratio(o, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
   }
-  const pm = py?.torchMlp;
+  const pm = torchRounds.length > 0 ? median(torchRounds) : null;
   rows.push(['MLP train step (steps/s)', String(t), fmt(mlp), '', '', '', '', fmt(pm), ratio(mlp, pm), fmt(wasm?.mlp), ratio(mlp, wasm?.mlp), fmt(cpu?.mlp), ratio(mlp, cpu?.mlp)]);
 }
 
@@ -196,6 +269,11 @@ console.log();
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 for (const r of rows) console.log(line(r));
+console.log();
+for (const [t, parts] of breakdowns) {
+  console.log(`MLP step breakdown, ${t} thread${t === 1 ? '' : 's'} (ms): ${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+}
+console.log(`MLP steps/s: the median of ${MLP_ROUNDS} rounds for tsgluon and for PyTorch, measured alternately; the breakdown times every kernel call (a little overhead).`);
 console.log('\nratio = tsgluon / peer. For GEMM, tsgluon is the native kernel writing into a preallocated array; nd.dot is the');
 console.log('public op (output allocation and the op layer included). TensorFlow.js runs single-threaded in Node: its figures repeat on every thread row; tfjs-cpu skips n = 2048 (about 20 s per multiply).');
 process.exit(0);
