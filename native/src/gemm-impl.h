@@ -89,13 +89,15 @@ template <> struct SimdOf<double> { using S = SimdD; };
 // C[0:MR, 0:NR] (+)= Ap (MR x kc, packed) * Bp (kc x NR, packed); a partial tile goes through a
 // local buffer so the same arithmetic produces every element. The A sliver is either interleaved
 // (ROWS false: Ap[p * MR + i]) or row by row (ROWS true: Ap[i * kc + p]); broadcasts do not need
-// contiguity, and the row layout makes packing a row-major A a plain copy.
-template <typename T, typename B, bool ROWS>
+// contiguity, and the row layout makes packing a row-major A a plain copy. Only the first NV of
+// the NRV vector columns are computed: an edge panel with few live columns (n = 784 leaves 16 of
+// a 64-wide panel) skips the padding's multiply-adds, and every live element gets the same ones.
+template <typename T, typename B, bool ROWS, int NV = B::NRV>
 static void microKernel(int64_t kc, const T* __restrict Ap, int64_t lda, const T* __restrict Bp, T* C,
                         int64_t ldc, int mr, int nr, bool beta) {
   using S = typename SimdOf<T>::S;
   using V = typename S::V;
-  constexpr int MR = B::MR, NRV = B::NRV, W = S::W, NR = NRV * W;
+  constexpr int MR = B::MR, NRV = NV, W = S::W, NR = B::NRV * W;
   V c[MR][NRV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -129,6 +131,17 @@ static void microKernel(int64_t kc, const T* __restrict Ap, int64_t lda, const T
     for (int j = 0; j < NRV; j++) S::store(tile + i * NR + j * W, c[i][j]);
   for (int i = 0; i < mr; i++)
     for (int j = 0; j < nr; j++) C[i * ldc + j] = beta ? C[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
+// Runs the micro-kernel computing only the vector columns that hold live columns of C.
+template <typename T, typename B, bool ROWS, int NV = B::NRV>
+static void microKernelEdge(int64_t kc, const T* Ap, int64_t lda, const T* Bp, T* C, int64_t ldc, int mr, int nr,
+                            bool beta) {
+  constexpr int W = SimdOf<T>::S::W;
+  if constexpr (NV > 1) {
+    if (nr <= (NV - 1) * W) return microKernelEdge<T, B, ROWS, NV - 1>(kc, Ap, lda, Bp, C, ldc, mr, nr, beta);
+  }
+  microKernel<T, B, ROWS, NV>(kc, Ap, lda, Bp, C, ldc, mr, nr, beta);
 }
 
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-tall micro-panels, zero-padding the last one.
@@ -283,9 +296,9 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
           for (int64_t jr = 0; jr < nc; jr += NR) {
             int nr = (int)(nc - jr < NR ? nc - jr : NR);
             T* ct = c + (ic + ir) * n + jc + jr;
-            if (!rows) microKernel<T, B, false>(kc, ap + ir * kc, 0, bp + jr * kc, ct, n, mr, nr, beta);
-            else if (mr == MR) microKernel<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bp + jr * kc, ct, n, mr, nr, beta);
-            else microKernel<T, B, true>(kc, ap + ir * kc, kc, bp + jr * kc, ct, n, mr, nr, beta);
+            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bp + jr * kc, ct, n, mr, nr, beta);
+            else if (mr == MR) microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bp + jr * kc, ct, n, mr, nr, beta);
+            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bp + jr * kc, ct, n, mr, nr, beta);
           }
         }
       }

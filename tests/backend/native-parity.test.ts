@@ -17,6 +17,8 @@ describe('native backend parity with ref', { skip }, () => {
   test('matmul: every transpose variant, awkward sizes, batch strides, accumulate, every ISA', () => {
     const dims: [number, number, number][] = [
       [1, 1, 1], [3, 17, 5], [17, 3, 255], [255, 17, 3], [1, 255, 17], [17, 1025, 3], [1025, 3, 17], [64, 64, 600],
+      // Edge panels with 1, 2 and 3 live vector columns of 4 (n = 784 leaves 16 of 64 floats).
+      [13, 104, 33], [7, 88, 21], [9, 784, 40],
     ];
     forEachIsa((isa) => {
       for (const [dt, C] of FLOATS) {
