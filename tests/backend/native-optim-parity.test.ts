@@ -14,7 +14,7 @@ import { refKernels } from '../../src/backend/ref/index.js';
 import { FLOATS, addon, forEachIsa, nat, rand, same, skip, withSpecials, withThreads, type Ctor } from './parity-helpers.js';
 
 const SIZES = [1, 3, 17, 255, 1025];
-/** Above the pool's threshold (2 x 2^18 elements), so two threads split it. */
+/** Well above the pool's threshold (2 x 2^16 elements), so two threads split it. */
 const BIG = 600_001;
 const BASE = { lr: 0.05, wd: 0, rescale: 1 / 8, clip: Infinity };
 
