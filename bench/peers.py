@@ -1,12 +1,13 @@
 # Peer measurements for bench/run.ts: numpy (OpenBLAS) and PyTorch float32 GEMM GFLOP/s, and the
 # PyTorch MLP 784-256(ReLU)-10 SGD training step (batch 256), at one thread count.
-# Usage: python3 bench/peers.py THREADS SIZES(comma-separated) BUDGET_SECONDS [mlp] -> one JSON line;
-# with the optional last argument 'mlp', only the PyTorch MLP step is measured (no GEMMs).
+# Usage: python3 bench/peers.py THREADS SIZES(comma-separated) BUDGET_SECONDS [mlp|gemm] -> one JSON
+# line; the optional last argument measures only the PyTorch MLP step ('mlp') or only the GEMMs.
 # Run by bench/run.ts with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and OMP_WAIT_POLICY=PASSIVE.
 import json, sys, time
 
 threads, sizes, budget = int(sys.argv[1]), [int(s) for s in sys.argv[2].split(',')], float(sys.argv[3])
-if len(sys.argv) > 4 and sys.argv[4] == 'mlp':
+only = sys.argv[4] if len(sys.argv) > 4 else None
+if only == 'mlp':
     sizes = []
 out = {'numpy': {}, 'torch': {}, 'torchMlp': None, 'errors': []}
 
@@ -45,30 +46,31 @@ try:
             a = torch.rand(n, n)
             b = torch.rand(n, n)
             out['torch'][n] = rate(lambda: torch.mm(a, b), 2 * n ** 3) / 1e9
-        torch.manual_seed(0)
-        net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
-        loss = torch.nn.CrossEntropyLoss()
-        opt = torch.optim.SGD(net.parameters(), lr=0.1)
-        x = torch.rand(256, 784)
-        y = torch.randint(0, 10, (256,))
+        if only != 'gemm':
+            torch.manual_seed(0)
+            net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+            loss = torch.nn.CrossEntropyLoss()
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            x = torch.rand(256, 784)
+            y = torch.randint(0, 10, (256,))
 
-        def step():
-            opt.zero_grad()
-            loss(net(x), y).backward()
-            opt.step()
+            def step():
+                opt.zero_grad()
+                loss(net(x), y).backward()
+                opt.step()
 
-        for _ in range(20):
-            step()
-        blocks = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            steps = 0
-            while time.perf_counter() - t0 < budget / 2:
+            for _ in range(20):
                 step()
-                steps += 1
-            blocks.append(steps / (time.perf_counter() - t0))
-        blocks.sort()
-        out['torchMlp'] = blocks[len(blocks) // 2]
+            blocks = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                steps = 0
+                while time.perf_counter() - t0 < budget / 2:
+                    step()
+                    steps += 1
+                blocks.append(steps / (time.perf_counter() - t0))
+            blocks.sort()
+            out['torchMlp'] = blocks[len(blocks) // 2]
 except ImportError as e:
     out['errors'].append(f'torch: {e}')
 

@@ -164,13 +164,14 @@ interface PythonPeers {
 const PY = '/usr/bin/python3';
 const PY_HINT = 'apt-get install python3-numpy python3-torch python3-threadpoolctl libopenblas0-pthread';
 
-function pythonPeers(threads: number, mlpOnly = false): PythonPeers | null {
+/** numpy and PyTorch at `threads`: the GEMMs and the MLP step, or only one of them. */
+function pythonPeers(threads: number, only?: 'mlp' | 'gemm'): PythonPeers | null {
   if (!existsSync(PY)) return null;
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) };
   // OpenBLAS must pick its own (AVX-512) kernels: this machine's defaults force Haswell ones.
   delete env['OPENBLAS_CORETYPE'];
   delete env['OPENBLAS_L2_SIZE'];
-  const argv = [join(here, 'peers.py'), String(threads), sizes.join(','), String(budget), ...(mlpOnly ? ['mlp'] : [])];
+  const argv = [join(here, 'peers.py'), String(threads), sizes.join(','), String(budget), ...(only ? [only] : [])];
   const r = spawnSync(PY, argv, { env, encoding: 'utf8' });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (!line) {
@@ -231,21 +232,28 @@ const rows: string[][] = [];
 const breakdowns: [number, Record<string, number>][] = [];
 const MLP_ROUNDS = 3;
 let warnedPython = false;
+// The MLP steps run first, for every thread count, in a process that has not yet churned through
+// the GEMM measurements' 16 MB arrays: the collector work those leave behind (concurrent marking
+// of a grown heap) slows a later step by about 7%, which says nothing about training. The load of
+// a shared machine drifts, so tsgluon's and PyTorch's steps are measured in alternating rounds and
+// each side reports its median round.
+const mlpRows = new Map<number, { ours: number; torch: number | null }>();
+for (const t of threadCounts) {
+  b.setNumThreads?.(t);
+  const oursRounds: number[] = [];
+  const torchRounds: number[] = [];
+  for (let r = 0; r < MLP_ROUNDS; r++) {
+    oursRounds.push(oursMlp());
+    const torch = pythonPeers(t, 'mlp')?.torchMlp;
+    if (torch) torchRounds.push(torch);
+  }
+  mlpRows.set(t, { ours: median(oursRounds), torch: torchRounds.length > 0 ? median(torchRounds) : null });
+  breakdowns.push([t, mlpBreakdown()]);
+}
 for (const t of threadCounts) {
   b.setNumThreads?.(t);
   const ours = Object.fromEntries(sizes.map((n) => [n, oursGemm(n)]));
-  const py = pythonPeers(t);
-  // The load of a shared machine drifts: the MLP steps of tsgluon and PyTorch are measured in
-  // alternating rounds and each side reports its median round.
-  const oursRounds = [oursMlp()];
-  const torchRounds = py?.torchMlp ? [py.torchMlp] : [];
-  for (let r = 1; r < MLP_ROUNDS && torchRounds.length > 0; r++) {
-    const again = pythonPeers(t, true)?.torchMlp;
-    if (again) torchRounds.push(again);
-    oursRounds.push(oursMlp());
-  }
-  const mlp = median(oursRounds);
-  breakdowns.push([t, mlpBreakdown()]);
+  const py = pythonPeers(t, 'gemm');
   if (py === null || py.errors.length > 0) {
     if (!warnedPython) console.log(`python peers ${py ? `partly missing (${py.errors.join('; ')})` : 'skipped'}: ${PY_HINT}`);
     warnedPython = true;
@@ -258,7 +266,7 @@ for (const t of threadCounts) {
     const c = cpu?.gemm[n];
     rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(op), fmt(np), ratio(o, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
   }
-  const pm = torchRounds.length > 0 ? median(torchRounds) : null;
+  const { ours: mlp, torch: pm } = mlpRows.get(t)!;
   rows.push(['MLP train step (steps/s)', String(t), fmt(mlp), '', '', '', '', fmt(pm), ratio(mlp, pm), fmt(wasm?.mlp), ratio(mlp, wasm?.mlp), fmt(cpu?.mlp), ratio(mlp, cpu?.mlp)]);
 }
 
@@ -273,7 +281,7 @@ console.log();
 for (const [t, parts] of breakdowns) {
   console.log(`MLP step breakdown, ${t} thread${t === 1 ? '' : 's'} (ms): ${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
 }
-console.log(`MLP steps/s: the median of ${MLP_ROUNDS} rounds for tsgluon and for PyTorch, measured alternately; the breakdown times every kernel call (a little overhead).`);
+console.log(`MLP steps/s: the median of ${MLP_ROUNDS} rounds for tsgluon and for PyTorch, measured alternately before any GEMM measurement; the breakdown times every kernel call (a little overhead).`);
 console.log('\nratio = tsgluon / peer. For GEMM, tsgluon is the native kernel writing into a preallocated array; nd.dot is the');
 console.log('public op (output allocation and the op layer included). TensorFlow.js runs single-threaded in Node: its figures repeat on every thread row; tfjs-cpu skips n = 2048 (about 20 s per multiply).');
 process.exit(0);
