@@ -138,9 +138,11 @@ template <typename T> static bool unaryT(const Runtime& rt, int op, T* out, cons
     case U_ACOSH: map1(rt, out, x, n, E, [](T v) { return T(acosh((double)v)); }); break;
     case U_ATANH: map1(rt, out, x, n, E, [](T v) { return T(atanh((double)v)); }); break;
     case U_SIGMOID:
+      // One branch-free vexp of -|x| (never overflows) serves both halves, so the loop vectorizes.
       map1(rt, out, x, n, E, [](T v) {
         double d = v;
-        return T(d >= 0 ? 1.0 / (1.0 + exp(-d)) : exp(d) / (1.0 + exp(d)));
+        double e = vexp(-fabs(d));
+        return T(d >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
       });
       break;
     case U_RELU: map1(rt, out, x, n, C, [](T v) { return (v > 0 || v != v) ? v : T(0); }); break;
