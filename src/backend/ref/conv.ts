@@ -151,34 +151,12 @@ function avgDivisor(plan: AvgPoolPlan, od: number, oh: number, ow: number): numb
   );
 }
 
-export function avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void {
-  const { batch, channels, in: [D, H, W], out: [OD, OH, OW], kernel: [KD, KH, KW], stride: [SD, SH, SW], pad: [PD, PH, PW] } = plan;
-  const inSize = D * H * W;
-  let o = 0;
-  for (let nc = 0; nc < batch * channels; nc++) {
-    const base = nc * inSize;
-    for (let od = 0; od < OD; od++) {
-      const [d0, d1] = windowBounds(od, SD, PD, D, KD, 1);
-      for (let oh = 0; oh < OH; oh++) {
-        const [h0, h1] = windowBounds(oh, SH, PH, H, KH, 1);
-        for (let ow = 0; ow < OW; ow++) {
-          const [w0, w1] = windowBounds(ow, SW, PW, W, KW, 1);
-          let s = 0;
-          for (let d = d0; d < d1; d++) {
-            for (let h = h0; h < h1; h++) {
-              const r = base + (d * H + h) * W;
-              for (let w = w0; w < w1; w++) s += x[r + w]!;
-            }
-          }
-          const div = avgDivisor(plan, od, oh, ow);
-          out[o++] = div > 0 ? s / div : 0;
-        }
-      }
-    }
-  }
-}
-
-export function avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void {
+/**
+ * Average pooling in either direction, one traversal: forward sums each window of `src` into
+ * `dst[o]` and divides; backward spreads `src[o] / divisor` over the window in `dst`. The
+ * direction is chosen per window row, outside the innermost loop.
+ */
+function avgPoolTraverse(dst: TypedArray, src: TypedArray, plan: AvgPoolPlan, backward: boolean): void {
   const { batch, channels, in: [D, H, W], out: [OD, OH, OW], kernel: [KD, KH, KW], stride: [SD, SH, SW], pad: [PD, PH, PW] } = plan;
   const inSize = D * H * W;
   let o = 0;
@@ -191,16 +169,30 @@ export function avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): v
         for (let ow = 0; ow < OW; ow++, o++) {
           const [w0, w1] = windowBounds(ow, SW, PW, W, KW, 1);
           const div = avgDivisor(plan, od, oh, ow);
-          if (div <= 0) continue;
-          const v = g[o]! / div;
+          if (div <= 0) {
+            if (!backward) dst[o] = 0;
+            continue;
+          }
+          const v = backward ? src[o]! / div : 0;
+          let sum = 0;
           for (let d = d0; d < d1; d++) {
             for (let h = h0; h < h1; h++) {
               const r = base + (d * H + h) * W;
-              for (let w = w0; w < w1; w++) gx[r + w]! += v;
+              if (backward) for (let w = w0; w < w1; w++) dst[r + w]! += v;
+              else for (let w = w0; w < w1; w++) sum += src[r + w]!;
             }
           }
+          if (!backward) dst[o] = sum / div;
         }
       }
     }
   }
+}
+
+export function avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void {
+  avgPoolTraverse(out, x, plan, false);
+}
+
+export function avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void {
+  avgPoolTraverse(gx, g, plan, true);
 }
