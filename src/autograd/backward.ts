@@ -103,6 +103,27 @@ export function backward(
 }
 
 function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
+  const { order, grads } = propagate(heads, headGrads, options.retainGraph ?? false, true);
+  for (const arr of order) {
+    if (arr._gradReq !== 'null' && arr._grad !== null) {
+      const g = grads.get(arr);
+      // A leaf in the graph that received no gradient (every path to it has zero derivative, as
+      // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
+      if (g !== undefined) writeGrad(arr, g);
+      else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
+      arr._gradFresh = true;
+    }
+    if (!options.retainGraph && arr._node !== null) arr._node = FREED;
+  }
+}
+
+/**
+ * Walks the graph from the heads in reverse topological order, calling each node's gradient rule
+ * and accumulating what flows into each array (summed back to its shape and cast to its dtype).
+ * Returns the order and the gradients: a leaf's is its total gradient. `offer` hands rules the
+ * leaves' gradient buffers to write into (GradContext.into); without it nothing reads storage.
+ */
+function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, offer: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
   const grads = new Map<NDArray, NDArray>();
   const accumulate = (x: NDArray, g: NDArray): void => {
     const prev = grads.get(x);
@@ -116,39 +137,40 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const targets = gradTargets(order, heads, headGrads);
+  const targets = offer ? gradTargets(order, heads, headGrads) : new Map<NDArray, NDArray>();
   for (const arr of order) {
     const node = arr._node;
     const g = grads.get(arr);
     if (node === null || g === undefined) continue;
-    let offer: (NDArray | null)[] | undefined;
+    let into: (NDArray | null)[] | undefined;
     if (targets.size > 0) {
       node.inputs.forEach((x, i) => {
         const t = targets.get(x);
         if (t === undefined) return;
-        offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
-        offer[i] = t;
+        into ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+        into[i] = t;
       });
     }
-    const inputGrads = node.backward(g, offer);
+    const inputGrads = node.backward(g, into, retain);
     node.inputs.forEach((x, i) => {
       const gi = inputGrads[i];
       if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
       accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
     });
-    if (!options.retainGraph) grads.delete(arr);
+    if (!retain) grads.delete(arr);
   }
-  for (const arr of order) {
-    if (arr._gradReq !== 'null' && arr._grad !== null) {
-      const g = grads.get(arr);
-      // A leaf in the graph that received no gradient (every path to it has zero derivative, as
-      // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
-      if (g !== undefined) writeGrad(arr, g);
-      else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
-      arr._gradFresh = true;
-    }
-    if (!options.retainGraph && arr._node !== null) arr._node = FREED;
-  }
+  return { order, grads };
+}
+
+/**
+ * @internal The gradients a backward from `heads` (seeded with `headGrads`) would give each
+ * array of `leaves`, or undefined where none flows, computed with exactly backward's order of
+ * rules and accumulations but without reading or writing any storage. The graph layer runs it
+ * while tracing, over shape-only stand-ins, to build a backward graph once.
+ */
+export function traceGradients(heads: readonly NDArray[], headGrads: readonly NDArray[], leaves: readonly NDArray[]): (NDArray | undefined)[] {
+  const { grads } = propagate([...heads], [...headGrads], false, false);
+  return leaves.map((x) => grads.get(x));
 }
 
 function writeGrad(leaf: NDArray, g: NDArray): void {

@@ -27,6 +27,7 @@ import type { InitLike } from '../init/builtins.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
+import { structureChanged } from './structure.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -43,6 +44,16 @@ export interface BlockOptions {
    * parameter of this dict with the same key. `new nn.Dense(8, { params: other.params })`.
    */
   params?: ParameterDict;
+}
+
+/** Options of `net.hybridize(options)` (Gluon's `hybridize(active, static_alloc, static_shape)`). */
+export interface HybridizeOptions {
+  /** Run HybridBlocks as traced graphs (default true); false returns them to imperative. */
+  active?: boolean;
+  /** Allocate a graph's intermediate buffers once and reuse them across calls (default false). */
+  staticAlloc?: boolean;
+  /** Keep one graph per block for one input shape instead of a cache of several (default false). */
+  staticShape?: boolean;
 }
 
 /** Options of `net.initialize(options)`. */
@@ -158,6 +169,7 @@ export class Block {
   registerChild<B extends Block>(block: B, key?: string): B {
     if (!(block instanceof Block)) throw new ValueError(`${this.name}: registerChild needs a Block, got ${String(block)}`);
     this.#children.set(key ?? String(this.#children.size), block);
+    structureChanged();
     return block;
   }
 
@@ -291,6 +303,7 @@ export class Block {
    * paths reset.
    */
   resetShapes(): string[] {
+    structureChanged();
     return this.collectParams()
       .entries()
       .filter(([, p]) => p.resetShape())
@@ -345,6 +358,7 @@ export class Block {
    */
   shareParameters(shared: SharedParams): this {
     shareInto(this, shared);
+    structureChanged();
     return this;
   }
 
@@ -358,8 +372,13 @@ export class Block {
     for (const p of this.collectParams().values()) p.cast(dtype);
   }
 
-  /** Accepted for Gluon compatibility; tsgluon always runs imperatively. */
-  hybridize(): this {
+  /**
+   * Hybridizes the HybridBlocks of the tree (see src/gluon/hybrid-block.ts); a plain Block itself
+   * always runs imperatively, so this only passes the options on to its children.
+   * @example net.hybridize();                 // HybridBlock children run as traced graphs
+   */
+  hybridize(options: HybridizeOptions = {}): this {
+    for (const [, child] of this.namedChildren()) child.hybridize(options);
     return this;
   }
 
