@@ -37,6 +37,9 @@ interface Entry {
   readonly version: number;
   /** True when the forward returned a list of arrays rather than one array. */
   readonly list: boolean;
+  /** The signature traced: training mode, and per argument its shape and dtype or its value. */
+  readonly training: boolean;
+  readonly args: readonly unknown[];
 }
 
 interface State {
@@ -118,6 +121,9 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
     }
   }
   if (!st.active || st.imperative || inShapeOnlyMode() || args.some((a) => a instanceof NDArray && a.isShapeOnly)) return inner.apply(block, args);
+  // The common case, the same signature as the last call, needs no key.
+  const last = st.last;
+  if (last !== null && sameSignature(last, args) && current(last)) return run(last, args);
   const key = signature(args);
   if (key === null) return inner.apply(block, args);
   let entry = st.cache.get(key);
@@ -132,8 +138,27 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
   } else st.cache.delete(key);
   st.cache.set(key, entry);
   st.last = entry;
+  return run(entry, args);
+}
+
+function run(entry: Entry, args: readonly unknown[]): unknown {
   const outs = entry.exe.run(args.filter((a): a is NDArray => a instanceof NDArray), entry.arrays);
   return entry.list ? outs : outs[0];
+}
+
+/** True when `args` (in the current training mode) have the signature `entry` was traced for. */
+function sameSignature(entry: Entry, args: readonly unknown[]): boolean {
+  const traced = entry.args;
+  if (traced.length !== args.length || entry.training !== isTraining()) return false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const t = traced[i];
+    if (a instanceof NDArray) {
+      if (!(t instanceof NDArray) || a.dtype !== t.dtype || a.ndim !== t.ndim) return false;
+      for (let d = 0; d < a.ndim; d++) if (a.shape[d] !== t.shape[d]) return false;
+    } else if (!Object.is(a, t)) return false;
+  }
+  return true;
 }
 
 /** The array a parameter key stands for now, or null when it has none (pending, reset). */
@@ -180,7 +205,8 @@ function build(block: Block, inner: (...args: unknown[]) => unknown, args: reado
     (key) => (key instanceof Parameter ? { path: paths.get(key) ?? '', name: key.name } : { path: '', name: '(array)' }),
   );
   const arrays = paramKeys.map((k) => arrayOf(k)!);
-  return { graph, exe: compile(graph, { staticAlloc: st.staticAlloc }), keys: paramKeys, arrays, version, list };
+  const sig = args.map((a) => (a instanceof NDArray ? NDArray.shapeOnly(a.shape, a.dtype) : a));
+  return { graph, exe: compile(graph, { staticAlloc: st.staticAlloc }), keys: paramKeys, arrays, version, list, training: isTraining(), args: sig };
 }
 
 function describe(v: unknown): string {

@@ -13,6 +13,7 @@
  * forward whose backward has not run) allocates its own.
  */
 import { allocate, type TypedArray } from '../core/dtype.js';
+import { AutogradError } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
@@ -22,6 +23,8 @@ import type { Graph } from './graph.js';
 import { traceBackward, type BackwardGraph } from './backward.js';
 import { Program } from './program.js';
 import { Storage } from './memory.js';
+
+const storageOf = (x: NDArray): TypedArray => x.storage;
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -50,6 +53,7 @@ export class Executable {
   readonly staticAlloc: boolean;
   #inference: Program | null = null;
   readonly #training = new Map<string, Training>();
+  #lastTraining: [readonly boolean[], Training] | null = null;
 
   constructor(graph: Graph, options: CompileOptions = {}) {
     this.graph = graph;
@@ -63,6 +67,8 @@ export class Executable {
 
   /** The forward and backward programs for this set of inputs (then parameters) needing gradients. */
   training(needs: readonly boolean[]): Training {
+    const last = this.#lastTraining;
+    if (last !== null && last[0].length === needs.length && last[0].every((b, i) => b === needs[i])) return last[1];
     const key = needs.map((b) => (b ? '1' : '0')).join('');
     let t = this.#training.get(key);
     if (t === undefined) {
@@ -76,6 +82,7 @@ export class Executable {
       t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc), ownSaved, staticSet: null, lent: false };
       this.#training.set(key, t);
     }
+    this.#lastTraining = [[...needs], t];
     return t;
   }
 
@@ -84,11 +91,18 @@ export class Executable {
    * autograd.record, when an input or parameter needs a gradient, the outputs carry one tape node.
    */
   run(inputs: readonly NDArray[], params: readonly NDArray[]): NDArray[] {
-    const args = { inputs: inputs.map((x) => x.storage), params: params.map((p) => p.storage) };
+    const args = { inputs: inputs.map(storageOf), params: params.map(storageOf) };
     const kernels = getBackend().kernels;
+    let needs: boolean[] | null = null;
+    if (isRecording()) {
+      const n = inputs.length;
+      needs = new Array<boolean>(n + params.length);
+      let any = false;
+      for (let i = 0; i < needs.length; i++) any = (needs[i] = needsGrad(i < n ? inputs[i]! : params[i - n]!)) || any;
+      if (!any) needs = null;
+    }
+    if (needs === null) return this.#outputs(this.inference.run(args, kernels), inputs, params);
     const leaves = [...inputs, ...params];
-    const needs = isRecording() ? leaves.map(needsGrad) : null;
-    if (needs === null || !needs.some(Boolean)) return this.#outputs(this.inference.run(args, kernels), inputs, params);
     const t = this.training(needs);
     let into: Map<number, TypedArray> | undefined;
     let lent = false;
@@ -101,7 +115,7 @@ export class Executable {
     const outs = this.#outputs(slots, inputs, params);
     const saved = t.backward.saved.map((v) => slots[v]!);
     const tape = new GraphTape(this.graph.name, t, leaves, saved, outs, lent);
-    outs.forEach((o, j) => (o._node = tape.forOutput(j)));
+    for (let j = 0; j < outs.length; j++) outs[j]!._node = tape.forOutput(j);
     return outs;
   }
 
@@ -119,54 +133,69 @@ export class Executable {
   }
 }
 
-/** The one tape node of a recorded run (one per output when there are several). */
-class GraphTape {
-  readonly #name: string;
+/**
+ * The one tape node of a recorded run; with several outputs each gets an `OutputTape` that runs
+ * the backward graph with the other heads zero.
+ */
+class GraphTape implements TapeNode {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
   readonly #t: Training;
-  readonly #leaves: readonly NDArray[];
   #saved: (TypedArray | null)[] | null;
   readonly #outs: readonly NDArray[];
   #lent: boolean;
 
   constructor(name: string, t: Training, leaves: readonly NDArray[], saved: TypedArray[], outs: readonly NDArray[], lent: boolean) {
-    this.#name = name;
+    this.op = `hybridized ${name}`;
+    this.inputs = leaves;
     this.#t = t;
-    this.#leaves = leaves;
     this.#saved = saved;
     this.#outs = outs;
     this.#lent = lent;
   }
 
-  /** The tape node of output `j`: its backward runs the backward graph with the other heads zero. */
+  /** The tape node of output `j`. */
   forOutput(j: number): TapeNode {
-    return { op: `hybridized ${this.#name}`, inputs: this.#leaves, backward: (g, into, retain) => this.#backward(j, g, into, retain ?? false) };
+    return this.#outs.length === 1 ? this : new OutputTape(this, j);
   }
 
-  #backward(j: number, g: NDArray, offered: readonly (NDArray | null)[] | undefined, retain: boolean): (NDArray | null)[] {
+  backward(g: NDArray, offered?: readonly (NDArray | null)[], retain?: boolean): (NDArray | null)[] {
+    return this.run(0, g, offered, retain ?? false);
+  }
+
+  /** Runs the backward graph with head `j` given (the others zero). */
+  run(j: number, g: NDArray, offered: readonly (NDArray | null)[] | undefined, retain: boolean): (NDArray | null)[] {
     const saved = this.#saved;
-    if (saved === null) throw new Error(`hybridized ${this.#name}: backward ran twice through a graph that was not retained`);
+    if (saved === null) throw new AutogradError(`${this.op}: backward ran twice through a graph that was not retained`);
     const { backward, program } = this.#t;
-    const heads = this.#outs.map((o, k) => (k === j ? g.storage : allocate(o.dtype, o.size)));
-    const into = new Map<number, TypedArray>();
     const multi = this.#outs.length > 1;
-    offered?.forEach((buf, i) => {
-      const k = backward.gradOf[i]!;
-      if (buf === null || k < 0 || multi) return;
-      const v = backward.graph.outputs[k]!;
-      const root = program.memory.rootOf[v]!;
-      const val = backward.graph.values[root]!;
-      if (program.memory.where[root] === Storage.Own && val.dtype === buf.dtype && sizeOf(val.shape) === buf.size) into.set(root, buf.storage);
-    });
+    const heads = multi ? this.#outs.map((o, k) => (k === j ? g.storage : allocate(o.dtype, o.size))) : [g.storage];
+    let into: Map<number, TypedArray> | undefined;
+    // A weight's gradient computed straight into the buffer autograd offers (one output only:
+    // with several, each backward run gives a part that autograd adds up).
+    if (offered !== undefined && !multi) {
+      for (let i = 0; i < offered.length; i++) {
+        const buf = offered[i];
+        const k = backward.gradOf[i]!;
+        if (buf === null || buf === undefined || k < 0) continue;
+        const root = program.memory.rootOf[backward.graph.outputs[k]!]!;
+        const val = backward.graph.values[root]!;
+        if (program.memory.where[root] === Storage.Own && val.dtype === buf.dtype && sizeOf(val.shape) === buf.size) (into ??= new Map()).set(root, buf.storage);
+      }
+    }
     // Without retainGraph nothing reads the saved values again: the run may drop each one after
     // its last reader, so the collector can take them while the backward goes on.
     const consume = !retain && !multi;
     const inputs = [...heads, ...(saved as TypedArray[])];
     if (consume) this.#release();
     const slots = program.run({ inputs, params: [], into, consume });
-    return this.#leaves.map((x, i) => {
+    const leaves = this.inputs;
+    const grads = new Array<NDArray | null>(leaves.length);
+    for (let i = 0; i < leaves.length; i++) {
       const k = backward.gradOf[i]!;
-      return k < 0 ? null : new NDArray(slots[backward.graph.outputs[k]!]!, x.shape, x.dtype);
-    });
+      grads[i] = k < 0 ? null : new NDArray(slots[backward.graph.outputs[k]!]!, leaves[i]!.shape, leaves[i]!.dtype);
+    }
+    return grads;
   }
 
   /** Drops the saved values (and gives back the static set) once no backward will read them. */
@@ -176,6 +205,24 @@ class GraphTape {
       this.#t.lent = false;
       this.#lent = false;
     }
+  }
+}
+
+/** Output `j` of a graph with several outputs. */
+class OutputTape implements TapeNode {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+
+  constructor(
+    private readonly tape: GraphTape,
+    private readonly j: number,
+  ) {
+    this.op = tape.op;
+    this.inputs = tape.inputs;
+  }
+
+  backward(g: NDArray, offered?: readonly (NDArray | null)[], retain?: boolean): (NDArray | null)[] {
+    return this.tape.run(this.j, g, offered, retain ?? false);
   }
 }
 

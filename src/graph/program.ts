@@ -55,6 +55,8 @@ export class Program {
   readonly #steps: Step[];
   readonly #staticAlloc: boolean;
   #pool: TypedArray[] | null = null;
+  /** Value ids of constants, with their storage. */
+  readonly #constants: readonly [number, TypedArray][];
   /** Per value, its view of a pool buffer (staticAlloc only; built on the first run). */
   #views: (TypedArray | null)[] | null = null;
 
@@ -62,6 +64,7 @@ export class Program {
     this.graph = graph;
     this.#staticAlloc = staticAlloc;
     this.memory = planMemory(graph, keep, staticAlloc);
+    this.#constants = graph.values.flatMap((v) => (v.source.kind === 'const' ? [[v.id, graph.constants[v.source.index]!.storage] as [number, TypedArray]] : []));
     this.#steps = graph.nodes.map((n, i) => ({
       prim: graph.prims[i]!,
       attrs: n.attrs,
@@ -88,12 +91,10 @@ export class Program {
     const g = this.graph;
     const { where } = this.memory;
     const slots = new Array<TypedArray | null>(g.values.length).fill(null);
-    g.inputs.forEach((v, i) => (slots[v] = args.inputs[i]!));
-    g.paramValues.forEach((v, i) => (slots[v] = args.params[i]!));
+    for (let i = 0; i < g.inputs.length; i++) slots[g.inputs[i]!] = args.inputs[i]!;
+    for (let i = 0; i < g.paramValues.length; i++) slots[g.paramValues[i]!] = args.params[i]!;
     if (args.consume === true) (args.inputs as (TypedArray | null)[]).fill(null);
-    g.values.forEach((v) => {
-      if (v.source.kind === 'const') slots[v.id] = g.constants[v.source.index]!.storage;
-    });
+    for (const [v, storage] of this.#constants) slots[v] = storage;
     const into = args.into;
     const pool = this.#buffers();
     let views = this.#views;

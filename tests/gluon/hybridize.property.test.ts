@@ -54,7 +54,7 @@ function layer([kind, n]: Spec): gluon.Block {
     case 'conv3':
       return new nn.Conv2D(n, 3, { padding: 1 });
     case 'maxPool':
-      return new nn.MaxPool2D(2, { strides: 1 });
+      return new nn.MaxPool2D(3, { strides: 1, padding: 1 });
     case 'avgPool':
       return new nn.AvgPool2D(2, { strides: 1, padding: 1 });
     default:
