@@ -30,6 +30,8 @@ const storageOf = (x: NDArray): TypedArray => x.storage;
 export interface CompileOptions {
   /** Allocate intermediate buffers once and reuse them across runs (Gluon's static_alloc). */
   staticAlloc?: boolean;
+  /** Run chains of element-wise ops as one fused kernel pass each (default true). */
+  fuse?: boolean;
 }
 
 interface Training {
@@ -51,6 +53,7 @@ interface Training {
 export class Executable {
   readonly graph: Graph;
   readonly staticAlloc: boolean;
+  readonly fuse: boolean;
   #inference: Program | null = null;
   readonly #training = new Map<string, Training>();
   #lastTraining: [readonly boolean[], Training] | null = null;
@@ -58,11 +61,12 @@ export class Executable {
   constructor(graph: Graph, options: CompileOptions = {}) {
     this.graph = graph;
     this.staticAlloc = options.staticAlloc ?? false;
+    this.fuse = options.fuse ?? true;
   }
 
   /** The forward program used outside autograd.record (built on first use). */
   get inference(): Program {
-    return (this.#inference ??= new Program(this.graph, new Set(), this.staticAlloc));
+    return (this.#inference ??= new Program(this.graph, new Set(), this.staticAlloc, this.fuse));
   }
 
   /** The forward and backward programs for this set of inputs (then parameters) needing gradients. */
@@ -74,12 +78,12 @@ export class Executable {
     if (t === undefined) {
       const backward = traceBackward(this.graph, needs);
       const keep = new Set(backward.saved);
-      const forward = new Program(this.graph, keep, this.staticAlloc);
+      const forward = new Program(this.graph, keep, this.staticAlloc, this.fuse);
       const outputs = new Set(this.graph.outputs.map((v) => forward.memory.rootOf[v]!));
       const ownSaved = [...new Set(backward.saved.map((v) => forward.memory.rootOf[v]!))].filter(
         (r) => forward.memory.where[r] === Storage.Own && !outputs.has(r),
       );
-      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc), ownSaved, staticSet: null, lent: false };
+      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false };
       this.#training.set(key, t);
     }
     this.#lastTraining = [[...needs], t];

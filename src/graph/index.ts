@@ -7,4 +7,5 @@ export { Tracer, activeTracer, trace, valueReadError, type ParamNamer, type Trac
 export { traceBackward, type BackwardGraph } from './backward.js';
 export { planMemory, type MemoryPlan } from './memory.js';
 export { Program, type RunArgs } from './program.js';
+export { fuseElementwise, fusedPrim } from './fuse.js';
 export { Executable, compile, type CompileOptions } from './executor.js';

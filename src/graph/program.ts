@@ -16,6 +16,7 @@ import { getBackend } from '../backend/registry.js';
 import type { Primitive } from '../ops/define.js';
 import type { Graph } from './graph.js';
 import { planMemory, Storage, type MemoryPlan } from './memory.js';
+import { fuseElementwise } from './fuse.js';
 
 interface Step {
   readonly prim: Primitive<unknown, unknown>;
@@ -60,7 +61,12 @@ export class Program {
   /** Per value, its view of a pool buffer (staticAlloc only; built on the first run). */
   #views: (TypedArray | null)[] | null = null;
 
-  constructor(graph: Graph, keep: ReadonlySet<number>, staticAlloc: boolean) {
+  /**
+   * `keep`: values that must stay materialized after the run besides the outputs (read by a
+   * backward graph). `fuse`: run element-wise chains as one fused kernel (see fuse.ts).
+   */
+  constructor(graph: Graph, keep: ReadonlySet<number>, staticAlloc: boolean, fuse = true) {
+    graph = fuse ? fuseElementwise(graph, keep) : graph;
     this.graph = graph;
     this.#staticAlloc = staticAlloc;
     this.memory = planMemory(graph, keep, staticAlloc);

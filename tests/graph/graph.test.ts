@@ -70,15 +70,21 @@ describe('the plain-data description', () => {
 });
 
 describe('the memory plan', () => {
-  test('a chain of element-wise ops ping-pongs between two buffers; the output is its own array', () => {
+  test('a chain of element-wise ops ping-pongs between two buffers (unfused); the output is its own array', () => {
     const g = traced((x) => x.exp().sin().tanh().neg().abs().sqrt(), nd.ones([1000]));
-    const exe = compile(g);
+    const exe = compile(g, { fuse: false });
     const mem = exe.inference.memory;
     assert.equal(mem.buffers.length, 2);
     assert.equal(mem.poolElements, 2000);
     assert.ok(mem.zeroFirst.every((z) => !z), 'every op here writes its whole output');
     const x = nd.random.uniform({ shape: [1000] });
-    assert.deepEqual(bits(exe.run([x], [])[0]!), bits(x.exp().sin().tanh().neg().abs().sqrt()));
+    const expected = bits(x.exp().sin().tanh().neg().abs().sqrt());
+    assert.deepEqual(bits(exe.run([x], [])[0]!), expected);
+    // Fused, the chain is one node, one pass, no intermediate buffer, and the same bits.
+    const fused = compile(g).inference;
+    assert.deepEqual(fused.graph.nodes.map((n) => n.op), ['fusedElementwise']);
+    assert.equal(fused.memory.buffers.length, 0);
+    assert.deepEqual(bits(compile(g).run([x], [])[0]!), expected);
   });
 
   test('a reused buffer is zeroed before a primitive that accumulates into its output', () => {

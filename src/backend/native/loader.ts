@@ -34,6 +34,11 @@ export interface NativeAddon {
     s2: TypedArray | null,
     params: Float64Array,
   ): boolean;
+  /**
+   * A fused element-wise chain: per step 8 codes in `code` (kind 0 unary / 1 binary / 2 batchNorm,
+   * op, five argument registers, flags 1 scale 2 center) and its eps in `eps`.
+   */
+  fused(out: TypedArray, inputs: readonly TypedArray[], layouts: Int32Array, code: Int32Array, eps: Float64Array, size: number, inner: number, channels: number): boolean;
   /** Float32 FMA throughput probe on the calling thread: runs `iters` rounds, returns the flops done. */
   fmaLoop(iters: number): number;
   isa(): string;
