@@ -57,8 +57,8 @@ export function classifyVariables(graph: SymbolGraph, inputNames: readonly strin
   return kinds;
 }
 
-/** Evaluates the graph's heads. */
-export function runGraph(graph: SymbolGraph, source: VariableSource): NDArray[] {
+/** Evaluates the graph's heads; `onNode` sees each operator node's outputs (exporters read shapes). */
+export function runGraph(graph: SymbolGraph, source: VariableSource, onNode?: (index: number, outputs: readonly NDArray[]) => void): NDArray[] {
   const lastUse = new Map<number, number>();
   graph.nodes.forEach((n, i) => n.inputs.forEach((e) => lastUse.set(e.node, i)));
   for (const h of graph.heads) lastUse.set(h.node, Infinity);
@@ -93,7 +93,9 @@ export function runGraph(graph: SymbolGraph, source: VariableSource): NDArray[] 
         inputs[slot] = source.infer(v.node, shape, node);
       }
     }
-    values.set(i, def.run(inputs as NDArray[], attrs));
+    const outputs = def.run(inputs as NDArray[], attrs);
+    onNode?.(i, outputs);
+    values.set(i, outputs);
     for (const e of node.inputs) if (lastUse.get(e.node) === i) values.delete(e.node);
   }
   return graph.heads.map((h) => {

@@ -24,7 +24,10 @@ import { NDArray } from '../../ndarray/ndarray.js';
 import { Block, type BlockOptions } from '../block.js';
 import type { Parameter } from '../parameter.js';
 import { loadArraysInto, type LoadParametersOptions, type LoadReport } from '../serialization.js';
+import { decodeOnnx } from '../../io/onnx/codec.js';
 import { Attrs } from './attrs.js';
+import { onnxToSymbol } from './onnx-import.js';
+import { symbolToOnnx, type OnnxExportOptions } from './onnx-export.js';
 import { classifyVariables, defOf, runGraph, type VariableKind } from './run-graph.js';
 
 const MX_DTYPE_FLAGS: Readonly<Record<string, DType>> = { '0': 'float32', '1': 'float64', '3': 'uint8', '4': 'int32' };
@@ -126,6 +129,24 @@ export class SymbolBlock extends Block {
     return block;
   }
 
+  /**
+   * Imports an ONNX model (for example one PyTorch's `torch.onnx.export` wrote) as a SymbolBlock
+   * running MXNet's equivalent operators; its initializers become trainable parameters.
+   * @example const net = gluon.SymbolBlock.importsOnnx('resnet18.onnx'); net.forward(x)
+   */
+  static importsOnnx(file: string): SymbolBlock {
+    const bytes = readFileBytes(file);
+    return inFile(file, () => SymbolBlock.fromOnnxBytes(bytes));
+  }
+
+  /** `importsOnnx` from the bytes of a `.onnx` file. */
+  static fromOnnxBytes(bytes: Uint8Array): SymbolBlock {
+    const { graph, inputNames, params } = onnxToSymbol(decodeOnnx(bytes));
+    const block = new SymbolBlock(graph, inputNames);
+    loadArraysInto(block, Object.fromEntries(params), { dtype: 'saved' });
+    return block;
+  }
+
   /** Loads a params file's bytes (MXNet `.params` or safetensors) into this block; dtypes as saved. */
   loadParamBytes(bytes: Uint8Array, options: Pick<LoadParametersOptions, 'allowMissing' | 'ignoreExtra'> = {}): LoadReport {
     return loadArraysInto(this, decodeParamFile(bytes), { ...options, dtype: 'saved' });
@@ -133,6 +154,11 @@ export class SymbolBlock extends Block {
 
   /** Every output of the graph for these inputs (a graph may have several heads). */
   outputs(...inputs: NDArray[]): NDArray[] {
+    return this.run(inputs);
+  }
+
+  /** Runs the graph; `onNode` sees each operator node's outputs (the ONNX exporter reads shapes). */
+  run(inputs: readonly NDArray[], onNode?: (index: number, outputs: readonly NDArray[]) => void): NDArray[] {
     if (inputs.length !== this.inputNames.length) {
       throw new ValueError(`${this.name}: the graph takes ${this.inputNames.length} input${this.inputNames.length === 1 ? '' : 's'} (${this.inputNames.join(', ')}), got ${inputs.length}`);
     }
@@ -154,7 +180,12 @@ export class SymbolBlock extends Block {
         p.shape = shape;
         return p.data();
       },
-    });
+    }, onNode);
+  }
+
+  /** The parameter behind variable node `node`, if it is one. */
+  paramOf(node: number): Parameter | undefined {
+    return this.#params.get(node);
   }
 
   /** The first output of the graph (a SymbolBlock with several heads: see `outputs`). */
@@ -188,6 +219,20 @@ export class SymbolBlock extends Block {
     writeFileBytes(files.params, params);
     writeFileBytes(files.safetensors, st);
     return files;
+  }
+
+  /**
+   * Writes the graph as an ONNX model (opset 17) for inputs of the given shapes, computing what
+   * this block computes in prediction mode.
+   * @example net.exportOnnx('model.onnx', [[1, 3, 224, 224]])
+   */
+  exportOnnx(path: string, inputShapes: readonly (readonly number[] | NDArray)[], options: OnnxExportOptions = {}): void {
+    writeFileBytes(path, this.toOnnxBytes(inputShapes, options));
+  }
+
+  /** The bytes `exportOnnx` writes. */
+  toOnnxBytes(inputShapes: readonly (readonly number[] | NDArray)[], options: OnnxExportOptions = {}): Uint8Array {
+    return symbolToOnnx(this, inputShapes, options);
   }
 
   override toString(): string {
