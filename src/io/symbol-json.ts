@@ -119,7 +119,7 @@ export function parseSymbolJson(input: string | Uint8Array): SymbolGraph {
   }
   let root: JsonValue;
   try {
-    root = parseStrictJson(text, { maxDepth: 8, maxArrayLength: 1 << 22 });
+    root = parseStrictJson(text, { maxDepth: 8, maxArrayLength: 1 << 20 });
   } catch (e) {
     if (e instanceof JsonSyntaxError) throw fail(`the file is not valid JSON: ${e.message} (character ${e.position})`);
     throw e;
