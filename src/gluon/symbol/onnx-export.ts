@@ -96,7 +96,8 @@ function perChannel(c: Ctx, name: string, rank: number): string {
 const EXPORTERS: Record<string, (c: Ctx) => string[]> = {
   FullyConnected: (c) => {
     const bias = c.a.bool('no_bias', false) ? [] : [c.ins[2]!];
-    if (c.a.bool('flatten', true)) {
+    // A 2-D input is one Gemm either way (and imports back as the same FullyConnected).
+    if (c.a.bool('flatten', true) || c.inShapes[0]!.length === 2) {
       const x = c.inShapes[0]!.length === 2 ? c.ins[0]! : c.e.node('Flatten', [c.ins[0]!], { axis: 1 })[0]!;
       return c.e.node('Gemm', [x, c.ins[1]!, ...bias], { transB: 1 }, c.out);
     }
