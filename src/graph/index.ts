@@ -1,11 +1,10 @@
 /**
- * The graph layer (hybridize): tracing a forward into a graph of primitives, the graph's plain-data
- * form and printing, its memory plan, and compiled execution with a backward graph built once.
+ * The `graph` namespace: the graphs hybridize traces, as data (Graph, its plain-data description
+ * and printer) and as something to run (`compile`). Tracing, memory planning and fusion are
+ * internal to this folder and to src/gluon/hybridize.ts.
  */
 export { Graph, type GraphDescription, type GraphNode, type GraphParam, type GraphValue, type ValueRef, type ValueSource } from './graph.js';
-export { Tracer, activeTracer, trace, valueReadError, type ParamNamer, type Traced } from './trace.js';
-export { traceBackward, type BackwardGraph } from './backward.js';
-export { planMemory, type MemoryPlan } from './memory.js';
-export { Program, type RunArgs } from './program.js';
-export { fuseElementwise, fusedPrim } from './fuse.js';
 export { Executable, compile, type CompileOptions } from './executor.js';
+export type { BackwardGraph } from './backward.js';
+export type { MemoryPlan } from './memory.js';
+export type { Program, RunArgs } from './program.js';

@@ -5,7 +5,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { autograd, gluon, nd, nn, ValueError, ShapeError } from '../../src/index.js';
-import { Graph, compile, trace, type GraphDescription } from '../../src/graph/index.js';
+import { Graph, compile, type GraphDescription } from '../../src/graph/index.js';
+import { trace } from '../../src/graph/trace.js';
 
 const bits = (x: nd.NDArray): number[] => Array.from(x.storage);
 
