@@ -72,20 +72,8 @@ export interface GraphDescription {
   readonly outputs: readonly ValueRef[];
 }
 
-/** What building a graph needs besides its values: the pieces a trace collects. */
-export interface GraphParts {
-  readonly name: string;
-  readonly values: readonly GraphValue[];
-  readonly nodes: readonly GraphNode[];
-  readonly inputs: readonly number[];
-  readonly params: readonly GraphParam[];
-  readonly paramValues: readonly number[];
-  readonly constants: readonly NDArray[];
-  readonly outputs: readonly number[];
-  /** Each node's primitive and the plan its `infer` returned. */
-  readonly prims: readonly Primitive<unknown, unknown>[];
-  readonly plans: readonly unknown[];
-}
+/** What a graph is built from: the pieces a trace (or a description) collects. */
+export type GraphParts = Pick<Graph, 'name' | 'values' | 'nodes' | 'inputs' | 'params' | 'paramValues' | 'constants' | 'outputs' | 'prims' | 'plans'>;
 
 /**
  * A traced (or described) graph. Read it through its fields, `toString()` and `describe()`;
@@ -115,16 +103,10 @@ export class Graph {
   readonly plans: readonly unknown[];
 
   constructor(parts: GraphParts) {
-    this.name = parts.name;
-    this.values = parts.values;
-    this.nodes = parts.nodes;
-    this.inputs = parts.inputs;
-    this.params = parts.params;
-    this.paramValues = parts.paramValues;
-    this.constants = parts.constants;
-    this.outputs = parts.outputs;
-    this.prims = parts.prims;
-    this.plans = parts.plans;
+    ({
+      name: this.name, values: this.values, nodes: this.nodes, inputs: this.inputs, params: this.params,
+      paramValues: this.paramValues, constants: this.constants, outputs: this.outputs, prims: this.prims, plans: this.plans,
+    } = parts);
   }
 
   /** A short label for value `id`: `data`/`data0`, a parameter's display name, `const0`, `%7`. */

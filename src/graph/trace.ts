@@ -215,11 +215,9 @@ export function trace<T>(
   fn: (...xs: NDArray[]) => T,
   outputsOf: (result: T) => readonly NDArray[],
   namer: ParamNamer,
-  onStandIn: (tracer: Tracer) => void = () => {},
 ): Traced<T> {
   const tracer = new Tracer(who);
   const xs = inputs.map((x) => tracer.input(x.shape, x.dtype));
-  onStandIn(tracer);
   const prev = active;
   active = tracer;
   let result: T;

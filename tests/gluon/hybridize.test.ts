@@ -373,6 +373,46 @@ describe('autograd through a hybridized net', () => {
     assert.ok(buffer.storage.some((v) => v !== 0));
   });
 
+  test('a layer used twice and parameters shared inside one graph: gradients add up as in eager mode', () => {
+    const run = (hybrid: boolean) => {
+      gluon.resetNameCounters();
+      nd.random.seed(4);
+      class Tied extends gluon.HybridBlock {
+        a = new nn.Dense(6, { activation: 'tanh', inUnits: 6 });
+        b = new nn.Dense(6, { inUnits: 6, params: this.a.params });
+        override forward(x: nd.NDArray): nd.NDArray {
+          return this.b.forward(this.a.forward(this.a.forward(x)));
+        }
+      }
+      const net = new Tied();
+      net.initialize();
+      if (hybrid) net.hybridize();
+      const x = nd.random.normal({ shape: [3, 6] });
+      const y = autograd.record(() => net.forward(x));
+      y.backward(nd.random.normal({ shape: y.shape }));
+      if (hybrid) assert.equal(net.graph().params.length, 2, 'one weight and one bias, shared');
+      return [bits(y), bits(net.a.weight.grad()), bits(net.a.bias!.grad())];
+    };
+    assert.deepEqual(run(true), run(false));
+  });
+
+  test('nd.random inside a hybridized forward draws anew on every call, as eager mode does', () => {
+    class Noisy extends gluon.HybridBlock {
+      override forward(x: nd.NDArray): nd.NDArray {
+        return x.add(nd.random.normal({ shape: x.shape, scale: 0.1 }));
+      }
+    }
+    const run = (hybrid: boolean) => {
+      const net = new Noisy();
+      if (hybrid) net.hybridize();
+      nd.random.seed(8);
+      return [bits(net.forward(nd.zeros([2, 3]))), bits(net.forward(nd.zeros([2, 3])))];
+    };
+    const [a, b] = run(true);
+    assert.notDeepEqual(a, b);
+    assert.deepEqual([a, b], run(false));
+  });
+
   test('retainGraph allows a second backward; without it the second one is refused', () => {
     const net = new nn.HybridSequential().add(new nn.Dense(3));
     net.initialize();
