@@ -18,6 +18,7 @@ export * from './ops/inplace.js';
 export * from './ops/softmax.js';
 export { convolution, deconvolution, type ConvolutionOptions, type DeconvolutionOptions, type SpatialArg } from './ops/conv.js';
 export { pooling, globalMaxPool, globalAvgPool, adaptiveAvgPool, type PoolingOptions, type PoolType } from './ops/pool.js';
+export { rnnRecurrence, type RnnRecurrenceOptions, type RnnRecurrenceResult, type RnnMode } from './ops/rnn.js';
 export { save, load } from './io/file.js';
 export { saveBytes, loadBytes, type SaveArraysOptions } from './io/nd-bytes.js';
 export type { DType } from './core/dtype.js';

@@ -204,6 +204,8 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     adamUpdate,
     rmspropUpdate,
     adagradUpdate,
+    rnnForward: refKernels.rnnForward,
+    rnnBackward: refKernels.rnnBackward,
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),
