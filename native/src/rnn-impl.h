@@ -104,6 +104,50 @@ template <typename F> static void rowsOf(const Runtime& rt, int64_t N, int64_t w
   parallelRange(rt, N, grain < 1 ? 1 : grain, f);
 }
 
+// One step's gates for one batch row, in double; separate functions with restrict-qualified
+// pointers so that GCC vectorizes each loop (vexp is branch-free).
+template <typename T>
+static void lstmStep(int64_t H, const T* __restrict x, const T* __restrict b, const T* __restrict g,
+                     const T* __restrict cprev, T* __restrict w, T* __restrict c, T* __restrict h) {
+  for (int64_t j = 0; j < H; j++) {
+    const T ig = T(rsig((double)x[j] + (double)b[j] + (double)g[j]));
+    const T fg = T(rsig((double)x[H + j] + (double)b[H + j] + (double)g[H + j]));
+    const T gg = T(rtanh((double)x[2 * H + j] + (double)b[2 * H + j] + (double)g[2 * H + j]));
+    const T og = T(rsig((double)x[3 * H + j] + (double)b[3 * H + j] + (double)g[3 * H + j]));
+    const T cj = T((double)fg * (double)cprev[j] + (double)ig * (double)gg);
+    const T tc = T(rtanh((double)cj));
+    w[j] = ig, w[H + j] = fg, w[2 * H + j] = gg, w[3 * H + j] = og, w[4 * H + j] = tc;
+    c[j] = cj;
+    h[j] = T((double)og * (double)tc);
+  }
+}
+
+template <typename T>
+static void gruStep(int64_t H, const T* __restrict x, const T* __restrict b, const T* __restrict g,
+                    const T* __restrict hprev, T* __restrict w, T* __restrict h) {
+  for (int64_t j = 0; j < H; j++) {
+    const T rg = T(rsig((double)x[j] + (double)b[j] + (double)g[j]));
+    const T zg = T(rsig((double)x[H + j] + (double)b[H + j] + (double)g[H + j]));
+    const T hhn = T((double)b[2 * H + j] + (double)g[2 * H + j]);
+    const T ng = T(rtanh((double)x[2 * H + j] + (double)rg * (double)hhn));
+    w[j] = rg, w[H + j] = zg, w[2 * H + j] = ng, w[3 * H + j] = hhn;
+    h[j] = T((1.0 - (double)zg) * (double)ng + (double)zg * (double)hprev[j]);
+  }
+}
+
+template <typename T>
+static void rnnStep(int64_t H, bool tanhAct, const T* __restrict x, const T* __restrict b, const T* __restrict g,
+                    T* __restrict h) {
+  if (tanhAct) {
+    for (int64_t j = 0; j < H; j++) h[j] = T(rtanh((double)x[j] + (double)b[j] + (double)g[j]));
+  } else {
+    for (int64_t j = 0; j < H; j++) {
+      const double v = (double)x[j] + (double)b[j] + (double)g[j];
+      h[j] = (v > 0 || v != v) ? T(v) : T(0);
+    }
+  }
+}
+
 template <typename T>
 static void rnnForwardT(const Runtime& rt, T* out, T* ws, const T* xproj, const T* whh, const T* bhh, const T* h0,
                         const T* c0, const T* whr, const RnnArgs& a) {
@@ -128,38 +172,9 @@ static void rnnForwardT(const Runtime& rt, T* out, T* ws, const T* xproj, const 
         const T* g = hh + i * GH;
         T* o = out + (t * N + i) * S;
         T* w = ws + (t * N + i) * W;
-        if (a.mode == 2) {
-          const T* cprev = s == 0 ? c0 + i * H : out + (tp * N + i) * S + P;
-          T* hdst = proj ? r + i * H : o;
-          for (int64_t j = 0; j < H; j++) {
-            const T ig = T(rsig((double)x[j] + (double)bhh[j] + (double)g[j]));
-            const T fg = T(rsig((double)x[H + j] + (double)bhh[H + j] + (double)g[H + j]));
-            const T gg = T(rtanh((double)x[2 * H + j] + (double)bhh[2 * H + j] + (double)g[2 * H + j]));
-            const T og = T(rsig((double)x[3 * H + j] + (double)bhh[3 * H + j] + (double)g[3 * H + j]));
-            const T c = T((double)fg * (double)cprev[j] + (double)ig * (double)gg);
-            const T tc = T(rtanh((double)c));
-            w[j] = ig, w[H + j] = fg, w[2 * H + j] = gg, w[3 * H + j] = og, w[4 * H + j] = tc;
-            o[P + j] = c;
-            hdst[j] = T((double)og * (double)tc);
-          }
-        } else if (a.mode == 3) {
-          const T* hpi = hp + i * P;
-          for (int64_t j = 0; j < H; j++) {
-            const T rg = T(rsig((double)x[j] + (double)bhh[j] + (double)g[j]));
-            const T zg = T(rsig((double)x[H + j] + (double)bhh[H + j] + (double)g[H + j]));
-            const T hhn = T((double)bhh[2 * H + j] + (double)g[2 * H + j]);
-            const T ng = T(rtanh((double)x[2 * H + j] + (double)rg * (double)hhn));
-            w[j] = rg, w[H + j] = zg, w[2 * H + j] = ng, w[3 * H + j] = hhn;
-            o[j] = T((1.0 - (double)zg) * (double)ng + (double)zg * (double)hpi[j]);
-          }
-        } else if (a.mode == 1) {
-          for (int64_t j = 0; j < H; j++) o[j] = T(rtanh((double)x[j] + (double)bhh[j] + (double)g[j]));
-        } else {
-          for (int64_t j = 0; j < H; j++) {
-            const double v = (double)x[j] + (double)bhh[j] + (double)g[j];
-            o[j] = (v > 0 || v != v) ? T(v) : T(0);
-          }
-        }
+        if (a.mode == 2) lstmStep(H, x, bhh, g, s == 0 ? c0 + i * H : out + (tp * N + i) * S + P, w, o + P, proj ? r + i * H : o);
+        else if (a.mode == 3) gruStep(H, x, bhh, g, hp + i * P, w, o);
+        else rnnStep(H, a.mode == 1, x, bhh, g, o);
       }
     });
     if (proj) {
