@@ -16,6 +16,7 @@ export { slice, sliceAxis, flip, type SliceBound } from './ops/slice.js';
 export * from './ops/indexing.js';
 export * from './ops/inplace.js';
 export * from './ops/softmax.js';
+export { maskedSoftmax, type MaskedSoftmaxOptions } from './ops/masked-softmax.js';
 export { convolution, deconvolution, type ConvolutionOptions, type DeconvolutionOptions, type SpatialArg } from './ops/conv.js';
 export { pooling, globalMaxPool, globalAvgPool, adaptiveAvgPool, type PoolingOptions, type PoolType } from './ops/pool.js';
 export { rnnRecurrence, type RnnRecurrenceOptions, type RnnRecurrenceResult, type RnnMode } from './ops/rnn.js';
