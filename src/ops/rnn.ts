@@ -12,8 +12,9 @@
  *   gru:  [r, z] = σ(xproj_rz + hh_rz);  n = tanh(xproj_n + r⊙hh_n);  h = (1 - z)⊙n + z⊙h_{t-1}
  *
  * The primitive's output holds every step's h (and c for the LSTM); the activations the backward
- * pass needs go into a workspace array that the op allocates privately and passes as an extra input
- * (the kernel fills it; nothing else ever sees it). The gradient is one `rnnBackward` kernel call
+ * pass needs go into a workspace array that the op allocates privately and passes as its last
+ * input (the kernel fills it, the gradient rule reads it; nothing else ever sees it, so a traced
+ * graph replaying the step in order keeps it consistent). The gradient is one `rnnBackward` kernel call
  * whose packed result is handed out as views of one buffer.
  */
 import { isFloat, promote } from '../core/dtype.js';
@@ -21,15 +22,16 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js'
 import { RNN_MODES, type RnnMode, type RnnPlan } from '../backend/kernels.js';
 import { rnnGradLayout, rnnLayout } from '../backend/ref/rnn.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { reshape } from './shape.js';
 import { slice } from './slice.js';
 
 export type { RnnMode } from '../backend/kernels.js';
 
-const rnnPrim: Primitive<RnnPlan, RnnPlan> = {
+const rnnPrim = primitive<RnnPlan, RnnPlan>({
   name: 'rnnRecurrence',
+  outputInit: 'none',
   infer: ([x], plan) => ({ shape: [plan.steps, plan.batch, rnnLayout(plan).outWidth], dtype: x!.dtype, plan }),
   compute: (k, out, [xproj, whh, bhh, h0, c0, whr, ws], plan) => k.rnnForward(out, ws!, xproj!, whh!, bhh!, h0!, c0!, whr!, plan),
   grad(g, { inputs, out, attrs: plan }) {
@@ -50,14 +52,15 @@ const rnnPrim: Primitive<RnnPlan, RnnPlan> = {
       null,
     ];
   },
-};
+});
 
 /** The gradients of rnnPrim's inputs, packed (RnnPlan's rnnBackward layout); differentiated once only. */
-const rnnGradPrim: Primitive<RnnPlan, RnnPlan> = {
+const rnnGradPrim = primitive<RnnPlan, RnnPlan>({
   name: 'rnnRecurrenceGrad',
+  outputInit: 'none',
   infer: ([g], plan) => ({ shape: [rnnGradLayout(plan).total], dtype: g!.dtype, plan }),
   compute: (k, grads, [g, out, ws, whh, h0, c0, whr], plan) => k.rnnBackward(grads, g!, out!, ws!, whh!, h0!, c0!, whr!, plan),
-};
+});
 
 /** Options of `rnnRecurrence`. */
 export interface RnnRecurrenceOptions {

@@ -11,6 +11,7 @@ import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softm
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { rnnBackward, rnnForward } from './rnn.js';
+import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -35,6 +36,12 @@ export const refKernels: KernelTable = {
   maxPoolGrad,
   avgPool,
   avgPoolGrad,
+  batchNormMean,
+  batchNormVariance,
+  batchNormForward,
+  batchNormGradStats,
+  batchNormGradData,
+  movingAverage,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,
