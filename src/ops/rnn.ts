@@ -94,11 +94,11 @@ function check(cond: boolean, msg: () => string): void {
  * output.shape // [5, 2, 3]
  */
 export function rnnRecurrence(xproj: NDArray, h2hWeight: NDArray, h2hBias: NDArray, states: readonly NDArray[], options: RnnRecurrenceOptions): RnnRecurrenceResult {
-  const { mode, reverse = false, projection = null } = options;
-  if (!RNN_MODES.includes(mode)) throw new ValueError(`rnnRecurrence: mode must be one of ${RNN_MODES.join(', ')}, got ${String(mode)}`);
   expectArray('rnnRecurrence', xproj, 'the input projection');
   expectArray('rnnRecurrence', h2hWeight, 'h2hWeight');
   expectArray('rnnRecurrence', h2hBias, 'h2hBias');
+  const { mode, reverse = false, projection = null } = options ?? {};
+  if (!RNN_MODES.includes(mode)) throw new ValueError(`rnnRecurrence: mode must be one of ${RNN_MODES.join(', ')}, got ${String(mode)}`);
   const lstm = mode === 'lstm';
   if (!Array.isArray(states) || states.length !== (lstm ? 2 : 1)) {
     throw new ValueError(`rnnRecurrence: mode '${mode}' takes ${lstm ? 'two states [h, c]' : 'one state [h]'}, got ${Array.isArray(states) ? states.length : String(states)}`);
