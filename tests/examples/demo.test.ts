@@ -8,7 +8,7 @@ import { gluon, metric, nn } from '../../src/index.js';
 
 test('the demo (quick run: one epoch) learns the bundled digits, draws its curves and saves a loadable network', () => {
   const out = mkdtempSync(join(tmpdir(), 'tsgluon-demo-'));
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', 'examples/demo.ts', '--quick', '--out', out], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'examples/demo.ts', '--quick', '--out', out], {
     encoding: 'utf8',
     timeout: 240_000,
   });

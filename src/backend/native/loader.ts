@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { TypedArray } from '../../core/dtype.js';
-import { addonCandidates } from './locate.js';
+import { PACKAGE_ROOT, addonCandidates } from './locate.js';
 
 /** The functions exported by native/src/addon.cc; each returns false when it leaves a dtype to ref. */
 export interface NativeAddon {
@@ -49,13 +49,13 @@ export type LoadResult<T = NativeAddon> = { addon: T; error: null } | { addon: n
 
 /**
  * Loads addon `name` (default the kernels, `tsgluon`; an optional addon such as `tsgluon_mpi`
- * by its name), trying each candidate in order: a prebuilt binary that does not load here (an
+ * by its name) from the package at `root`, trying each candidate in order: a prebuilt binary that does not load here (an
  * older C library, say) gives way to the next.
  */
-export function loadAddon<T = NativeAddon>(name = 'tsgluon'): LoadResult<T> {
+export function loadAddon<T = NativeAddon>(name = 'tsgluon', root = PACKAGE_ROOT): LoadResult<T> {
   const require = createRequire(import.meta.url);
   const failures: string[] = [];
-  for (const path of addonCandidates(name)) {
+  for (const path of addonCandidates(name, root)) {
     try {
       return { addon: require(path) as T, error: null };
     } catch (e) {
