@@ -6,7 +6,9 @@
 //   - a small app type-checks under strict, exactOptionalPropertyTypes and skipLibCheck: false
 //     (ESM and CommonJS), with the repository's TypeScript and @types/node;
 //   - `npx tsgluon demo --quick` trains and writes its parameters (charts are skipped: vega is an
-//     optional dependency the project did not install).
+//     optional dependency the project did not install);
+//   - without a prebuilt binary for the platform (simulated by deleting it), tsgluon runs on the
+//     reference backend with a one-line notice, and `npm rebuild tsgluon` compiles from source.
 // It prints the tarball size and, per install, the time, package count and installed size.
 // Run it from a checkout after `npm ci`: `node scripts/pack-test.mjs [--keep]` (CI runs it).
 import { spawnSync } from 'node:child_process';
@@ -157,6 +159,27 @@ for (const ignoreScripts of [true, false]) {
     demo.out,
   );
   check(`${label}: the demo says the chart needs vega and vega-lite`, /curves: not drawn .*npm install vega vega-lite/.test(demo.out), demo.out);
+
+  if (!ignoreScripts) {
+    // Elsewhere (a platform without a prebuilt binary), simulated by removing it: the reference
+    // backend with one notice, then `npm rebuild` compiles from source with the compiler here.
+    rmSync(join(nm, 'tsgluon', 'prebuilds'), { recursive: true, force: true });
+    const ref = sh(process.execPath, ['esm.mjs'], dir);
+    const notice = ref.out.split('\n').filter((l) => l.startsWith('tsgluon:'));
+    check(
+      'without a prebuilt binary: the reference backend, and one line saying why and how to get the native one',
+      ref.status === 0 && JSON.parse(ref.stdout || '{}').backend === 'ref' && notice.length === 1 &&
+        /^tsgluon: native backend unavailable, using the reference backend: no tsgluon binary .*npm rebuild tsgluon/.test(notice[0]),
+      ref.out,
+    );
+    const rebuild = sh('npm', ['rebuild', 'tsgluon', '--foreground-scripts'], dir);
+    const native = sh(process.execPath, ['esm.mjs'], dir);
+    check(
+      'without a prebuilt binary: npm rebuild compiles from source, saying so, and the native backend loads',
+      rebuild.status === 0 && /compiling the native backend from source/.test(rebuild.out) && JSON.parse(native.stdout || '{}').backend === 'native',
+      `${rebuild.out}\n${native.out}`,
+    );
+  }
 }
 
 console.log('\n| install | time | packages | installed size |\n|---|---|---|---|');

@@ -76,5 +76,5 @@ test('loading: a candidate that does not load gives way to the next; nothing fou
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { isa: string; none: string };
   assert.match(out.isa, /^(avx512|avx2|generic)$/);
-  assert.match(out.none, new RegExp(`^no tsgluon binary for ${platform} .*npm rebuild tsgluon with a C\\+\\+ compiler installed builds it$`));
+  assert.match(out.none, new RegExp(`^no tsgluon binary for ${platform}: none is prebuilt .*; npm rebuild tsgluon with a C\\+\\+ compiler installed builds one$`));
 });

@@ -62,10 +62,10 @@ export function loadAddon<T = NativeAddon>(name = 'tsgluon', root = PACKAGE_ROOT
       failures.push(`${path} failed to load: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const fix = `npm rebuild tsgluon with a C++ compiler installed builds it`;
+  const fix = `npm rebuild tsgluon with a C++ compiler installed builds one`;
   if (failures.length > 0) return { addon: null, error: `${failures.join('; ')}; ${fix}` };
   return {
     addon: null,
-    error: `no ${name} binary for ${process.platform}-${process.arch} (no prebuilt one, and it was not compiled at install: no C++ compiler, or install scripts disabled); ${fix}`,
+    error: `no ${name} binary for ${process.platform}-${process.arch}: none is prebuilt for it and none was compiled at install (no C++ compiler, or install scripts disabled); ${fix}`,
   };
 }
