@@ -11,7 +11,7 @@
 // fixture tests/examples/char-lm.test.ts trains against (tests/fixtures/pytorch/char-lm: --hidden 32
 // --epochs 30 --write-fixture DIR, with --model lstm --lr 4 and --model rnn --lr 2).
 //
-// Run: npx tsx --conditions=development bench/lm-perplexity.ts [--model lstm|rnn|gru] [--epochs 100] [--hidden 256] [--threads 1]
+// Run: npx tsx bench/lm-perplexity.ts [--model lstm|rnn|gru] [--epochs 100] [--hidden 256] [--threads 1]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

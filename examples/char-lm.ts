@@ -5,7 +5,7 @@
 // learning rate 1, gradients clipped to norm 1, 500 epochs. Prints the perplexity every 50 epochs
 // and text generated greedily from two prefixes.
 //
-// Run: npx tsx --conditions=development examples/char-lm.ts [--model lstm|gru|rnn] [--epochs 500] [--hidden 256] [--seed 0]
+// Run: npx tsx examples/char-lm.ts [--model lstm|gru|rnn] [--epochs 500] [--hidden 256] [--seed 0]
 import { parseArgs } from 'node:util';
 import { backend, Generator, gluon, init, nd } from 'tsgluon';
 import { predictCh8, recurrentLayer, RNNModel, trainCh8 } from './char-lm-model.js';
