@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 
 for (const hybrid of [false, true]) {
   test(`examples/deferred-init.ts prints the D2L chapter output${hybrid ? ' (--hybridize)' : ''}`, () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', 'examples/deferred-init.ts', ...(hybrid ? ['--hybridize'] : [])], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/deferred-init.ts', ...(hybrid ? ['--hybridize'] : [])], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     const inits = lines.filter((l) => l.startsWith('Init '));

@@ -11,6 +11,7 @@ import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softm
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { fused } from './fused.js';
+import { rnnBackward, rnnForward } from './rnn.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
 export const refKernels: KernelTable = {
@@ -47,6 +48,8 @@ export const refKernels: KernelTable = {
   adamUpdate,
   rmspropUpdate,
   adagradUpdate,
+  rnnForward,
+  rnnBackward,
 };
 
 export const refBackend: Backend = {
