@@ -4,35 +4,12 @@
 // The compiler output goes to build/native-build.log. Set TSGLUON_SKIP_NATIVE=1 to skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findNodeDir, findNodeGyp } from './node-gyp-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (msg) => console.log(`tsgluon: ${msg}`);
-
-function findNodeGyp() {
-  try {
-    return createRequire(join(root, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
-  } catch {
-    const npmGyp = process.env.npm_config_node_gyp;
-    return npmGyp && existsSync(npmGyp) ? npmGyp : null;
-  }
-}
-
-/** A folder with include/node/node_api.h that node-gyp can use instead of downloading headers. */
-function findNodeDir() {
-  const configured = process.env.npm_config_nodedir;
-  const version = process.versions.node;
-  const candidates = [
-    configured,
-    resolve(dirname(process.execPath), '..'),
-    join(homedir(), '.cache', 'node-gyp', version),
-    process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'node-gyp', version) : undefined,
-  ];
-  return candidates.find((d) => d && existsSync(join(d, 'include', 'node', 'node_api.h'))) ?? null;
-}
 
 function main() {
   if (process.env.TSGLUON_SKIP_NATIVE === '1') return say('native addon skipped (TSGLUON_SKIP_NATIVE=1); using the reference backend');
@@ -40,7 +17,7 @@ function main() {
   if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) {
     return say(`no C++ compiler (${cxx}) found; native addon not built, using the reference backend`);
   }
-  const gyp = findNodeGyp();
+  const gyp = findNodeGyp(root);
   if (!gyp) return say('node-gyp not found; native addon not built, using the reference backend');
   const nodedir = findNodeDir();
   if (!nodedir) return say('no local Node headers (include/node/node_api.h); native addon not built, using the reference backend');

@@ -3,9 +3,10 @@
  *
  * `backward` walks the arrays reachable from the heads in reverse topological order, calls each
  * node's gradient rule, sums gradients that were broadcast back to their input's shape (the one
- * central place where broadcasting is undone), and writes leaf gradients according to their
- * `gradReq`. The graph is released afterwards unless `retainGraph` is set, so a training loop
- * holds no memory across iterations.
+ * central place where broadcasting is undone), and writes each leaf's gradient according to its
+ * `gradReq` as soon as it is final, then runs the leaf's gradient-ready hooks (hooks.ts). The
+ * graph is released afterwards unless `retainGraph` is set, so a training loop holds no memory
+ * across iterations.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../core/errors.js';
@@ -17,6 +18,7 @@ import { add } from '../ops/binary.js';
 import { ensureDType } from '../ops/cast.js';
 import { sumTo } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
+import { gradReady } from './hooks.js';
 import { pause } from './state.js';
 
 /** Options of `y.backward()`. */
@@ -116,9 +118,17 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const targets = gradTargets(order, heads, headGrads);
+  const { targets, read } = gradTargets(order, heads, headGrads);
+  // A leaf's gradient is final once backward reaches it (its consumers all come earlier in
+  // `order`): it is written then and its gradient-ready hooks run while the rest of the graph is
+  // still being differentiated. A buffer the graph also reads as a value is written at the end.
+  const late: NDArray[] = [];
   for (const arr of order) {
     const node = arr._node;
+    if (arr._gradReq !== 'null' && arr._grad !== null) {
+      if (node === null && !read.has(arr._grad.storage)) finishLeaf(arr, grads.get(arr));
+      else late.push(arr);
+    }
     const g = grads.get(arr);
     if (node === null || g === undefined) continue;
     let offer: (NDArray | null)[] | undefined;
@@ -138,17 +148,18 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     });
     if (!options.retainGraph) grads.delete(arr);
   }
-  for (const arr of order) {
-    if (arr._gradReq !== 'null' && arr._grad !== null) {
-      const g = grads.get(arr);
-      // A leaf in the graph that received no gradient (every path to it has zero derivative, as
-      // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
-      if (g !== undefined) writeGrad(arr, g);
-      else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
-      arr._gradFresh = true;
-    }
-    if (!options.retainGraph && arr._node !== null) arr._node = FREED;
-  }
+  for (const arr of late) finishLeaf(arr, grads.get(arr));
+  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+}
+
+/** Writes a leaf's gradient `g` into its buffer as its gradReq says, then runs its hooks. */
+function finishLeaf(leaf: NDArray, g: NDArray | undefined): void {
+  // A leaf in the graph that received no gradient (every path to it has zero derivative, as
+  // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
+  if (g !== undefined) writeGrad(leaf, g);
+  else if (leaf._gradReq === 'write') leaf._grad!.storage.fill(0);
+  leaf._gradFresh = true;
+  gradReady(leaf);
 }
 
 function writeGrad(leaf: NDArray, g: NDArray): void {
@@ -167,7 +178,11 @@ function writeGrad(leaf: NDArray, g: NDArray): void {
  * like the view. A buffer that the graph or a head gradient also reads as a value is never
  * offered, so writing it early changes nothing another rule sees.
  */
-function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headGrads: readonly (NDArray | null)[]): Map<NDArray, NDArray> {
+function gradTargets(
+  order: readonly NDArray[],
+  heads: readonly NDArray[],
+  headGrads: readonly (NDArray | null)[],
+): { targets: Map<NDArray, NDArray>; read: Set<TypedArray> } {
   const uses = new Map<NDArray, number>();
   const read = new Set<TypedArray>();
   for (const h of heads) uses.set(h, 2);
@@ -194,7 +209,7 @@ function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headG
       if (base !== undefined) targets.set(arr, reshape(base, arr.shape));
     }
   }
-  return targets;
+  return { targets, read };
 }
 
 /**

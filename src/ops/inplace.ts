@@ -24,7 +24,8 @@ import { installMethods } from './method.js';
 /** A value to write: a number (every element), an NDArray or nested list broadcastable to the target. */
 export type AssignValue = number | NDArray | NestedArray;
 
-function checkWritable(op: string, x: NDArray, viaView = false): void {
+/** Throws when writing into `x` in place would corrupt a recorded graph (`op` names the caller). */
+export function checkWritable(op: string, x: NDArray, viaView = false): void {
   // A view (reshape) writes into its base's memory: the base must be writable too.
   const base = viewBase(x);
   if (base !== null) checkWritable(op, base, true);

@@ -13,6 +13,8 @@ import type { Generator } from '../../core/rng.js';
 import { defaultBatchify, type Batched } from './batchify.js';
 import type { Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type LastBatch, type Sampler } from './sampler.js';
+import { AgreedRandomSampler, ShardSampler, type Shard } from './shard.js';
+import { Communicator } from '../../dist/communicator.js';
 
 /** Options of `DataLoader`. */
 export interface DataLoaderOptions<T, B> {
@@ -30,6 +32,12 @@ export interface DataLoaderOptions<T, B> {
   batchSampler?: Iterable<ArrayLike<number>> & { readonly length: number };
   /** The generator shuffling draws from (default: the current one, which `nd.random.seed` resets). */
   generator?: Generator;
+  /**
+   * Distributed training: visit only this process's share of the samples, given the job's
+   * `dist.Communicator` (or `{ rank, size }`). See `ShardSampler`; with a Communicator the ranks
+   * shuffle alike without further setup.
+   */
+  shard?: Shard;
 }
 
 /**
@@ -51,7 +59,7 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
     this.dataset = dataset;
     this.#batchify = options.batchify;
     if (options.batchSampler !== undefined) {
-      const clash = (['batchSize', 'shuffle', 'sampler', 'lastBatch'] as const).filter((k) => options[k] !== undefined);
+      const clash = (['batchSize', 'shuffle', 'sampler', 'lastBatch', 'shard'] as const).filter((k) => options[k] !== undefined);
       if (clash.length > 0) {
         throw new ValueError(`DataLoader: batchSampler already decides batches; do not also pass ${clash.join(', ')}`);
       }
@@ -65,10 +73,11 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
       throw new ValueError('DataLoader: pass either shuffle or a sampler, not both (a sampler decides the order itself)');
     }
     const n = dataset.length;
-    const sampler =
-      options.sampler ??
-      (options.shuffle ? new RandomSampler(n, options.generator ? { generator: options.generator } : {}) : new SequentialSampler(n));
-    this.#batchSampler = new BatchSampler(sampler, options.batchSize, options.lastBatch ?? 'keep');
+    const { shard, generator } = options;
+    const shuffled =
+      generator === undefined && shard instanceof Communicator ? new AgreedRandomSampler(n, shard) : new RandomSampler(n, generator ? { generator } : {});
+    const sampler = options.sampler ?? (options.shuffle ? shuffled : new SequentialSampler(n));
+    this.#batchSampler = new BatchSampler(shard === undefined ? sampler : new ShardSampler(sampler, shard), options.batchSize, options.lastBatch ?? 'keep');
   }
 
   /** The number of batches one epoch yields. */
