@@ -119,37 +119,89 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
   });
   const order = topoOrder(heads);
   const { targets, read } = gradTargets(order, heads, headGrads);
-  // A leaf's gradient is final once backward reaches it (its consumers all come earlier in
-  // `order`): it is written then and its gradient-ready hooks run while the rest of the graph is
-  // still being differentiated. A buffer the graph also reads as a value is written at the end.
-  const late: NDArray[] = [];
+  const leaves = new LeafWriter(order, read, grads);
   for (const arr of order) {
     const node = arr._node;
-    if (arr._gradReq !== 'null' && arr._grad !== null) {
-      if (node === null && !read.has(arr._grad.storage)) finishLeaf(arr, grads.get(arr));
-      else late.push(arr);
+    if (node === null) {
+      leaves.reached(arr);
+      continue;
     }
     const g = grads.get(arr);
-    if (node === null || g === undefined) continue;
-    let offer: (NDArray | null)[] | undefined;
-    if (targets.size > 0) {
+    if (g !== undefined) {
+      let offer: (NDArray | null)[] | undefined;
+      if (targets.size > 0) {
+        node.inputs.forEach((x, i) => {
+          const t = targets.get(x);
+          if (t === undefined) return;
+          offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+          offer[i] = t;
+        });
+      }
+      const inputGrads = node.backward(g, offer);
       node.inputs.forEach((x, i) => {
-        const t = targets.get(x);
-        if (t === undefined) return;
-        offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
-        offer[i] = t;
+        const gi = inputGrads[i];
+        if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
+        accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
       });
+      if (!options.retainGraph) grads.delete(arr);
     }
-    const inputGrads = node.backward(g, offer);
-    node.inputs.forEach((x, i) => {
-      const gi = inputGrads[i];
-      if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
-      accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
-    });
-    if (!options.retainGraph) grads.delete(arr);
+    leaves.consumed(node);
   }
-  for (const arr of late) finishLeaf(arr, grads.get(arr));
+  leaves.finish();
   if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+}
+
+/**
+ * Writes leaf gradients as early as they are final: once the last node that consumes a leaf has
+ * run its gradient rule, the leaf's gradient is written and its gradient-ready hooks run while
+ * backward goes on with the rest of the graph. A gradient buffer the graph also reads as a value
+ * (and any array with a gradient that is not a plain leaf) is written at the end instead.
+ */
+class LeafWriter {
+  /** Early leaves not written yet, with how many of their consumers have not run. */
+  readonly #remaining = new Map<NDArray, number>();
+  readonly #late: NDArray[] = [];
+  readonly #grads: ReadonlyMap<NDArray, NDArray>;
+
+  constructor(order: readonly NDArray[], read: ReadonlySet<TypedArray>, grads: ReadonlyMap<NDArray, NDArray>) {
+    this.#grads = grads;
+    for (const arr of order) {
+      if (arr._gradReq === 'null' || arr._grad === null) continue;
+      if (arr._node === null && !read.has(arr._grad.storage)) this.#remaining.set(arr, 0);
+      else this.#late.push(arr);
+    }
+    for (const arr of order) {
+      for (const x of arr._node?.inputs ?? []) {
+        const n = this.#remaining.get(x);
+        if (n !== undefined) this.#remaining.set(x, n + 1);
+      }
+    }
+  }
+
+  /** `node` has run (or had no gradient to pass on): its inputs have one consumer fewer left. */
+  consumed(node: TapeNode): void {
+    for (const x of node.inputs) {
+      const n = this.#remaining.get(x);
+      if (n === undefined) continue;
+      if (n > 1) this.#remaining.set(x, n - 1);
+      else this.#write(x);
+    }
+  }
+
+  /** Backward reached leaf `arr`: every consumer has run (a head may have none). */
+  reached(arr: NDArray): void {
+    if (this.#remaining.has(arr)) this.#write(arr);
+  }
+
+  /** Writes the gradients left for the end. */
+  finish(): void {
+    for (const arr of this.#late) finishLeaf(arr, this.#grads.get(arr));
+  }
+
+  #write(leaf: NDArray): void {
+    this.#remaining.delete(leaf);
+    finishLeaf(leaf, this.#grads.get(leaf));
+  }
 }
 
 /** Writes a leaf's gradient `g` into its buffer as its gradReq says, then runs its hooks. */
