@@ -12,7 +12,7 @@
 import { DTYPES, allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, DistributedError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { checkWritable } from '../ops/inplace.js';
+import { checkWritable } from '../ops/writable.js';
 import type { MpiAddon, MpiInfo } from './addon.js';
 
 /** How `allreduce` combines the ranks' values. */
