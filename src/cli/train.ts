@@ -159,6 +159,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   log(`training: ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}, batch ${o.batchSize}, ${o.optimizer} (${desc})`);
 
   const history: TrainingHistory = { trainLoss: [], trainAcc: [], testAcc: [] };
+  let tested = 0;
   const ranks = comm?.size ?? 1;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const progress = new EpochProgress(epoch, o.epochs, trainLoader.length, { quiet });
@@ -188,7 +189,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
     const testAcc = new Accuracy();
     for (const [x, y] of testLoader) testAcc.update(y, net.forward(x));
-    const [epochLoss, epochSeen] = comm === null ? [lossSum, seen] : totals(comm, [lossSum, seen]);
+    const counts = [lossSum, seen, testAcc.numInst];
+    const [epochLoss, epochSeen, epochTested] = comm === null ? counts : totals(comm, counts);
+    tested = epochTested!;
     const samplesPerSec = epochSeen / ((performance.now() - t0) / 1000);
     const trainAcc = comm === null ? acc.get()[1] : acc.getGlobal(comm)[1];
     const epochTestAcc = comm === null ? testAcc.get()[1] : testAcc.getGlobal(comm)[1];
@@ -199,7 +202,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
 
   const testAccuracy = history.testAcc!.at(-1)!;
-  log(`\ntest accuracy: ${(100 * testAccuracy).toFixed(2)}% on ${testSet.length} images`);
+  log(`\ntest accuracy: ${(100 * testAccuracy).toFixed(2)}% on ${tested} images`);
   const files: string[] = [];
   const result: TrainResult = {
     model: o.model,

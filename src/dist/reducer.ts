@@ -82,7 +82,7 @@ export class GradientReducer {
     if (weights.length !== this.#weights.length || weights.some((w, i) => w !== this.#weights[i])) this.#build(weights);
     if (this.#dirty) {
       // Early packs may hold gradients a later backward replaced: start over from the buffers.
-      for (const b of this.#buckets) this.#settle(b);
+      this.#settle();
       this.#resetStep();
     }
     while (this.#next < this.#buckets.length) this.#start(this.#buckets[this.#next++]!, false);
@@ -106,6 +106,7 @@ export class GradientReducer {
 
   #build(weights: readonly NDArray[]): void {
     agreeOnLayout(this.#comm, "Trainer.allreduceGrads (kvstore 'dist_sync'): parameters", weights);
+    this.#settle();
     for (const f of this.#unhook) f();
     this.#unhook = [];
     this.#buckets = [];
@@ -167,9 +168,9 @@ export class GradientReducer {
     bucket.startedEarly = early;
   }
 
-  /** Waits for a bucket's allreduce, if one is running. */
-  #settle(bucket: Bucket): void {
-    bucket.pending?.wait();
+  /** Waits for the allreduces already started, whose buffers are about to be reused or dropped. */
+  #settle(): void {
+    for (const b of this.#buckets) b.pending?.wait();
   }
 
   #resetStep(): void {
