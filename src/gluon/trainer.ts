@@ -89,10 +89,7 @@ export class Trainer {
     this.#scale = this.optimizer.rescaleGrad;
     // The optimizer reads lrMult, wdMult and the name from the live Parameter objects.
     this.#entries.forEach((e, i) => this.optimizer.paramDict.set(i, e.param));
-    this.#dist = distSyncFor(
-      this.#entries.map((e) => e.param),
-      options,
-    );
+    this.#dist = distSyncFor(this.#entries.map((e) => e.param), options);
   }
 
   /** 'dist_sync' when gradients are averaged across MPI ranks, else 'device'. */

@@ -2,7 +2,8 @@
  * DataLoader: iterates over a dataset in batches, as Gluon's `gluon.data.DataLoader`.
  *
  * `for (const [x, y] of loader)` yields one batch per step; every `for ... of` is one epoch, with
- * a fresh seeded shuffle when `shuffle` is on. When the dataset can batch by itself (arrays,
+ * a fresh seeded shuffle when `shuffle` is on; with `shard`, one process of a distributed job
+ * visits only its share (shard.ts). When the dataset can batch by itself (arrays,
  * MNIST, and batch-capable transforms over them) batches are copied row by row from contiguous
  * storage; otherwise samples are fetched with `get(i)` and combined by `batchify`. Loading runs
  * on the main thread (there are no worker processes): batching is a memory copy, cheap next to
@@ -74,9 +75,10 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
     }
     const n = dataset.length;
     const { shard, generator } = options;
-    const shuffled =
+    // Sharded across a job, ranks must shuffle alike: rank 0 draws each epoch's order for all.
+    const shuffled = (): Sampler =>
       generator === undefined && shard instanceof Communicator ? new AgreedRandomSampler(n, shard) : new RandomSampler(n, generator ? { generator } : {});
-    const sampler = options.sampler ?? (options.shuffle ? shuffled : new SequentialSampler(n));
+    const sampler = options.sampler ?? (options.shuffle ? shuffled() : new SequentialSampler(n));
     this.#batchSampler = new BatchSampler(shard === undefined ? sampler : new ShardSampler(sampler, shard), options.batchSize, options.lastBatch ?? 'keep');
   }
 
