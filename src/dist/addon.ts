@@ -24,8 +24,11 @@ export interface MpiInfo {
 export interface MpiAddon {
   /** Starts the communication thread and MPI (once); waits are bounded by `timeoutMs` (0: none). */
   init(timeoutMs: number): MpiInfo;
-  /** In place; op 0 sum, 1 average (float arrays), 2 max, 3 min. */
-  allreduce(x: TypedArray, op: number): number;
+  /**
+   * In place; op 0 sum, 1 average (float arrays), 2 max, 3 min. `half` says what a Uint16Array
+   * holds (1 float16, 2 bfloat16 bit patterns), 0 for every other array.
+   */
+  allreduce(x: TypedArray, op: number, half: number): number;
   broadcast(x: TypedArray, root: number): number;
   /** `counts[r]` elements from rank r, in rank order, into `recv`. */
   allgather(send: TypedArray, recv: TypedArray, counts: Float64Array): number;

@@ -9,7 +9,7 @@
  * used by the Trainer skip the check (they check a whole layout once) and return a `Pending`
  * collective that runs on the communication thread while JavaScript goes on.
  */
-import { DTYPES, allocate, type DType, type TypedArray } from '../core/dtype.js';
+import { DTYPES, allocate, isFloat, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, DistributedError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { checkWritable } from '../ops/writable.js';
@@ -21,6 +21,8 @@ export type ReduceOp = 'sum' | 'average' | 'max' | 'min';
 const OPS: readonly ReduceOp[] = ['sum', 'average', 'max', 'min'];
 /** Dimensions an allgather header carries. */
 const MAX_DIMS = 32;
+/** The addon's code of the 16-bit float dtypes, whose storage holds bit patterns. */
+const HALF: Readonly<Record<string, number>> = { float16: 1, bfloat16: 2 };
 
 /** A collective that was started and runs on the communication thread. */
 export class Pending {
@@ -85,12 +87,12 @@ export class Communicator {
     const op = options.op ?? 'sum';
     const code = OPS.indexOf(op);
     if (code < 0) throw new ValueError(`dist.allreduce: op must be one of ${OPS.join(', ')}, got ${JSON.stringify(op)}`);
-    if (op === 'average' && x.dtype !== 'float32' && x.dtype !== 'float64') {
-      throw new DTypeError(`dist.allreduce: op 'average' needs a float32 or float64 array, this one is ${x.dtype}; use op 'sum' and divide, or cast with .astype('float32')`);
+    if (op === 'average' && !isFloat(x.dtype)) {
+      throw new DTypeError(`dist.allreduce: op 'average' needs a float array, this one is ${x.dtype}; use op 'sum' and divide, or cast with .astype('float32')`);
     }
     this.#writable('dist.allreduce', x);
     this.agree('dist.allreduce', [['element count', x.size], dtypeAgreed(x.dtype), ['op', code, (v) => OPS[v] ?? String(v)]]);
-    this.allreduceStart(x.storage, op).wait();
+    this.allreduceStart(x.storage, op, x.dtype).wait();
     return x;
   }
 
@@ -146,9 +148,12 @@ export class Communicator {
     return { seconds: s.busySeconds, operations: s.jobs };
   }
 
-  /** @internal Starts an in-place allreduce of `buf` without the agreement check. */
-  allreduceStart(buf: TypedArray, op: ReduceOp): Pending {
-    return new Pending(this.#addon, this.#addon.allreduce(buf, OPS.indexOf(op)));
+  /**
+   * @internal Starts an in-place allreduce of `buf` without the agreement check; `dtype` tells
+   * 16-bit float storage apart (float16 or bfloat16 bit patterns).
+   */
+  allreduceStart(buf: TypedArray, op: ReduceOp, dtype?: DType): Pending {
+    return new Pending(this.#addon, this.#addon.allreduce(buf, OPS.indexOf(op), HALF[dtype ?? ''] ?? 0));
   }
 
   /** @internal Starts a broadcast of `buf` from `root` without the agreement check. */

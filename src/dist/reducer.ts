@@ -46,6 +46,8 @@ interface Bucket {
 }
 
 const DEFAULT_BUCKET_BYTES = 4 << 20;
+/** 1.0 as stored by the 16-bit float dtypes (bit patterns): the flag of a fresh gradient. */
+const ONE_BITS: Readonly<Record<string, number>> = { float16: 0x3c00, bfloat16: 0x3f80 };
 
 export class GradientReducer {
   readonly #comm: Communicator;
@@ -91,6 +93,7 @@ export class GradientReducer {
     this.stats.waitSeconds += (performance.now() - t0) / 1000;
     for (const b of this.#buckets) {
       b.weights.forEach((w, i) => {
+        // A positive flag (or its bit pattern, for 16-bit floats) means some rank computed it.
         if (b.fused.buf[b.fused.extraAt + i]! > 0) {
           b.fused.unpack(i, w._grad!.storage);
           w._gradFresh = true;
@@ -155,7 +158,7 @@ export class GradientReducer {
   #pack(bucket: Bucket, w: NDArray, i: number): void {
     if (w._gradFresh) bucket.fused.pack(i, w._grad!.storage);
     else bucket.fused.zero(i);
-    bucket.fused.buf[bucket.fused.extraAt + i] = w._gradFresh ? 1 : 0;
+    bucket.fused.buf[bucket.fused.extraAt + i] = w._gradFresh ? (ONE_BITS[w.dtype] ?? 1) : 0;
     bucket.packed++;
     this.#packed.add(w);
   }
@@ -164,7 +167,7 @@ export class GradientReducer {
     bucket.weights.forEach((w, i) => {
       if (!this.#packed.has(w)) this.#pack(bucket, w, i);
     });
-    bucket.pending = this.#comm.allreduceStart(bucket.fused.buf, 'average');
+    bucket.pending = this.#comm.allreduceStart(bucket.fused.buf, 'average', bucket.weights[0]!.dtype);
     bucket.startedEarly = early;
   }
 

@@ -1,6 +1,6 @@
 /**
  * dist.Communicator on 3 ranks (workers/collectives.ts under mpirun): allreduce (sum, average,
- * max, min) for every dtype, broadcast from any root, barrier, allgather of arrays whose first
+ * max, min) for every dtype, float16 and bfloat16 bit patterns included, broadcast from any root, barrier, allgather of arrays whose first
  * dimension differs by rank, and misuse reported identically on every rank.
  */
 import { test } from 'node:test';
@@ -27,6 +27,8 @@ interface Result {
   badRoot: string;
   recorded: string;
   afterErrors: number[];
+  float16: { sum: number[]; average: number[]; max: number[]; min: number[] };
+  bfloat16: { sum: number[]; average: number[]; max: number[] };
   stats: { seconds: number; operations: number };
 }
 
@@ -68,6 +70,10 @@ test('allreduce, broadcast, barrier and allgather on 3 ranks give the hand-compu
     assert.equal(res.allgather.dtype, 'float32');
     assert.deepEqual(res.allgather.values.map(Math.abs), [0, 0, 10, 10, 11, 11, 20, 20, 21, 21, 22, 22]);
     assert.deepEqual(res.allgather.values.filter((_, i) => i % 2 === 1).map((v) => Math.sign(v) || 0), [0, -1, -1, -1, -1, -1]);
+    // 16-bit floats, as bit patterns: 1.5 + 3 + 4.5 = 9 (average 3); three times 1 + ulp is
+    // 3 + 1.5 ulp of 3, a tie that rounds to even (3 + 2 ulp), whose third is 1 + ulp again.
+    assert.deepEqual(res.float16, { sum: [0x4880, 0x4202, 0x3a00], average: [0x4200, 0x3c01, 0x3400], max: [0x4480, 0x3c01, 0x3800], min: [0x3e00, 0x3c01, 0x0000] });
+    assert.deepEqual(res.bfloat16, { sum: [0x4110, 0x4042, 0x3f40], average: [0x4040, 0x3f81, 0x3e80], max: [0x4090, 0x3f81, 0x3f00] });
     assert.equal(res.barrierSawAll, true);
     assert.deepEqual(res.afterErrors, [3]);
     assert.ok(res.stats.operations >= 20 && res.stats.seconds >= 0, JSON.stringify(res.stats));
@@ -87,7 +93,7 @@ test('misuse raises the same clear error on every rank, and the ranks stay in st
       "ShapeError: dist.allgather: the ranks' arrays must agree in dtype and in every dimension but the first; got " +
         'rank 0: (1, 2) float32, rank 1: (1, 2) float32, rank 2: (1, 3) float32',
     );
-    assert.match(res.averageInt, /^DTypeError: dist\.allreduce: op 'average' needs a float32 or float64 array, this one is int32/);
+    assert.match(res.averageInt, /^DTypeError: dist\.allreduce: op 'average' needs a float array, this one is int32/);
     assert.equal(res.badRoot, 'ValueError: dist.broadcast: root must be a rank in [0, 2], got 3');
     assert.match(res.recorded, /^AutogradError: dist\.allreduce: cannot write in place while autograd\.record\(\) is active/);
   });

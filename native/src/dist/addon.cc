@@ -44,13 +44,15 @@ bool getArr(const Napi::Value& v, Arr& a) {
     case napi_float64_array: a.elem = Elem::F64, a.name = "float64"; return true;
     case napi_int32_array: a.elem = Elem::I32, a.name = "int32"; return true;
     case napi_uint8_array: a.elem = Elem::U8, a.name = "uint8"; return true;
+    // float16 or bfloat16 bit patterns; allreduce is told which.
+    case napi_uint16_array: a.elem = Elem::F16, a.name = "16-bit float"; return true;
     default: return false;
   }
 }
 
 bool arrArg(const Napi::CallbackInfo& info, size_t i, Arr& a, const char* fn) {
   if (info.Length() > i && getArr(info[i], a)) return true;
-  fail(info.Env(), std::string(fn) + ": argument " + std::to_string(i) + " must be a Float32Array, Float64Array, Int32Array or Uint8Array");
+  fail(info.Env(), std::string(fn) + ": argument " + std::to_string(i) + " must be a Float32Array, Float64Array, Int32Array, Uint8Array or Uint16Array");
   return false;
 }
 
@@ -105,14 +107,20 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// allreduce(array, op): op 0 sum, 1 average (float arrays only), 2 max, 3 min.
+// allreduce(array, op, half): op 0 sum, 1 average (float arrays only), 2 max, 3 min; half says
+// what a Uint16Array holds, 1 float16 or 2 bfloat16 (0 for every other array).
 Napi::Value Allreduce(const Napi::CallbackInfo& info) {
   Arr a;
   int64_t op = 0;
-  if (!ready(info.Env(), "allreduce") || !arrArg(info, 0, a, "allreduce") || !intArg(info, 1, 0, 3, &op, "allreduce")) {
+  int64_t half = 0;
+  if (!ready(info.Env(), "allreduce") || !arrArg(info, 0, a, "allreduce") || !intArg(info, 1, 0, 3, &op, "allreduce") ||
+      !intArg(info, 2, 0, 2, &half, "allreduce")) {
     return info.Env().Undefined();
   }
-  if (op == 1 && a.elem != Elem::F32 && a.elem != Elem::F64) return fail(info.Env(), "allreduce: average needs a float array");
+  if ((a.elem == Elem::F16) != (half != 0)) return fail(info.Env(), "allreduce: half (1 float16, 2 bfloat16) is given for a Uint16Array, and only for one");
+  if (half == 2) a.elem = Elem::BF16, a.name = "bfloat16";
+  else if (half == 1) a.name = "float16";
+  if (op == 1 && (a.elem == Elem::I32 || a.elem == Elem::U8)) return fail(info.Env(), "allreduce: average needs a float array");
   Job j;
   j.kind = Job::Allreduce;
   j.buf = a.data, j.count = static_cast<int64_t>(a.len), j.elem = a.elem, j.op = static_cast<Reduce>(op);

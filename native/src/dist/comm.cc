@@ -4,6 +4,7 @@
 // once the operation in flight has run longer than the timeout means another rank stopped or
 // called a different collective, and the process then ends (mpirun ends the rest of the job).
 #include "comm.h"
+#include "half.h"
 
 #include <mpi.h>
 #include <stdlib.h>
@@ -56,13 +57,57 @@ MPI_Datatype typeOf(Elem e) {
     case Elem::F32: return MPI_FLOAT;
     case Elem::F64: return MPI_DOUBLE;
     case Elem::I32: return MPI_INT32_T;
+    case Elem::F16:
+    case Elem::BF16: return MPI_UINT16_T;
     default: return MPI_UINT8_T;
   }
 }
 
-size_t bytesOf(Elem e) { return e == Elem::F64 ? 8 : e == Elem::U8 ? 1 : 4; }
+size_t bytesOf(Elem e) {
+  switch (e) {
+    case Elem::F64: return 8;
+    case Elem::F32:
+    case Elem::I32: return 4;
+    case Elem::F16:
+    case Elem::BF16: return 2;
+    default: return 1;
+  }
+}
 
-MPI_Op opOf(Reduce r) { return r == Reduce::Max ? MPI_MAX : r == Reduce::Min ? MPI_MIN : MPI_SUM; }
+// MPI has no 16-bit float types: float16 and bfloat16 reduce through operations of our own on
+// their bit patterns, computed in float32 (exact enough: a sum or quotient of two 16-bit floats
+// rounded to float32 and then to 16 bits is the correctly rounded 16-bit result).
+template <float (*Dec)(uint16_t), uint16_t (*Enc)(float), Reduce R>
+void halfOp(void* in, void* inout, int* len, MPI_Datatype*) {
+  const uint16_t* a = static_cast<const uint16_t*>(in);
+  uint16_t* b = static_cast<uint16_t*>(inout);
+  for (int i = 0; i < *len; i++) {
+    float x = Dec(a[i]);
+    float y = Dec(b[i]);
+    float r = x + y;
+    if (R == Reduce::Max) r = x != x ? x : y != y ? y : x > y ? x : y;
+    if (R == Reduce::Min) r = x != x ? x : y != y ? y : x < y ? x : y;
+    b[i] = Enc(r);
+  }
+}
+
+// The 16-bit operations, [float16, bfloat16][sum, max, min], created after MPI_Init.
+MPI_Op halfOps[2][3];
+
+void createHalfOps() {
+  MPI_Op_create(halfOp<halfToFloat, floatToHalf, Reduce::Sum>, 1, &halfOps[0][0]);
+  MPI_Op_create(halfOp<halfToFloat, floatToHalf, Reduce::Max>, 1, &halfOps[0][1]);
+  MPI_Op_create(halfOp<halfToFloat, floatToHalf, Reduce::Min>, 1, &halfOps[0][2]);
+  MPI_Op_create(halfOp<bf16ToFloat, floatToBf16, Reduce::Sum>, 1, &halfOps[1][0]);
+  MPI_Op_create(halfOp<bf16ToFloat, floatToBf16, Reduce::Max>, 1, &halfOps[1][1]);
+  MPI_Op_create(halfOp<bf16ToFloat, floatToBf16, Reduce::Min>, 1, &halfOps[1][2]);
+}
+
+MPI_Op opOf(Reduce r, Elem e) {
+  int k = r == Reduce::Max ? 1 : r == Reduce::Min ? 2 : 0;
+  if (e == Elem::F16 || e == Elem::BF16) return halfOps[e == Elem::BF16][k];
+  return k == 1 ? MPI_MAX : k == 2 ? MPI_MIN : MPI_SUM;
+}
 
 template <typename T>
 void divide(T* p, int64_t n, int size) {
@@ -70,15 +115,23 @@ void divide(T* p, int64_t n, int size) {
   for (int64_t i = 0; i < n; i++) p[i] /= d;
 }
 
+template <float (*Dec)(uint16_t), uint16_t (*Enc)(float)>
+void divideHalf(uint16_t* p, int64_t n, int size) {
+  const float d = static_cast<float>(size);
+  for (int64_t i = 0; i < n; i++) p[i] = Enc(Dec(p[i]) / d);
+}
+
 void runAllreduce(const Job& j, int size) {
   char* p = static_cast<char*>(j.buf);
   for (int64_t at = 0; at < j.count; at += kChunk) {
     int n = static_cast<int>(std::min(kChunk, j.count - at));
-    MPI_Allreduce(MPI_IN_PLACE, p + at * bytesOf(j.elem), n, typeOf(j.elem), opOf(j.op), MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, p + at * bytesOf(j.elem), n, typeOf(j.elem), opOf(j.op, j.elem), MPI_COMM_WORLD);
   }
   if (j.op != Reduce::Average) return;
   if (j.elem == Elem::F32) divide(static_cast<float*>(j.buf), j.count, size);
   if (j.elem == Elem::F64) divide(static_cast<double*>(j.buf), j.count, size);
+  if (j.elem == Elem::F16) divideHalf<halfToFloat, floatToHalf>(static_cast<uint16_t*>(j.buf), j.count, size);
+  if (j.elem == Elem::BF16) divideHalf<bf16ToFloat, floatToBf16>(static_cast<uint16_t*>(j.buf), j.count, size);
 }
 
 void runBroadcast(const Job& j) {
@@ -125,6 +178,7 @@ void initMpi(State& s) {
     MPI_Get_library_version(version, &len);
     std::string v(version, static_cast<size_t>(len));
     s.info.library = v.substr(0, v.find_first_of(",\n"));
+    createHalfOps();
     s.initOk = true;
   }
   s.initDone = true;

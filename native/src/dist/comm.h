@@ -12,7 +12,8 @@
 
 namespace tsg::dist {
 
-enum class Elem { F32, F64, I32, U8 };
+// F16 and BF16 arrays hold 16-bit patterns (Uint16Array); see half.h.
+enum class Elem { F32, F64, I32, U8, F16, BF16 };
 enum class Reduce { Sum, Average, Max, Min };
 
 struct Info {

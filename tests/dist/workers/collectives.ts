@@ -7,7 +7,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { autograd, dist, nd } from '../../../src/index.js';
+import { autograd, dist, nd, type DType, type TypedArray } from '../../../src/index.js';
 
 const out = process.argv[2]!;
 const comm = dist.init({ timeout: 120 });
@@ -44,6 +44,18 @@ const result: Record<string, unknown> = {
     return { shape: g.shape, dtype: g.dtype, values: values(g) };
   })(),
 };
+
+// float16 and bfloat16 arrays keep bit patterns in a Uint16Array; the allreduce is told which.
+const half = (bits: number[], dtype: string, op: dist.ReduceOp): number[] => {
+  const u16 = Uint16Array.from(bits);
+  comm.allreduceStart(u16 as unknown as TypedArray, op, dtype as DType).wait();
+  return Array.from(u16);
+};
+// Rank r holds 1.5 (r + 1), 1 + one unit in the last place, and r / 4.
+const f16 = [[0x3e00, 0x3c01, 0x0000], [0x4200, 0x3c01, 0x3400], [0x4480, 0x3c01, 0x3800]][r]!;
+const bf16 = [[0x3fc0, 0x3f81, 0x0000], [0x4040, 0x3f81, 0x3e80], [0x4090, 0x3f81, 0x3f00]][r]!;
+result['float16'] = { sum: half(f16, 'float16', 'sum'), average: half(f16, 'float16', 'average'), max: half(f16, 'float16', 'max'), min: half(f16, 'float16', 'min') };
+result['bfloat16'] = { sum: half(bf16, 'bfloat16', 'sum'), average: half(bf16, 'bfloat16', 'average'), max: half(bf16, 'bfloat16', 'max') };
 
 // barrier: every rank writes its file before the barrier, so after it all three exist.
 writeFileSync(join(out, `before-${r}`), '');
