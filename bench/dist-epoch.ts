@@ -36,7 +36,7 @@ const SAMPLES: Record<string, number> = { mlp: 61440, lenet: 15360 };
 
 /** One mpirun of the worker; resolves with rank 0's figures. */
 function run(model: string, ranks: number): Promise<Row> {
-  const worker = ['--import', 'tsx', '--conditions=development', 'bench/dist-worker.ts'];
+  const worker = ['--import', 'tsx', 'bench/dist-worker.ts'];
   const opts = ['--model', model, '--batch', args.batch, '--epochs', args.epochs, '--samples', String(SAMPLES[model] ?? 30720)];
   const child = spawn('mpirun', ['--allow-run-as-root', '--bind-to', 'none', '-np', String(ranks), process.execPath, ...worker, ...opts], {
     env: { ...process.env, TSGLUON_NUM_THREADS: '1', OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' },

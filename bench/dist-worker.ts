@@ -5,7 +5,7 @@
 // one JSON line: samples per second over every rank, and per step the time the Trainer waited for
 // gradient allreduces and the time the communication thread spent in them.
 //
-// Run through bench/dist-epoch.ts, or: mpirun -np 2 node --import tsx --conditions=development bench/dist-worker.ts --model mlp
+// Run through bench/dist-epoch.ts, or: mpirun -np 2 node --import tsx bench/dist-worker.ts --model mlp
 import { parseArgs } from 'node:util';
 import { Generator, autograd, dist, gluon, init, nd, nn } from 'tsgluon';
 

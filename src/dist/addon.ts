@@ -1,12 +1,12 @@
 /**
  * Finds and loads tsgluon's optional MPI addon (build/Release/tsgluon_mpi.node, compiled by
- * scripts/build-mpi.mjs where mpi.h is found). Loading never throws: importing tsgluon works on a
- * machine without MPI, and `dist.init()` reports what is missing and how to install it.
+ * scripts/build-mpi.mjs where mpi.h is found) through the native backend's loader. Loading never
+ * throws: importing tsgluon works on a machine without MPI, and `dist.init()` reports what is
+ * missing and how to install it.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { TypedArray } from '../core/dtype.js';
+import { loadAddon, type LoadResult } from '../backend/native/loader.js';
+import { PACKAGE_ROOT, addonCandidates } from '../backend/native/locate.js';
 
 /** What `init` returns: this process's place in the job. */
 export interface MpiInfo {
@@ -43,22 +43,13 @@ export interface MpiAddon {
   abort(code: number): never;
 }
 
-export type MpiLoadResult = { addon: MpiAddon; error: null } | { addon: null; error: string };
-
-const CANDIDATES = ['../../build/Release/tsgluon_mpi.node', '../../build/Debug/tsgluon_mpi.node'];
-
-/** Loads the addon from the package's build folder (the same relative path from src/ and dist/). */
-export function loadMpiAddon(candidates: readonly string[] = CANDIDATES): MpiLoadResult {
-  const require = createRequire(import.meta.url);
-  for (const rel of candidates) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (!existsSync(path)) continue;
-    try {
-      return { addon: require(path) as MpiAddon, error: null };
-    } catch (e) {
-      return { addon: null, error: `${path} failed to load: ${(e as Error).message.split('\n')[0]}` };
-    }
-  }
+/**
+ * Loads tsgluon_mpi.node from the package at `root` (build/Release, where scripts/build-mpi.mjs
+ * puts it; it is never prebuilt), with the reason when it cannot.
+ */
+export function loadMpiAddon(root = PACKAGE_ROOT): LoadResult<MpiAddon> {
+  const r = loadAddon<MpiAddon>('tsgluon_mpi', root);
+  if (r.addon !== null || addonCandidates('tsgluon_mpi', root).length > 0) return r;
   return { addon: null, error: 'tsgluon_mpi.node is not built (mpi.h was not found when tsgluon was installed)' };
 }
 

@@ -4,19 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { dist, gluon, nn, ValueError } from '../../src/index.js';
 import { loadMpiAddon, missingMpiMessage } from '../../src/dist/addon.js';
 import { tempDir } from './mpi.js';
 
 test('without the MPI addon, loading reports why and dist.init says what to install and how to launch', () => {
-  const missing = loadMpiAddon([pathToFileURL(join(tempDir(), 'tsgluon_mpi.node')).href]);
+  const missing = loadMpiAddon(tempDir());
   assert.deepEqual(missing, { addon: null, error: 'tsgluon_mpi.node is not built (mpi.h was not found when tsgluon was installed)' });
-  const broken = join(tempDir(), 'tsgluon_mpi.node');
-  writeFileSync(broken, 'not a shared library');
-  const bad = loadMpiAddon([pathToFileURL(broken).href]);
+  const root = tempDir();
+  mkdirSync(join(root, 'build', 'Release'), { recursive: true });
+  writeFileSync(join(root, 'build', 'Release', 'tsgluon_mpi.node'), 'not a shared library');
+  const bad = loadMpiAddon(root);
   assert.equal(bad.addon, null);
   assert.match(bad.error!, /tsgluon_mpi\.node failed to load: .*(invalid ELF header|file too short)/);
   assert.equal(

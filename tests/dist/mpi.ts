@@ -37,7 +37,7 @@ export function mpiEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** The command line that runs a worker of tests/dist/workers/ with Node and tsx. */
 export function workerCommand(worker: string, args: readonly string[] = []): string[] {
-  return [process.execPath, '--import', 'tsx', '--conditions=development', join(ROOT, 'tests', 'dist', 'workers', worker), ...args];
+  return [process.execPath, '--import', 'tsx', join(ROOT, 'tests', 'dist', 'workers', worker), ...args];
 }
 
 export interface MpiRun {
