@@ -9,3 +9,4 @@ export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { ShardSampler, type Shard } from './shard.js';
 export { downloadFile, fileDigest, DownloadError, type Checksum, type DownloadOptions } from './download.js';
 export * as vision from './vision/index.js';
+export * as text from './text/index.js';
