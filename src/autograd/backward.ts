@@ -3,9 +3,10 @@
  *
  * `backward` walks the arrays reachable from the heads in reverse topological order, calls each
  * node's gradient rule, sums gradients that were broadcast back to their input's shape (the one
- * central place where broadcasting is undone), and writes leaf gradients according to their
- * `gradReq`. The graph is released afterwards unless `retainGraph` is set, so a training loop
- * holds no memory across iterations.
+ * central place where broadcasting is undone), and writes each leaf's gradient according to its
+ * `gradReq` as soon as it is final, then runs the leaf's gradient-ready hooks (hooks.ts). The
+ * graph is released afterwards unless `retainGraph` is set, so a training loop holds no memory
+ * across iterations.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../core/errors.js';
@@ -17,6 +18,7 @@ import { add } from '../ops/binary.js';
 import { ensureDType } from '../ops/cast.js';
 import { sumTo } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
+import { gradReady } from './hooks.js';
 import { pause } from './state.js';
 
 /** Options of `y.backward()`. */
@@ -103,27 +105,18 @@ export function backward(
 }
 
 function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
-  const { order, grads } = propagate(heads, headGrads, options.retainGraph ?? false, true);
-  for (const arr of order) {
-    if (arr._gradReq !== 'null' && arr._grad !== null) {
-      const g = grads.get(arr);
-      // A leaf in the graph that received no gradient (every path to it has zero derivative, as
-      // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
-      if (g !== undefined) writeGrad(arr, g);
-      else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
-      arr._gradFresh = true;
-    }
-    if (!options.retainGraph && arr._node !== null) arr._node = FREED;
-  }
+  const { order } = propagate(heads, headGrads, options.retainGraph ?? false, true);
+  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
 }
 
 /**
  * Walks the graph from the heads in reverse topological order, calling each node's gradient rule
  * and accumulating what flows into each array (summed back to its shape and cast to its dtype).
- * Returns the order and the gradients: a leaf's is its total gradient. `offer` hands rules the
- * leaves' gradient buffers to write into (GradContext.into); without it nothing reads storage.
+ * Returns the order and the gradients: a leaf's is its total gradient. With `live`, rules are
+ * offered the leaves' gradient buffers to write into (GradContext.into) and leaf gradients are
+ * written as they become final; without it nothing reads or writes storage.
  */
-function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, offer: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
+function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, live: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
   const grads = new Map<NDArray, NDArray>();
   const accumulate = (x: NDArray, g: NDArray): void => {
     const prev = grads.get(x);
@@ -137,28 +130,36 @@ function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: bool
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const targets = offer ? gradTargets(order, heads, headGrads) : new Map<NDArray, NDArray>();
+  const { targets, read } = live ? gradTargets(order, heads, headGrads) : { targets: new Map<NDArray, NDArray>(), read: new Set<TypedArray>() };
+  const leaves = live ? new LeafWriter(order, read, grads) : null;
   for (const arr of order) {
     const node = arr._node;
-    const g = grads.get(arr);
-    if (node === null || g === undefined) continue;
-    let into: (NDArray | null)[] | undefined;
-    if (targets.size > 0) {
-      node.inputs.forEach((x, i) => {
-        const t = targets.get(x);
-        if (t === undefined) return;
-        into ??= new Array<NDArray | null>(node.inputs.length).fill(null);
-        into[i] = t;
-      });
+    if (node === null) {
+      leaves?.reached(arr);
+      continue;
     }
-    const inputGrads = node.backward(g, into, retain);
-    node.inputs.forEach((x, i) => {
-      const gi = inputGrads[i];
-      if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
-      accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
-    });
-    if (!retain) grads.delete(arr);
+    const g = grads.get(arr);
+    if (g !== undefined) {
+      let into: (NDArray | null)[] | undefined;
+      if (targets.size > 0) {
+        node.inputs.forEach((x, i) => {
+          const t = targets.get(x);
+          if (t === undefined) return;
+          into ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+          into[i] = t;
+        });
+      }
+      const inputGrads = node.backward(g, into, retain);
+      node.inputs.forEach((x, i) => {
+        const gi = inputGrads[i];
+        if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
+        accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
+      });
+      if (!retain) grads.delete(arr);
+    }
+    leaves?.consumed(node);
   }
+  leaves?.finish();
   return { order, grads };
 }
 
@@ -171,6 +172,69 @@ function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: bool
 export function traceGradients(heads: readonly NDArray[], headGrads: readonly NDArray[], leaves: readonly NDArray[]): (NDArray | undefined)[] {
   const { grads } = propagate([...heads], [...headGrads], false, false);
   return leaves.map((x) => grads.get(x));
+}
+
+/**
+ * Writes leaf gradients as early as they are final: once the last node that consumes a leaf has
+ * run its gradient rule, the leaf's gradient is written and its gradient-ready hooks run while
+ * backward goes on with the rest of the graph. A gradient buffer the graph also reads as a value
+ * (and any array with a gradient that is not a plain leaf) is written at the end instead.
+ */
+class LeafWriter {
+  /** Early leaves not written yet, with how many of their consumers have not run. */
+  readonly #remaining = new Map<NDArray, number>();
+  readonly #late: NDArray[] = [];
+  readonly #grads: ReadonlyMap<NDArray, NDArray>;
+
+  constructor(order: readonly NDArray[], read: ReadonlySet<TypedArray>, grads: ReadonlyMap<NDArray, NDArray>) {
+    this.#grads = grads;
+    for (const arr of order) {
+      if (arr._gradReq === 'null' || arr._grad === null) continue;
+      if (arr._node === null && !read.has(arr._grad.storage)) this.#remaining.set(arr, 0);
+      else this.#late.push(arr);
+    }
+    for (const arr of order) {
+      for (const x of arr._node?.inputs ?? []) {
+        const n = this.#remaining.get(x);
+        if (n !== undefined) this.#remaining.set(x, n + 1);
+      }
+    }
+  }
+
+  /** `node` has run (or had no gradient to pass on): its inputs have one consumer fewer left. */
+  consumed(node: TapeNode): void {
+    for (const x of node.inputs) {
+      const n = this.#remaining.get(x);
+      if (n === undefined) continue;
+      if (n > 1) this.#remaining.set(x, n - 1);
+      else this.#write(x);
+    }
+  }
+
+  /** Backward reached leaf `arr`: every consumer has run (a head may have none). */
+  reached(arr: NDArray): void {
+    if (this.#remaining.has(arr)) this.#write(arr);
+  }
+
+  /** Writes the gradients left for the end. */
+  finish(): void {
+    for (const arr of this.#late) finishLeaf(arr, this.#grads.get(arr));
+  }
+
+  #write(leaf: NDArray): void {
+    this.#remaining.delete(leaf);
+    finishLeaf(leaf, this.#grads.get(leaf));
+  }
+}
+
+/** Writes a leaf's gradient `g` into its buffer as its gradReq says, then runs its hooks. */
+function finishLeaf(leaf: NDArray, g: NDArray | undefined): void {
+  // A leaf in the graph that received no gradient (every path to it has zero derivative, as
+  // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
+  if (g !== undefined) writeGrad(leaf, g);
+  else if (leaf._gradReq === 'write') leaf._grad!.storage.fill(0);
+  leaf._gradFresh = true;
+  gradReady(leaf);
 }
 
 function writeGrad(leaf: NDArray, g: NDArray): void {
@@ -189,7 +253,11 @@ function writeGrad(leaf: NDArray, g: NDArray): void {
  * like the view. A buffer that the graph or a head gradient also reads as a value is never
  * offered, so writing it early changes nothing another rule sees.
  */
-function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headGrads: readonly (NDArray | null)[]): Map<NDArray, NDArray> {
+function gradTargets(
+  order: readonly NDArray[],
+  heads: readonly NDArray[],
+  headGrads: readonly (NDArray | null)[],
+): { targets: Map<NDArray, NDArray>; read: Set<TypedArray> } {
   const uses = new Map<NDArray, number>();
   const read = new Set<TypedArray>();
   for (const h of heads) uses.set(h, 2);
@@ -216,7 +284,7 @@ function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headG
       if (base !== undefined) targets.set(arr, reshape(base, arr.shape));
     }
   }
-  return targets;
+  return { targets, read };
 }
 
 /**
