@@ -17,3 +17,4 @@ export {
 } from './normalization.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, SiLU, ElementwiseActivation, type PReLUOptions, type GELUOptions } from './activations-advanced.js';
+export { ReflectionPad2D, type Padding2D } from './padding.js';
