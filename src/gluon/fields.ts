@@ -34,7 +34,10 @@ function kind(v: unknown, isBlock: IsBlock): 'Block' | 'Parameter' | null {
 function describe(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'prototype-less object'}`;
+  if (typeof v === 'object') {
+    const ctor = (v as object).constructor?.name;
+    return ctor === undefined || ctor === 'Object' ? 'an object' : `an instance of ${ctor}`;
+  }
   return `the ${typeof v} ${JSON.stringify(v) ?? String(v)}`;
 }
 
