@@ -151,8 +151,8 @@ function saveBytes(net: Block, options: SaveParametersOptions = {}): Uint8Array 
 /** Bitwise equality of two arrays' values (NaN payloads included). */
 function sameBits(a: NDArray, b: NDArray): boolean {
   if (a.dtype !== b.dtype || a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i])) return false;
-  const x = new Uint8Array(a.storage.buffer, a.storage.byteOffset, a.storage.byteLength);
-  const y = new Uint8Array(b.storage.buffer, b.storage.byteOffset, b.storage.byteLength);
+  const x = new Uint8Array(a._raw.buffer, a._raw.byteOffset, a._raw.byteLength);
+  const y = new Uint8Array(b._raw.buffer, b._raw.byteOffset, b._raw.byteLength);
   return x.every((v, i) => v === y[i]);
 }
 

@@ -6,6 +6,8 @@
  * them is Gluon's data-parallel loop run on that device.
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { isFloat } from '../core/dtype.js';
+import { encodeHalf, isHalf } from '../core/half.js';
 import { normalizeAxis } from '../core/shape.js';
 import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
@@ -29,12 +31,13 @@ export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, opti
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${maxNorm}`);
   if (arrays.length === 0) throw new ValueError('clipGlobalNorm: got no arrays; pass the gradients to clip, e.g. params.map((p) => p.grad())');
   let sq = 0;
-  arrays.forEach((a, i) => {
+  // float16 / bfloat16 arrays are read as numbers (decoded) and written back rounded.
+  const values = arrays.map((a, i) => {
     if (!(a instanceof NDArray)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
-    if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new ValueError(`clipGlobalNorm: element ${i} is ${a.dtype}; only float arrays can be scaled`);
-    const d = a.storage;
-    for (let j = 0; j < d.length; j++) sq += d[j]! * d[j]!;
+    if (!isFloat(a.dtype)) throw new ValueError(`clipGlobalNorm: element ${i} is ${a.dtype}; only float arrays can be scaled`);
+    return isHalf(a.dtype) ? array(a, { dtype: 'float32' }).storage : a.storage;
   });
+  for (const d of values) for (let j = 0; j < d.length; j++) sq += d[j]! * d[j]!;
   const total = Math.sqrt(sq);
   if (!Number.isFinite(total)) {
     if (options.checkIsfinite ?? true) {
@@ -44,10 +47,11 @@ export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, opti
   }
   const scale = maxNorm / (total + 1e-8);
   if (scale < 1) {
-    for (const a of arrays) {
-      const d = a.storage;
+    arrays.forEach((a, i) => {
+      const d = values[i]!;
       for (let j = 0; j < d.length; j++) d[j] = d[j]! * scale;
-    }
+      if (isHalf(a.dtype)) encodeHalf(a._raw as Uint16Array, d, a.dtype);
+    });
   }
   return total;
 }

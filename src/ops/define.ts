@@ -10,8 +10,15 @@
  *
  * Gradient rules may return gradients in the broadcast output shape; autograd sums them back to
  * each input's shape once, centrally.
+ *
+ * float16 and bfloat16 inputs are storage, not compute, dtypes: `apply` widens them to float32
+ * (a recorded conversion, so gradients flow back to them in their own dtype) before a primitive
+ * sees them, so kernels never meet 16-bit patterns. Only view primitives (which move no values)
+ * and primitives marked `halfInputs` (the conversion itself) take them as they are.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
+import { isHalf } from '../core/half.js';
+import { DTypeError } from '../core/errors.js';
 import type { KernelTable } from '../backend/kernels.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
@@ -75,6 +82,20 @@ export interface Primitive<A, P> {
    * qualify; `viewBase` then answers which array owns the memory.
    */
   readonly view?: boolean;
+  /** When true, float16 / bfloat16 inputs reach `infer` and `compute` as they are (astype); otherwise `apply` widens them. */
+  readonly halfInputs?: boolean;
+}
+
+let widen: ((x: NDArray) => NDArray) | null = null;
+
+/** @internal cast.ts installs the float16 / bfloat16 -> float32 conversion that `apply` uses. */
+export function setHalfWidening(fn: (x: NDArray) => NDArray): void {
+  widen = fn;
+}
+
+function hasHalf(inputs: readonly NDArray[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (isHalf(inputs[i]!.dtype)) return true;
+  return false;
 }
 
 /**
@@ -99,19 +120,24 @@ export function needsGrad(x: NDArray): boolean {
  * @example const y = apply(expPrim, [x], null);
  */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
+  if (prim.view !== true && prim.halfInputs !== true && hasHalf(inputs)) {
+    if (widen === null) throw new DTypeError(`${prim.name}: float16 / bfloat16 inputs need the astype op, which is not loaded; import tsgluon's nd namespace`);
+    const w = widen;
+    return apply(prim, inputs.map((x) => (isHalf(x.dtype) ? w(x) : x)), attrs);
+  }
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
   const n = inputs.length;
   for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return NDArray.shapeOnly(shape, dtype);
   let out: NDArray;
   if (prim.view === true) {
     const x = inputs[0]!;
-    out = new NDArray(x.storage, shape, dtype);
+    out = new NDArray(x._raw, shape, dtype);
     out._viewOf = x._viewOf ?? x;
   } else {
     out = NDArray.empty(shape, dtype);
     const storages: TypedArray[] = new Array<TypedArray>(n);
-    for (let i = 0; i < n; i++) storages[i] = inputs[i]!.storage;
-    prim.compute(getBackend().kernels, out.storage, storages, plan, attrs);
+    for (let i = 0; i < n; i++) storages[i] = inputs[i]!._raw;
+    prim.compute(getBackend().kernels, out._raw, storages, plan, attrs);
   }
   if (prim.grad !== undefined && isRecording()) {
     let any = false;
@@ -149,7 +175,9 @@ class PrimNode<A, P> implements TapeNode {
  * @example const gw = applyInto(bmmPrim, [g, x], attrs, ctx.into?.[1] ?? null);
  */
 export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, dest: NDArray | null): NDArray {
-  if (dest === null || dest.isShapeOnly || prim.view === true || isRecording() || inputs.some((x) => x.isShapeOnly)) return apply(prim, inputs, attrs);
+  if (dest === null || dest.isShapeOnly || prim.view === true || isRecording() || inputs.some((x) => x.isShapeOnly) || hasHalf(inputs) || isHalf(dest.dtype)) {
+    return apply(prim, inputs, attrs);
+  }
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
   const target = dest.storage;
   if (dtype !== dest.dtype || !sameShape(shape, dest.shape) || inputs.some((x) => x.storage.buffer === target.buffer)) return apply(prim, inputs, attrs);

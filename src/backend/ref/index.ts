@@ -10,6 +10,7 @@ import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './co
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { castHalf } from './half.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -18,6 +19,7 @@ export const refKernels: KernelTable = {
   argReduce: argReduceKernels,
   where,
   cast,
+  castHalf,
   copyStrided,
   matmul,
   take,

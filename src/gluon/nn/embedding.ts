@@ -7,6 +7,8 @@ import type { DType } from '../../core/dtype.js';
 import { ValueError, fmtShape } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { take } from '../../ops/indexing.js';
+import { astype } from '../../ops/cast.js';
+import { isHalf } from '../../core/half.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions } from '../block.js';
@@ -41,8 +43,10 @@ export class Embedding extends Block {
     this.weight = this.params.get('weight', { shape: [inputDim, outputDim], dtype: options.dtype ?? 'float32', init: options.weightInitializer ?? null });
   }
 
-  override forward(x: NDArray): NDArray {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${String(x)}`);
+  override forward(input: NDArray): NDArray {
+    if (!(input instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${String(input)}`);
+    // float16 / bfloat16 indices are read as numbers, like any float indices.
+    const x = isHalf(input.dtype) ? astype(input, 'float32') : input;
     if (!x.isShapeOnly) {
       const data = x.storage;
       for (let i = 0; i < data.length; i++) {

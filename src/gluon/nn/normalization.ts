@@ -18,6 +18,7 @@ import { normalizeAxis } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add, mul, sub } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
+import { ensureDType } from '../../ops/cast.js';
 import { reshape } from '../../ops/shape.js';
 import { rsqrt, square } from '../../ops/unary.js';
 import { isTraining, pause } from '../../autograd/state.js';
@@ -171,7 +172,7 @@ export class BatchNorm extends NormBase {
       for (const [param, batch] of [[this.runningMean, m], [this.runningVar, v]] as const) {
         const run = param.data();
         const next = add(mul(run, mom), mul(reshape(batch, run.shape), 1 - mom));
-        run.storage.set(next.storage);
+        run._raw.set(ensureDType(next, run.dtype)._raw);
       }
     });
   }
