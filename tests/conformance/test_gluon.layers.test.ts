@@ -156,7 +156,7 @@ test('test_activations', () => {
   const elu = new nn.ELU();
   assertAlmostEqual(elu.forward(point), (point.toArray() as number[]).map((v) => (v <= 0 ? Math.expm1(v) : v)));
   const selu = new nn.SELU();
-  const [scale, alpha] = [1.0507009873554804934193349852946, 1.6732632423543772848170429916717];
+  const [scale, alpha] = [1.0507009873554805, 1.6732632423543772];
   assertAlmostEqual(selu.forward(point), (point.toArray() as number[]).map((v) => (v >= 0 ? scale * v : scale * alpha * Math.expm1(v))));
   const prelu = new nn.PReLU();
   prelu.initialize();
