@@ -32,7 +32,7 @@ import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } 
 import { noteHolder, noteInferred, shareInto, shareOnFirstUse, sharedOrigin, type SharedParams } from './sharing.js';
 import { blockPrefix, withScope } from './name-scope.js';
 import { addHook, runPostHooks, runPreHooks, type ForwardHook, type ForwardPreHook, type HookHandle } from './hooks.js';
-import { guardFields, installFieldGuard, warnUnregisteredContainers } from './fields.js';
+import { checkFields, installFieldGuard, warnUnregisteredContainers } from './fields.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -145,7 +145,7 @@ export class Block {
   /** The direct children with their keys: registered ones first, then fields in definition order. */
   namedChildren(): [string, Block][] {
     this.#resolveSharing();
-    guardFields(this, isBlock);
+    checkFields(this, isBlock);
     const out = new Map(this.#children);
     const known = new Set(out.values());
     for (const [key, value] of Object.entries(this)) {
@@ -183,7 +183,7 @@ export class Block {
    */
   nameScope<T>(fn: () => T): T {
     const out = withScope(this, this.#prefix, fn);
-    guardFields(this, isBlock);
+    checkFields(this, isBlock);
     return out;
   }
 

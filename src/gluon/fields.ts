@@ -3,17 +3,20 @@
  *
  * A field holding a Block or a Parameter is a child of the tree. Overwriting it with a value of
  * another kind (`net.fc = 3`, a Parameter replaced by an array) would silently drop the child from
- * the tree, so it throws ChildTypeError, as Gluon raises TypeError; replacing a Block by another
+ * the tree, so it is a ChildTypeError, as Gluon raises TypeError; replacing a Block by another
  * Block, or a Parameter by another Parameter, is allowed (that is how a head is swapped), and
  * `delete net.fc` removes a child on purpose.
  *
- * The check lives in a setter: a child field becomes an accessor property (still enumerable, in
- * the same position). Fields created by assignment (`this.fc = new nn.Dense(8)`, `net.extra =
- * ...`) become accessors at once, through a trap at the end of Block.prototype's chain that only
- * assignments of new properties reach (so reading fields and calling methods never touch it).
- * Class fields (`fc = new nn.Dense(8)`), which JavaScript defines without assigning, become
- * accessors when the block is first walked (collectParams, initialize, a Sequential forward) or
- * when its `nameScope` callback returns.
+ * JavaScript cannot intercept a write to an existing data property without turning it into an
+ * accessor, which would put every block's properties in V8's slow dictionary mode (measured: +15%
+ * CPU per step of a small MLP). So the kind each child field held is recorded, and a change is
+ * reported at the next walk of the block (collectParams, initialize, saving, a Sequential's
+ * forward...), before anything could miss the child. Fields are recorded at every walk, and also
+ * the moment they are created by assignment (`b.child = new gluon.Block()`): a trap at the end of
+ * Block.prototype's chain, which only assignments of new properties reach (reading fields and
+ * calling methods never touch it), so an overwrite before the first walk is caught too. Class
+ * fields (`fc = new nn.Dense(8)`), which JavaScript defines without assigning, are recorded at the
+ * first walk.
  *
  * Blocks hidden inside other containers (an object or Map of blocks, an array of arrays, an array
  * mixing blocks and other values) are not children; `collectParams` warns about them once per
@@ -25,8 +28,9 @@ import { Parameter } from './parameter.js';
 import { warn } from './warnings.js';
 
 type IsBlock = (v: unknown) => boolean;
+type Kind = 'Block' | 'Parameter';
 
-function kind(v: unknown, isBlock: IsBlock): 'Block' | 'Parameter' | null {
+function kind(v: unknown, isBlock: IsBlock): Kind | null {
   if (v instanceof Parameter) return 'Parameter';
   return isBlock(v) ? 'Block' : null;
 }
@@ -45,54 +49,60 @@ function nameOf(block: object): string {
   return (block as { name?: string }).name ?? 'block';
 }
 
-function defineGuarded(block: object, key: PropertyKey, initial: unknown, isBlock: IsBlock): void {
-  let value = initial;
-  Object.defineProperty(block, key, {
-    enumerable: true,
-    configurable: true,
-    get: () => value,
-    set: (next: unknown) => {
-      const was = kind(value, isBlock);
-      if (was !== null && kind(next, isBlock) !== was) {
-        throw new ChildTypeError(
-          `${nameOf(block)}.${String(key)} holds a ${was} (${(value as { name: string }).name}); assigning ${describe(next)} to it would drop that child ` +
-            `from the network. Assign another ${was} to replace it, or \`delete ${nameOf(block)}.${String(key)}\` first to remove the child on purpose.`,
-        );
-      }
-      value = next;
-    },
-  });
+/** The kind of child each field of a block held when last seen, with that child's display name. */
+const recorded = new WeakMap<object, Map<string, { kind: Kind; name: string }>>();
+
+function record(block: object, key: string, k: Kind, value: unknown): void {
+  let fields = recorded.get(block);
+  if (fields === undefined) recorded.set(block, (fields = new Map()));
+  fields.set(key, { kind: k, name: (value as { name: string }).name });
 }
 
 /**
  * @internal Installs the assignment trap at the end of `proto`'s prototype chain (once, for
- * Block.prototype): new properties assigned to a block instance that hold a Block or Parameter
- * become guarded accessors; any other new property is an ordinary data property.
+ * Block.prototype): a new property assigned to a block instance is defined as usual, and recorded
+ * when it holds a Block or Parameter.
  */
 export function installFieldGuard(proto: object, isBlock: IsBlock): void {
   const base = Object.getPrototypeOf(proto) as object;
   const trap = new Proxy(base, {
     set(target, key, value, receiver: object) {
-      // A class prototype owns 'constructor'; only instances get guarded child fields.
-      const instance = receiver !== proto && isBlock(receiver) && !Object.prototype.hasOwnProperty.call(receiver, 'constructor');
-      if (instance && kind(value, isBlock) !== null) {
-        defineGuarded(receiver, key, value, isBlock);
-        return true;
-      }
       if (receiver === target) return Reflect.set(target, key, value);
-      return Reflect.defineProperty(receiver, key, { value, writable: true, enumerable: true, configurable: true });
+      const ok = Reflect.defineProperty(receiver, key, { value, writable: true, enumerable: true, configurable: true });
+      // A class prototype owns 'constructor'; only instances have child fields.
+      if (ok && typeof key === 'string' && receiver !== proto && isBlock(receiver) && !Object.prototype.hasOwnProperty.call(receiver, 'constructor')) {
+        const k = kind(value, isBlock);
+        if (k !== null) record(receiver, key, k, value);
+      }
+      return ok;
     },
   });
   Object.setPrototypeOf(proto, trap);
 }
 
-/** @internal Turns `block`'s own data fields holding a Block or Parameter into guarded accessors. */
-export function guardFields(block: object, isBlock: IsBlock): void {
-  for (const key of Object.keys(block)) {
-    const d = Object.getOwnPropertyDescriptor(block, key);
-    if (d === undefined || !('value' in d) || !d.configurable || kind(d.value, isBlock) === null) continue;
-    defineGuarded(block, key, d.value, isBlock);
+/**
+ * @internal Checks `block`'s fields against the kinds recorded for them (throwing ChildTypeError
+ * for a child field now holding something else) and records the current ones. A deleted field is
+ * forgotten.
+ */
+export function checkFields(block: object, isBlock: IsBlock): void {
+  const fields = recorded.get(block);
+  let present: Set<string> | null = null;
+  for (const [key, value] of Object.entries(block)) {
+    const now = kind(value, isBlock);
+    const was = fields?.get(key);
+    if (was !== undefined && now !== was.kind) {
+      throw new ChildTypeError(
+        `${nameOf(block)}.${key} held a ${was.kind} (${was.name}) and now holds ${describe(value)}, which drops that child from the network ` +
+          `(Gluon refuses such an assignment). Assign another ${was.kind} to replace it, or \`delete ${nameOf(block)}.${key}\` to remove the child on purpose.`,
+      );
+    }
+    if (now !== null) {
+      record(block, key, now, value);
+      if (fields !== undefined) (present ??= new Set()).add(key);
+    }
   }
+  if (fields !== undefined) for (const key of fields.keys()) if (present === null || !present.has(key)) fields.delete(key);
 }
 
 /** True when `v` holds a Block somewhere inside arrays, plain objects, Maps or Sets. */

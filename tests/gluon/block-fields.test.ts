@@ -11,36 +11,47 @@ beforeEach(() => gluon.resetNameCounters());
 
 type Loose = gluon.Block & Record<string, unknown>;
 
-test('overwriting a child Block with another kind throws, assigned or declared as a class field', () => {
+test('overwriting a child Block with another kind is a ChildTypeError at the next walk, assigned or declared as a class field', () => {
   const b = new gluon.Block() as Loose;
   b.child = new gluon.Block();
-  assert.throws(() => {
-    b.child = [2];
-  }, (e: Error) => e instanceof ChildTypeError && /block0\.child holds a Block \(block1\); assigning an array of length 1 to it would drop that child/.test(e.message));
-  assert.throws(() => {
-    b.child = null;
-  }, ChildTypeError);
+  b.child = [2];
+  const lost = (e: Error) => e instanceof ChildTypeError && /block0\.child held a Block \(block1\) and now holds an array of length 1, which drops that child/.test(e.message);
+  assert.throws(() => b.collectParams(), lost);
+  assert.throws(() => b.initialize(), lost, 'every walk refuses until the field is fixed');
+  b.child = null;
+  assert.throws(() => b.namedChildren(), /now holds null/);
+  b.child = new gluon.Block();
+  assert.equal(b.namedChildren().length, 1, 'another Block repairs it');
   class Net extends gluon.Block {
     head = new nn.Dense(2);
+    override forward(x: nd.NDArray): nd.NDArray {
+      return this.head.forward(x);
+    }
   }
   const net = new Net();
-  net.collectParams();
-  assert.throws(() => {
-    (net as unknown as Record<string, unknown>).head = 'gone';
-  }, (e: Error) => e instanceof ChildTypeError && /head holds a Block \(dense0\); assigning the string "gone"/.test(e.message));
-  assert.equal(net.collectParams().size, 2, 'the child is still there after the refused assignment');
+  const seq = new nn.Sequential().add(net);
+  seq.initialize();
+  (net as unknown as Record<string, unknown>).head = 'gone';
+  // Saving, initializing or collecting the parameters would silently miss the child: they refuse.
+  assert.throws(() => seq.saveParametersBytes(), (e: Error) => e instanceof ChildTypeError && /head held a Block \(dense0\) and now holds the string "gone"/.test(e.message));
+  assert.throws(() => seq.initialize({ forceReinit: true }), ChildTypeError);
 });
 
-test('overwriting a Parameter field with another kind throws; regular fields change freely', () => {
+test('overwriting a Parameter field with another kind is refused; regular fields change freely', () => {
   const b = new gluon.Block() as Loose;
   b.p = new gluon.Parameter('p', { shape: [2] });
-  assert.throws(() => {
-    b.p = nd.zeros([2]);
-  }, (e: Error) => e instanceof ChildTypeError && /holds a Parameter \(p\); assigning an instance of NDArray/.test(e.message));
+  b.p = nd.zeros([2]);
+  assert.throws(() => b.collectParams(), (e: Error) => e instanceof ChildTypeError && /held a Parameter \(p\) and now holds an instance of NDArray/.test(e.message));
+  delete b.p;
+  assert.equal(b.collectParams().size, 0, 'deleting the field removes the child on purpose');
   b.a = null;
   b.a = 1;
   b.a = 'x';
   assert.equal(b.a, 'x');
+  b.n = 3;
+  b.n = new nn.Dense(1);
+  assert.equal(b.namedChildren().length, 1, 'a regular field may become a child');
+  assert.equal(b.collectParams().size, 2);
 });
 
 test('a Block replaced by another Block is the new child; delete removes a child on purpose', () => {
