@@ -298,6 +298,18 @@ function plan(target: LoadTarget, tensors: Record<string, NDArray>, options: Loa
 /** @internal Loads safetensors bytes into `target`'s parameters, all or nothing. */
 export function loadBytesInto(target: LoadTarget, bytes: Uint8Array | ArrayBuffer, options: LoadParametersOptions = {}): LoadReport {
   const { tensors } = decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  return loadTensorsInto(target, tensors, options);
+}
+
+/**
+ * @internal Loads named arrays decoded from any file format into `net`, with `loadParameters`'
+ * checks and options; transactional (nothing changes on error).
+ */
+export function loadArraysInto(net: Block, tensors: Record<string, NDArray>, options: LoadParametersOptions = {}): LoadReport {
+  return loadTensorsInto(blockTarget(net), tensors, options);
+}
+
+function loadTensorsInto(target: LoadTarget, tensors: Record<string, NDArray>, options: LoadParametersOptions): LoadReport {
   const { planned, report } = plan(target, tensors, options);
   // Everything is validated: from here on nothing can fail.
   for (const { param, value, dtype } of planned) {

@@ -7,16 +7,18 @@ import { isFloat, type DType } from '../core/dtype.js';
 import { isHalf } from '../core/half.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkDType } from '../ndarray/creation.js';
-import { apply, setHalfWidening, type Primitive } from './define.js';
+import { apply, primitive, setHalfConversions, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 
-const castPrim: Primitive<{ dtype: DType }, DType> = {
+const castPrim: Primitive<{ dtype: DType }, DType> = primitive({
   name: 'astype',
+  outputInit: 'none',
   halfInputs: true,
+  // The plan is the input's dtype: float16 / bfloat16 conversions go through castHalf.
   infer: (inputs, { dtype }) => ({ shape: inputs[0]!.shape, dtype, plan: inputs[0]!.dtype }),
   compute: (k, out, [x], from, { dtype }) => (isHalf(from) || isHalf(dtype) ? k.castHalf(out, x!, from, dtype) : k.cast(out, x!)),
   grad: (g, { inputs }) => [isFloat(inputs[0]!.dtype) ? astype(g, inputs[0]!.dtype) : null],
-};
+});
 
 /** A copy converted to `dtype` (float to integer truncates toward zero). */
 export function astype(x: NDArray, dtype: DType): NDArray {
@@ -38,4 +40,4 @@ declare module '../ndarray/ndarray.js' {
 }
 
 installMethods({ astype });
-setHalfWidening((x) => astype(x, 'float32'));
+setHalfConversions((x) => astype(x, 'float32'), (x, dtype) => astype(x, dtype));

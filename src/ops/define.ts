@@ -11,15 +11,20 @@
  * Gradient rules may return gradients in the broadcast output shape; autograd sums them back to
  * each input's shape once, centrally.
  *
+ * Every primitive is registered by name (`primitive(...)`), so a graph described as plain data
+ * (op names, attributes, inputs) can be run, and `apply` has a capture hook: while a graph is
+ * being traced (src/graph), `apply` hands each call to the capture instead of computing.
+ *
  * float16 and bfloat16 inputs are storage, not compute, dtypes: `apply` widens them to float32
  * (a recorded conversion, so gradients flow back to them in their own dtype) before a primitive
  * sees them, so kernels never meet 16-bit patterns. Only view primitives (which move no values)
- * and primitives marked `halfInputs` (the conversion itself) take them as they are.
+ * and primitives marked `halfInputs` (the conversion itself) take them as they are; an in-place
+ * primitive updates a widened copy, which is rounded back into its 16-bit input.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
-import { isHalf } from '../core/half.js';
-import { DTypeError } from '../core/errors.js';
 import type { KernelTable } from '../backend/kernels.js';
+import { DTypeError, ValueError } from '../core/errors.js';
+import { isHalf } from '../core/half.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { isRecording } from '../autograd/state.js';
@@ -72,7 +77,7 @@ export interface Primitive<A, P> {
   readonly name: string;
   /** Validates inputs and attributes and returns the output's shape, dtype and kernel plan. */
   infer(inputs: readonly NDArray[], attrs: A): Inferred<P>;
-  /** Fills `out` (fresh, zeroed, contiguous) from the inputs' storage. */
+  /** Fills `out` (contiguous; zeroed unless `outputInit` is 'none') from the inputs' storage. */
   compute(kernels: KernelTable, out: TypedArray, inputs: readonly TypedArray[], plan: P, attrs: A): void;
   /** Gradient of each input given the output's gradient `g`; null where none flows. */
   grad?(g: NDArray, ctx: GradContext<A>): readonly (NDArray | null)[];
@@ -82,20 +87,100 @@ export interface Primitive<A, P> {
    * qualify; `viewBase` then answers which array owns the memory.
    */
   readonly view?: boolean;
+  /**
+   * What `compute` expects of `out`. 'zero' (the default): the kernel adds into `out` or leaves
+   * some elements untouched, so `out` must arrive zeroed. 'none': the kernel writes every element,
+   * so `out` may be an uninitialized or reused buffer (the graph executor and `applyInto` then skip
+   * zeroing it).
+   */
+  readonly outputInit?: 'zero' | 'none';
+  /**
+   * A step with state beyond its inputs and output, which a graph must keep, in order, on every
+   * run: 'random' draws from the random generator (the same inputs give new values each call);
+   * 'inPlace' writes input 0's storage in place and returns input 0 itself instead of a new array
+   * (BatchNorm's running statistics).
+   */
+  readonly effect?: 'random' | 'inPlace';
   /** When true, float16 / bfloat16 inputs reach `infer` and `compute` as they are (astype); otherwise `apply` widens them. */
   readonly halfInputs?: boolean;
 }
 
 let widen: ((x: NDArray) => NDArray) | null = null;
+let narrow: ((x: NDArray, dtype: DType) => NDArray) | null = null;
 
-/** @internal cast.ts installs the float16 / bfloat16 -> float32 conversion that `apply` uses. */
-export function setHalfWidening(fn: (x: NDArray) => NDArray): void {
-  widen = fn;
+/** @internal cast.ts installs the conversions `apply` uses for float16 / bfloat16 inputs. */
+export function setHalfConversions(toFloat32: (x: NDArray) => NDArray, back: (x: NDArray, dtype: DType) => NDArray): void {
+  widen = toFloat32;
+  narrow = back;
 }
 
 function hasHalf(inputs: readonly NDArray[]): boolean {
   for (let i = 0; i < inputs.length; i++) if (isHalf(inputs[i]!.dtype)) return true;
   return false;
+}
+
+/** `apply` on float16 / bfloat16 inputs: the primitive runs on float32 copies (see the file comment). */
+function applyWidened<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
+  if (widen === null || narrow === null) throw new DTypeError(`${prim.name}: float16 / bfloat16 inputs need the astype op, which is not loaded; import tsgluon's nd namespace`);
+  const w = widen;
+  const out = apply(prim, inputs.map((x) => (isHalf(x.dtype) ? w(x) : x)), attrs);
+  const target = inputs[0]!;
+  if (prim.effect !== 'inPlace' || !isHalf(target.dtype) || target.isShapeOnly || capture !== null) return out;
+  target._raw.set(narrow(out, target.dtype)._raw);
+  return target;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- primitives of every attribute and plan type share one table
+type AnyPrimitive = Primitive<any, any>;
+
+const registry = new Map<string, AnyPrimitive>();
+
+/**
+ * Registers a primitive under its name and returns it; every primitive is defined through this,
+ * so `primitiveByName` finds it when a graph is built from a description.
+ * @example const expPrim = primitive({ name: 'exp', ... });
+ */
+export function primitive<A, P>(prim: Primitive<A, P>): Primitive<A, P> {
+  const known = registry.get(prim.name);
+  if (known !== undefined && known !== prim) throw new ValueError(`primitive: the name '${prim.name}' is already taken by another primitive`);
+  registry.set(prim.name, prim);
+  return prim;
+}
+
+/** The registered primitive called `name`, or undefined. */
+export function primitiveByName(name: string): AnyPrimitive | undefined {
+  return registry.get(name);
+}
+
+/** The names of every registered primitive, sorted. */
+export function primitiveNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/**
+ * What `apply` hands each call to while a graph is traced: the primitive, its inputs and
+ * attributes, and what `infer` returned. It returns the (shape-only) array standing for the result.
+ */
+export interface Capture {
+  record<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, inferred: Inferred<P>): NDArray;
+}
+
+let capture: Capture | null = null;
+
+/** Runs `fn` with every `apply` call handed to `c` instead of computed (null: computed again). */
+export function withCapture<T>(c: Capture | null, fn: () => T): T {
+  const prev = capture;
+  capture = c;
+  try {
+    return fn();
+  } finally {
+    capture = prev;
+  }
+}
+
+/** True while a graph is being traced (`withCapture`). */
+export function isCapturing(): boolean {
+  return capture !== null;
 }
 
 /**
@@ -120,16 +205,18 @@ export function needsGrad(x: NDArray): boolean {
  * @example const y = apply(expPrim, [x], null);
  */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
-  if (prim.view !== true && prim.halfInputs !== true && hasHalf(inputs)) {
-    if (widen === null) throw new DTypeError(`${prim.name}: float16 / bfloat16 inputs need the astype op, which is not loaded; import tsgluon's nd namespace`);
-    const w = widen;
-    return apply(prim, inputs.map((x) => (isHalf(x.dtype) ? w(x) : x)), attrs);
-  }
-  const { shape, dtype, plan } = prim.infer(inputs, attrs);
+  if (prim.view !== true && prim.halfInputs !== true && hasHalf(inputs)) return applyWidened(prim, inputs, attrs);
+  const inferred = prim.infer(inputs, attrs);
+  if (capture !== null) return capture.record(prim, inputs, attrs, inferred);
+  const { shape, dtype, plan } = inferred;
   const n = inputs.length;
-  for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return NDArray.shapeOnly(shape, dtype);
+  const inPlace = prim.effect === 'inPlace';
+  for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return inPlace ? inputs[0]! : NDArray.shapeOnly(shape, dtype);
   let out: NDArray;
-  if (prim.view === true) {
+  if (inPlace) {
+    prim.compute(getBackend().kernels, inputs[0]!._raw, inputs.map((x) => x._raw), plan, attrs);
+    return inputs[0]!;
+  } else if (prim.view === true) {
     const x = inputs[0]!;
     out = new NDArray(x._raw, shape, dtype);
     out._viewOf = x._viewOf ?? x;
@@ -148,8 +235,11 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
   return out;
 }
 
-/** The tape node `apply` records: the primitive's gradient rule bound to the forward's context. */
-class PrimNode<A, P> implements TapeNode {
+/**
+ * @internal The tape node `apply` records: the primitive's gradient rule bound to the forward's
+ * context. The graph layer builds the same nodes over shape-only arrays to trace a backward graph.
+ */
+export class PrimNode<A, P> implements TapeNode {
   readonly op: string;
   readonly inputs: readonly NDArray[];
 
@@ -168,14 +258,14 @@ class PrimNode<A, P> implements TapeNode {
 
 /**
  * Runs a primitive into an existing array instead of a fresh one, unrecorded; for gradient rules
- * filling a buffer offered through `GradContext.into`. Only for primitives whose kernel overwrites
- * every output element (such as matmul), since `dest` is not zeroed first. Falls back to `apply`
+ * filling a buffer offered through `GradContext.into`. `dest` is zeroed first unless the primitive
+ * overwrites every element (`outputInit: 'none'`, such as matmul). Falls back to `apply`
  * (returning a new array) when `dest` is null, does not match the inferred shape and dtype, or
- * shares memory with an input.
+ * shares memory with an input, and while a graph is traced.
  * @example const gw = applyInto(bmmPrim, [g, x], attrs, ctx.into?.[1] ?? null);
  */
 export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, dest: NDArray | null): NDArray {
-  if (dest === null || dest.isShapeOnly || prim.view === true || isRecording() || inputs.some((x) => x.isShapeOnly) || hasHalf(inputs) || isHalf(dest.dtype)) {
+  if (capture !== null || dest === null || dest.isShapeOnly || prim.view === true || prim.effect !== undefined || isRecording() || inputs.some((x) => x.isShapeOnly) || hasHalf(inputs) || isHalf(dest.dtype)) {
     return apply(prim, inputs, attrs);
   }
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
@@ -183,6 +273,7 @@ export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[
   if (dtype !== dest.dtype || !sameShape(shape, dest.shape) || inputs.some((x) => x.storage.buffer === target.buffer)) return apply(prim, inputs, attrs);
   const storages: TypedArray[] = new Array<TypedArray>(inputs.length);
   for (let i = 0; i < inputs.length; i++) storages[i] = inputs[i]!.storage;
+  if (prim.outputInit !== 'none') target.fill(0);
   prim.compute(getBackend().kernels, target, storages, plan, attrs);
   return dest;
 }

@@ -10,6 +10,7 @@ import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './co
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 import { castHalf } from './half.js';
 
 export const refKernels: KernelTable = {
@@ -36,6 +37,12 @@ export const refKernels: KernelTable = {
   maxPoolGrad,
   avgPool,
   avgPoolGrad,
+  batchNormMean,
+  batchNormVariance,
+  batchNormForward,
+  batchNormGradStats,
+  batchNormGradData,
+  movingAverage,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,
