@@ -51,16 +51,24 @@ export class Sequential extends Block implements Iterable<Block> {
   }
 
   /**
-   * A new Sequential (with this one's prefix) holding the children from `start` up to (not
-   * including) `end`, negative indices counting from the end, as Gluon's `net[1:3]` and Array's
-   * `slice`. The blocks themselves are shared, not copied: training the slice trains this network.
+   * A new container of this class (with this one's prefix) holding the children from `start` up
+   * to (not including) `end`, negative indices counting from the end, as Gluon's `net[1:3]` and
+   * Array's `slice`. The blocks themselves are shared, not copied: training the slice trains this
+   * network. A subclass whose constructor needs other arguments or adds children itself gives a
+   * plain Sequential.
    * @example const body = net.slice(0, -1);   // every layer but the last
    */
   slice(start = 0, end?: number): Sequential {
     for (const [what, v] of [['start', start], ['end', end]] as const) {
       if (v !== undefined && !Number.isInteger(v)) throw new ValueError(`${this.name}.slice: ${what} must be an integer, got ${String(v)}`);
     }
-    const out = new Sequential({ prefix: this.prefix });
+    let out: Sequential;
+    try {
+      out = new (this.constructor as new (options: BlockOptions) => Sequential)({ prefix: this.prefix });
+    } catch {
+      out = new Sequential({ prefix: this.prefix });
+    }
+    if (!(out instanceof Sequential) || out.length > 0) out = new Sequential({ prefix: this.prefix });
     out.add(...this.#layers().slice(start, end));
     return out;
   }

@@ -176,3 +176,26 @@ test('Sequential slicing returns a Sequential of the same blocks (negative indic
   net.forward(nd.ones([1, 4]));
   assert.equal(slc.collectParams().get('0.weight'), d2.weight);
 });
+
+test('slicing a Sequential subclass keeps the class, unless its constructor adds children or needs arguments', () => {
+  class Stack extends nn.Sequential {}
+  class Prefilled extends nn.Sequential {
+    constructor(options: gluon.BlockOptions = {}) {
+      super(options);
+      this.add(new nn.Dense(1));
+    }
+  }
+  class NeedsArgs extends nn.Sequential {
+    constructor(readonly depth: number) {
+      super();
+      if (!Number.isInteger(depth)) throw new ValueError('depth');
+    }
+  }
+  const stack = new Stack().add(new nn.Dense(2), new nn.Dense(3));
+  assert.ok(stack.slice(1) instanceof Stack);
+  const pre = new Prefilled().add(new nn.Dense(2));
+  assert.equal(pre.slice(1).length, 1);
+  assert.equal(pre.slice(1).constructor, nn.Sequential);
+  const args = new NeedsArgs(2).add(new nn.Dense(2));
+  assert.equal(args.slice(0).constructor, nn.Sequential);
+});
