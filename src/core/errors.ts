@@ -39,6 +39,9 @@ export class BackendError extends TsGluonError {}
 /** A file could not be read, or its content is malformed. */
 export class FormatError extends TsGluonError {}
 
+/** A feature needs an optional package that is not installed; the message names what to install. */
+export class MissingDependencyError extends TsGluonError {}
+
 /** A block's child Block or Parameter field overwritten by a value of another kind (Gluon's TypeError). */
 export class ChildTypeError extends TsGluonError {}
 

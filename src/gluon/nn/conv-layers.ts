@@ -19,6 +19,7 @@ import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
 import { Activation, type ActivationType } from './activations.js';
 import { parseLayout, toChannelsFirst, toChannelsLast } from './layout.js';
+import { channelsLastError } from './conv-hints.js';
 
 export interface ConvOptions extends BlockOptions {
   /** Step between windows (default 1 on every axis). */
@@ -61,6 +62,7 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
  */
 export abstract class ConvBase extends Block {
   static override readonly alias: string | undefined = 'conv';
+  static override readonly floatInput = true;
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
   readonly channels: number;
@@ -119,6 +121,10 @@ export abstract class ConvBase extends Block {
         `${this.name}: input of shape ${fmtShape(x.shape)} must have ${this.#rank + 2} axes (${this.layout}); ` +
           `add a batch axis with expandDims(0) for a single sample`,
       );
+    }
+    if (this.#rank === 2 && !this.#channelsLast) {
+      const hint = channelsLastError(this.name, x, this.#transposed ? this.weight.shape[0]! : this.weight.shape[1]! * this.groups);
+      if (hint !== null) throw hint;
     }
     const c = x.shape[this.#channelsLast ? x.ndim - 1 : 1]!;
     if (c % this.groups !== 0) {
