@@ -87,3 +87,14 @@ test('test_gluon_param_load: save float32, cast to float16, load with castDType;
   net2.loadParametersBytes(halfBytes, { castDType: true, dtypeSource: 'saved' });
   assert.equal(net2.weight.dtype, 'float16');
 });
+
+test('input dtype rule: a 16-bit layer takes float32 (its compute dtype) or its own dtype; a float32 layer refuses 16-bit input', () => {
+  const half = new nn.Dense(2, { inUnits: 3, dtype: 'float16' });
+  half.initialize();
+  assert.equal(half.forward(nd.ones([1, 3])).dtype, 'float32');
+  assert.equal(half.forward(nd.ones([1, 3], { dtype: 'float16' })).dtype, 'float32');
+  assert.throws(() => half.forward(nd.ones([1, 3], { dtype: 'float64' })), /the input is float64 but the layer's parameters are float16/);
+  const full = new nn.Dense(2, { inUnits: 3 });
+  full.initialize();
+  assert.throws(() => full.forward(nd.ones([1, 3], { dtype: 'bfloat16' })), /the input is bfloat16 but the layer's parameters are float32/);
+});
