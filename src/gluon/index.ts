@@ -14,6 +14,7 @@ export { setWarningHandler, type WarningHandler } from './warnings.js';
 export { Constant, type ConstantValue, type ConstantOptions } from './constant.js';
 export { holdersOf, inferredBy, type SharedParams } from './sharing.js';
 export * as nn from './nn/index.js';
+export * as rnn from './rnn/index.js';
 export * as data from './data/index.js';
 export { ParameterKeyError, type SaveParametersOptions, type LoadParametersOptions, type LoadReport } from './serialization.js';
 // parameter-dict-io.ts installs ParameterDict.prototype.save / load, so it is imported for its effect.
