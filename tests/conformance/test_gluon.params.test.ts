@@ -171,6 +171,32 @@ test('test_save_load', () => {
   net2.loadParameters(file);
   const x = nd.random.uniform({ shape: [1, 3, 32, 32] });
   assertAlmostEqual(net2.forward(x), net.forward(x));
+  class Network extends gluon.Block {
+    declare encoders: nn.Sequential;
+    constructor() {
+      super();
+      this.nameScope(() => {
+        this.encoders = new nn.Sequential();
+        this.encoders.nameScope(() => {
+          for (let i = 0; i < 2; i++) this.encoders.add(new gluon.rnn.LSTM(200, { numLayers: 1, bidirectional: true }));
+        });
+      });
+    }
+    override forward(x: nd.NDArray): nd.NDArray {
+      let h = x;
+      for (let i = 0; i < 2; i++) h = this.encoders.get(i).forward(h);
+      return h;
+    }
+  }
+  const lstm = new Network();
+  lstm.initialize({ init: new init.Xavier() });
+  const seq = nd.random.uniform({ shape: [32, 10, 10] });
+  const out = lstm.forward(seq);
+  const lstmFile = join(dir, 'tmp.params');
+  lstm.saveParameters(lstmFile);
+  const lstm2 = new Network();
+  lstm2.loadParameters(lstmFile);
+  assertAlmostEqual(lstm2.forward(seq), out);
 });
 
 test('test_save_load_deduplicate_with_shared_params', () => {
