@@ -45,6 +45,9 @@ export class MissingDependencyError extends TsGluonError {}
 /** A block's child Block or Parameter field overwritten by a value of another kind (Gluon's TypeError). */
 export class ChildTypeError extends TsGluonError {}
 
+/** Distributed training: MPI missing or not initialized, or ranks that disagree on a collective. */
+export class DistributedError extends TsGluonError {}
+
 /** Formats a shape the way Gluon prints it: (256, 20). */
 export function fmtShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;

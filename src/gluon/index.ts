@@ -22,6 +22,7 @@ import './parameter-dict-io.js';
 export { HookHandle, type ForwardHook, type ForwardPreHook } from './hooks.js';
 export * as loss from './loss/index.js';
 export { Trainer, StaleGradientError, type TrainerParams, type StepOptions } from './trainer.js';
+export type { TrainerOptions, KVStore } from './trainer-dist.js';
 export * as metric from './metric.js';
 export * as utils from './utils.js';
 export * as modelZoo from './model-zoo/index.js';
