@@ -1,7 +1,8 @@
 /**
  * Helpers of the MXNet conformance suite (tests/conformance): tsgluon versions of the helpers
  * MXNet's own tests call (`check_layer_forward`, `assert_almost_equal`, test_loss.py's `get_net`)
- * and the list of MXNet tests the suite does not translate, with the reason for each.
+ * and the `Net` several tests share. The MXNet tests the suite does not translate, with the
+ * reason for each, are listed in docs/gluon-differences.md.
  *
  * Translated from Apache MXNet 1.x (tests/python/unittest, branch v1.x), Copyright the Apache
  * Software Foundation, licensed under the Apache License, Version 2.0.
@@ -85,4 +86,20 @@ export function score(net: gluon.Block, loss: (out: nd.NDArray, batch: readonly 
     count += l.size;
   }
   return total / count;
+}
+
+/** test_gluon.py's `Net` of test_parameter_sharing: two Dense(5) created in the block's name scope. */
+export class Net extends gluon.Block {
+  declare dense0: nn.Dense;
+  declare dense1: nn.Dense;
+  constructor(options: gluon.BlockOptions & { inUnits?: number } = {}) {
+    super(options);
+    this.nameScope(() => {
+      this.dense0 = new nn.Dense(5, { inUnits: options.inUnits ?? 0 });
+      this.dense1 = new nn.Dense(5, { inUnits: options.inUnits ?? 0 });
+    });
+  }
+  override forward(x: nd.NDArray): nd.NDArray {
+    return this.dense1.forward(this.dense0.forward(x));
+  }
 }

@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autograd, gluon, init, nd, nn, safetensors } from '../../src/index.js';
-import { assertAlmostEqual } from './mx.js';
+import { Net, assertAlmostEqual } from './mx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgluon-mx-'));
 beforeEach(() => gluon.resetNameCounters());
@@ -76,21 +76,6 @@ test('test_constant', () => {
   assert.deepEqual(t.constant.data().toArray(), t.value);
   assert.deepEqual(x.grad!.toArray(), [[1, 1], [1, 1]]);
 });
-
-class Net extends gluon.Block {
-  declare dense0: nn.Dense;
-  declare dense1: nn.Dense;
-  constructor(options: gluon.BlockOptions & { inUnits?: number } = {}) {
-    super(options);
-    this.nameScope(() => {
-      this.dense0 = new nn.Dense(5, { inUnits: options.inUnits ?? 0 });
-      this.dense1 = new nn.Dense(5, { inUnits: options.inUnits ?? 0 });
-    });
-  }
-  override forward(x: nd.NDArray): nd.NDArray {
-    return this.dense1.forward(this.dense0.forward(x));
-  }
-}
 
 test('test_parameter_sharing', () => {
   const net1 = new Net({ prefix: 'net1_', inUnits: 5 });

@@ -5,6 +5,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildTypeError, ShapeError, ValueError, gluon, nd, nn } from '../../src/index.js';
+import { Net as TwoDense } from '../conformance/mx.js';
 import { captureWarnings } from './gluon-helpers.js';
 
 beforeEach(() => gluon.resetNameCounters());
@@ -92,32 +93,17 @@ test('Blocks inside an object, a Map, nested arrays or a mixed array are reporte
   assert.deepEqual(three.warnings.map((w) => w.split(' ')[0]), ['model30.layers', 'model30.mixed']);
 });
 
-class Net extends gluon.Block {
-  declare dense0: nn.Dense;
-  declare dense1: nn.Dense;
-  constructor(options: gluon.BlockOptions & { inUnits?: number } = {}) {
-    super(options);
-    this.nameScope(() => {
-      this.dense0 = new nn.Dense(5, { inUnits: options.inUnits ?? 0 });
-      this.dense1 = new nn.Dense(5, { inUnits: options.inUnits ?? 0 });
-    });
-  }
-  override forward(x: nd.NDArray): nd.NDArray {
-    return this.dense1.forward(this.dense0.forward(x));
-  }
-}
-
 test('params: a composite block built with another tree\'s collectParams() shares every parameter', () => {
-  const net1 = new Net({ prefix: 'net1_', inUnits: 5 });
-  const net2 = new Net({ prefix: 'net2_', params: net1.collectParams() });
+  const net1 = new TwoDense({ prefix: 'net1_', inUnits: 5 });
+  const net2 = new TwoDense({ prefix: 'net2_', params: net1.collectParams() });
   net1.collectParams().initialize();
   const x = nd.random.uniform({ shape: [3, 5] });
   assert.deepEqual(net2.forward(x).toArray(), net1.forward(x).toArray());
   assert.equal(net2.dense0.weight, net1.dense0.weight);
   assert.equal(net2.dense1.bias, net1.dense1.bias);
   // Deferred shapes flow the other way too: the second net infers, the first one sees it.
-  const net4 = new Net({ prefix: 'net4_' });
-  const net5 = new Net({ prefix: 'net5_', inUnits: 5, params: net4.collectParams() });
+  const net4 = new TwoDense({ prefix: 'net4_' });
+  const net5 = new TwoDense({ prefix: 'net5_', inUnits: 5, params: net4.collectParams() });
   net4.collectParams().initialize();
   net5.forward(nd.zeros([3, 5]));
   assert.deepEqual(net4.dense0.weight.shape, [5, 5]);
@@ -126,10 +112,10 @@ test('params: a composite block built with another tree\'s collectParams() share
 
 test('params: a dict none of whose keys matches is an error at first use, and shapes must agree', () => {
   const other = new nn.Sequential().add(new nn.Dense(3));
-  const net = new Net({ params: other.collectParams() });
+  const net = new TwoDense({ params: other.collectParams() });
   assert.throws(() => net.collectParams(), (e: Error) => e instanceof ValueError && /params \(the params option given at construction\): no key of the given parameters matches/.test(e.message));
-  const small = new Net({ inUnits: 5 });
-  const big = new Net({ inUnits: 7, params: small.collectParams() });
+  const small = new TwoDense({ inUnits: 5 });
+  const big = new TwoDense({ inUnits: 7, params: small.collectParams() });
   assert.throws(() => big.initialize(), (e: Error) => e instanceof ShapeError && /dense0\.weight/.test(e.message));
 });
 

@@ -113,3 +113,10 @@ test('PoissonNLLLoss: from log-rates, from rates, Stirling\'s term only where ta
   assertClose(full, [(1 + (2 - lg(2)) + (3 - 4 * lg(3) + st(4))) / 3], { rtol: 1e-12 });
   autograd.assertGradient((a) => new L.PoissonNLLLoss({ computeFull: true }).forward(a, f64([[0, 2], [3, 1]])).sum(), [f64([[0.1, -0.5], [1, 0.2]])]);
 });
+
+test('TripletLoss and CosineEmbeddingLoss refuse a margin that is not a finite number', () => {
+  assert.throws(() => new gluon.loss.TripletLoss({ margin: Number.NaN }), { name: 'ValueError', message: /^TripletLoss: margin must be a finite number, got NaN/ });
+  assert.throws(() => new gluon.loss.CosineEmbeddingLoss({ margin: Infinity }), { name: 'ValueError', message: /^CosineEmbeddingLoss: margin must be a finite number, got Infinity/ });
+  assert.equal(new gluon.loss.TripletLoss().margin, 1);
+  assert.equal(new gluon.loss.CosineEmbeddingLoss().margin, 0);
+});

@@ -21,9 +21,15 @@ export interface MarginLossOptions extends LossOptions {
   margin?: number;
 }
 
-function checkMargin(where: string, margin: number): number {
-  if (!Number.isFinite(margin)) throw new ValueError(`${where}: margin must be a finite number, got ${margin}`);
-  return margin;
+/** A loss with a finite `margin` option: the base of TripletLoss and CosineEmbeddingLoss. */
+export abstract class MarginLoss extends Loss {
+  readonly margin: number;
+
+  constructor(options: MarginLossOptions, defaultMargin: number) {
+    super(options);
+    this.margin = options.margin ?? defaultMargin;
+    if (!Number.isFinite(this.margin)) throw new ValueError(`${this.where}: margin must be a finite number, got ${this.margin}`);
+  }
 }
 
 /**
@@ -31,12 +37,9 @@ function checkMargin(where: string, margin: number): number {
  * summed over every axis but the batch axis.
  * @example new gluon.loss.TripletLoss().forward(anchor, positive, negative) // shape (N,)
  */
-export class TripletLoss extends Loss {
-  readonly margin: number;
-
+export class TripletLoss extends MarginLoss {
   constructor(options: MarginLossOptions = {}) {
-    super(options);
-    this.margin = checkMargin(this.where, options.margin ?? 1);
+    super(options, 1);
   }
 
   override forward(pred: NDArray, positive: NDArray, negative: NDArray, sampleWeight?: NDArray | null): NDArray {
@@ -53,12 +56,9 @@ export class TripletLoss extends Loss {
  * it is -1 (0 for other labels), the cosine taken over the last axis; one value per sample.
  * @example new gluon.loss.CosineEmbeddingLoss().forward(a, b, nd.array([1, -1])) // shape (2,)
  */
-export class CosineEmbeddingLoss extends Loss {
-  readonly margin: number;
-
+export class CosineEmbeddingLoss extends MarginLoss {
   constructor(options: MarginLossOptions = {}) {
-    super(options);
-    this.margin = checkMargin(this.where, options.margin ?? 0);
+    super(options, 0);
   }
 
   override forward(input1: NDArray, input2: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
