@@ -134,8 +134,8 @@ result['compositeGlobal'] = composite.getGlobal(comm);
 const odd = new nn.Dense(r === 0 ? 4 : 5, { inUnits: 2 });
 odd.initialize();
 result['differentNetworks'] = errorOf(() => new gluon.Trainer(odd.collectParams(), 'sgd', {}, { kvstore: 'dist_sync' }));
-// float16 parameters: their bits travel, the average of the ranks' gradients is rounded to 16
-// bits once, and the weights stay equal on both ranks after the step.
+// float16 parameters: their bits travel, the average of two ranks' gradients is their sum (taken
+// in float32, rounded to 16 bits once) halved, and the weights stay equal on both ranks.
 nd.random.seed(70 + r);
 const half = new nn.Dense(3, { inUnits: 4, dtype: 'float16' });
 half.initialize();
