@@ -17,7 +17,8 @@ namespace tsg {
 struct Runtime {
   int (*threads)();
   void (*run)(int ntasks, void (*fn)(void* ctx, int task, int ntasks), void* ctx);
-  // A 64-byte aligned buffer private to the calling thread, reused across calls (slot 0 or 1).
+  // A 64-byte aligned buffer private to the calling thread, reused across calls (slots 0 to 3:
+  // 0 and 1 belong to the GEMM, 2 and 3 to the convolution kernels that call it).
   void* (*scratch)(int slot, size_t bytes);
 };
 
@@ -62,6 +63,18 @@ struct OptimArgs {
   double p[9];
 };
 
+// Convolution geometry over (N, C, D, H, W) inputs (1-D and 2-D arrive with leading extents of
+// 1): C input channels, O filters, output extents already validated by the op layer.
+struct ConvArgs {
+  int64_t batch, channels, filters;
+  int64_t in[3], out[3], kernel[3], stride[3], pad[3], dilation[3];
+};
+// conv kinds (conv-impl.h): every one overwrites its whole output.
+//   CONV_FORWARD     out = y (N, O, *out), a = x, b = w (O, C, *kernel), bias (O) or null
+//   CONV_DATA_GRAD   out = gx (N, C, *in), a = g (N, O, *out), b = w
+//   CONV_WEIGHT_GRAD out = gw (O, C, *kernel), a = x, b = g
+enum ConvKind { CONV_FORWARD, CONV_DATA_GRAD, CONV_WEIGHT_GRAD, CONV_COUNT };
+
 struct Bcast {
   int nd;  // after dimension merging; 0 means a single element
   int64_t shape[32];
@@ -85,6 +98,9 @@ struct IsaTable {
                   int64_t outer, int64_t len, int64_t inner);
   // Fused optimizer update; false for a dtype left to the reference kernels.
   bool (*optim)(const Runtime&, int dt, const OptimArgs&);
+  // Convolution (see ConvKind); false for a dtype left to the reference kernels.
+  bool (*conv)(const Runtime&, int dt, int kind, void* out, const void* a, const void* b, const void* bias,
+               const ConvArgs&);
   // Runs `iters` rounds of independent float32 FMAs at full vector width on this thread and
   // returns the floating-point operations done (for measuring the machine's peak).
   double (*fmaLoop)(int64_t iters);

@@ -12,6 +12,8 @@
  * each input's shape once, centrally.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
+import { sizeOf } from '../core/shape.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import type { KernelTable } from '../backend/kernels.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
@@ -65,8 +67,17 @@ export interface Primitive<A, P> {
   readonly name: string;
   /** Validates inputs and attributes and returns the output's shape, dtype and kernel plan. */
   infer(inputs: readonly NDArray[], attrs: A): Inferred<P>;
-  /** Fills `out` (fresh, zeroed, contiguous) from the inputs' storage. */
+  /**
+   * Fills `out` (fresh and contiguous; zeroed unless `outputInit` is 'none') from the inputs'
+   * storage.
+   */
   compute(kernels: KernelTable, out: TypedArray, inputs: readonly TypedArray[], plan: P, attrs: A): void;
+  /**
+   * What `compute` expects of its output: 'zero' (the default) a zeroed array, which it may
+   * accumulate into; 'none' nothing, because it overwrites every element, so the output may come
+   * from an uninitialized or reused buffer.
+   */
+  readonly outputInit?: 'zero' | 'none';
   /** Gradient of each input given the output's gradient `g`; null where none flows. */
   grad?(g: NDArray, ctx: GradContext<A>): readonly (NDArray | null)[];
   /**
@@ -108,7 +119,7 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
     out = new NDArray(x.storage, shape, dtype);
     out._viewOf = x._viewOf ?? x;
   } else {
-    out = NDArray.empty(shape, dtype);
+    out = prim.outputInit === 'none' ? new NDArray(allocateUninitialized(dtype, sizeOf(shape)), shape, dtype) : NDArray.empty(shape, dtype);
     const storages: TypedArray[] = new Array<TypedArray>(n);
     for (let i = 0; i < n; i++) storages[i] = inputs[i]!.storage;
     prim.compute(getBackend().kernels, out.storage, storages, plan, attrs);

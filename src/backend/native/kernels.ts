@@ -6,7 +6,7 @@
  *
  * Native for float32 and float64: matmul, unary and binary element-wise ops, reductions and
  * arg-reductions, the softmax family, takeGrad and pickGrad, im2col/col2im and max/avg pooling
- * with their gradients.
+ * with their gradients, convolution (forward, data and weight gradients).
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for every dtype: cast, copyStrided, where, take, pick.
@@ -29,6 +29,7 @@ import {
   type ReduceKernel,
   type TernaryPlan,
   type AvgPoolPlan,
+  type ConvPlan,
   type WindowPlan,
   type UnaryKernel,
   type UpdateParams,
@@ -159,6 +160,26 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
       packWindow(plan, (plan as Partial<AvgPoolPlan>).countIncludePad ?? false);
       if (!addon.window(kind, out, x, y, P)) ref(out, x, y, plan);
     };
+  /** Packs a ConvPlan into P: batch, channels, filters, then the six 3-vectors. */
+  function packConv(p: ConvPlan): void {
+    P[0] = p.batch;
+    P[1] = p.channels;
+    P[2] = p.filters;
+    const vecs = [p.in, p.out, p.kernel, p.stride, p.pad, p.dilation];
+    for (let v = 0; v < 6; v++) for (let i = 0; i < 3; i++) P[3 + 3 * v + i] = vecs[v]![i]!;
+  }
+  const conv: KernelTable['conv'] = (y, x, w, bias, plan) => {
+    packConv(plan);
+    if (!addon.conv(0, y, x, w, bias, P)) refKernels.conv(y, x, w, bias, plan);
+  };
+  const convDataGrad: KernelTable['convDataGrad'] = (gx, g, w, plan) => {
+    packConv(plan);
+    if (!addon.conv(1, gx, g, w, null, P)) refKernels.convDataGrad(gx, g, w, plan);
+  };
+  const convWeightGrad: KernelTable['convWeightGrad'] = (gw, x, g, plan) => {
+    packConv(plan);
+    if (!addon.conv(2, gw, x, g, null, P)) refKernels.convWeightGrad(gw, x, g, plan);
+  };
   const im2col = windowed<WindowPlan>(0, (o, x, _y, p) => refKernels.im2col(o, x, p));
   const col2im = windowed<WindowPlan>(1, (o, x, _y, p) => refKernels.col2im(o, x, p));
   const maxPool = windowed<WindowPlan>(2, (o, x, _y, p) => refKernels.maxPool(o, x, p));
@@ -206,6 +227,9 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     adagradUpdate,
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
+    conv,
+    convDataGrad,
+    convWeightGrad,
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),
     maxPoolGrad,
     avgPool: (out, x, plan) => avgPool(out, x, x, plan),

@@ -21,6 +21,8 @@ export interface NativeAddon {
   copyStrided(dst: TypedArray, src: TypedArray, plan: Int32Array): boolean;
   gather(kind: number, out: TypedArray, x: TypedArray, idx: Int32Array, outer: number, axisLen: number, inner: number): boolean;
   window(kind: number, out: TypedArray, x: TypedArray, y: TypedArray, plan: Int32Array): boolean;
+  /** Convolution: kind 0 forward (y, x, w, bias), 1 data gradient (gx, g, w), 2 weight gradient (gw, x, g). */
+  conv(kind: number, out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray | null, plan: Int32Array): boolean;
   /**
    * A fused optimizer update: kind 0 SGD, 1 Adam, 2 RMSProp, 3 AdaGrad; unused states null; the
    * hyper-parameters in the order native/src/isa.h lists.
