@@ -12,181 +12,7 @@
 // its sample chunks in a fixed order (chunks and partial sums depend on the shapes only), so the
 // results are bitwise identical for any thread count.
 
-struct ConvGeo {
-  int64_t N, C, O, D, H, W, OD, OH, OW, KD, KH, KW, SD, SH, SW, PD, PH, PW, DD, DH, DW;
-  int64_t K, CK, L, R, inSize;
-  bool pointwise;  // 1x1x1 window, stride 1, no padding: the columns are x itself
-};
-
-static ConvGeo convGeo(const ConvArgs& a) {
-  ConvGeo g;
-  g.N = a.batch, g.C = a.channels, g.O = a.filters;
-  g.D = a.in[0], g.H = a.in[1], g.W = a.in[2];
-  g.OD = a.out[0], g.OH = a.out[1], g.OW = a.out[2];
-  g.KD = a.kernel[0], g.KH = a.kernel[1], g.KW = a.kernel[2];
-  g.SD = a.stride[0], g.SH = a.stride[1], g.SW = a.stride[2];
-  g.PD = a.pad[0], g.PH = a.pad[1], g.PW = a.pad[2];
-  g.DD = a.dilation[0], g.DH = a.dilation[1], g.DW = a.dilation[2];
-  g.K = g.KD * g.KH * g.KW;
-  g.CK = g.C * g.K;
-  g.R = g.OD * g.OH;
-  g.L = g.R * g.OW;
-  g.inSize = g.D * g.H * g.W;
-  g.pointwise = g.K == 1 && g.SD == 1 && g.SH == 1 && g.SW == 1 && g.PD == 0 && g.PH == 0 && g.PW == 0;
-  return g;
-}
-
-static inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-static inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
-static inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
-
-// Output positions o in [lo, hi) whose input cell o * stride - pad + offset lies in [0, size).
-static inline void convValid(int64_t outLen, int64_t size, int64_t stride, int64_t pad, int64_t offset,
-                             int64_t* lo, int64_t* hi) {
-  const int64_t shift = pad - offset;
-  *lo = shift > 0 ? (shift + stride - 1) / stride : 0;
-  const int64_t top = size - 1 + shift;
-  *hi = top < 0 ? 0 : imin(outLen, top / stride + 1);
-  if (*hi < *lo) *hi = *lo;
-}
-
-template <typename T> static inline void zeroRun(T* d, int64_t n) {
-  for (int64_t i = 0; i < n; i++) d[i] = T(0);
-}
-
-// d[0:n) = s[0:n), in vector moves (a loop GCC would turn into a memmove call per short run).
-template <typename T> static inline void copyRun(T* __restrict d, const T* __restrict s, int64_t n) {
-  using S = typename SimdOf<T>::S;
-  int64_t i = 0;
-  for (; i + S::W <= n; i += S::W) S::store(d + i, S::load(s + i));
-  for (; i < n; i++) d[i] = s[i];
-}
-
-// Unfolds channels [c0, c1) and output rows [r0, r1) (a row is one (od, oh)) of samples
-// [n0, n0 + nb) of x: column s * span + (r - r0) * OW + ow of row (c - c0) * K + tap, at
-// dst + row * ldd (span = (r1 - r0) * OW, ldd >= nb * span). Padding gives zeros.
-//
-// With unit stride along W, each output row is whole vector moves and stores of zeros that may run
-// up to one vector past the row's end: rows are written in increasing address order, so the next
-// row overwrites the excess, and the buffer needs one vector of slack after its last row. Reads
-// stay below xEnd (rows too close to it take the element loop).
-// Zeroes n elements at d in whole vectors (up to one vector past the end, see im2colChunk).
-template <typename T> static inline void zeroVectors(T* d, int64_t n) {
-  using S = typename SimdOf<T>::S;
-  for (int64_t i = 0; i < n; i += S::W) S::store(d + i, S::zero());
-}
-
-// Output rows whose windows lie inside x along H and D: row i's columns [w0, w1) copy NV vectors
-// from src + i * step (unit stride), the columns outside [w0, w1) are zeros.
-template <typename T, int NV>
-static void copyRows(T* d, int64_t OW, const T* src, int64_t step, int64_t rows, int64_t w0, int64_t w1, int64_t nv) {
-  using S = typename SimdOf<T>::S;
-  constexpr int VW = S::W;
-  const bool left = w0 > 0, right = w1 < OW;
-  for (int64_t i = 0; i < rows; i++, d += OW, src += step) {
-    if (left) zeroVectors(d, w0);
-    if (NV > 0) {
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) S::store(d + w0 + v * VW, S::load(src + w0 + v * VW));
-    } else {
-      for (int64_t v = 0; v < nv; v++) S::store(d + w0 + v * VW, S::load(src + w0 + v * VW));
-    }
-    if (right) zeroVectors(d + w1, OW - w1);
-  }
-}
-
-template <typename T>
-static void im2colChunk(T* dst, int64_t ldd, const T* x, const T* xEnd, const ConvGeo& g, int64_t n0, int64_t nb,
-                        int64_t c0, int64_t c1, int64_t r0, int64_t r1) {
-  constexpr int VW = SimdOf<T>::S::W;
-  const int64_t OW = g.OW, OH = g.OH, SW = g.SW, HW = g.H * g.W, inSize = g.inSize;
-  const int64_t span = (r1 - r0) * OW, sampleStride = g.C * inSize;
-  const int64_t dStep = g.SD * HW, hStep = g.SH * g.W;
-  for (int64_t c = c0; c < c1; c++) {
-    T* row = dst + (c - c0) * g.K * ldd;
-    for (int64_t kd = 0; kd < g.KD; kd++)
-      for (int64_t kh = 0; kh < g.KH; kh++)
-        for (int64_t kw = 0; kw < g.KW; kw++, row += ldd) {
-          int64_t w0, w1, h0, h1, d0, d1;
-          convValid(OW, g.W, SW, g.PW, kw * g.DW, &w0, &w1);
-          convValid(OH, g.H, g.SH, g.PH, kh * g.DH, &h0, &h1);
-          convValid(g.OD, g.D, g.SD, g.PD, kd * g.DD, &d0, &d1);
-          const int64_t nv = (w1 - w0 + VW - 1) / VW;
-          // The input cell of output row (od, oh) at column ow: base + od * dStep + oh * hStep + ow * SW.
-          const int64_t base = (kd * g.DD - g.PD) * HW + (kh * g.DH - g.PH) * g.W + kw * g.DW - g.PW;
-          for (int64_t s = 0; s < nb; s++) {
-            const T* xc = x + (n0 + s) * sampleStride + c * inSize + base;
-            T* d = row + s * span;
-            // Rows r0..r1 by depth slice od: zeros outside [d0, d1) x [h0, h1), copies inside.
-            for (int64_t r = r0; r < r1;) {
-              const int64_t od = r / OH, ohA = r - od * OH, ohB = imin(OH, ohA + (r1 - r));
-              const int64_t n = ohB - ohA;
-              if (od < d0 || od >= d1 || h0 >= h1) {
-                zeroVectors(d, n * OW);
-              } else {
-                const int64_t a = imax(ohA, h0), b = imax(a, imin(ohB, h1));
-                zeroVectors(d, (a - ohA) * OW);
-                T* dr = d + (a - ohA) * OW;
-                const T* sr = xc + od * dStep + a * hStep;
-                int64_t rows = b - a;
-                // Rows whose vector reads would pass the end of x take the element loop.
-                int64_t fastRows = SW == 1 ? rows : 0;
-                while (fastRows > 0 && sr + (fastRows - 1) * hStep + w0 + nv * VW > xEnd) fastRows--;
-                switch (nv) {
-                  case 1: copyRows<T, 1>(dr, OW, sr, hStep, fastRows, w0, w1, nv); break;
-                  case 2: copyRows<T, 2>(dr, OW, sr, hStep, fastRows, w0, w1, nv); break;
-                  case 3: copyRows<T, 3>(dr, OW, sr, hStep, fastRows, w0, w1, nv); break;
-                  case 4: copyRows<T, 4>(dr, OW, sr, hStep, fastRows, w0, w1, nv); break;
-                  default: copyRows<T, 0>(dr, OW, sr, hStep, fastRows, w0, w1, nv);
-                }
-                for (int64_t i = fastRows; i < rows; i++) {
-                  T* e = dr + i * OW;
-                  const T* f = sr + i * hStep;
-                  for (int64_t ow = 0; ow < w0; ow++) e[ow] = T(0);
-                  for (int64_t ow = w0; ow < w1; ow++) e[ow] = f[ow * SW];
-                  for (int64_t ow = w1; ow < OW; ow++) e[ow] = T(0);
-                }
-                zeroVectors(dr + rows * OW, (ohB - b) * OW);
-              }
-              d += n * OW;
-              r += n;
-            }
-          }
-        }
-  }
-}
-
-// Elements of slack a buffer filled by im2colChunk needs after its last row.
-static constexpr int64_t kIm2colSlack = 16;
-
-// The adjoint: adds each column entry of channels [c0, c1) (all output rows, row stride lds) back
-// to the cell of the sample's gx it was read from, in the reference's order (channel, tap, row).
-template <typename T>
-static void col2imRows(T* __restrict gx, const T* __restrict src, int64_t lds, const ConvGeo& g, int64_t c0,
-                       int64_t c1) {
-  for (int64_t c = c0; c < c1; c++) {
-    T* gc = gx + c * g.inSize;
-    const T* row = src + (c - c0) * g.K * lds;
-    for (int64_t kd = 0; kd < g.KD; kd++)
-      for (int64_t kh = 0; kh < g.KH; kh++)
-        for (int64_t kw = 0; kw < g.KW; kw++, row += lds) {
-          int64_t w0, w1, h0, h1, d0, d1;
-          convValid(g.OW, g.W, g.SW, g.PW, kw * g.DW, &w0, &w1);
-          convValid(g.OH, g.H, g.SH, g.PH, kh * g.DH, &h0, &h1);
-          convValid(g.OD, g.D, g.SD, g.PD, kd * g.DD, &d0, &d1);
-          for (int64_t od = d0; od < d1; od++)
-            for (int64_t oh = h0; oh < h1; oh++) {
-              const int64_t id = od * g.SD - g.PD + kd * g.DD, ih = oh * g.SH - g.PH + kh * g.DH;
-              T* __restrict d = gc + (id * g.H + ih) * g.W - g.PW + kw * g.DW;
-              const T* __restrict s = row + (od * g.OH + oh) * g.OW;
-              if (g.SW == 1)
-                for (int64_t ow = w0; ow < w1; ow++) d[ow] += s[ow];
-              else
-                for (int64_t ow = w0; ow < w1; ow++) d[ow * g.SW] += s[ow];
-            }
-        }
-  }
-}
+#include "conv-unfold.h"
 
 // Unfolded columns per unit, in bytes: the buffer and the GEMM's packed panels share L2.
 static constexpr int64_t kConvColsBytes = int64_t(256) << 10;
@@ -258,10 +84,10 @@ template <typename T> static void convFwdTask(void* ctx, int task, int) {
     b = J.x + n0 * g.C * g.inSize + r0 * g.OW;
     ldb = g.L;
   } else {
-    T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(g.CK * ncols + kIm2colSlack)));
-    im2colChunk(cols, ncols, J.x, J.xEnd, g, n0, nb, 0, g.C, r0, r1);
+    ldb = ncols + SimdOf<T>::S::W;
+    T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(g.CK * ldb + kIm2colSlack)));
+    im2colChunk(*J.rt, cols, ldb, J.x, J.xEnd, g, n0, nb, 0, g.C, r0, r1);
     b = cols;
-    ldb = ncols;
   }
   const bool acc = J.bias != nullptr;
   if (nb == 1) {
@@ -330,8 +156,7 @@ template <typename T> static void convDataTask(void* ctx, int task, int) {
   }
   T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)((c1 - c0) * g.K * g.L)));
   gemmSerial<T>(*J.rt, cols, g.L, J.w + c0 * g.K, g.CK, true, gn, g.L, false, (c1 - c0) * g.K, g.L, g.O, false);
-  zeroRun(gxn + c0 * g.inSize, (c1 - c0) * g.inSize);
-  col2imRows(gxn, cols, g.L, g, c0, c1);
+  col2imChannels(*J.rt, gxn, cols, g.L, g, c0, c1);
 }
 
 template <typename T> static void convDataGrad(const Runtime& rt, const ConvGeo& g, T* gx, const T* gy, const T* w) {
@@ -354,30 +179,122 @@ template <typename T> static void convDataGrad(const Runtime& rt, const ConvGeo&
 }
 
 // ---- weight gradient --------------------------------------------------------------------------
+//
+// Small filter banks (O·C·K up to kConvSmallWeight, LeNet's or a stem's) take dot products: every
+// (o, k) pair accumulates g row o times column row k in vector lanes over the chunk's columns, and
+// the lanes are summed once at the end. A fixed number of partials (shapes only) each run a fixed
+// run of chunks, so the batch is the parallel axis. Larger banks take the GEMM gWᵀ = cols · gᵀ with
+// the channels split across tasks, then one transposition.
+
+#if TSG_ISA == 512
+static constexpr int kDotRO = 4, kDotRK = 6;
+#else
+static constexpr int kDotRO = 3, kDotRK = 4;
+#endif
+
+// acc[i][j] += lanes of g row i times x row j over n elements (n a multiple of the vector width).
+template <typename T, int RO, int RK>
+static void dotTile(const T* g, int64_t ldg, const T* x, int64_t ldx, int64_t n, T* acc, int64_t accStride) {
+  using S = typename SimdOf<T>::S;
+  using V = typename S::V;
+  constexpr int VW = S::W;
+  V a[RO][RK];
+#pragma GCC unroll 6
+  for (int i = 0; i < RO; i++)
+#pragma GCC unroll 6
+    for (int j = 0; j < RK; j++) a[i][j] = S::load(acc + (i * accStride + j) * VW);
+  for (int64_t p = 0; p < n; p += VW) {
+    V gv[RO];
+#pragma GCC unroll 6
+    for (int i = 0; i < RO; i++) gv[i] = S::load(g + i * ldg + p);
+#pragma GCC unroll 6
+    for (int j = 0; j < RK; j++) {
+      const V xv = S::load(x + j * ldx + p);
+#pragma GCC unroll 6
+      for (int i = 0; i < RO; i++) a[i][j] = S::fma(gv[i], xv, a[i][j]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < RO; i++)
+#pragma GCC unroll 6
+    for (int j = 0; j < RK; j++) S::store(acc + (i * accStride + j) * VW, a[i][j]);
+}
+
+template <typename T, int RO, int RK = kDotRK>
+static void dotTileAny(int ro, int rk, const T* g, int64_t ldg, const T* x, int64_t ldx, int64_t n, T* acc,
+                       int64_t accStride) {
+  if constexpr (RO > 1) {
+    if (ro < RO) return dotTileAny<T, RO - 1, RK>(ro, rk, g, ldg, x, ldx, n, acc, accStride);
+  }
+  if constexpr (RK > 1) {
+    if (rk < RK) return dotTileAny<T, RO, RK - 1>(ro, rk, g, ldg, x, ldx, n, acc, accStride);
+  }
+  dotTile<T, RO, RK>(g, ldg, x, ldx, n, acc, accStride);
+}
 
 template <typename T> struct ConvWeightJob {
   const Runtime* rt;
   const ConvGeo* g;
   ConvChunks ch;
   int64_t partials, cPer, cChunks;
-  T* acc;  // partials x (CK x O), the transposed gradient
+  T* acc;  // dot path: partials x O x CK vectors of lanes; GEMM path: the CK x O transposed gradient
   const T* x;
   const T* xEnd;
   const T* gy;
 };
 
-template <typename T> static void convWeightTask(void* ctx, int task, int) {
+template <typename T> static void convWeightDotTask(void* ctx, int task, int) {
   auto& J = *static_cast<ConvWeightJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
-  const int64_t p = task / J.cChunks, c0 = (task % J.cChunks) * J.cPer, c1 = imin(g.C, c0 + J.cPer);
-  const int64_t q0 = J.ch.count() * p / J.partials, q1 = J.ch.count() * (p + 1) / J.partials;
-  T* dst = J.acc + p * g.CK * g.O + c0 * g.K * g.O;
-  const int64_t m = (c1 - c0) * g.K;
-  if (q0 == q1) {
-    zeroRun(dst, m * g.O);
-    return;
-  }
+  constexpr int VW = SimdOf<T>::S::W;
+  const int64_t q0 = J.ch.count() * task / J.partials, q1 = J.ch.count() * (task + 1) / J.partials;
+  T* acc = J.acc + task * g.O * g.CK * VW;
+  zeroRun(acc, g.O * g.CK * VW);
   for (int64_t q = q0; q < q1; q++) {
+    const int64_t gi = q / J.ch.rowChunks, ri = q % J.ch.rowChunks;
+    const int64_t n0 = gi * J.ch.nb, nb = imin(g.N, n0 + J.ch.nb) - n0;
+    const int64_t r0 = ri * J.ch.rows, r1 = imin(g.R, r0 + J.ch.rows);
+    const int64_t span = (r1 - r0) * g.OW, ncols = nb * span, len = cdiv(ncols, VW) * VW, ld = len + VW;
+    // Rows padded with zeros to whole vectors: columns, and g gathered to the same layout.
+    T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(g.CK * ld + kIm2colSlack)));
+    T* gt = static_cast<T*>(J.rt->scratch(3, sizeof(T) * (size_t)(g.O * ld)));
+    im2colChunk(*J.rt, cols, ld, J.x, J.xEnd, g, n0, nb, 0, g.C, r0, r1);
+    for (int64_t k = 0; k < g.CK; k++) zeroRun(cols + k * ld + ncols, len - ncols);
+    for (int64_t o = 0; o < g.O; o++) {
+      for (int64_t s = 0; s < nb; s++) copyRun(gt + o * ld + s * span, J.gy + ((n0 + s) * g.O + o) * g.L + r0 * g.OW, span);
+      zeroRun(gt + o * ld + ncols, len - ncols);
+    }
+    for (int64_t o = 0; o < g.O; o += kDotRO)
+      for (int64_t k = 0; k < g.CK; k += kDotRK)
+        dotTileAny<T, kDotRO>((int)imin(kDotRO, g.O - o), (int)imin(kDotRK, g.CK - k), gt + o * ld, ld, cols + k * ld, ld, len,
+                              acc + (o * g.CK + k) * VW, g.CK);
+  }
+}
+
+// gw[o][k] = the lanes of the partials' accumulators, added partial by partial, then summed in a
+// fixed tree.
+template <typename T> static void convWeightDotReduce(const ConvGeo& g, int64_t partials, const T* acc, T* gw) {
+  using S = typename SimdOf<T>::S;
+  constexpr int VW = S::W;
+  const int64_t stride = g.O * g.CK * VW;
+  for (int64_t i = 0; i < g.O * g.CK; i++) {
+    typename S::V v = S::load(acc + i * VW);
+    for (int64_t p = 1; p < partials; p++) v = S::add(v, S::load(acc + p * stride + i * VW));
+    alignas(64) T lanes[VW];
+    S::store(lanes, v);
+    for (int w = VW / 2; w >= 1; w /= 2)
+      for (int l = 0; l < w; l++) lanes[l] += lanes[l + w];
+    gw[i] = lanes[0];
+  }
+}
+
+template <typename T> static void convWeightGemmTask(void* ctx, int task, int) {
+  auto& J = *static_cast<ConvWeightJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const int64_t c0 = task * J.cPer, c1 = imin(g.C, c0 + J.cPer);
+  T* dst = J.acc + c0 * g.K * g.O;
+  const int64_t m = (c1 - c0) * g.K;
+  for (int64_t q = 0; q < J.ch.count(); q++) {
     const int64_t gi = q / J.ch.rowChunks, ri = q % J.ch.rowChunks;
     const int64_t n0 = gi * J.ch.nb, nb = imin(g.N, n0 + J.ch.nb) - n0;
     const int64_t r0 = ri * J.ch.rows, r1 = imin(g.R, r0 + J.ch.rows);
@@ -388,10 +305,10 @@ template <typename T> static void convWeightTask(void* ctx, int task, int) {
       a = J.x + (n0 * g.C + c0) * g.inSize + r0 * g.OW;
       lda = g.L;
     } else {
-      T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(m * ncols + kIm2colSlack)));
-      im2colChunk(cols, ncols, J.x, J.xEnd, g, n0, nb, c0, c1, r0, r1);
+      lda = ncols + SimdOf<T>::S::W;
+      T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(m * lda + kIm2colSlack)));
+      im2colChunk(*J.rt, cols, lda, J.x, J.xEnd, g, n0, nb, c0, c1, r0, r1);
       a = cols;
-      lda = ncols;
     }
     if (nb == 1) {
       b = J.gy + n0 * g.O * g.L + r0 * g.OW;
@@ -403,62 +320,63 @@ template <typename T> static void convWeightTask(void* ctx, int task, int) {
       b = gt;
       ldb = ncols;
     }
-    gemmSerial<T>(*J.rt, dst, g.O, a, lda, false, b, ldb, true, m, g.O, ncols, q > q0);
+    gemmSerial<T>(*J.rt, dst, g.O, a, lda, false, b, ldb, true, m, g.O, ncols, q > 0);
   }
 }
 
-template <typename T> struct ConvReduceJob {
+template <typename T> struct ConvTransposeJob {
   const ConvGeo* g;
-  int64_t partials;
-  const T* acc;
-  T* gw;
+  const T* src;  // CK x O
+  T* gw;         // O x CK
 };
 
-// gw[o][k] = the sum over partials, in order, of acc[p][k][o]; tasks own ranges of filters.
-template <typename T> static void convReduceTask(void* ctx, int task, int ntasks) {
-  auto& J = *static_cast<ConvReduceJob<T>*>(ctx);
+// gw[o][k] = src[k][o], in blocks of 64 k per filter; tasks own ranges of filters.
+template <typename T> static void convTransposeTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<ConvTransposeJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
   const int64_t o0 = g.O * task / ntasks, o1 = g.O * (task + 1) / ntasks;
-  const int64_t stride = g.CK * g.O;
   for (int64_t k0 = 0; k0 < g.CK; k0 += 64) {
     const int64_t k1 = imin(g.CK, k0 + 64);
-    for (int64_t o = o0; o < o1; o++) {
-      T* dst = J.gw + o * g.CK;
-      for (int64_t k = k0; k < k1; k++) {
-        const T* s = J.acc + k * g.O + o;
-        T v = s[0];
-        for (int64_t p = 1; p < J.partials; p++) v += s[p * stride];
-        dst[k] = v;
-      }
-    }
+    for (int64_t o = o0; o < o1; o++)
+      for (int64_t k = k0; k < k1; k++) J.gw[o * g.CK + k] = J.src[k * g.O + o];
   }
 }
 
 template <typename T> static void convWeightGrad(const Runtime& rt, const ConvGeo& g, T* gw, const T* x, const T* gy) {
   const int nt = rt.threads();
+  constexpr int VW = SimdOf<T>::S::W;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
   const ConvChunks ch = convChunks(g, g.CK * g.OW, budget);
-  const bool small = g.O * g.CK <= kConvSmallWeight;
-  const int64_t partials = small ? imax(1, imin(ch.count(), kConvMaxPartials)) : 1;
-  int64_t cPer = g.C, cChunks = 1;
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
-  if (partials < want && g.C > 1) {
-    cPer = imax(1, cdiv(g.C, cdiv(want, partials)));
-    cChunks = cdiv(g.C, cPer);
+  if (g.O * g.CK <= kConvSmallWeight) {
+    const int64_t partials = imax(1, imin(ch.count(), kConvMaxPartials));
+    T* acc = static_cast<T*>(malloc(sizeof(T) * (size_t)(partials * g.O * g.CK * VW)));
+    if (acc == nullptr) abort();
+    ConvWeightJob<T> job{&rt, &g, ch, partials, g.C, 1, acc, x, x + g.N * g.C * g.inSize, gy};
+    if (partials == 1 || nt <= 1) {
+      for (int64_t t = 0; t < partials; t++) convWeightDotTask<T>(&job, (int)t, (int)partials);
+    } else {
+      rt.run((int)partials, convWeightDotTask<T>, &job);
+    }
+    convWeightDotReduce(g, partials, acc, gw);
+    free(acc);
+    return;
   }
-  T* acc = static_cast<T*>(malloc(sizeof(T) * (size_t)(partials * g.CK * g.O)));
+  int64_t cPer = g.C;
+  if (g.C > 1 && nt > 1) cPer = imax(1, cdiv(g.C, want));
+  const int64_t cChunks = cdiv(g.C, cPer);
+  T* acc = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.CK * g.O)));
   if (acc == nullptr) abort();
-  ConvWeightJob<T> job{&rt, &g, ch, partials, cPer, cChunks, acc, x, x + g.N * g.C * g.inSize, gy};
-  const int64_t tasks = partials * cChunks;
-  if (tasks == 1 || nt <= 1) {
-    for (int64_t t = 0; t < tasks; t++) convWeightTask<T>(&job, (int)t, (int)tasks);
+  ConvWeightJob<T> job{&rt, &g, ch, 1, cPer, cChunks, acc, x, x + g.N * g.C * g.inSize, gy};
+  if (cChunks == 1 || nt <= 1) {
+    for (int64_t t = 0; t < cChunks; t++) convWeightGemmTask<T>(&job, (int)t, (int)cChunks);
   } else {
-    rt.run((int)tasks, convWeightTask<T>, &job);
+    rt.run((int)cChunks, convWeightGemmTask<T>, &job);
   }
-  ConvReduceJob<T> red{&g, partials, acc, gw};
-  const int64_t rtasks = nt > 1 && g.O * g.CK >= (int64_t(1) << 15) ? imin(g.O, 2 * (int64_t)nt) : 1;
-  if (rtasks == 1) convReduceTask<T>(&red, 0, 1);
-  else rt.run((int)rtasks, convReduceTask<T>, &red);
+  ConvTransposeJob<T> tr{&g, acc, gw};
+  const int64_t ttasks = nt > 1 && g.O * g.CK >= (int64_t(1) << 15) ? imin(g.O, 2 * (int64_t)nt) : 1;
+  if (ttasks == 1) convTransposeTask<T>(&tr, 0, 1);
+  else rt.run((int)ttasks, convTransposeTask<T>, &tr);
   free(acc);
 }
 

@@ -17,8 +17,8 @@ namespace tsg {
 struct Runtime {
   int (*threads)();
   void (*run)(int ntasks, void (*fn)(void* ctx, int task, int ntasks), void* ctx);
-  // A 64-byte aligned buffer private to the calling thread, reused across calls (slots 0 to 3:
-  // 0 and 1 belong to the GEMM, 2 and 3 to the convolution kernels that call it).
+  // A 64-byte aligned buffer private to the calling thread, reused across calls (slots 0 to 4:
+  // 0 and 1 belong to the GEMM, 2 to 4 to the convolution kernels that call it).
   void* (*scratch)(int slot, size_t bytes);
 };
 

@@ -43,9 +43,9 @@ class Pool {
   std::mutex runMutex_;
 };
 
-// Scratch slots per thread: 0 and 1 hold the GEMM's packed operands, 2 and 3 the convolution's
-// unfolded columns and staged outputs.
-constexpr int kScratchSlots = 4;
+// Scratch slots per thread: 0 and 1 hold the GEMM's packed operands, 2 to 4 the convolution's
+// unfolded columns, staged outputs and padded input planes.
+constexpr int kScratchSlots = 5;
 void* scratchBuffer(int slot, size_t bytes);
 
 }  // namespace tsg

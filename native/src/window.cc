@@ -5,6 +5,8 @@
 // reference order, so results are bitwise those of one thread.
 #include "window.h"
 
+#include "window-2x2.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -53,6 +55,13 @@ inline bool inside(const WindowPlan& P) {
   for (int a = 0; a < 3; a++)
     if (P.pad[a] != 0 || P.dilation[a] != 1 || (P.out[a] - 1) * P.stride[a] + P.kernel[a] > P.in[a]) return false;
   return true;
+}
+
+// 2x2 windows at stride 2 over 2-D planes, no padding (window-2x2.h).
+inline bool twoByTwo(const WindowPlan& P) {
+  return P.in[0] == 1 && P.out[0] == 1 && P.kernel[0] == 1 && P.pad[0] == 0 && P.kernel[1] == 2 && P.kernel[2] == 2 &&
+         P.stride[1] == 2 && P.stride[2] == 2 && P.pad[1] == 0 && P.pad[2] == 0 && P.dilation[1] == 1 &&
+         P.dilation[2] == 1 && 2 * P.out[1] <= P.in[1] && 2 * P.out[2] <= P.in[2];
 }
 
 template <typename T, int KH, int KW>
@@ -162,6 +171,13 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
     }
     return;
   }
+  if (twoByTwo(P)) {
+    pool2x2::planes(J.kind, J.out, J.x, J.y, H, W, OH, OW, nc0, nc1);
+    return;
+  }
+  // Gradients overwrite gx: each task zeroes its planes, then scatters into them.
+  if (J.kind == 3 || J.kind == 5)
+    for (int64_t i = nc0 * inSize; i < nc1 * inSize; i++) J.out[i] = T(0);
   if (inside(P)) {
     if (P.kernel[1] == 2 && P.kernel[2] == 2) poolInside<T, 2, 2>(J, nc0, nc1, 2, 2);
     else if (P.kernel[1] == 3 && P.kernel[2] == 3) poolInside<T, 3, 3>(J, nc0, nc1, 3, 3);

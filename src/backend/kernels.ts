@@ -228,11 +228,11 @@ export interface KernelTable {
   convWeightGrad(gw: TypedArray, x: TypedArray, g: TypedArray, plan: ConvPlan): void;
   /** Max over each window (cells outside x are ignored; a window with none gives -Infinity). */
   maxPool(out: TypedArray, x: TypedArray, plan: WindowPlan): void;
-  /** gx[argmax of each window] += g (first maximum wins ties; gx zeroed by the caller). */
+  /** gx[argmax of each window] += g, from zero (first maximum wins ties); overwrites all of gx. */
   maxPoolGrad(gx: TypedArray, g: TypedArray, x: TypedArray, plan: WindowPlan): void;
   /** Mean over each window; the divisor counts padded cells when `countIncludePad`. */
   avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void;
-  /** The adjoint of avgPool: gx[pos] += g / divisor for each window covering pos (gx zeroed). */
+  /** The adjoint of avgPool: gx[pos] = the sum of g / divisor over the windows covering pos; overwrites all of gx. */
   avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void;
   /**
    * Fused optimizer updates: one sweep over the weight, its gradient and its state arrays (all of

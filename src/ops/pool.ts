@@ -39,12 +39,14 @@ interface PoolAttrs {
 
 const maxPoolGradPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
   name: 'maxPoolGrad',
+  outputInit: 'none',
   infer: ([, x], attrs) => ({ shape: x!.shape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [g, x], plan) => k.maxPoolGrad(out, g!, x!, plan),
 };
 
 const maxPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
   name: 'maxPool',
+  outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.outShape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [x], plan) => k.maxPool(out, x!, plan),
   grad: (g, { inputs: [x], attrs }) => [apply(maxPoolGradPrim, [g, x!], attrs)],
@@ -52,6 +54,7 @@ const maxPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
 
 const avgPoolGradPrim: Primitive<PoolAttrs & { readonly inShape: readonly number[] }, AvgPoolPlan> = {
   name: 'avgPoolGrad',
+  outputInit: 'none',
   infer: ([g], attrs) => ({ shape: attrs.inShape, dtype: g!.dtype, plan: attrs.plan }),
   compute: (k, out, [g], plan) => k.avgPoolGrad(out, g!, plan),
   // Average pooling is linear, so the gradient of its gradient is average pooling again.
@@ -60,6 +63,7 @@ const avgPoolGradPrim: Primitive<PoolAttrs & { readonly inShape: readonly number
 
 const avgPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
   name: 'avgPool',
+  outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.outShape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [x], plan) => k.avgPool(out, x!, plan),
   grad: (g, { inputs: [x], attrs }) => [apply(avgPoolGradPrim, [g], { ...attrs, inShape: x!.shape })],
