@@ -4,7 +4,7 @@
  */
 export { NDArray, type GradReq, type NestedArray } from './ndarray/ndarray.js';
 export { array, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, type ShapeLike, type DTypeOption } from './ndarray/creation.js';
-export * as random from './ndarray/random.js';
+export * as random from './ops/random.js';
 export { astype } from './ops/cast.js';
 export * from './ops/unary.js';
 export * from './ops/binary.js';
@@ -16,6 +16,7 @@ export { slice, sliceAxis, flip, type SliceBound } from './ops/slice.js';
 export * from './ops/indexing.js';
 export * from './ops/inplace.js';
 export * from './ops/softmax.js';
+export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
 export { convolution, deconvolution, type ConvolutionOptions, type DeconvolutionOptions, type SpatialArg } from './ops/conv.js';
 export { pooling, globalMaxPool, globalAvgPool, adaptiveAvgPool, type PoolingOptions, type PoolType } from './ops/pool.js';
 export { save, load } from './io/file.js';

@@ -118,6 +118,18 @@ export interface AvgPoolPlan extends WindowPlan {
 }
 
 /**
+ * Batch normalization over `x` viewed as (outer, channels, inner): the normalized axis is the
+ * middle one, its statistics are taken over the M = outer · inner elements of each channel, and
+ * `eps` is added to the variance before the square root.
+ */
+export interface BatchNormPlan {
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
+  readonly eps: number;
+}
+
+/**
  * The hyper-parameters every fused optimizer update shares, resolved for one parameter by
  * src/optim. Each rule first forms the gradient from the raw one: `rescale * grad`, clipped to
  * [-clip, clip] (`clip` is Infinity for none), with weight decay added where the rule says.
@@ -234,6 +246,28 @@ export interface KernelTable {
   avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void;
   /** The adjoint of avgPool: gx[pos] = the sum of g / divisor over the windows covering pos; overwrites all of gx. */
   avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void;
+  /** mean[c] = the mean of channel c (summed in double precision). */
+  batchNormMean(mean: TypedArray, x: TypedArray, plan: BatchNormPlan): void;
+  /** variance[c] = the biased variance of channel c around `mean[c]` (in double precision). */
+  batchNormVariance(variance: TypedArray, x: TypedArray, mean: TypedArray, plan: BatchNormPlan): void;
+  /** y = (x - mean) / sqrt(variance + eps) · gamma + beta per channel; gamma null = 1, beta null = 0. */
+  batchNormForward(y: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, plan: BatchNormPlan): void;
+  /**
+   * sums[c] = Σ g · x̂ and sums[C + c] = Σ g over channel c (C = channels), with
+   * x̂ = (x - mean) / sqrt(variance + eps): the gradients of gamma and beta.
+   */
+  batchNormGradStats(sums: TypedArray, g: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray, plan: BatchNormPlan): void;
+  /**
+   * The input's gradient. With `sums` (training: mean and variance are the batch's own, so their
+   * dependence on x counts) gx = gamma / sqrt(variance + eps) · (g - (sums[C + c] + x̂ · sums[c]) / M);
+   * with `sums` null (fixed statistics) gx = gamma / sqrt(variance + eps) · g. gamma null = 1.
+   */
+  batchNormGradData(
+    gx: TypedArray, g: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray,
+    gamma: TypedArray | null, sums: TypedArray | null, plan: BatchNormPlan,
+  ): void;
+  /** running = momentum · running + (1 - momentum) · batch, element-wise, in place. */
+  movingAverage(running: TypedArray, batch: TypedArray, momentum: number): void;
   /**
    * Fused optimizer updates: one sweep over the weight, its gradient and its state arrays (all of
    * one length), written in place. `mom` is null for SGD without momentum; `gbar` and `delta` are

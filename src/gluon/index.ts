@@ -24,3 +24,5 @@ export * as modelZoo from './model-zoo/index.js';
 // summary.ts installs Block.prototype.summary, so it is imported for its effect too.
 import './summary.js';
 export type { SummaryOptions } from './summary.js';
+export { SymbolBlock, decodeParamFile, type SymbolBlockOptions, type ExportOptions, type ExportedFiles } from './symbol/symbol-block.js';
+export { ONNX_OPSET, type OnnxExportOptions } from './symbol/onnx-export.js';

@@ -15,7 +15,7 @@
 import { sizeOf } from '../core/shape.js';
 import type { ConvPlan, WindowPlan } from '../backend/kernels.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { apply, applyInto, wantsGrad, type Primitive } from './define.js';
+import { apply, applyInto, primitive, wantsGrad, type Primitive } from './define.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -27,7 +27,7 @@ interface ConvAttrs {
   readonly yShape: readonly number[];
 }
 
-const convPrim: Primitive<ConvAttrs, ConvPlan> = {
+const convPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolution',
   outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.yShape, dtype: x!.dtype, plan: attrs.plan }),
@@ -40,9 +40,9 @@ const convPrim: Primitive<ConvAttrs, ConvPlan> = {
     const [N, O] = [attrs.yShape[0]!, attrs.yShape[1]!];
     return [gx, gw, wantsGrad(ctx, 2) ? sum(sum(reshape(g, [N, O, sizeOf(attrs.yShape.slice(2))]), 2), 0) : null];
   },
-};
+});
 
-const dataGradPrim: Primitive<ConvAttrs, ConvPlan> = {
+const dataGradPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolutionDataGrad',
   outputInit: 'none',
   infer: ([g], attrs) => ({ shape: attrs.xShape, dtype: g!.dtype, plan: attrs.plan }),
@@ -54,9 +54,9 @@ const dataGradPrim: Primitive<ConvAttrs, ConvPlan> = {
       wantsGrad(ctx, 1) ? apply(weightGradPrim, [gg, g!], attrs) : null,
     ];
   },
-};
+});
 
-const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = {
+const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolutionWeightGrad',
   outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.wShape, dtype: x!.dtype, plan: attrs.plan }),
@@ -68,7 +68,7 @@ const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = {
       wantsGrad(ctx, 1) ? apply(convPrim, [x!, gg], attrs) : null,
     ];
   },
-};
+});
 
 /**
  * Convolution of x (N, C, *in) with weight (O, C, *kernel) plus an optional bias (O,), all of one

@@ -10,6 +10,8 @@
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for every dtype: cast, copyStrided, where, take, pick.
+ * Left to ref for now: the batch-normalization kernels (batchNormMean, batchNormVariance,
+ * batchNormForward, batchNormGradStats, batchNormGradData, movingAverage).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
  * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes or whose arrays have 2^31
  * or more elements (the plan is int32).
@@ -221,6 +223,12 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
 
   return {
     ...refKernels,
+    batchNormMean: refKernels.batchNormMean,
+    batchNormVariance: refKernels.batchNormVariance,
+    batchNormForward: refKernels.batchNormForward,
+    batchNormGradStats: refKernels.batchNormGradStats,
+    batchNormGradData: refKernels.batchNormGradData,
+    movingAverage: refKernels.movingAverage,
     sgdUpdate,
     adamUpdate,
     rmspropUpdate,

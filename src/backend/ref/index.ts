@@ -11,6 +11,7 @@ import { conv, convDataGrad, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -38,6 +39,12 @@ export const refKernels: KernelTable = {
   maxPoolGrad,
   avgPool,
   avgPoolGrad,
+  batchNormMean,
+  batchNormVariance,
+  batchNormForward,
+  batchNormGradStats,
+  batchNormGradData,
+  movingAverage,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,
