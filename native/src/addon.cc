@@ -334,6 +334,51 @@ Napi::Value Window(const Napi::CallbackInfo& info) {
   return Bool(env, windowKernel(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, w));
 }
 
+// batchNorm(kind, out, x, g, mean, var, gamma, beta, sums, dims = [outer, channels, inner], eps):
+// the kernels of bn-impl.h (isa.h lists the kinds and the operands each reads; pass null for the
+// others). The output may not share memory with an operand.
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t kind = num(info, 0);
+  if (kind < 0 || kind >= BN_COUNT) return fail(env, "batchNorm: unknown kind");
+  Arr t[8];
+  bool has[8];
+  for (int i = 0; i < 8; i++) {
+    has[i] = info.Length() > (size_t)(1 + i) && !info[1 + i].IsNull() && !info[1 + i].IsUndefined();
+    if (has[i] && !getArr(env, info[1 + i], t[i])) return fail(env, "batchNorm: operands must be typed arrays or null");
+  }
+  size_t pl;
+  const int32_t* p = plan(info, 9, 3, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (info.Length() < 11 || !info[10].IsNumber()) return fail(env, "batchNorm: eps must be a number");
+  BnArgs a;
+  a.outer = p[0], a.channels = p[1], a.inner = p[2];
+  a.eps = info[10].As<Napi::Number>().DoubleValue();
+  if (a.outer < 0 || a.channels < 0 || a.inner < 0) return fail(env, "batchNorm: bad dims");
+  const int64_t total = a.outer * a.channels * a.inner, C = a.channels;
+  // Required operands per kind (out, x, g, mean, var, gamma, beta, sums) and their lengths.
+  static const bool need[BN_COUNT][8] = {{1, 1, 0, 0, 0, 0, 0, 0}, {1, 1, 0, 1, 0, 0, 0, 0}, {1, 1, 0, 1, 1, 0, 0, 0},
+                                         {1, 1, 1, 1, 1, 0, 0, 0}, {1, 1, 1, 1, 1, 0, 0, 0}};
+  static const bool allowed[BN_COUNT][8] = {{1, 1, 0, 0, 0, 0, 0, 0}, {1, 1, 0, 1, 0, 0, 0, 0}, {1, 1, 0, 1, 1, 1, 1, 0},
+                                            {1, 1, 1, 1, 1, 0, 0, 0}, {1, 1, 1, 1, 1, 1, 0, 1}};
+  const int64_t outLen = kind == BN_MEAN || kind == BN_VARIANCE ? C : kind == BN_GRAD_STATS ? 2 * C : total;
+  const int64_t len[8] = {outLen, total, total, C, C, C, C, 2 * C};
+  for (int i = 0; i < 8; i++) {
+    if (need[kind][i] && !has[i]) return fail(env, "batchNorm: missing operand");
+    if (has[i] && !allowed[kind][i]) return fail(env, "batchNorm: unexpected operand");
+    if (has[i] && ((int64_t)t[i].len != len[i] || t[i].dt != t[0].dt)) return fail(env, "batchNorm: operands do not match the dims");
+    const char* o0 = static_cast<const char*>(t[0].data);
+    const char* q0 = static_cast<const char*>(t[i].data);
+    if (i > 0 && has[i] && t[0].len > 0 && t[i].len > 0 && q0 < o0 + t[0].len * t[0].elem && o0 < q0 + t[i].len * t[i].elem)
+      return fail(env, "batchNorm: the output shares memory with an operand");
+  }
+  if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
+  a.out = t[0].data;
+  const void* const* ptr[7] = {&a.x, &a.g, &a.mean, &a.var, &a.gamma, &a.beta, &a.sums};
+  for (int i = 1; i < 8; i++) *const_cast<const void**>(ptr[i - 1]) = has[i] ? t[i].data : nullptr;
+  return Bool(env, gIsa->batchNorm(kRuntime, t[0].dt, (int)kind, a));
+}
+
 // True when the byte ranges [a, a + n) and [b, b + n) overlap.
 bool overlaps(const void* a, const void* b, size_t n) {
   const char* x = static_cast<const char*>(a);
@@ -485,6 +530,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("window", Napi::Function::New(env, Window, "window"));
   exports.Set("conv", Napi::Function::New(env, Conv, "conv"));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));

@@ -75,6 +75,21 @@ struct ConvArgs {
 //   CONV_WEIGHT_GRAD out = gw (O, C, *kernel), a = x, b = g
 enum ConvKind { CONV_FORWARD, CONV_DATA_GRAD, CONV_WEIGHT_GRAD, CONV_COUNT };
 
+// Batch normalization over x viewed as (outer, channels, inner) (bn-impl.h; semantics of
+// src/backend/kernels.ts): out and the operands each kind reads, the others null.
+//   BN_MEAN        out (C) = mean of each channel of x
+//   BN_VARIANCE    out (C) = biased variance around mean
+//   BN_FORWARD     out = (x - mean) / sqrt(var + eps) * gamma + beta (gamma, beta may be null)
+//   BN_GRAD_STATS  out (2C) = [Σ g x̂, Σ g] per channel, from g, x, mean, var
+//   BN_GRAD_DATA   out = the input's gradient from g, x, mean, var, gamma (or null), sums (or null)
+enum BnKind { BN_MEAN, BN_VARIANCE, BN_FORWARD, BN_GRAD_STATS, BN_GRAD_DATA, BN_COUNT };
+struct BnArgs {
+  int64_t outer, channels, inner;
+  double eps;
+  void* out;
+  const void *x, *g, *mean, *var, *gamma, *beta, *sums;
+};
+
 struct Bcast {
   int nd;  // after dimension merging; 0 means a single element
   int64_t shape[32];
@@ -101,6 +116,8 @@ struct IsaTable {
   // Convolution (see ConvKind); false for a dtype left to the reference kernels.
   bool (*conv)(const Runtime&, int dt, int kind, void* out, const void* a, const void* b, const void* bias,
                const ConvArgs&);
+  // Batch normalization (see BnKind); false for a dtype left to the reference kernels.
+  bool (*batchNorm)(const Runtime&, int dt, int kind, const BnArgs&);
   // Runs `iters` rounds of independent float32 FMAs at full vector width on this thread and
   // returns the floating-point operations done (for measuring the machine's peak).
   double (*fmaLoop)(int64_t iters);

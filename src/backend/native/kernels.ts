@@ -6,12 +6,12 @@
  *
  * Native for float32 and float64: matmul, unary and binary element-wise ops, reductions and
  * arg-reductions, the softmax family, takeGrad and pickGrad, im2col/col2im and max/avg pooling
- * with their gradients, convolution (forward, data and weight gradients).
+ * with their gradients, convolution (forward, data and weight gradients), batch normalization
+ * (statistics, forward, gradient statistics and data gradient).
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for every dtype: cast, copyStrided, where, take, pick.
- * Left to ref for now: the batch-normalization kernels (batchNormMean, batchNormVariance,
- * batchNormForward, batchNormGradStats, batchNormGradData, movingAverage).
+ * Left to ref: movingAverage (a few channels' worth of work).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
  * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes or whose arrays have 2^31
  * or more elements (the plan is int32).
@@ -31,6 +31,7 @@ import {
   type ReduceKernel,
   type TernaryPlan,
   type AvgPoolPlan,
+  type BatchNormPlan,
   type ConvPlan,
   type WindowPlan,
   type UnaryKernel,
@@ -221,13 +222,39 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     if (!addon.optimizer(3, w, g, history, null, null, hyper(p, p.epsilon))) refKernels.adagradUpdate(w, g, history, p);
   };
 
+  // Batch normalization: kind and operands as native/src/isa.h's BnKind lists.
+  const BN = new Int32Array(3);
+  const bn = (kind: number, out: TypedArray, x: TypedArray, g: TypedArray | null, mean: TypedArray | null, v: TypedArray | null,
+    gamma: TypedArray | null, beta: TypedArray | null, sums: TypedArray | null, p: BatchNormPlan): boolean => {
+    if (x.length > MAX_LEN) return false;
+    BN[0] = p.outer;
+    BN[1] = p.channels;
+    BN[2] = p.inner;
+    return addon.batchNorm(kind, out, x, g, mean, v, gamma, beta, sums, BN, p.eps);
+  };
+  const batchNormMean: KernelTable['batchNormMean'] = (mean, x, p) => {
+    if (!bn(0, mean, x, null, null, null, null, null, null, p)) refKernels.batchNormMean(mean, x, p);
+  };
+  const batchNormVariance: KernelTable['batchNormVariance'] = (v, x, mean, p) => {
+    if (!bn(1, v, x, null, mean, null, null, null, null, p)) refKernels.batchNormVariance(v, x, mean, p);
+  };
+  const batchNormForward: KernelTable['batchNormForward'] = (y, x, mean, v, gamma, beta, p) => {
+    if (!bn(2, y, x, null, mean, v, gamma, beta, null, p)) refKernels.batchNormForward(y, x, mean, v, gamma, beta, p);
+  };
+  const batchNormGradStats: KernelTable['batchNormGradStats'] = (sums, g, x, mean, v, p) => {
+    if (!bn(3, sums, x, g, mean, v, null, null, null, p)) refKernels.batchNormGradStats(sums, g, x, mean, v, p);
+  };
+  const batchNormGradData: KernelTable['batchNormGradData'] = (gx, g, x, mean, v, gamma, sums, p) => {
+    if (!bn(4, gx, x, g, mean, v, gamma, null, sums, p)) refKernels.batchNormGradData(gx, g, x, mean, v, gamma, sums, p);
+  };
+
   return {
     ...refKernels,
-    batchNormMean: refKernels.batchNormMean,
-    batchNormVariance: refKernels.batchNormVariance,
-    batchNormForward: refKernels.batchNormForward,
-    batchNormGradStats: refKernels.batchNormGradStats,
-    batchNormGradData: refKernels.batchNormGradData,
+    batchNormMean,
+    batchNormVariance,
+    batchNormForward,
+    batchNormGradStats,
+    batchNormGradData,
     movingAverage: refKernels.movingAverage,
     sgdUpdate,
     adamUpdate,
