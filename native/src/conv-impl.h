@@ -28,18 +28,26 @@ struct ConvChunks {
   int64_t count() const { return groups * rowChunks; }
 };
 
-static ConvChunks convChunks(const ConvGeo& g, int64_t colsPerRow, int64_t budget) {
+// Columns a chunk should hold at least (the GEMM's N in the forward and data gradient, its K in
+// the weight gradient): fewer leave the micro-kernel's panels part empty and re-read the filters
+// for a handful of columns (a 3x3 map has 9 columns per sample; its filter bank can be 9 MB).
+static constexpr int64_t kConvMinCols = 256;
+
+// Chunks of about max(kConvMinCols, budget / ck) columns, ck being the column height: whole
+// samples side by side when a sample has fewer columns, else one sample's rows in runs. Shapes
+// only decide, never the thread count (the weight gradient's sums follow the chunks).
+static ConvChunks convChunks(const ConvGeo& g, int64_t ck, int64_t budget, bool wholeSamples = false) {
   ConvChunks c;
-  const int64_t perSample = imax(1, colsPerRow * g.R);
-  if (perSample <= budget) {
-    c.nb = imax(1, imin(g.N, budget / perSample));
-    c.rows = g.R;
-  } else {
+  const int64_t want = imax(kConvMinCols, budget / imax(1, ck));
+  if (g.L >= want || g.N <= 1 || g.L == 0) {
     c.nb = 1;
-    c.rows = imax(1, imin(g.R, budget / imax(1, colsPerRow)));
+    c.rows = wholeSamples ? g.R : imax(1, imin(g.R, want / imax(1, g.OW)));
+  } else {
+    c.nb = cdiv(g.N, cdiv(g.N * g.L, want));
+    c.rows = g.R;
   }
   c.groups = cdiv(g.N, c.nb);
-  c.rowChunks = cdiv(g.R, c.rows);
+  c.rowChunks = cdiv(g.R, imax(1, c.rows));
   return c;
 }
 
@@ -110,18 +118,20 @@ template <typename T> static void convForward(const Runtime& rt, const ConvGeo& 
   const int nt = rt.threads();
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
-  ConvChunks ch = convChunks(g, g.CK * g.OW, budget);
-  // Enough units for every thread: fewer samples per unit, then fewer rows, then filter ranges.
-  while (ch.count() < want && ch.nb > 1) {
+  ConvChunks ch = convChunks(g, g.CK, budget);
+  // Enough units for every thread: filter ranges when the bank is large (each unit then reads
+  // only its rows of it), else fewer samples or rows per unit.
+  int64_t oChunks = 1;
+  if (ch.count() < want && g.O >= 64) oChunks = imin(cdiv(want, ch.count()), g.O / 32);
+  while (ch.count() * oChunks < want && ch.nb > 1) {
     ch.nb = cdiv(ch.nb, 2);
     ch.groups = cdiv(g.N, ch.nb);
   }
-  if (ch.count() < want && ch.nb == 1 && ch.rows > 1) {
-    ch.rows = imax(1, cdiv(g.R, cdiv(want, ch.groups)));
+  if (ch.count() * oChunks < want && ch.nb == 1 && ch.rows > 1) {
+    ch.rows = imax(1, cdiv(g.R, cdiv(want, ch.groups * oChunks)));
     ch.rowChunks = cdiv(g.R, ch.rows);
   }
-  int64_t oChunks = 1;
-  if (ch.count() < want) oChunks = imax(1, imin(cdiv(want, ch.count()), g.O / 16));
+  if (ch.count() * oChunks < want) oChunks = imax(1, imin(cdiv(want, ch.count()), g.O / 16));
   const int64_t oPer = cdiv(g.O, oChunks);
   oChunks = cdiv(g.O, oPer);
   ConvFwdJob<T> job{&rt, &g, ch, oPer, oChunks, y, x, x + g.N * g.C * g.inSize, w, bias};
@@ -138,39 +148,49 @@ template <typename T> static void convForward(const Runtime& rt, const ConvGeo& 
 template <typename T> struct ConvDataJob {
   const Runtime* rt;
   const ConvGeo* g;
+  ConvChunks ch;  // whole samples only
   int64_t cPer, cChunks;
   T* gx;
   const T* gy;
   const T* w;
 };
 
+// Unit: a group of samples x a range of input channels. cols (their C·K rows x the samples'
+// columns side by side) = Wᵀ · g of the group, then each sample's columns are folded back.
 template <typename T> static void convDataTask(void* ctx, int task, int) {
   auto& J = *static_cast<ConvDataJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
-  const int64_t n = task / J.cChunks, c0 = (task % J.cChunks) * J.cPer, c1 = imin(g.C, c0 + J.cPer);
-  T* gxn = J.gx + n * g.C * g.inSize;
-  const T* gn = J.gy + n * g.O * g.L;
-  if (g.pointwise) {
-    gemmSerial<T>(*J.rt, gxn + c0 * g.inSize, g.inSize, J.w + c0, g.CK, true, gn, g.L, false, c1 - c0, g.L, g.O, false);
+  const int64_t gi = task / J.cChunks, c0 = (task % J.cChunks) * J.cPer, c1 = imin(g.C, c0 + J.cPer);
+  const int64_t n0 = gi * J.ch.nb, nb = imin(g.N, n0 + J.ch.nb) - n0, ncols = nb * g.L, m = (c1 - c0) * g.K;
+  const T* b = J.gy + n0 * g.O * g.L;
+  if (nb == 1 && g.pointwise) {
+    gemmSerial<T>(*J.rt, J.gx + (n0 * g.C + c0) * g.inSize, g.inSize, J.w + c0, g.CK, true, b, g.L, false, m, g.L, g.O, false);
     return;
   }
-  T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)((c1 - c0) * g.K * g.L)));
-  gemmSerial<T>(*J.rt, cols, g.L, J.w + c0 * g.K, g.CK, true, gn, g.L, false, (c1 - c0) * g.K, g.L, g.O, false);
-  col2imChannels(*J.rt, gxn, cols, g.L, g, c0, c1);
+  if (nb > 1) {
+    T* gt = static_cast<T*>(J.rt->scratch(3, sizeof(T) * (size_t)(g.O * ncols)));
+    for (int64_t o = 0; o < g.O; o++)
+      for (int64_t s = 0; s < nb; s++) copyRun(gt + o * ncols + s * g.L, J.gy + ((n0 + s) * g.O + o) * g.L, g.L);
+    b = gt;
+  }
+  T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(m * ncols)));
+  gemmSerial<T>(*J.rt, cols, ncols, J.w + c0 * g.K, g.CK, true, b, nb > 1 ? ncols : g.L, false, m, ncols, g.O, false);
+  for (int64_t s = 0; s < nb; s++) col2imChannels(*J.rt, J.gx + (n0 + s) * g.C * g.inSize, cols + s * g.L, ncols, g, c0, c1);
 }
 
 template <typename T> static void convDataGrad(const Runtime& rt, const ConvGeo& g, T* gx, const T* gy, const T* w) {
   const int nt = rt.threads();
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
-  int64_t cPer = g.pointwise ? g.C : imax(1, imin(g.C, budget / imax(1, g.K * g.L)));
+  ConvChunks ch = convChunks(g, g.CK, budget, true);
+  int64_t cPer = g.pointwise && ch.nb == 1 ? g.C : imax(1, imin(g.C, budget / imax(1, g.K * ch.nb * g.L)));
   int64_t cChunks = cdiv(g.C, cPer);
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
-  if (g.N * cChunks < want && g.C > 1) {
-    cPer = imax(1, cdiv(g.C, cdiv(want, g.N)));
+  if (ch.groups * cChunks < want && g.C > 1) {
+    cPer = imax(1, cdiv(g.C, cdiv(want, ch.groups)));
     cChunks = cdiv(g.C, cPer);
   }
-  ConvDataJob<T> job{&rt, &g, cPer, cChunks, gx, gy, w};
-  const int64_t tasks = g.N * cChunks;
+  ConvDataJob<T> job{&rt, &g, ch, cPer, cChunks, gx, gy, w};
+  const int64_t tasks = ch.groups * cChunks;
   if (tasks == 1 || nt <= 1) {
     for (int64_t t = 0; t < tasks; t++) convDataTask<T>(&job, (int)t, (int)tasks);
   } else {
@@ -346,7 +366,7 @@ template <typename T> static void convWeightGrad(const Runtime& rt, const ConvGe
   const int nt = rt.threads();
   constexpr int VW = SimdOf<T>::S::W;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
-  const ConvChunks ch = convChunks(g, g.CK * g.OW, budget);
+  const ConvChunks ch = convChunks(g, g.CK, budget);
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
   if (g.O * g.CK <= kConvSmallWeight) {
     const int64_t partials = imax(1, imin(ch.count(), kConvMaxPartials));

@@ -1,7 +1,7 @@
 /**
  * The native window kernels (im2col, col2im, max and average pooling and their gradients) against
  * the reference backend: padding, stride, dilation, ceil mode, 1-D/2-D/3-D windows, NaN, and the
- * 2x2 stride-2 path; pooling gradients overwrite their output.
+ * 2x2 stride-2 and 3x3 stride-2 paths; pooling gradients overwrite their output.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -25,6 +25,9 @@ describe('native window kernels match ref', { skip }, () => {
       // row and column no window reaches.
       { batch: 3, channels: 4, in: [1, 10, 12], kernel: [1, 2, 2], stride: [1, 2, 2], pad: [0, 0, 0], dilation: [1, 1, 1], ceil: false },
       { batch: 2, channels: 3, in: [1, 9, 11], kernel: [1, 2, 2], stride: [1, 2, 2], pad: [0, 0, 0], dilation: [1, 1, 1], ceil: false },
+      // ResNet's 3x3 / stride 2 / pad 1 max pooling: interior windows four at a time, the border
+      // ones by the general loop.
+      { batch: 2, channels: 3, in: [1, 24, 27], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1], dilation: [1, 1, 1], ceil: false },
     ];
     for (const [dt, C] of FLOATS) {
       for (const c of cases) {
