@@ -81,12 +81,14 @@ export function timeCalls(step: () => void, budget: number, warmup = 3): { step:
 export const TORCH_HINT = 'PyTorch not available for /usr/bin/python3: `apt-get install python3-torch python3-torchvision python3-threadpoolctl`';
 
 /** Runs bench/peers_cnn.py; returns its JSON line (and the text before it), or why it did not run. */
-export function torchPeer(mode: 'time' | 'profile', name: NetName, threads: number, budget: number): { json: Record<string, unknown>; text: string } | string {
+export function torchPeer(
+  mode: 'time' | 'profile' | 'epochs', name: NetName, threads: number, budget: number, extra: readonly string[] = [],
+): { json: Record<string, unknown>; text: string } | string {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
   delete env['OPENBLAS_CORETYPE'];
   delete env['OPENBLAS_L2_SIZE'];
   if (threads > 1) env['OMP_WAIT_POLICY'] = 'PASSIVE';
-  const r = spawnSync('/usr/bin/python3', [join(here, 'peers_cnn.py'), mode, name, String(threads), String(budget)], {
+  const r = spawnSync('/usr/bin/python3', [join(here, 'peers_cnn.py'), mode, name, String(threads), String(budget), ...extra], {
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 26,

@@ -1,0 +1,17 @@
+import { setFlagsFromString } from 'node:v8';
+if (process.env['GCFLAG']) setFlagsFromString(process.env['GCFLAG']);
+import { PerformanceObserver } from 'node:perf_hooks';
+import { backend } from 'tsgluon';
+import { makeStep, type NetName } from './cnn-nets.js';
+backend.getBackend().setNumThreads?.(1);
+const step = makeStep((process.argv[2] ?? 'lenet-relu') as NetName);
+for (let i = 0; i < 5; i++) step();
+let gcMs = 0; let gcN = 0; const kinds: Record<string, number> = {};
+const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcMs += e.duration; gcN++; const k = String((e as any).detail?.kind ?? (e as any).kind); kinds[k] = (kinds[k] ?? 0) + e.duration; } });
+obs.observe({ entryTypes: ['gc'] });
+const c0 = process.cpuUsage(); const t0 = performance.now();
+const S = 30;
+for (let i = 0; i < S; i++) step();
+const c = process.cpuUsage(c0);
+await new Promise((r) => setTimeout(r, 100));
+console.log('per step wall', ((performance.now() - t0 - 100) / S).toFixed(1), 'cpu user', (c.user / S / 1000).toFixed(1), 'sys', (c.system / S / 1000).toFixed(1), 'gc ms/step', (gcMs / S).toFixed(2), 'gcs/step', (gcN / S).toFixed(2), JSON.stringify(kinds));
