@@ -173,7 +173,8 @@ template <typename T> static void convDataTask(void* ctx, int task, int) {
       for (int64_t s = 0; s < nb; s++) copyRun(gt + o * ncols + s * g.L, J.gy + ((n0 + s) * g.O + o) * g.L, g.L);
     b = gt;
   }
-  T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(m * ncols)));
+  // Guards before and after the columns, for col2im's shifted reads.
+  T* cols = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(m * ncols + 2 * kIm2colSlack))) + kIm2colSlack;
   gemmSerial<T>(*J.rt, cols, ncols, J.w + c0 * g.K, g.CK, true, b, nb > 1 ? ncols : g.L, false, m, ncols, g.O, false);
   for (int64_t s = 0; s < nb; s++) col2imChannels(*J.rt, J.gx + (n0 + s) * g.C * g.inSize, cols + s * g.L, ncols, g, c0, c1);
 }

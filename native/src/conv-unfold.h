@@ -316,6 +316,65 @@ static void im2colChunk(const Runtime& rt, T* dst, int64_t ldd, const T* x, cons
   }
 }
 
+// Lane masks: all bits set (keep) or clear, applied with a bitwise and (the generic build uses
+// 1 and 0 and a select).
+#if TSG_ISA == 512
+static inline __m512 laneAnd(__m512 m, __m512 v) { return _mm512_and_ps(m, v); }
+static inline __m512d laneAnd(__m512d m, __m512d v) { return _mm512_and_pd(m, v); }
+#elif TSG_ISA == 256
+static inline __m256 laneAnd(__m256 m, __m256 v) { return _mm256_and_ps(m, v); }
+static inline __m256d laneAnd(__m256d m, __m256d v) { return _mm256_and_pd(m, v); }
+#else
+template <typename T> static inline T laneAnd(T m, T v) { return m != T(0) ? v : T(0); }
+#endif
+template <typename T> static inline T laneKeep(bool keep) {
+#if TSG_ISA == 0
+  return keep ? T(1) : T(0);
+#else
+  T t;
+  memset(&t, keep ? 0xff : 0, sizeof(T));
+  return t;
+#endif
+}
+
+// Stride-1 adjoint of one sample's channels [c0, c1) into zeroed staging planes (row length Wq):
+// each staging row of (kh, oh) stays in registers while the KW taps' column rows are added to it
+// in order, each read shifted by kw · DW with the lanes outside the tap's columns masked off, so
+// every cell receives the reference's sums in its order (a masked lane adds +0, which changes
+// nothing). The shifted reads reach up to one vector before and after a column row: the caller's
+// buffer (src) carries kIm2colSlack elements of guard on both sides. False when the masks would
+// not fit the stack.
+template <typename T>
+static bool col2imRowsInRegisters(T* gp, int64_t plane, int64_t Wq, const T* src, int64_t lds, const ConvGeo& g, int64_t c0,
+                                  int64_t c1) {
+  using S = typename SimdOf<T>::S;
+  constexpr int VW = S::W;
+  const int64_t OW = g.OW, KW = g.KW, DW = g.DW, span = (KW - 1) * DW + OW, nvec = cdiv(span, VW);
+  constexpr int64_t kMaxMask = 1024;
+  if (KW * nvec * VW > kMaxMask || nvec * VW > Wq + VW || (KW - 1) * DW + VW > kIm2colSlack) return false;
+  alignas(64) T mask[kMaxMask];
+  for (int64_t kw = 0; kw < KW; kw++)
+    for (int64_t v = 0; v < nvec; v++)
+      for (int l = 0; l < VW; l++) {
+        const int64_t ow = v * VW + l - kw * DW;
+        mask[(kw * nvec + v) * VW + l] = laneKeep<T>(ow >= 0 && ow < OW);
+      }
+  for (int64_t c = c0; c < c1; c++)
+    for (int64_t kh = 0; kh < g.KH; kh++)
+      for (int64_t oh = 0; oh < g.OH; oh++) {
+        T* row = gp + (c - c0) * plane + (oh * g.SH + kh * g.DH) * Wq;
+        const T* taps = src + ((c - c0) * g.K + kh * KW) * lds + oh * OW;
+        for (int64_t v = 0; v < nvec; v++) {
+          // The last vector may pass Wq: it only adds zeros there, inside the staging slack.
+          typename S::V acc = S::load(row + v * VW);
+          for (int64_t kw = 0; kw < KW; kw++)
+            acc = S::add(acc, laneAnd(S::load(mask + (kw * nvec + v) * VW), S::load(taps + kw * lds + v * VW - kw * DW)));
+          S::store(row + v * VW, acc);
+        }
+      }
+  return true;
+}
+
 // Column entries of channels [c0, c1) (all output rows, row stride lds) added back into gx of one
 // sample (overwritten: channels [c0, c1) of gx end up holding exactly the sums). Each cell receives
 // its taps in the reference's order.
@@ -329,9 +388,15 @@ static void col2imChannels(const Runtime& rt, T* gx, const T* src, int64_t lds, 
   constexpr int VW = S::W;
   const PadPlan pp = padPlan<T>(g);
   const int64_t Hq = imax(g.H + 2 * g.PH, (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1), plane = Hq * pp.Wq;
-  T* gp = static_cast<T*>(rt.scratch(4, sizeof(T) * (size_t)((c1 - c0) * plane)));
-  zeroRun(gp, (c1 - c0) * plane);
+  T* gp = static_cast<T*>(rt.scratch(4, sizeof(T) * (size_t)((c1 - c0) * plane + kIm2colSlack)));
+  zeroRun(gp, (c1 - c0) * plane + kIm2colSlack);
   const int64_t OW = g.OW, OH = g.OH, SW = g.SW, KH = g.KH, KW = g.KW, step = g.SH * pp.Wq;
+  if (SW == 1 && col2imRowsInRegisters(gp, plane, pp.Wq, src, lds, g, c0, c1)) {
+    for (int64_t c = c0; c < c1; c++)
+      for (int64_t ih = 0; ih < g.H; ih++)
+        copyRun(gx + c * g.inSize + ih * g.W, gp + (c - c0) * plane + (ih + g.PH) * pp.Wq + g.PW, g.W);
+    return;
+  }
   const int64_t full = SW == 1 ? OW / VW * VW : 0;
   for (int64_t c = c0; c < c1; c++)
     for (int64_t kh = 0; kh < KH; kh++)
