@@ -13,6 +13,7 @@
 // results are bitwise identical for any thread count.
 
 #include "conv-unfold.h"
+#include "conv-direct.h"
 
 // Unfolded columns per unit, in bytes: the buffer and the GEMM's packed panels share L2.
 static constexpr int64_t kConvColsBytes = int64_t(256) << 10;
@@ -115,6 +116,7 @@ template <typename T> static void convFwdTask(void* ctx, int task, int) {
 }
 
 template <typename T> static void convForward(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
+  if (directForward(g)) return convDirect(rt, g, y, x, w, bias);
   const int nt = rt.threads();
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
