@@ -13,7 +13,7 @@
 // are skipped with a line saying how to install them. On a machine shared with other jobs, figures
 // move by 10% or more: run it twice.
 //
-// Run: npx tsx --conditions=development bench/cnn.ts [--threads 1,2] [--budget 3] [--rounds 3] [--only train,r50,r18]
+// Run: npx tsx bench/cnn.ts [--threads 1,2] [--budget 3] [--rounds 3] [--only train,r50,r18]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +69,7 @@ function torchTime(name: NetName, threads: number): Peer {
 
 function ortTime(which: 'web' | 'node', dir: string, threads: number): Peer {
   return () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', join(here, 'peers-ort.ts'), which, join(dir, 'resnet18.onnx'), join(dir, 'io.safetensors'), String(threads), String(budget)], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'peers-ort.ts'), which, join(dir, 'resnet18.onnx'), join(dir, 'io.safetensors'), String(threads), String(budget)], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     });

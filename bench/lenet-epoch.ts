@@ -11,7 +11,7 @@
 // /usr/bin/python3 as described there. On a machine shared with other jobs, run it twice: timings
 // move.
 //
-// Run: npx tsx --conditions=development bench/lenet-epoch.ts [--threads 1,2] [--variants relu,sigmoid] [--budget 3] [--rounds 3]
+// Run: npx tsx bench/lenet-epoch.ts [--threads 1,2] [--variants relu,sigmoid] [--budget 3] [--rounds 3]
 import { parseArgs } from 'node:util';
 import { backend } from 'tsgluon';
 import { makeStep, median, timeCalls, torchPeer } from './cnn-nets.js';

@@ -6,7 +6,7 @@
 // ReLU / max-pooling variant (lr 0.1) is available with --variant relu.
 // Separate from `npm run bench` because it takes minutes: `npm run bench:lenet-train`.
 //
-// Run: npx tsx --conditions=development bench/lenet-train.ts [--epochs 10] [--threads 1,2] [--variant sigmoid]
+// Run: npx tsx bench/lenet-train.ts [--epochs 10] [--threads 1,2] [--variant sigmoid]
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { autograd, backend, gluon, init, metric, nd } from 'tsgluon';

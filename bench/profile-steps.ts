@@ -4,7 +4,7 @@
 // activation and their gradients get their own row), and reports what runs outside kernels
 // (op layer, autograd, allocation, garbage collection) as one more row.
 //
-// Run: npx tsx --conditions=development bench/profile-steps.ts [--nets lenet-relu,resnet18-train]
+// Run: npx tsx bench/profile-steps.ts [--nets lenet-relu,resnet18-train]
 //        [--threads 1] [--budget 3] [--rows 25] [--no-torch] [--cpu]
 // --cpu times every call by the process's CPU time instead of the wall clock: on a machine shared
 // with other jobs (where a wall-clock profile mostly shows preemption) this is the steadier view

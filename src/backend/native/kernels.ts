@@ -10,6 +10,7 @@
  * (statistics, forward, gradient statistics and data gradient).
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
+ * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
  * Native for every dtype: cast, copyStrided, where, take, pick.
  * Left to ref: movingAverage (a few channels' worth of work).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
@@ -21,6 +22,7 @@ import {
   ARG_REDUCE_OPS,
   BINARY_OPS,
   REDUCE_OPS,
+  RNN_MODES,
   UNARY_OPS,
   type ArgReduceKernel,
   type AxisPlan,
@@ -29,6 +31,7 @@ import {
   type KernelTable,
   type MatmulPlan,
   type ReduceKernel,
+  type RnnPlan,
   type TernaryPlan,
   type AvgPoolPlan,
   type BatchNormPlan,
@@ -247,6 +250,22 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const batchNormGradData: KernelTable['batchNormGradData'] = (gx, g, x, mean, v, gamma, sums, p) => {
     if (!bn(4, gx, x, g, mean, v, gamma, null, sums, p)) refKernels.batchNormGradData(gx, g, x, mean, v, gamma, sums, p);
   };
+  // A recurrence's plan: [mode, T, N, H, P, reverse] (native/src/isa.h, RnnArgs).
+  function rnnPlan(plan: RnnPlan): Int32Array {
+    P[0] = RNN_MODES.indexOf(plan.mode);
+    P[1] = plan.steps;
+    P[2] = plan.batch;
+    P[3] = plan.hidden;
+    P[4] = plan.proj;
+    P[5] = plan.reverse ? 1 : 0;
+    return P;
+  }
+  const rnnForward: KernelTable['rnnForward'] = (out, ws, xproj, whh, bhh, h0, c0, whr, plan) => {
+    if (!addon.rnn(0, out, ws, xproj, whh, bhh, h0, c0, whr, rnnPlan(plan))) refKernels.rnnForward(out, ws, xproj, whh, bhh, h0, c0, whr, plan);
+  };
+  const rnnBackward: KernelTable['rnnBackward'] = (grads, dout, out, ws, whh, h0, c0, whr, plan) => {
+    if (!addon.rnn(1, grads, dout, out, ws, whh, h0, c0, whr, rnnPlan(plan))) refKernels.rnnBackward(grads, dout, out, ws, whh, h0, c0, whr, plan);
+  };
 
   return {
     ...refKernels,
@@ -260,6 +279,8 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     adamUpdate,
     rmspropUpdate,
     adagradUpdate,
+    rnnForward,
+    rnnBackward,
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     conv,

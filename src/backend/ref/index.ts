@@ -11,6 +11,7 @@ import { conv, convDataGrad, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { rnnBackward, rnnForward } from './rnn.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
 export const refKernels: KernelTable = {
@@ -49,6 +50,8 @@ export const refKernels: KernelTable = {
   adamUpdate,
   rmspropUpdate,
   adagradUpdate,
+  rnnForward,
+  rnnBackward,
 };
 
 export const refBackend: Backend = {
