@@ -22,6 +22,8 @@
  * primitive updates a widened copy, which is rounded back into its 16-bit input.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
+import { sizeOf } from '../core/shape.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import type { KernelTable } from '../backend/kernels.js';
 import { DTypeError, ValueError } from '../core/errors.js';
 import { isHalf } from '../core/half.js';
@@ -221,7 +223,7 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
     out = new NDArray(x._raw, shape, dtype);
     out._viewOf = x._viewOf ?? x;
   } else {
-    out = NDArray.empty(shape, dtype);
+    out = prim.outputInit === 'none' ? new NDArray(allocateUninitialized(dtype, sizeOf(shape)), shape, dtype) : NDArray.empty(shape, dtype);
     const storages: TypedArray[] = new Array<TypedArray>(n);
     for (let i = 0; i < n; i++) storages[i] = inputs[i]!._raw;
     prim.compute(getBackend().kernels, out._raw, storages, plan, attrs);

@@ -7,6 +7,7 @@ import type { Backend } from '../registry.js';
 import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
+import { conv, convDataGrad, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
@@ -35,6 +36,9 @@ export const refKernels: KernelTable = {
   logSoftmaxGrad,
   im2col,
   col2im,
+  conv,
+  convDataGrad,
+  convWeightGrad,
   maxPool,
   maxPoolGrad,
   avgPool,
