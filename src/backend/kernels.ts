@@ -7,7 +7,7 @@
  * `KernelTable` is a mapped type over the primitive names: a backend that lacks a kernel does not
  * compile. A backend that reuses the reference kernel for some entry says so in its table.
  */
-import type { TypedArray } from '../core/dtype.js';
+import type { DType, TypedArray } from '../core/dtype.js';
 
 export const UNARY_OPS = [
   'neg', 'abs', 'sign', 'exp', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'cbrt',
@@ -248,6 +248,11 @@ export interface KernelTable {
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: TernaryPlan): void;
   /** Converts between dtypes (float to int truncates toward zero, as typed arrays do). */
   cast(out: TypedArray, x: TypedArray): void;
+  /**
+   * Converts to or from a 16-bit float storage dtype (float16, bfloat16 bit patterns in a
+   * Uint16Array), rounding to nearest even; `from` and `to` say what each array holds.
+   */
+  castHalf(out: TypedArray, x: TypedArray, from: DType, to: DType): void;
   /** Copies `shape` elements from a strided view of `src` into a strided view of `dst`. */
   copyStrided(dst: TypedArray, dstView: View, src: TypedArray, srcView: View, shape: readonly number[]): void;
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void;

@@ -13,6 +13,7 @@ import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js'
 import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
+import { castHalf } from './half.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -21,6 +22,7 @@ export const refKernels: KernelTable = {
   argReduce: argReduceKernels,
   where,
   cast,
+  castHalf,
   copyStrided,
   matmul,
   take,
