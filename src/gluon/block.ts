@@ -26,6 +26,7 @@ import type { DType } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
+import { activeTracer } from '../graph/trace.js';
 import type { InitLike } from '../init/builtins.js';
 import { checkInputDType } from './input-dtype.js';
 import { Parameter, inShapeOnlyMode, withShapeOnlyParams } from './parameter.js';
@@ -34,6 +35,7 @@ import { noteHolder, noteInferred, shareInto, shareOnFirstUse, sharedOrigin, typ
 import { blockPrefix, withScope } from './name-scope.js';
 import { addHook, runPostHooks, runPreHooks, type ForwardHook, type ForwardPreHook, type HookHandle } from './hooks.js';
 import { checkFields, installFieldGuard, warnUnregisteredContainers } from './fields.js';
+import { structureChanged } from './structure.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -55,6 +57,16 @@ export interface BlockOptions {
    * dict becomes that parameter, `new Net({ params: net1.collectParams() })`.
    */
   params?: ParameterDict;
+}
+
+/** Options of `net.hybridize(options)` (Gluon's `hybridize(active, static_alloc, static_shape)`). */
+export interface HybridizeOptions {
+  /** Run HybridBlocks as traced graphs (default true); false returns them to imperative. */
+  active?: boolean;
+  /** Allocate a graph's intermediate buffers once and reuse them across calls (default false). */
+  staticAlloc?: boolean;
+  /** Keep one graph per block for one input shape instead of a cache of several (default false). */
+  staticShape?: boolean;
 }
 
 /** Options of `net.initialize(options)`. */
@@ -171,6 +183,7 @@ export class Block {
   registerChild<B extends Block>(block: B, key?: string): B {
     if (!(block instanceof Block)) throw new ValueError(`${this.name}: registerChild needs a Block, got ${String(block)}`);
     this.#children.set(key ?? String(this.#children.size), block);
+    structureChanged();
     return block;
   }
 
@@ -237,7 +250,9 @@ export class Block {
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
     this.#resolveSharing();
-    const hooked = !inShapeOnlyMode();
+    // No hooks while shapes are inferred without data or a hybridized forward is traced: a
+    // hybridized block runs its hooks around the graph (hybridize.ts), its children's are inside it.
+    const hooked = !inShapeOnlyMode() && activeTracer() === null;
     if (hooked) runPreHooks(this, args);
     if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
     const declared = this.paramShapes(...args);
@@ -357,6 +372,7 @@ export class Block {
    * paths reset.
    */
   resetShapes(): string[] {
+    structureChanged();
     return this.collectParams()
       .entries()
       .filter(([, p]) => p.resetShape())
@@ -411,6 +427,7 @@ export class Block {
    */
   shareParameters(shared: SharedParams): this {
     shareInto(this, shared);
+    structureChanged();
     return this;
   }
 
@@ -424,8 +441,13 @@ export class Block {
     for (const p of this.collectParams().values()) p.cast(dtype);
   }
 
-  /** Accepted for Gluon compatibility; tsgluon always runs imperatively. */
-  hybridize(): this {
+  /**
+   * Hybridizes the HybridBlocks of the tree (see src/gluon/hybrid-block.ts); a plain Block itself
+   * always runs imperatively, so this only passes the options on to its children.
+   * @example net.hybridize();                 // HybridBlock children run as traced graphs
+   */
+  hybridize(options: HybridizeOptions = {}): this {
+    for (const [, child] of this.namedChildren()) child.hybridize(options);
     return this;
   }
 

@@ -30,8 +30,10 @@ export interface TapeNode {
   /**
    * Gradients for each input given the output's gradient; null where none flows. `into`, when
    * given, offers a buffer per input that the rule may write that input's gradient into.
+   * `retain` is backward's retainGraph: when false the node is never run again, so it may drop
+   * what it kept for this call as it goes.
    */
-  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[]) => readonly (NDArray | null)[];
+  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[], retain?: boolean) => readonly (NDArray | null)[];
 }
 
 /**
@@ -99,23 +101,28 @@ export class NDArray {
           `read its values with toArray() or item(), or convert it with astype('float32') first`,
       );
     }
-    return this._raw;
+    return this.#bits('storage');
   }
 
   /** @internal The typed array behind the array whatever its dtype (bit patterns for float16 / bfloat16). */
   get _raw(): TypedArray {
+    return this.#bits('storage');
+  }
+
+  #bits(call: string): TypedArray {
     if (this.#storage === null) {
       throw new ShapeOnlyError(
         `this ${fmtShape(this.shape)} ${this.dtype} array carries a shape but no data ` +
           `(it comes from shape inference); run a real forward with data to get values`,
+        call,
       );
     }
     return this.#storage;
   }
 
   /** The values as numbers: the storage, or for float16 / bfloat16 a decoded Float32Array. */
-  #values(): TypedArray {
-    const raw = this._raw;
+  #values(call: string): TypedArray {
+    const raw = this.#bits(call);
     if (!isHalf(this.dtype)) return raw;
     const out = new Float32Array(raw.length);
     decodeHalf(out, raw as Uint16Array, this.dtype);
@@ -124,7 +131,7 @@ export class NDArray {
 
   /** The values as nested JavaScript arrays (a number for a 0-d array). */
   toArray(): NestedArray {
-    const data = this.#values();
+    const data = this.#values('toArray()');
     if (this.ndim === 0) return data[0]!;
     const build = (dim: number, offset: number, stride: number): NestedArray[] | number[] => {
       const n = this.shape[dim]!;
@@ -146,7 +153,7 @@ export class NDArray {
           `reduce it first, for example x.sum().item()`,
       );
     }
-    return this.#values()[0]!;
+    return this.#values('item()')[0]!;
   }
 
   /** Gluon's printed form: the values, then `<NDArray 2x2 @cpu>`. */
@@ -154,7 +161,7 @@ export class NDArray {
     const dims = this.ndim === 0 ? '0-d' : this.shape.join('x');
     if (this.isShapeOnly) return `<NDArray ${dims} ${this.dtype} @shape-only>`;
     const dtypeTag = this.dtype === 'float32' ? '' : ` ${this.dtype}`;
-    return `${formatArray(this.#values(), this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
+    return `${formatArray(this.#values('toString()'), this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
   }
 
   [inspect.custom](): string {
