@@ -26,15 +26,16 @@ import type { DType } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
+import { activeTracer } from '../graph/trace.js';
 import type { InitLike } from '../init/builtins.js';
 import { checkInputDType } from './input-dtype.js';
 import { Parameter, inShapeOnlyMode, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, shareOnFirstUse, sharedOrigin, type SharedParams } from './sharing.js';
-import { structureChanged } from './structure.js';
 import { blockPrefix, withScope } from './name-scope.js';
 import { addHook, runPostHooks, runPreHooks, type ForwardHook, type ForwardPreHook, type HookHandle } from './hooks.js';
 import { checkFields, installFieldGuard, warnUnregisteredContainers } from './fields.js';
+import { structureChanged } from './structure.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -249,7 +250,9 @@ export class Block {
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
     this.#resolveSharing();
-    const hooked = !inShapeOnlyMode();
+    // No hooks while shapes are inferred without data or a hybridized forward is traced: a
+    // hybridized block runs its hooks around the graph (hybridize.ts), its children's are inside it.
+    const hooked = !inShapeOnlyMode() && activeTracer() === null;
     if (hooked) runPreHooks(this, args);
     if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
     const declared = this.paramShapes(...args);

@@ -24,6 +24,7 @@
  */
 import { ChildTypeError } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import type { Block } from './block.js';
 import { Parameter } from './parameter.js';
 import { warn } from './warnings.js';
 
@@ -144,4 +145,33 @@ export function warnUnregisteredContainers(block: object, isBlock: IsBlock): voi
         `(this.${key} = [a, b]), a Sequential, or registerChild(block, key).`,
     );
   }
+}
+
+/** What field `field` of `block` holds, or element `index` of it when it is a list of blocks. */
+function held(block: Block, field: string, index: number): unknown {
+  const v = (block as unknown as Record<string, unknown>)[field];
+  return index < 0 ? v : Array.isArray(v) ? v[index] : undefined;
+}
+
+/**
+ * @internal A check that every child Block of `root`'s tree held by a field (or a list field)
+ * is still there: a hybridized block's graph is traced again once one was replaced or deleted, as
+ * Gluon's `__setattr__` clears the cached graph. One property read per field child per call.
+ */
+export function fieldChildrenCheck(root: Block): () => boolean {
+  const checks: { block: Block; field: string; index: number; child: Block }[] = [];
+  const seen = new Set<Block>();
+  const visit = (block: Block): void => {
+    if (seen.has(block)) return;
+    seen.add(block);
+    for (const [key, child] of block.namedChildren()) {
+      const dot = key.indexOf('.');
+      const field = dot < 0 ? key : key.slice(0, dot);
+      const index = dot < 0 ? -1 : Number(key.slice(dot + 1));
+      if (held(block, field, index) === child) checks.push({ block, field, index, child });
+      visit(child);
+    }
+  };
+  visit(root);
+  return () => checks.every((c) => held(c.block, c.field, c.index) === c.child);
 }

@@ -23,6 +23,8 @@ import type { Graph } from '../graph/graph.js';
 import { activeTracer, trace, valueReadError } from '../graph/trace.js';
 import { compile, type Executable } from '../graph/executor.js';
 import type { Block, HybridizeOptions, ShapeSpec } from './block.js';
+import { fieldChildrenCheck } from './fields.js';
+import { runPostHooks, runPreHooks } from './hooks.js';
 import { Parameter, inShapeOnlyMode } from './parameter.js';
 import { structureVersion } from './structure.js';
 import { warn } from './warnings.js';
@@ -37,6 +39,8 @@ interface Entry {
   /** The arrays the parameters held at the last run (checked by identity first). */
   readonly arrays: NDArray[];
   readonly version: number;
+  /** True while the tree's field children are the ones traced. */
+  readonly fieldsUnchanged: () => boolean;
   /** True when the forward returned a list of arrays rather than one array. */
   readonly list: boolean;
   /** The signature traced: training mode, and per argument its shape and dtype or its value. */
@@ -125,7 +129,7 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
   if (!st.active || st.imperative || inShapeOnlyMode() || args.some((a) => a instanceof NDArray && a.isShapeOnly)) return inner.apply(block, args);
   // The common case, the same signature as the last call, needs no key.
   const last = st.last;
-  if (last !== null && sameSignature(last, args) && current(last)) return run(last, args);
+  if (last !== null && sameSignature(last, args) && current(last)) return runHooked(block, last, args);
   const key = signature(args);
   if (key === null) return inner.apply(block, args);
   let entry = st.cache.get(key);
@@ -140,7 +144,18 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
   } else st.cache.delete(key);
   st.cache.set(key, entry);
   st.last = entry;
-  return run(entry, args);
+  return runHooked(block, entry, args);
+}
+
+/**
+ * Runs the graph between the block's forward hooks, as Gluon runs a hybridized block's hooks at
+ * every call with real arrays (the trace itself runs no hooks, see Block's forward).
+ */
+function runHooked(block: Block, entry: Entry, args: readonly unknown[]): unknown {
+  runPreHooks(block, args);
+  const out = run(entry, args);
+  runPostHooks(block, args, out);
+  return out;
 }
 
 function run(entry: Entry, args: readonly unknown[]): unknown {
@@ -170,7 +185,7 @@ function arrayOf(key: object): NDArray | null {
 
 /** True when the entry can run as traced: same structure, parameters of the traced shapes. */
 function current(entry: Entry): boolean {
-  if (entry.version !== structureVersion()) return false;
+  if (entry.version !== structureVersion() || !entry.fieldsUnchanged()) return false;
   const { keys, arrays, graph } = entry;
   for (let i = 0; i < keys.length; i++) {
     const now = arrayOf(keys[i]!);
@@ -186,6 +201,7 @@ function build(block: Block, inner: (...args: unknown[]) => unknown, args: reado
   const positions: number[] = [];
   const specs = args.flatMap((a, i) => (a instanceof NDArray ? (positions.push(i), [{ shape: a.shape, dtype: a.dtype }]) : []));
   const version = structureVersion();
+  const fieldsUnchanged = fieldChildrenCheck(block);
   let list = false;
   const paths = new Map<Parameter, string>(block.collectParams().entries().map(([path, p]) => [p, path]));
   const { graph, paramKeys } = trace(
@@ -208,7 +224,7 @@ function build(block: Block, inner: (...args: unknown[]) => unknown, args: reado
   );
   const arrays = paramKeys.map((k) => arrayOf(k)!);
   const sig = args.map((a) => (a instanceof NDArray ? NDArray.shapeOnly(a.shape, a.dtype) : a));
-  return { graph, exe: compile(graph, { staticAlloc: st.staticAlloc }), keys: paramKeys, arrays, version, list, training: isTraining(), args: sig };
+  return { graph, exe: compile(graph, { staticAlloc: st.staticAlloc }), keys: paramKeys, arrays, version, fieldsUnchanged, list, training: isTraining(), args: sig };
 }
 
 function describe(v: unknown): string {

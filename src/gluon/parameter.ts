@@ -331,10 +331,12 @@ export class Parameter {
   #materialize(): void {
     const spec = this.#spec!;
     // Initializers write numbers: a 16-bit parameter is initialized in float32, then rounded.
-    const values = NDArray.empty(this.#shape!, isHalf(this.#dtype) ? 'float32' : this.#dtype);
-    // Initializers compute eagerly even while a hybridized forward is traced around them.
-    withCapture(null, () => pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, values, { byName: spec.byName }))));
-    const data = values.dtype === this.#dtype ? values : withCapture(null, () => array(values, { dtype: this.#dtype }));
+    // Both compute eagerly even while a hybridized forward is traced around them.
+    const data = withCapture(null, () => {
+      const values = NDArray.empty(this.#shape!, isHalf(this.#dtype) ? 'float32' : this.#dtype);
+      pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, values, { byName: spec.byName })));
+      return values.dtype === this.#dtype ? values : pause(() => array(values, { dtype: this.#dtype }));
+    });
     const old = this.#data;
     // Re-initializing keeps the same array object, so references to data() stay valid.
     if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) old._raw.set(data._raw);

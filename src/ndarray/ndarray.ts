@@ -101,15 +101,15 @@ export class NDArray {
           `read its values with toArray() or item(), or convert it with astype('float32') first`,
       );
     }
-    return this.#checked('storage');
+    return this.#bits('storage');
   }
 
   /** @internal The typed array behind the array whatever its dtype (bit patterns for float16 / bfloat16). */
   get _raw(): TypedArray {
-    return this.#checked('storage');
+    return this.#bits('storage');
   }
 
-  #checked(call: string): TypedArray {
+  #bits(call: string): TypedArray {
     if (this.#storage === null) {
       throw new ShapeOnlyError(
         `this ${fmtShape(this.shape)} ${this.dtype} array carries a shape but no data ` +
@@ -122,7 +122,7 @@ export class NDArray {
 
   /** The values as numbers: the storage, or for float16 / bfloat16 a decoded Float32Array. */
   #values(call: string): TypedArray {
-    const raw = this.#checked(call);
+    const raw = this.#bits(call);
     if (!isHalf(this.dtype)) return raw;
     const out = new Float32Array(raw.length);
     decodeHalf(out, raw as Uint16Array, this.dtype);

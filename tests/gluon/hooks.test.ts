@@ -1,6 +1,7 @@
 // Forward hooks: pre-hooks see the inputs, hooks the inputs and the output, in registration order,
 // for every forward of the block (also when a parent calls it); detach() removes them; they stay
-// silent during data-free shape inference; errors name the method.
+// silent during data-free shape inference and tracing (a hybridized block runs its own around the
+// graph); errors name the method.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValueError, gluon, nd, nn } from '../../src/index.js';
@@ -59,4 +60,20 @@ test('registering something that is not a function is an error naming the method
   const d = new nn.Dense(1);
   assert.throws(() => d.registerForwardHook(42 as never), (e: Error) => e instanceof ValueError && /dense0\.registerForwardHook: expected a function, got number/.test(e.message));
   assert.throws(() => d.registerForwardPreHook(null as never), /registerForwardPreHook: expected a function, got null/);
+});
+
+test('a hybridized block runs its hooks at every call with real arrays; its children run inside the graph, without hooks', () => {
+  const net = new nn.HybridSequential();
+  net.add(new nn.Dense(3, { inUnits: 2 }), new nn.Dense(2, { inUnits: 3 }));
+  net.initialize();
+  const log: string[] = [];
+  net.registerForwardPreHook((_b, inputs) => log.push(`pre ${(inputs[0] as nd.NDArray).isShapeOnly}`));
+  net.registerForwardHook((_b, _inputs, out) => log.push(`post ${(out as nd.NDArray).shape.join('x')} ${(out as nd.NDArray).isShapeOnly}`));
+  net.get(0).registerForwardHook(() => log.push('child'));
+  net.forward(nd.ones([4, 2]));
+  assert.deepEqual(log, ['pre false', 'child', 'post 4x2 false']);
+  log.length = 0;
+  net.hybridize();
+  for (let i = 0; i < 3; i++) net.forward(nd.ones([4, 2]));
+  assert.deepEqual(log, ['pre false', 'post 4x2 false', 'pre false', 'post 4x2 false', 'pre false', 'post 4x2 false']);
 });
