@@ -20,6 +20,8 @@ const VIEWS = {
   float64: Float64Array,
   int32: Int32Array,
   uint8: Uint8Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
 } as const;
 
 /** A typed array of `size` elements of `dtype` whose initial contents are unspecified. */

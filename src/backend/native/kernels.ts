@@ -12,6 +12,7 @@
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
  * Native for every dtype: cast, copyStrided, where, take, pick.
+ * Native for float32 and float64: the fused element-wise chains of hybridized graphs (fused).
  * Left to ref: movingAverage (a few channels' worth of work).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
  * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes or whose arrays have 2^31
@@ -36,6 +37,7 @@ import {
   type AvgPoolPlan,
   type BatchNormPlan,
   type ConvPlan,
+  type FusedPlan,
   type WindowPlan,
   type UnaryKernel,
   type UpdateParams,
@@ -250,6 +252,35 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const batchNormGradData: KernelTable['batchNormGradData'] = (gx, g, x, mean, v, gamma, sums, p) => {
     if (!bn(4, gx, x, g, mean, v, gamma, null, sums, p)) refKernels.batchNormGradData(gx, g, x, mean, v, gamma, sums, p);
   };
+  /** The fused plan packed for the addon once (plans live as long as their graph). */
+  const packed = new WeakMap<FusedPlan, { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null>();
+  function pack(plan: FusedPlan): { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null {
+    const code = new Int32Array(8 * plan.steps.length);
+    const eps = new Float64Array(plan.steps.length);
+    for (let s = 0; s < plan.steps.length; s++) {
+      const st = plan.steps[s]!;
+      const c = code.subarray(8 * s, 8 * s + 8);
+      if (st.op === 'batchNorm') {
+        c.set([2, 0, ...st.args, (st.scale ? 1 : 0) | (st.center ? 2 : 0)]);
+        eps[s] = st.eps;
+        continue;
+      }
+      const unary = addon.unaryOps.indexOf(st.op);
+      const binary = addon.binaryOps.indexOf(st.op);
+      if (st.args.length === 1 && unary >= 0) c.set([0, unary, st.args[0]!]);
+      else if (st.args.length === 2 && binary >= 0) c.set([1, binary, st.args[0]!, st.args[1]!]);
+      else return null;
+    }
+    return { layouts: Int32Array.from(plan.layouts), code, eps };
+  }
+  const fused: KernelTable['fused'] = (out, inputs, plan) => {
+    let p = packed.get(plan);
+    if (p === undefined) packed.set(plan, (p = pack(plan)));
+    if (p === null || plan.size > MAX_LEN || !addon.fused(out, inputs, p.layouts, p.code, p.eps, plan.size, plan.inner, plan.channels)) {
+      refKernels.fused(out, inputs, plan);
+    }
+  };
+
   // A recurrence's plan: [mode, T, N, H, P, reverse] (native/src/isa.h, RnnArgs).
   function rnnPlan(plan: RnnPlan): Int32Array {
     P[0] = RNN_MODES.indexOf(plan.mode);
@@ -274,6 +305,7 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     batchNormForward,
     batchNormGradStats,
     batchNormGradData,
+    fused,
     movingAverage: refKernels.movingAverage,
     sgdUpdate,
     adamUpdate,

@@ -11,8 +11,10 @@ import { conv, convDataGrad, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
+import { castHalf } from './half.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -21,6 +23,7 @@ export const refKernels: KernelTable = {
   argReduce: argReduceKernels,
   where,
   cast,
+  castHalf,
   copyStrided,
   matmul,
   take,
@@ -46,6 +49,7 @@ export const refKernels: KernelTable = {
   batchNormGradStats,
   batchNormGradData,
   movingAverage,
+  fused,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,
