@@ -35,9 +35,9 @@ import {
   type RnnPlan,
   type TernaryPlan,
   type AvgPoolPlan,
-  type FusedPlan,
   type BatchNormPlan,
   type ConvPlan,
+  type FusedPlan,
   type WindowPlan,
   type UnaryKernel,
   type UpdateParams,
@@ -227,6 +227,31 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     if (!addon.optimizer(3, w, g, history, null, null, hyper(p, p.epsilon))) refKernels.adagradUpdate(w, g, history, p);
   };
 
+  // Batch normalization: kind and operands as native/src/isa.h's BnKind lists.
+  const BN = new Int32Array(3);
+  const bn = (kind: number, out: TypedArray, x: TypedArray, g: TypedArray | null, mean: TypedArray | null, v: TypedArray | null,
+    gamma: TypedArray | null, beta: TypedArray | null, sums: TypedArray | null, p: BatchNormPlan): boolean => {
+    if (x.length > MAX_LEN) return false;
+    BN[0] = p.outer;
+    BN[1] = p.channels;
+    BN[2] = p.inner;
+    return addon.batchNorm(kind, out, x, g, mean, v, gamma, beta, sums, BN, p.eps);
+  };
+  const batchNormMean: KernelTable['batchNormMean'] = (mean, x, p) => {
+    if (!bn(0, mean, x, null, null, null, null, null, null, p)) refKernels.batchNormMean(mean, x, p);
+  };
+  const batchNormVariance: KernelTable['batchNormVariance'] = (v, x, mean, p) => {
+    if (!bn(1, v, x, null, mean, null, null, null, null, p)) refKernels.batchNormVariance(v, x, mean, p);
+  };
+  const batchNormForward: KernelTable['batchNormForward'] = (y, x, mean, v, gamma, beta, p) => {
+    if (!bn(2, y, x, null, mean, v, gamma, beta, null, p)) refKernels.batchNormForward(y, x, mean, v, gamma, beta, p);
+  };
+  const batchNormGradStats: KernelTable['batchNormGradStats'] = (sums, g, x, mean, v, p) => {
+    if (!bn(3, sums, x, g, mean, v, null, null, null, p)) refKernels.batchNormGradStats(sums, g, x, mean, v, p);
+  };
+  const batchNormGradData: KernelTable['batchNormGradData'] = (gx, g, x, mean, v, gamma, sums, p) => {
+    if (!bn(4, gx, x, g, mean, v, gamma, null, sums, p)) refKernels.batchNormGradData(gx, g, x, mean, v, gamma, sums, p);
+  };
   /** The fused plan packed for the addon once (plans live as long as their graph). */
   const packed = new WeakMap<FusedPlan, { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null>();
   function pack(plan: FusedPlan): { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null {
@@ -256,32 +281,6 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     }
   };
 
-
-  // Batch normalization: kind and operands as native/src/isa.h's BnKind lists.
-  const BN = new Int32Array(3);
-  const bn = (kind: number, out: TypedArray, x: TypedArray, g: TypedArray | null, mean: TypedArray | null, v: TypedArray | null,
-    gamma: TypedArray | null, beta: TypedArray | null, sums: TypedArray | null, p: BatchNormPlan): boolean => {
-    if (x.length > MAX_LEN) return false;
-    BN[0] = p.outer;
-    BN[1] = p.channels;
-    BN[2] = p.inner;
-    return addon.batchNorm(kind, out, x, g, mean, v, gamma, beta, sums, BN, p.eps);
-  };
-  const batchNormMean: KernelTable['batchNormMean'] = (mean, x, p) => {
-    if (!bn(0, mean, x, null, null, null, null, null, null, p)) refKernels.batchNormMean(mean, x, p);
-  };
-  const batchNormVariance: KernelTable['batchNormVariance'] = (v, x, mean, p) => {
-    if (!bn(1, v, x, null, mean, null, null, null, null, p)) refKernels.batchNormVariance(v, x, mean, p);
-  };
-  const batchNormForward: KernelTable['batchNormForward'] = (y, x, mean, v, gamma, beta, p) => {
-    if (!bn(2, y, x, null, mean, v, gamma, beta, null, p)) refKernels.batchNormForward(y, x, mean, v, gamma, beta, p);
-  };
-  const batchNormGradStats: KernelTable['batchNormGradStats'] = (sums, g, x, mean, v, p) => {
-    if (!bn(3, sums, x, g, mean, v, null, null, null, p)) refKernels.batchNormGradStats(sums, g, x, mean, v, p);
-  };
-  const batchNormGradData: KernelTable['batchNormGradData'] = (gx, g, x, mean, v, gamma, sums, p) => {
-    if (!bn(4, gx, x, g, mean, v, gamma, null, sums, p)) refKernels.batchNormGradData(gx, g, x, mean, v, gamma, sums, p);
-  };
   // A recurrence's plan: [mode, T, N, H, P, reverse] (native/src/isa.h, RnnArgs).
   function rnnPlan(plan: RnnPlan): Int32Array {
     P[0] = RNN_MODES.indexOf(plan.mode);
@@ -301,12 +300,12 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
 
   return {
     ...refKernels,
-    fused,
     batchNormMean,
     batchNormVariance,
     batchNormForward,
     batchNormGradStats,
     batchNormGradData,
+    fused,
     movingAverage: refKernels.movingAverage,
     sgdUpdate,
     adamUpdate,
