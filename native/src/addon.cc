@@ -439,6 +439,68 @@ Napi::Value Rnn(const Napi::CallbackInfo& info) {
   return Bool(env, gIsa->rnn(kRuntime, t[0].dt, (int)kind, ptrs, a));
 }
 
+// fused(out, inputs[], layouts, code, eps, size, inner, channels): a fused element-wise chain.
+// code holds 8 numbers per step: kind, op, five argument registers, flags (1 scale, 2 center);
+// eps one number per step. Everything is checked before any memory is touched.
+Napi::Value Fused(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr out;
+  if (!args(info, 0, 1, &out, "fused")) return env.Undefined();
+  if (info.Length() < 8 || !info[1].IsArray()) return fail(env, "fused: inputs must be an array of typed arrays");
+  Napi::Array list = info[1].As<Napi::Array>();
+  const uint32_t nin = list.Length();
+  size_t ll, cl;
+  const int32_t* layouts = plan(info, 2, nin, &ll);
+  if (layouts == nullptr) return env.Undefined();
+  const int32_t* code = plan(info, 3, 8, &cl);
+  if (code == nullptr) return env.Undefined();
+  Arr epsArr;
+  napi_typedarray_type et;
+  if (napi_get_typedarray_info(env, info[4], &et, &epsArr.len, &epsArr.data, nullptr, nullptr) != napi_ok || et != napi_float64_array)
+    return fail(env, "fused: eps must be a Float64Array");
+  const int64_t size = num(info, 5), inner = num(info, 6), channels = num(info, 7);
+  const int nsteps = (int)(cl / 8);
+  if (nin > 32 || nsteps < 1 || nsteps > 32 || epsArr.len < (size_t)nsteps) return fail(env, "fused: at most 32 inputs and 1 to 32 steps");
+  if (size < 0 || inner < 1 || channels < 1 || out.len != (size_t)size) return fail(env, "fused: sizes do not match the output");
+  if (out.dt != F32 && out.dt != F64) return Bool(env, false);
+  const void* inputs[32];
+  for (uint32_t i = 0; i < nin; i++) {
+    Arr a;
+    if (!getArr(env, list.Get(i), a)) return fail(env, "fused: every input must be a typed array");
+    if (a.dt != out.dt) return Bool(env, false);
+    const int l = layouts[i];
+    const size_t want = l == 0 ? (size_t)size : l == 1 ? 1 : l == 2 ? (size_t)channels : 0;
+    if (want == 0 && !(l == 0 && size == 0)) return fail(env, "fused: unknown input layout");
+    if (a.len < want) return fail(env, "fused: an input is shorter than its layout needs");
+    inputs[i] = a.data;
+  }
+  bool channel = false;
+  for (uint32_t i = 0; i < nin; i++) channel = channel || layouts[i] == 2;
+  const int64_t run = channel ? (inner > 1 ? inner : channels) : 1;
+  if (channel && (size % run != 0 || (inner > 1 && size % (inner * channels) != 0) || (inner == 1 && size % channels != 0)))
+    return fail(env, "fused: the output size is not a whole number of channel runs");
+  FusedStepC steps[32];
+  for (int s = 0; s < nsteps; s++) {
+    const int32_t* c = code + 8 * s;
+    FusedStepC& p = steps[s];
+    p.kind = c[0];
+    p.op = c[1];
+    const int nargs = p.kind == FK_UNARY ? 1 : p.kind == FK_BINARY ? 2 : p.kind == FK_BATCHNORM ? 5 : -1;
+    if (nargs < 0) return fail(env, "fused: unknown step kind");
+    if ((p.kind == FK_UNARY && (p.op < 0 || p.op >= U_COUNT)) || (p.kind == FK_BINARY && (p.op < 0 || p.op >= B_COUNT)))
+      return fail(env, "fused: unknown op");
+    for (int k = 0; k < 5; k++) {
+      p.arg[k] = k < nargs ? c[2 + k] : 0;
+      if (p.arg[k] < 0 || p.arg[k] >= (int)nin + s) return fail(env, "fused: a step reads a register not yet written");
+    }
+    p.scale = (c[7] & 1) != 0;
+    p.center = (c[7] & 2) != 0;
+    p.eps = static_cast<const double*>(epsArr.data)[s];
+  }
+  FusedArgs fa{size, inner, channels, (int)nin, nsteps, inputs, layouts, steps, out.data};
+  return Bool(env, gIsa->fused(kRuntime, out.dt, fa));
+}
+
 // fmaLoop(iters): float32 FMA throughput probe on the calling thread; returns the flops done.
 Napi::Value FmaLoop(const Napi::CallbackInfo& info) {
   int64_t iters = num(info, 0);
@@ -484,6 +546,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("window", Napi::Function::New(env, Window, "window"));
   exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
+  exports.Set("fused", Napi::Function::New(env, Fused, "fused"));
   exports.Set("rnn", Napi::Function::New(env, Rnn, "rnn"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));

@@ -62,6 +62,27 @@ struct OptimArgs {
   double p[9];
 };
 
+// A fused element-wise chain (hybridize's fusion; src/backend/kernels.ts FusedPlan). Registers
+// 0..nin-1 are the inputs, read per layout (0 full, 1 scalar, 2 per channel: element j reads
+// channel (j / inner) % channels); step s writes register nin + s, the last one the output.
+enum FusedKind { FK_UNARY, FK_BINARY, FK_BATCHNORM };
+struct FusedStepC {
+  int kind;
+  int op;       // UnaryOp / BinaryOp code
+  int arg[5];   // registers: unary x; binary a, b; batchNorm x, mean, variance, gamma, beta
+  bool scale;   // batchNorm: multiply by gamma
+  bool center;  // batchNorm: add beta
+  double eps;
+};
+struct FusedArgs {
+  int64_t size, inner, channels;
+  int nin, nsteps;
+  const void* const* inputs;
+  const int* layouts;
+  const FusedStepC* steps;
+  void* out;
+};
+
 struct Bcast {
   int nd;  // after dimension merging; 0 means a single element
   int64_t shape[32];
@@ -92,6 +113,8 @@ struct IsaTable {
                   int64_t outer, int64_t len, int64_t inner);
   // Fused optimizer update; false for a dtype left to the reference kernels.
   bool (*optim)(const Runtime&, int dt, const OptimArgs&);
+  // Fused element-wise chain; false for a dtype left to the reference kernels.
+  bool (*fused)(const Runtime&, int dt, const FusedArgs&);
   // kind 0 rnnForward (out, ws, xproj, whh, bhh, h0, c0, whr), 1 rnnBackward (grads, dout, out,
   // ws, whh, h0, c0, whr); false for a dtype left to the reference kernels.
   bool (*rnn)(const Runtime&, int dt, int kind, void* const* arrays, const RnnArgs& args);

@@ -105,6 +105,18 @@ export function backward(
 }
 
 function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
+  const { order } = propagate(heads, headGrads, options.retainGraph ?? false, true);
+  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+}
+
+/**
+ * Walks the graph from the heads in reverse topological order, calling each node's gradient rule
+ * and accumulating what flows into each array (summed back to its shape and cast to its dtype).
+ * Returns the order and the gradients: a leaf's is its total gradient. With `write`, rules are
+ * offered the leaves' gradient buffers (GradContext.into) and each leaf's gradient is written as
+ * soon as it is final; without it nothing reads or writes storage.
+ */
+function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, write: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
   const grads = new Map<NDArray, NDArray>();
   const accumulate = (x: NDArray, g: NDArray): void => {
     const prev = grads.get(x);
@@ -118,37 +130,48 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const { targets, read } = gradTargets(order, heads, headGrads);
-  const leaves = new LeafWriter(order, read, grads);
+  const { targets, read } = write ? gradTargets(order, heads, headGrads) : { targets: new Map<NDArray, NDArray>(), read: new Set<TypedArray>() };
+  const leaves = write ? new LeafWriter(order, read, grads) : null;
   for (const arr of order) {
     const node = arr._node;
     if (node === null) {
-      leaves.reached(arr);
+      leaves?.reached(arr);
       continue;
     }
     const g = grads.get(arr);
     if (g !== undefined) {
-      let offer: (NDArray | null)[] | undefined;
+      let into: (NDArray | null)[] | undefined;
       if (targets.size > 0) {
         node.inputs.forEach((x, i) => {
           const t = targets.get(x);
           if (t === undefined) return;
-          offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
-          offer[i] = t;
+          into ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+          into[i] = t;
         });
       }
-      const inputGrads = node.backward(g, offer);
+      const inputGrads = node.backward(g, into, retain);
       node.inputs.forEach((x, i) => {
         const gi = inputGrads[i];
         if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
         accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
       });
-      if (!options.retainGraph) grads.delete(arr);
+      if (!retain) grads.delete(arr);
     }
-    leaves.consumed(node);
+    leaves?.consumed(node);
   }
-  leaves.finish();
-  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+  leaves?.finish();
+  return { order, grads };
+}
+
+/**
+ * @internal The gradients a backward from `heads` (seeded with `headGrads`) would give each
+ * array of `leaves`, or undefined where none flows, computed with exactly backward's order of
+ * rules and accumulations but without reading or writing any storage. The graph layer runs it
+ * while tracing, over shape-only stand-ins, to build a backward graph once.
+ */
+export function traceGradients(heads: readonly NDArray[], headGrads: readonly NDArray[], leaves: readonly NDArray[]): (NDArray | undefined)[] {
+  const { grads } = propagate([...heads], [...headGrads], false, false);
+  return leaves.map((x) => grads.get(x));
 }
 
 /**

@@ -125,6 +125,32 @@ export interface BatchNormPlan {
 }
 
 /**
+ * One step of a fused element-wise chain. `args` are registers: the kernel's inputs are registers
+ * 0..k-1 and step i writes register k + i. A unary or binary step is exactly that kernel; a
+ * `batchNorm` step is `batchNormForward` on one element (its mean, variance, gamma and beta are
+ * per-channel registers; gamma and beta are used when `scale` / `center`).
+ */
+export type FusedStep =
+  | { readonly op: UnaryOp; readonly args: readonly [number] }
+  | { readonly op: BinaryOp; readonly args: readonly [number, number] }
+  | { readonly op: 'batchNorm'; readonly args: readonly [number, number, number, number, number]; readonly eps: number; readonly scale: boolean; readonly center: boolean };
+
+/**
+ * A chain of element-wise steps computed in one pass over memory (hybridize's fusion). The output
+ * has `size` elements; input `i` is read per `layouts[i]`: 0 full (`size` elements, element j at
+ * j), 1 scalar (one element), 2 per channel (`channels` elements, element j reads channel
+ * floor(j / inner) % channels). Every step's result is rounded to the output's dtype, as the
+ * separate kernels would store it, so a fused chain gives the same bits as the chain unfused.
+ */
+export interface FusedPlan {
+  readonly size: number;
+  readonly inner: number;
+  readonly channels: number;
+  readonly layouts: readonly number[];
+  readonly steps: readonly FusedStep[];
+}
+
+/**
  * The hyper-parameters every fused optimizer update shares, resolved for one parameter by
  * src/optim. Each rule first forms the gradient from the raw one: `rescale * grad`, clipped to
  * [-clip, clip] (`clip` is Infinity for none), with weight decay added where the rule says.
@@ -277,6 +303,8 @@ export interface KernelTable {
   ): void;
   /** running = momentum · running + (1 - momentum) · batch, element-wise, in place. */
   movingAverage(running: TypedArray, batch: TypedArray, momentum: number): void;
+  /** The last step of a fused element-wise chain into `out` (float32 or float64), one pass. */
+  fused(out: TypedArray, inputs: readonly TypedArray[], plan: FusedPlan): void;
   /**
    * A recurrent layer direction over a whole sequence (RnnPlan): per step one GEMM h2h and one
    * fused sweep over the gates. Writes `out` and the workspace `ws`.

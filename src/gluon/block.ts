@@ -28,6 +28,7 @@ import { checkInputDType } from './input-dtype.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
+import { structureChanged } from './structure.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -44,6 +45,16 @@ export interface BlockOptions {
    * parameter of this dict with the same key. `new nn.Dense(8, { params: other.params })`.
    */
   params?: ParameterDict;
+}
+
+/** Options of `net.hybridize(options)` (Gluon's `hybridize(active, static_alloc, static_shape)`). */
+export interface HybridizeOptions {
+  /** Run HybridBlocks as traced graphs (default true); false returns them to imperative. */
+  active?: boolean;
+  /** Allocate a graph's intermediate buffers once and reuse them across calls (default false). */
+  staticAlloc?: boolean;
+  /** Keep one graph per block for one input shape instead of a cache of several (default false). */
+  staticShape?: boolean;
 }
 
 /** Options of `net.initialize(options)`. */
@@ -166,6 +177,7 @@ export class Block {
   registerChild<B extends Block>(block: B, key?: string): B {
     if (!(block instanceof Block)) throw new ValueError(`${this.name}: registerChild needs a Block, got ${String(block)}`);
     this.#children.set(key ?? String(this.#children.size), block);
+    structureChanged();
     return block;
   }
 
@@ -300,6 +312,7 @@ export class Block {
    * paths reset.
    */
   resetShapes(): string[] {
+    structureChanged();
     return this.collectParams()
       .entries()
       .filter(([, p]) => p.resetShape())
@@ -354,6 +367,7 @@ export class Block {
    */
   shareParameters(shared: SharedParams): this {
     shareInto(this, shared);
+    structureChanged();
     return this;
   }
 
@@ -367,8 +381,13 @@ export class Block {
     for (const p of this.collectParams().values()) p.cast(dtype);
   }
 
-  /** Accepted for Gluon compatibility; tsgluon always runs imperatively. */
-  hybridize(): this {
+  /**
+   * Hybridizes the HybridBlocks of the tree (see src/gluon/hybrid-block.ts); a plain Block itself
+   * always runs imperatively, so this only passes the options on to its children.
+   * @example net.hybridize();                 // HybridBlock children run as traced graphs
+   */
+  hybridize(options: HybridizeOptions = {}): this {
+    for (const [, child] of this.namedChildren()) child.hybridize(options);
     return this;
   }
 

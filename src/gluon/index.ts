@@ -7,9 +7,10 @@ export {
 } from './parameter.js';
 export { ParameterDict, type PendingParam, type PendingReport, type DictInitOptions } from './parameter-dict.js';
 export {
-  Block, Block as HybridBlock, resetNameCounters,
-  type BlockOptions, type BlockInitOptions, type ParamShapes, type ShapeSpec,
+  Block, resetNameCounters,
+  type BlockOptions, type BlockInitOptions, type HybridizeOptions, type ParamShapes, type ShapeSpec,
 } from './block.js';
+export { HybridBlock, HybridSequential } from './hybrid-block.js';
 export { setWarningHandler, type WarningHandler } from './warnings.js';
 export { Constant, type ConstantValue, type ConstantOptions } from './constant.js';
 export { holdersOf, inferredBy, type SharedParams } from './sharing.js';

@@ -19,6 +19,8 @@ import { NDArray, type GradReq } from '../ndarray/ndarray.js';
 import { checkDType } from '../ndarray/creation.js';
 import { attachGrad } from '../autograd/backward.js';
 import { pause } from '../autograd/state.js';
+import { withCapture } from '../ops/define.js';
+import { activeTracer } from '../graph/trace.js';
 import { Uniform, create, type InitLike } from '../init/builtins.js';
 import type { Initializer } from '../init/initializer.js';
 import { warn } from './warnings.js';
@@ -230,10 +232,18 @@ export class Parameter {
    */
   data(): NDArray {
     if (this.#data === null && this.#spec !== null && this.shapeKnown) this.#materialize();
+    // While a hybridized forward is traced, the graph reads this parameter through a stand-in.
+    const tracer = activeTracer();
+    if (tracer !== null && this.#data !== null) return tracer.param(this, this.#data.shape, this.#dtype);
     if (shapeOnlyDepth > 0 && this.shapeKnown) return NDArray.shapeOnly(this.#shape!, this.#dtype);
     if (this.#data !== null) return this.#data;
     if (this.#spec !== null || shapeOnlyDepth > 0) throw this.#deferredError('data');
     throw this.#uninitializedError('data');
+  }
+
+  /** @internal The array when there is one, else null; no initialization, no error (hybridize's check). */
+  dataIfReady(): NDArray | null {
+    return this.#data;
   }
 
   /** The gradient array (backward writes it); errors like `data()`, and when gradReq is 'null'. */
@@ -319,7 +329,8 @@ export class Parameter {
   #materialize(): void {
     const spec = this.#spec!;
     const data = NDArray.empty(this.#shape!, this.#dtype);
-    pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, data, { byName: spec.byName })));
+    // Initializers compute eagerly even while a hybridized forward is traced around them.
+    withCapture(null, () => pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, data, { byName: spec.byName }))));
     const old = this.#data;
     // Re-initializing keeps the same array object, so references to data() stay valid.
     if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) old.storage.set(data.storage);

@@ -5,7 +5,9 @@
  */
 import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { Block, type BlockOptions } from './block.js';
+import { Block, type BlockOptions, type HybridizeOptions } from './block.js';
+import { isHybridBlock } from './hybridize.js';
+import { warn } from './warnings.js';
 
 /**
  * Stacks blocks.
@@ -50,6 +52,17 @@ export class Sequential extends Block implements Iterable<Block> {
 
   [Symbol.iterator](): Iterator<Block> {
     return this.#layers[Symbol.iterator]();
+  }
+
+  /**
+   * Hybridizes the children (a Sequential itself runs imperatively); warns, as Gluon does, when
+   * every child is a HybridBlock, since a HybridSequential would run them all as one graph.
+   */
+  override hybridize(options: HybridizeOptions = {}): this {
+    if ((options.active ?? true) && !isHybridBlock(this) && this.#layers.length > 0 && this.#layers.every(isHybridBlock)) {
+      warn(`All children of this Sequential layer '${this.name}' are HybridBlocks. Consider using HybridSequential for the best performance.`);
+    }
+    return super.hybridize(options);
   }
 
   /** Runs the children in order. */

@@ -25,8 +25,10 @@ export interface TapeNode {
   /**
    * Gradients for each input given the output's gradient; null where none flows. `into`, when
    * given, offers a buffer per input that the rule may write that input's gradient into.
+   * `retain` is backward's retainGraph: when false the node is never run again, so it may drop
+   * what it kept for this call as it goes.
    */
-  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[]) => readonly (NDArray | null)[];
+  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[], retain?: boolean) => readonly (NDArray | null)[];
 }
 
 /**
@@ -85,10 +87,15 @@ export class NDArray {
 
   /** The contiguous row-major storage, shared, not copied. Writing to it changes the array. */
   get storage(): TypedArray {
+    return this.#values('storage');
+  }
+
+  #values(call: string): TypedArray {
     if (this.#storage === null) {
       throw new ShapeOnlyError(
         `this ${fmtShape(this.shape)} ${this.dtype} array carries a shape but no data ` +
           `(it comes from shape inference); run a real forward with data to get values`,
+        call,
       );
     }
     return this.#storage;
@@ -96,7 +103,7 @@ export class NDArray {
 
   /** The values as nested JavaScript arrays (a number for a 0-d array). */
   toArray(): NestedArray {
-    const data = this.storage;
+    const data = this.#values('toArray()');
     if (this.ndim === 0) return data[0]!;
     const build = (dim: number, offset: number, stride: number): NestedArray[] | number[] => {
       const n = this.shape[dim]!;
@@ -118,7 +125,7 @@ export class NDArray {
           `reduce it first, for example x.sum().item()`,
       );
     }
-    return this.storage[0]!;
+    return this.#values('item()')[0]!;
   }
 
   /** Gluon's printed form: the values, then `<NDArray 2x2 @cpu>`. */

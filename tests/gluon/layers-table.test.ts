@@ -2,7 +2,8 @@
 // layer, output shapes for several inputs (data-free, through inferShape on shape-only arrays and
 // checked against a real forward), parameter names and shapes after inference, a hand-computed
 // small forward, a float64 finite-difference check of the gradients with respect to the input
-// and every trainable parameter, and the error for a wrong channel count after inference.
+// and every trainable parameter, the same forward and gradients hybridized (bit for bit), and the
+// error for a wrong channel count after inference.
 import { test, describe, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, autograd, gluon, nd, nn } from '../../src/index.js';
@@ -384,6 +385,25 @@ for (const row of rows) {
         checkLayerGradients(layer, x, row.gradTrain ?? false);
       });
     }
+
+    test('hybridized: outputs and gradients equal eager mode bit for bit, in training and prediction', () => {
+      const shape = gradShape === false || gradShape === undefined ? row.shapes[0]![0] : gradShape;
+      const run = (hybrid: boolean, train: boolean) => {
+        gluon.resetNameCounters();
+        const layer = row.make();
+        nd.random.seed(21);
+        layer.initialize({ init: 'normal' });
+        if (hybrid) layer.hybridize();
+        nd.random.seed(22);
+        const x = row.forward.intInput ? nd.array(row.forward.x, { dtype: 'int32' }) : nd.random.normal({ shape, dtype: 'float64' });
+        if (!row.forward.intInput) x.attachGrad();
+        const y = autograd.record(() => layer.forward(x), { trainMode: train });
+        y.backward(nd.random.normal({ shape: y.shape, dtype: y.dtype }));
+        const grads = layer.collectParams().values().filter((p) => p.gradReq !== 'null').map((p) => Array.from(p.grad().storage));
+        return [Array.from(y.storage), ...grads, ...(x.grad === null ? [] : [Array.from(x.grad.storage)])];
+      };
+      for (const train of [false, true]) assert.deepEqual(run(true, train), run(false, train), train ? 'training' : 'prediction');
+    });
 
     if (row.mismatch) {
       test('a wrong channel count after inference names the layer and both shapes', () => {

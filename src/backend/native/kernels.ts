@@ -11,6 +11,7 @@
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
  * Native for every dtype: cast, copyStrided, where, take, pick.
+ * Native for float32 and float64: the fused element-wise chains of hybridized graphs (fused).
  * Left to ref for now: the batch-normalization kernels (batchNormMean, batchNormVariance,
  * batchNormForward, batchNormGradStats, batchNormGradData, movingAverage).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
@@ -34,6 +35,7 @@ import {
   type RnnPlan,
   type TernaryPlan,
   type AvgPoolPlan,
+  type FusedPlan,
   type WindowPlan,
   type UnaryKernel,
   type UpdateParams,
@@ -203,6 +205,35 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     if (!addon.optimizer(3, w, g, history, null, null, hyper(p, p.epsilon))) refKernels.adagradUpdate(w, g, history, p);
   };
 
+  /** The fused plan packed for the addon once (plans live as long as their graph). */
+  const packed = new WeakMap<FusedPlan, { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null>();
+  function pack(plan: FusedPlan): { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null {
+    const code = new Int32Array(8 * plan.steps.length);
+    const eps = new Float64Array(plan.steps.length);
+    for (let s = 0; s < plan.steps.length; s++) {
+      const st = plan.steps[s]!;
+      const c = code.subarray(8 * s, 8 * s + 8);
+      if (st.op === 'batchNorm') {
+        c.set([2, 0, ...st.args, (st.scale ? 1 : 0) | (st.center ? 2 : 0)]);
+        eps[s] = st.eps;
+        continue;
+      }
+      const unary = addon.unaryOps.indexOf(st.op);
+      const binary = addon.binaryOps.indexOf(st.op);
+      if (st.args.length === 1 && unary >= 0) c.set([0, unary, st.args[0]!]);
+      else if (st.args.length === 2 && binary >= 0) c.set([1, binary, st.args[0]!, st.args[1]!]);
+      else return null;
+    }
+    return { layouts: Int32Array.from(plan.layouts), code, eps };
+  }
+  const fused: KernelTable['fused'] = (out, inputs, plan) => {
+    let p = packed.get(plan);
+    if (p === undefined) packed.set(plan, (p = pack(plan)));
+    if (p === null || plan.size > MAX_LEN || !addon.fused(out, inputs, p.layouts, p.code, p.eps, plan.size, plan.inner, plan.channels)) {
+      refKernels.fused(out, inputs, plan);
+    }
+  };
+
   // A recurrence's plan: [mode, T, N, H, P, reverse] (native/src/isa.h, RnnArgs).
   function rnnPlan(plan: RnnPlan): Int32Array {
     P[0] = RNN_MODES.indexOf(plan.mode);
@@ -222,6 +253,7 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
 
   return {
     ...refKernels,
+    fused,
     batchNormMean: refKernels.batchNormMean,
     batchNormVariance: refKernels.batchNormVariance,
     batchNormForward: refKernels.batchNormForward,

@@ -35,6 +35,11 @@ export interface NativeAddon {
     params: Float64Array,
   ): boolean;
   /**
+   * A fused element-wise chain: per step 8 codes in `code` (kind 0 unary / 1 binary / 2 batchNorm,
+   * op, five argument registers, flags 1 scale 2 center) and its eps in `eps`.
+   */
+  fused(out: TypedArray, inputs: readonly TypedArray[], layouts: Int32Array, code: Int32Array, eps: Float64Array, size: number, inner: number, channels: number): boolean;
+  /**
    * A recurrent layer direction over a sequence: kind 0 rnnForward (out, ws, xproj, whh, bhh, h0,
    * c0, whr), 1 rnnBackward (grads, dout, out, ws, whh, h0, c0, whr); plan [mode, T, N, H, P, reverse].
    */

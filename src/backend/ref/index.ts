@@ -10,6 +10,7 @@ import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './co
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
@@ -42,6 +43,7 @@ export const refKernels: KernelTable = {
   batchNormGradStats,
   batchNormGradData,
   movingAverage,
+  fused,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,

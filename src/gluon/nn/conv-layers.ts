@@ -14,7 +14,8 @@ import { NDArray } from '../../ndarray/ndarray.js';
 import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { type BlockOptions, type ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { Activation, type ActivationType } from './activations.js';
 import { channelsLastError } from './conv-hints.js';
 
@@ -56,7 +57,7 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
  * Shared implementation of every convolution layer. ConvND and ConvTransposeND fix the direction,
  * and each concrete class its number of spatial axes (`static readonly rank`).
  */
-export abstract class ConvBase extends Block {
+export abstract class ConvBase extends HybridBlock {
   static override readonly alias: string | undefined = 'conv';
   static override readonly floatInput = true;
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */

@@ -25,7 +25,8 @@ import { isTraining } from '../../autograd/state.js';
 import { batchNorm } from '../../ops/batch-norm.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { type BlockOptions, type ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 
 export interface NormOptions extends BlockOptions {
   /** Added to the variance before the square root (default 1e-5). */
@@ -62,7 +63,7 @@ function affine(x: NDArray, m: NDArray, v: NDArray, eps: number, gamma: NDArray 
 }
 
 /** Shared parts: epsilon, gamma and beta of shape (C,), C deferred, and the shape checks. */
-abstract class NormBase extends Block {
+abstract class NormBase extends HybridBlock {
   static override readonly floatInput = true;
   readonly epsilon: number;
   readonly center: boolean;

@@ -8,6 +8,7 @@ import { NDArray } from '../../ndarray/ndarray.js';
 import { pooling, type PoolType } from '../../ops/pool.js';
 import { spatialTuple, type SpatialArg } from '../../ops/conv.js';
 import { Block, type BlockOptions } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 
 const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
 
@@ -54,7 +55,7 @@ function rankOf(layer: Block, cls: string): number {
  * Shared implementation of the windowed pooling layers. MaxPoolND and AvgPoolND fix the pool
  * type, and each concrete class its number of spatial axes (`static readonly rank`).
  */
-export abstract class PoolBase extends Block {
+export abstract class PoolBase extends HybridBlock {
   static override readonly alias: string | undefined = 'pool';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
@@ -155,7 +156,7 @@ export class AvgPool3D extends AvgPoolND {
  * Shared implementation of global pooling: (N, C, *spatial) to (N, C, 1, ...). GlobalMaxPoolND
  * and GlobalAvgPoolND fix the pool type, each concrete class its rank.
  */
-export abstract class GlobalPoolBase extends Block {
+export abstract class GlobalPoolBase extends HybridBlock {
   static override readonly alias: string | undefined = 'pool';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
