@@ -21,7 +21,9 @@ import { decodeMXNetParams, encodeMXNetParams } from '../../io/mxnet-params.js';
 import { decodeSafetensors, encodeSafetensors, LIBRARY_METADATA } from '../../io/safetensors.js';
 import { parseSymbolJson, symbolToJson, type SymbolGraph, type SymbolNode } from '../../io/symbol-json.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { Block, type BlockOptions } from '../block.js';
+import { Block, type BlockOptions, type HybridizeOptions, type ShapeSpec } from '../block.js';
+import type { Graph } from '../../graph/graph.js';
+import { graphOf, hybridizeBlock, installHybrid } from '../hybridize.js';
 import type { Parameter } from '../parameter.js';
 import { loadArraysInto, type LoadParametersOptions, type LoadReport } from '../serialization.js';
 import { decodeOnnx } from '../../io/onnx/codec.js';
@@ -130,10 +132,25 @@ export class SymbolBlock extends Block {
         dtype, gradReq: kind === 'aux' ? 'null' : 'write', allowDeferredInit: true,
       }));
     }
+    installHybrid(this);
   }
 
   override get name(): string {
     return this.#label;
+  }
+
+  /**
+   * Runs the imported graph as a traced tsgluon graph, as any HybridBlock (`net instanceof
+   * HybridBlock` holds): the first call per input signature traces it, later calls run it compiled.
+   */
+  override hybridize(options: HybridizeOptions = {}): this {
+    hybridizeBlock(this, options, () => super.hybridize(options));
+    return this;
+  }
+
+  /** The traced graph (of the last call, or for inputs of these shapes), as `HybridBlock.graph()` (`graph` holds the MXNet graph). */
+  tracedGraph(...inputs: ShapeSpec[]): Graph {
+    return graphOf(this, inputs);
   }
 
   /**
