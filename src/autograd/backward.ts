@@ -112,11 +112,11 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
 /**
  * Walks the graph from the heads in reverse topological order, calling each node's gradient rule
  * and accumulating what flows into each array (summed back to its shape and cast to its dtype).
- * Returns the order and the gradients: a leaf's is its total gradient. With `write`, rules are
- * offered the leaves' gradient buffers (GradContext.into) and each leaf's gradient is written as
- * soon as it is final; without it nothing reads or writes storage.
+ * Returns the order and the gradients: a leaf's is its total gradient. With `live`, rules are
+ * offered the leaves' gradient buffers to write into (GradContext.into) and leaf gradients are
+ * written as they become final; without it nothing reads or writes storage.
  */
-function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, write: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
+function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, live: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
   const grads = new Map<NDArray, NDArray>();
   const accumulate = (x: NDArray, g: NDArray): void => {
     const prev = grads.get(x);
@@ -130,8 +130,8 @@ function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: bool
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const { targets, read } = write ? gradTargets(order, heads, headGrads) : { targets: new Map<NDArray, NDArray>(), read: new Set<TypedArray>() };
-  const leaves = write ? new LeafWriter(order, read, grads) : null;
+  const { targets, read } = live ? gradTargets(order, heads, headGrads) : { targets: new Map<NDArray, NDArray>(), read: new Set<TypedArray>() };
+  const leaves = live ? new LeafWriter(order, read, grads) : null;
   for (const arr of order) {
     const node = arr._node;
     if (node === null) {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceError, autograd, gluon, init, nd, nn } from '../../src/index.js';
+import { onGradReady } from '../../src/autograd/hooks.js';
 import { captureWarnings } from './gluon-helpers.js';
 
 beforeEach(() => gluon.resetNameCounters());
@@ -371,6 +372,25 @@ describe('autograd through a hybridized net', () => {
     y.backward();
     assert.equal(net.get<nn.Dense>(0).weight.grad(), buffer);
     assert.ok(buffer.storage.some((v) => v !== 0));
+  });
+
+  test('gradient-ready hooks run once per parameter, after its gradient is written, as in eager mode', () => {
+    const run = (hybrid: boolean): string[] => {
+      gluon.resetNameCounters();
+      nd.random.seed(2);
+      const net = new nn.HybridSequential().add(new nn.Dense(4, { activation: 'relu' }), new nn.Dense(3));
+      net.initialize({ init: new init.Xavier() });
+      if (hybrid) net.hybridize();
+      const x = nd.random.normal({ shape: [2, 5] });
+      net.forward(x);
+      const seen: string[] = [];
+      for (const p of net.collectParams().values()) onGradReady(p.data(), (leaf) => seen.push(`${p.name} ${bits(leaf.grad!)}`));
+      autograd.record(() => net.forward(x)).backward();
+      return seen.sort();
+    };
+    const hybrid = run(true);
+    assert.equal(hybrid.length, 4);
+    assert.deepEqual(hybrid, run(false));
   });
 
   test('a layer used twice and parameters shared inside one graph: gradients add up as in eager mode', () => {
