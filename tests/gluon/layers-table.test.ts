@@ -110,6 +110,36 @@ const rows: LayerRow[] = [
     mismatch: [[1, 1, 2], [1, 2, 2]],
   },
   {
+    name: 'Conv2D(1, 2) channels last (NHWC): weight (O, kH, kW, I)',
+    make: () => new nn.Conv2D(1, 2, { layout: 'NHWC', dtype: 'float64' }),
+    shapes: [[[1, 3, 3, 1], [1, 2, 2, 1]], [[4, 5, 7, 3], [4, 4, 6, 1]]],
+    params: { weight: ['conv0_weight', [1, 2, 2, 1]], bias: ['conv0_bias', [1]] },
+    forward: { x: [[[[0], [1], [2]], [[3], [4], [5]], [[6], [7], [8]]]], set: { weight: [[[[1], [0]], [[0], [1]]]], bias: [1] }, expected: [[[[5], [7]], [[11], [13]]]] },
+    gradShape: [2, 3, 4, 3],
+    mismatch: [[1, 3, 3, 2], [1, 3, 3, 3]],
+  },
+  {
+    name: 'MaxPool2D() channels last (NHWC)',
+    make: () => new nn.MaxPool2D(2, { layout: 'NHWC' }),
+    shapes: [[[1, 4, 4, 1], [1, 2, 2, 1]], [[2, 5, 7, 3], [2, 2, 3, 3]]],
+    params: {},
+    forward: { x: nd.arange(0, 16).reshape([1, 4, 4, 1]).toArray() as Nested, expected: [[[[5], [7]], [[13], [15]]]] },
+  },
+  {
+    name: 'ReflectionPad2D(1) mirrors without repeating the border',
+    make: () => new nn.ReflectionPad2D(1),
+    shapes: [[[1, 1, 2, 3], [1, 1, 4, 5]], [[2, 3, 5, 5], [2, 3, 7, 7]]],
+    params: {},
+    forward: { x: [[[[1, 2, 3], [4, 5, 6]]]], expected: [[[[5, 4, 5, 6, 5], [2, 1, 2, 3, 2], [5, 4, 5, 6, 5], [2, 1, 2, 3, 2]]]] },
+  },
+  {
+    name: 'ReflectionPad2D([top, bottom, left, right]) = [0, 1, 2, 0]',
+    make: () => new nn.ReflectionPad2D([0, 1, 2, 0]),
+    shapes: [[[1, 1, 2, 3], [1, 1, 3, 5]]],
+    params: {},
+    forward: { x: [[[[1, 2, 3], [4, 5, 6]]]], expected: [[[[3, 2, 1, 2, 3], [6, 5, 4, 5, 6], [3, 2, 1, 2, 3]]]] },
+  },
+  {
     name: 'MaxPool2D() default 2x2, strides = pool size',
     make: () => new nn.MaxPool2D(),
     shapes: [[[1, 1, 4, 4], [1, 1, 2, 2]], [[2, 3, 5, 7], [2, 3, 2, 3]]],
@@ -190,6 +220,21 @@ const rows: LayerRow[] = [
     gradShape: [3, 2, 2],
     gradTrain: true,
     mismatch: [[2, 2], [2, 3]],
+  },
+  {
+    name: 'BatchNorm({ layout: \'NHWC\' }) training mode: channels last',
+    make: () => new nn.BatchNorm({ layout: 'NHWC', epsilon: 0, dtype: 'float64' }),
+    shapes: [[[2, 1, 1, 2], [2, 1, 1, 2]], [[4, 3, 3, 2], [4, 3, 3, 2]]],
+    params: {
+      gamma: ['batchnorm0_gamma', [2]],
+      beta: ['batchnorm0_beta', [2]],
+      running_mean: ['batchnorm0_running_mean', [2]],
+      running_var: ['batchnorm0_running_var', [2]],
+    },
+    forward: { x: [[[[1, 2]]], [[[3, 6]]]], set: { gamma: [1, 2], beta: [0, 10] }, expected: [[[[-1, 8]]], [[[1, 12]]]], train: true },
+    gradShape: [3, 2, 2, 2],
+    gradTrain: true,
+    mismatch: [[2, 1, 1, 2], [2, 1, 1, 3]],
   },
   {
     name: 'BatchNorm() prediction mode: running statistics',
@@ -453,12 +498,13 @@ describe('layer table: behaviours beyond one forward', () => {
     assertClose(y.square().mean([0, 2, 3]), [1, 1, 1], { atol: 1e-12 });
   });
 
-  test('Conv layers reject channels-last layouts and bad groups with a clear error', () => {
-    assert.throws(() => new nn.Conv2D(8, 3, { layout: 'NHWC' }), /Conv2D: layout 'NHWC' is not supported/);
+  test('Conv layers reject layouts of another rank and bad groups with a clear error', () => {
+    assert.throws(() => new nn.Conv2D(8, 3, { layout: 'NWC' }), /Conv2D: layout 'NWC' is not one of 'NCHW' \(channels first, the default\) and 'NHWC' \(channels last\) for 2 spatial axes/);
+    assert.throws(() => new nn.MaxPool1D(2, { layout: 'NHWC' }), /MaxPool1D: layout 'NHWC' is not one of 'NCW'.*'NWC'/);
     assert.throws(() => new nn.Conv2D(6, 3, { groups: 4 }), /Conv2D: channels \(6\) and inChannels \(0\) must both be divisible by groups \(4\)/);
     const conv = new nn.Conv2D(4, 3, { groups: 2 });
     conv.initialize();
-    assert.throws(() => conv.forward(nd.zeros([1, 3, 5, 5])), /conv\d+: input of shape \(1, 3, 5, 5\) has 3 channels, not divisible by groups \(2\)/);
+    assert.throws(() => conv.forward(nd.zeros([1, 3, 5, 5])), /conv\d+: input of shape \(1, 3, 5, 5\) \(NCHW\) has 3 channels, not divisible by groups \(2\)/);
     assert.throws(() => conv.forward(nd.zeros([3, 5, 5])), /conv\d+: input of shape \(3, 5, 5\) must have 4 axes \(NCHW\)/);
   });
 

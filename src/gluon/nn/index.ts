@@ -23,3 +23,4 @@ export {
   type AdditiveAttentionOptions, type MultiHeadAttentionOptions, type PositionalEncodingOptions,
 } from './attention.js';
 export { PositionWiseFFN, AddNorm, TransformerEncoderBlock, type TransformerEncoderBlockOptions } from './transformer.js';
+export { ReflectionPad2D, type Padding2D } from './padding.js';
