@@ -2,7 +2,8 @@
 // (torch.jit.trace) measured in the same run on the same thread count:
 //   - the MLP 784-256(ReLU)-10 training step (batch 256, softmax cross-entropy, SGD; bench/run.ts's
 //     step) in steps/s, in rounds alternating tsgluon's variants with PyTorch's, each the median of
-//     its rounds; and where the step's time goes (inside kernels, outside them);
+//     its rounds; and where the step's time goes: wall clock inside and outside kernel calls, and
+//     (steady under load) CPU time of the whole step against the step with every kernel a no-op;
 //   - ResNet-18 inference at batch 1 (1x3x224x224, prediction mode) in ms per image, median of 9;
 //   - the peak memory of a ResNet-50 training step (batch 4 at 224x224, SGD): the most bytes of
 //     live typed arrays at any kernel call that touches an array of 256 KiB or more, a full garbage
@@ -101,6 +102,34 @@ function timeKernels(fn: () => void): { total: number; kernels: number } {
     for (const r of restore) r();
   }
   return { total: performance.now() - t0, kernels: inside };
+}
+
+/** CPU microseconds per step of `step` (median of 7 blocks of `n`, after `n / 3` warm-up steps). */
+function cpuPerStep(step: () => void, n: number): number {
+  for (let i = 0; i < n / 3; i++) step();
+  const blocks: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) step();
+    const c = process.cpuUsage(c0);
+    blocks.push((c.user + c.system) / n);
+  }
+  return median(blocks);
+}
+
+/**
+ * The step's own work without the kernels, as CPU time: the step with every kernel-table function
+ * replaced by a no-op, against the whole step. Unlike a timer around each kernel call, CPU time
+ * of this process does not grow while other processes hold the cores, so the share stays
+ * meaningful on a loaded machine (at 1 thread; with more, kernel CPU time adds up over threads).
+ */
+function overheadAlone(step: () => void): { alone: number; full: number } {
+  const noop = (obj: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, typeof v === 'function' ? () => {} : v !== null && typeof v === 'object' ? noop(v as Record<string, unknown>) : v]));
+  const name = `noop-${b.name}`;
+  if (!backend.listBackends().includes(name)) backend.registerBackend({ name, kernels: noop(b.kernels as unknown as Record<string, unknown>) as never, numThreads: () => 1 });
+  const full = cpuPerStep(step, 30);
+  return { alone: backend.withBackend(name, () => cpuPerStep(step, 300)), full };
 }
 
 interface PyPeers {
@@ -226,7 +255,11 @@ for (const t of threadCounts) {
     const { total, kernels } = timeKernels(() => {
       for (let i = 0; i < 200; i++) step();
     });
-    console.log(`MLP step, ${t} thread${t === 1 ? '' : 's'}, ${m}: ${(total / 200).toFixed(3)} ms, kernels ${(kernels / 200).toFixed(3)} ms, outside kernels ${(((total - kernels) / 200)).toFixed(3)} ms (${((100 * (total - kernels)) / total).toFixed(1)}%)`);
+    const { alone, full } = overheadAlone(step);
+    console.log(
+      `MLP step, ${t} thread${t === 1 ? '' : 's'}, ${m}: ${(total / 200).toFixed(3)} ms, kernels ${(kernels / 200).toFixed(3)} ms, outside kernels ${((total - kernels) / 200).toFixed(3)} ms ` +
+        `(${((100 * (total - kernels)) / total).toFixed(1)}%, wall clock); CPU time ${(full / 1000).toFixed(3)} ms a step, ${alone.toFixed(0)} us of it outside kernels (${((100 * alone) / full).toFixed(1)}%)`,
+    );
   }
   if (!skip.has('resnet18')) {
     const [re, rh] = [resnet18Ms('eager'), resnet18Ms('hybrid')];

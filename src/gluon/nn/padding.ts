@@ -6,7 +6,8 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { pad } from '../../ops/movement.js';
-import { Block, type BlockOptions } from '../block.js';
+import type { BlockOptions } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 
 /**
  * Padding widths: one number for all four sides; [top, bottom, left, right]; or Gluon's 8-number
@@ -32,7 +33,7 @@ function widths(padding: Padding2D): [number, number, number, number] {
  * axis it pads.
  * @example new nn.ReflectionPad2D(3).forward(nd.zeros([2, 3, 24, 24])).shape // [2, 3, 30, 30]
  */
-export class ReflectionPad2D extends Block {
+export class ReflectionPad2D extends HybridBlock {
   /** [top, bottom, left, right]. */
   readonly padding: readonly [number, number, number, number];
 
