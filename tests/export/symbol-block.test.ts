@@ -49,6 +49,12 @@ test('an imported block fine-tunes: gradients reach every parameter and a Traine
     losses.push(loss.item());
     for (const [key, p] of net.collectParams()) {
       if (p.gradReq === 'null') continue;
+      // conv0's bias feeds a training-mode BatchNorm, which subtracts the batch mean: its exact
+      // gradient is 0 (the fused BatchNorm gradient kernels give 0 or rounding noise).
+      if (key === 'convnet0_conv0_bias') {
+        assert.ok(p.grad().abs().max().item() < 1e-5, `${key}: gradient through BatchNorm's mean is 0`);
+        continue;
+      }
       assert.ok((p.grad().abs().sum().item()) > 0, `${key} got no gradient`);
     }
     trainer.step(1);
