@@ -9,10 +9,43 @@
  * forward, later calls run the graph. `HybridSequential` is `Sequential` with the same ability
  * (`net instanceof HybridBlock` holds for it too).
  */
+import { ValueError } from '../core/errors.js';
 import type { Graph } from '../graph/graph.js';
 import { Block, type BlockOptions, type HybridizeOptions, type ShapeSpec } from './block.js';
 import { Sequential } from './sequential.js';
 import { graphOf, hybridizeBlock, installHybrid, isHybridBlock } from './hybridize.js';
+import type { ExportedFiles } from './symbol/symbol-block.js';
+
+/** Options of `net.export(path, options)`. */
+export interface HybridExportOptions {
+  /** The epoch number in the params file name, `path-0000.params` (default 0). */
+  epoch?: number;
+  /** Input shapes to trace (one shape, or one per input); default: those of the last call. */
+  inputShapes?: ShapeSpec | readonly ShapeSpec[];
+}
+
+/** Options of `net.exportOnnx(path, options)`. */
+export interface HybridOnnxExportOptions {
+  /** Input shapes to trace (one shape, or one per input); default: those of the last call. */
+  inputShapes?: ShapeSpec | readonly ShapeSpec[];
+  /** Write the first axis of inputs and outputs as a symbolic 'batch' dimension (default true). */
+  dynamicBatch?: boolean;
+}
+
+/**
+ * @internal The exporters (src/gluon/symbol/export-block.ts sets them when it loads: importing it
+ * here would be circular, since symbol blocks run layer code that extends HybridBlock).
+ */
+export const exporters: {
+  export?: (block: Block, path: string, options?: HybridExportOptions) => ExportedFiles;
+  exportOnnx?: (block: Block, path: string, options?: HybridOnnxExportOptions) => void;
+} = {};
+
+function exporter<K extends keyof typeof exporters>(key: K): NonNullable<(typeof exporters)[K]> {
+  const f = exporters[key];
+  if (f === undefined) throw new ValueError(`${key}: the exporters are not loaded; import tsgluon's gluon namespace (src/gluon/index.ts)`);
+  return f;
+}
 
 /**
  * A block that can run as a traced graph.
@@ -59,6 +92,24 @@ export class HybridBlock extends Block {
   graph(...inputs: ShapeSpec[]): Graph {
     return graphOf(this, inputs);
   }
+
+  /**
+   * Writes the network (its forward in prediction mode) as MXNet's `path-symbol.json`,
+   * `path-EEEE.params` and `path-EEEE.safetensors`, as Gluon's `HybridBlock.export`; read them
+   * back with `SymbolBlock.imports` (here or in MXNet 1.x).
+   * @example net.hybridize(); net.forward(x); net.export('model', { epoch: 3 });
+   */
+  export(path: string, options: HybridExportOptions = {}): ExportedFiles {
+    return exporter('export')(this, path, options);
+  }
+
+  /**
+   * Writes the network (its forward in prediction mode) as an ONNX model (opset 17).
+   * @example net.exportOnnx('model.onnx', { inputShapes: [[1, 3, 224, 224]] });
+   */
+  exportOnnx(path: string, options: HybridOnnxExportOptions = {}): void {
+    exporter('exportOnnx')(this, path, options);
+  }
 }
 
 /**
@@ -83,5 +134,23 @@ export class HybridSequential extends Sequential {
   /** The traced graph, as `HybridBlock.graph`. */
   graph(...inputs: ShapeSpec[]): Graph {
     return graphOf(this, inputs);
+  }
+
+  /**
+   * Writes the network (its forward in prediction mode) as MXNet's `path-symbol.json`,
+   * `path-EEEE.params` and `path-EEEE.safetensors`, as Gluon's `HybridBlock.export`; read them
+   * back with `SymbolBlock.imports` (here or in MXNet 1.x).
+   * @example net.hybridize(); net.forward(x); net.export('model', { epoch: 3 });
+   */
+  export(path: string, options: HybridExportOptions = {}): ExportedFiles {
+    return exporter('export')(this, path, options);
+  }
+
+  /**
+   * Writes the network (its forward in prediction mode) as an ONNX model (opset 17).
+   * @example net.exportOnnx('model.onnx', { inputShapes: [[1, 3, 224, 224]] });
+   */
+  exportOnnx(path: string, options: HybridOnnxExportOptions = {}): void {
+    exporter('exportOnnx')(this, path, options);
   }
 }

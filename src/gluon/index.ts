@@ -32,3 +32,6 @@ import './summary.js';
 export type { SummaryOptions } from './summary.js';
 export { SymbolBlock, decodeParamFile, type SymbolBlockOptions, type ExportOptions, type ExportedFiles } from './symbol/symbol-block.js';
 export { ONNX_OPSET, type OnnxExportOptions } from './symbol/onnx-export.js';
+export { toSymbol } from './symbol/export-block.js';
+export type { ExportedGraph } from './symbol/graph-export.js';
+export type { HybridExportOptions, HybridOnnxExportOptions } from './hybrid-block.js';
