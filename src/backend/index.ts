@@ -7,12 +7,22 @@
 import { refBackend } from './ref/index.js';
 import { listBackends, registerBackend, setBackend } from './registry.js';
 import { loadNativeBackend } from './native/index.js';
+import { lazyBackend } from './wasm/lazy.js';
+import { loadWasmBackendSync, wasmBuilt } from './wasm/node.js';
+import { BackendError } from '../core/errors.js';
 
 registerBackend(refBackend);
 
 const wanted = process.env['TSGLUON_BACKEND'];
 const native = loadNativeBackend();
 if (native.backend !== null) registerBackend(native.backend, { makeDefault: true });
+if (wasmBuilt()) {
+  registerBackend(lazyBackend('wasm', () => {
+    const r = loadWasmBackendSync();
+    if (r.backend === null) throw new BackendError(`the wasm backend failed to load: ${r.error}`);
+    return r.backend;
+  }));
+}
 else if (wanted !== 'ref') process.stderr.write(`tsgluon: native backend unavailable (${native.error}); using the reference backend\n`);
 
 if (wanted !== undefined && wanted !== '') {
