@@ -57,6 +57,8 @@ export interface WasmBackend extends Backend {
   readonly addon: WasmAddon;
   /** Resolves once every worker the current thread count needs is serving jobs. */
   threadsReady(): Promise<void>;
+  /** @internal The linear memory and its allocator (for measurements of in-place storage). */
+  readonly linear: { readonly memory: WebAssembly.Memory; alloc(bytes: number): number; free(ptr: number): void };
 }
 
 const STACK_BYTES = 1 << 20;
@@ -124,6 +126,7 @@ export function createWasmBackend(
     addon,
     numThreads: () => addon.numThreads(),
     setNumThreads,
+    linear: { memory, alloc: (bytes) => exports.tsg_alloc(bytes) >>> 0, free: (ptr) => exports.tsg_free(ptr) },
     threadsReady: async () => {
       started = true;
       ensureWorkers(wanted - 1);
