@@ -100,7 +100,7 @@ function trainOptions(argv: string[], demo: boolean): TrainOptions | null {
   if (v.out !== undefined) o.out = v.out;
   if (demo) {
     o.out ??= 'out';
-    o.name = 'demo';
+    o.name = 'demo-mlp';
   }
   return o;
 }

@@ -39,6 +39,9 @@ export class BackendError extends TsGluonError {}
 /** A file could not be read, or its content is malformed. */
 export class FormatError extends TsGluonError {}
 
+/** A feature needs an optional package that is not installed; the message names what to install. */
+export class MissingDependencyError extends TsGluonError {}
+
 /** Formats a shape the way Gluon prints it: (256, 20). */
 export function fmtShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;

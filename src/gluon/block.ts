@@ -24,6 +24,7 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
 import type { InitLike } from '../init/builtins.js';
+import { checkInputDType } from './input-dtype.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
@@ -101,6 +102,13 @@ export class Block {
    * `conv1`... and every pooling layer `pool0`. Without one, the lowercase class name is used.
    */
   static readonly alias: string | undefined = undefined;
+
+  /**
+   * True for layers that compute with their parameters in floating point (Dense, convolutions,
+   * normalization): their first input must then have the parameters' dtype, checked before each
+   * forward with a message saying how to convert (src/gluon/input-dtype.ts).
+   */
+  static readonly floatInput: boolean = false;
 
   constructor(options: BlockOptions = {}) {
     const base = (new.target as typeof Block).alias ?? (new.target.name || 'block').toLowerCase();
@@ -185,6 +193,7 @@ export class Block {
 
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
+    if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
     const declared = this.paramShapes(...args);
     if (declared !== undefined) this.#reconcile(declared, args);
     return fn.apply(this, args);

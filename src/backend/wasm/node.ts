@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { PACKAGE_ROOT } from '../native/locate.js';
 import { WORKER_SOURCE, createWasmBackend, hasRelaxedSimd, variantFile, type SpawnWorker, type WasmBackend, type WasmVariant } from './backend.js';
 
 export type WasmLoad = { backend: WasmBackend; error: null } | { backend: null; error: string };
@@ -24,7 +25,7 @@ const spawn: SpawnWorker = (data, ready, failed) => {
 
 let cached: WasmLoad | null = null;
 
-const fileOf = (v: WasmVariant) => fileURLToPath(new URL(`../../../build/wasm/${variantFile(v)}`, import.meta.url));
+const fileOf = (v: WasmVariant) => join(PACKAGE_ROOT, 'build', 'wasm', variantFile(v));
 
 /** Whether the builds are there (a cheap check; loading happens on first use). */
 export function wasmBuilt(): boolean {

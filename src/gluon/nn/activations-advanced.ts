@@ -102,6 +102,7 @@ export interface PReLUOptions extends BlockOptions {
  * @example new nn.PReLU({ inChannels: 16 }) // one slope per channel, each starting at 0.25
  */
 export class PReLU extends Block {
+  static override readonly floatInput = true;
   readonly inChannels: number;
   readonly alpha: Parameter;
 

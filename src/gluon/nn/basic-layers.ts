@@ -43,6 +43,7 @@ export interface DenseOptions extends BlockOptions {
  * const fixed = new nn.Dense(10, { inUnits: 256 });          // initialized at initialize()
  */
 export class Dense extends Block {
+  static override readonly floatInput = true;
   readonly units: number;
   readonly flatten: boolean;
   readonly weight: Parameter;

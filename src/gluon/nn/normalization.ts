@@ -63,6 +63,7 @@ function affine(x: NDArray, m: NDArray, v: NDArray, eps: number, gamma: NDArray 
 
 /** Shared parts: epsilon, gamma and beta of shape (C,), C deferred, and the shape checks. */
 abstract class NormBase extends Block {
+  static override readonly floatInput = true;
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
