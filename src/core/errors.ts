@@ -42,6 +42,9 @@ export class FormatError extends TsGluonError {}
 /** A feature needs an optional package that is not installed; the message names what to install. */
 export class MissingDependencyError extends TsGluonError {}
 
+/** A feature needs Node (files, downloads, the native addon) and runs elsewhere, such as a browser. */
+export class PlatformError extends TsGluonError {}
+
 /** Formats a shape the way Gluon prints it: (256, 20). */
 export function fmtShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;

@@ -18,7 +18,6 @@
  * Users call `net.forward(x)`. The base class wraps each instance's `forward` so these steps run
  * before the subclass's code; define `forward` as a method (not an arrow-function field).
  */
-import { inspect } from 'node:util';
 import type { DType } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -380,7 +379,8 @@ export class Block {
     return `${this.constructor.name}(\n${lines.join('\n')}\n)`;
   }
 
-  [inspect.custom](): string {
+  /** How Node's console.log and util.inspect print it (the symbol needs no import of node:util). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
 }

@@ -9,7 +9,6 @@
  * Operator methods (`x.add(y)`, `x.sum()`...) are attached by the op families in `src/ops`, and
  * the autograd methods (`attachGrad`, `backward`) by `src/autograd`.
  */
-import { inspect } from 'node:util';
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
@@ -129,7 +128,8 @@ export class NDArray {
     return `${formatArray(this.storage, this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
   }
 
-  [inspect.custom](): string {
+  /** How Node's console.log and util.inspect print it (the symbol needs no import of node:util). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
 }

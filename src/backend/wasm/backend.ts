@@ -53,6 +53,7 @@ export const WORKER_SOURCE = `function start(data, ready) {
 
 /** The wasm backend: a Backend plus what only it has. */
 export interface WasmBackend extends Backend {
+  setNumThreads(n: number): void;
   readonly variant: WasmVariant;
   readonly addon: WasmAddon;
   /** Resolves once every worker the current thread count needs is serving jobs. */
@@ -63,19 +64,27 @@ export interface WasmBackend extends Backend {
 
 const STACK_BYTES = 1 << 20;
 
+/** The memory a build imports: shared (growable to 4 GiB) for the threaded builds. */
+export function wasmMemory(variant: WasmVariant): WebAssembly.Memory {
+  return variant.threads
+    ? new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true })
+    : new WebAssembly.Memory({ initial: 64 });
+}
+
+/** What a build is instantiated with. */
+export const wasmImports = (memory: WebAssembly.Memory): WebAssembly.Imports => ({ env: { memory } });
+
 /**
- * Instantiates a build and wraps it as a backend. `threads` is the starting thread count (1 for
- * the single-thread builds); `spawn` starts workers (threaded builds only).
+ * Wraps an instance of a build (over `memory`, from `wasmMemory`) as a backend. `threads` is the
+ * starting thread count (1 for the single-thread builds); `spawn` starts workers.
  */
 export function createWasmBackend(
   module: WebAssembly.Module,
+  instance: WebAssembly.Instance,
+  memory: WebAssembly.Memory,
   variant: WasmVariant,
   options: { threads: number; spawn: SpawnWorker | null },
 ): WasmBackend {
-  const memory = variant.threads
-    ? new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true })
-    : new WebAssembly.Memory({ initial: 64 });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
   const exports = instance.exports as unknown as WasmExports;
   const workers: Promise<void>[] = [];
 
