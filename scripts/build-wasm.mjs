@@ -1,5 +1,5 @@
 // Builds the WebAssembly backend from the native kernels' C++ (native/src, with native/wasm's
-// stand-in for node-addon-api and its runtime) into build/wasm/:
+// stand-in for node-addon-api and its runtime) into wasm/ (objects in build/wasm-obj/):
 //
 //   tsgluon-simd128.wasm           SIMD128, one thread, a plain memory
 //   tsgluon-simd128-threads.wasm   SIMD128, a shared memory and a worker pool
@@ -11,7 +11,9 @@
 // 14 emits the prototype's) and wasi-libc: on Debian `apt-get install clang-19 lld-19 wasi-libc
 // libc++-19-dev-wasm32 libclang-rt-19-dev-wasm32`. TSGLUON_WASM_CC / TSGLUON_WASM_LD override the
 // tools. Exits non-zero on failure: the .wasm is a build product CI and `npm pack` require.
-// Usage: node scripts/build-wasm.mjs [--jobs N]
+// When every .wasm is newer than every source (native/src, native/wasm, this script) it says so
+// and does nothing, without looking for the tools; --force rebuilds anyway.
+// Usage: node scripts/build-wasm.mjs [--jobs N] [--force]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -19,8 +21,24 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'wasm');
-const objDir = join(out, 'obj');
+const out = join(root, 'wasm');
+const objDir = join(root, 'build', 'wasm-obj');
+const VARIANTS = [
+  { name: 'simd128', threads: false, relaxed: false },
+  { name: 'simd128-threads', threads: true, relaxed: false },
+  { name: 'relaxed', threads: false, relaxed: true },
+  { name: 'relaxed-threads', threads: true, relaxed: true },
+];
+const targets = VARIANTS.map((v) => join(out, `tsgluon-${v.name}.wasm`));
+const sources = [
+  ...['native/src', 'native/wasm'].flatMap((d) => readdirSync(join(root, d)).map((f) => join(root, d, f))),
+  fileURLToPath(import.meta.url),
+];
+const newestSource = Math.max(...sources.map((p) => statSync(p).mtimeMs));
+if (!process.argv.includes('--force') && targets.every((t) => existsSync(t) && statSync(t).mtimeMs > newestSource)) {
+  console.log(`build-wasm: ${out} is up to date`);
+  process.exit(0);
+}
 
 /** The first of the candidates that runs, or null. */
 function tool(envName, candidates) {
@@ -67,13 +85,6 @@ const THREADS = ['-matomics', '-mbulk-memory', '-DTSG_WASM_THREADS=1'];
 const RELAXED = ['-mrelaxed-simd', '-DTSG_WASM_RELAXED=1'];
 // Kernels that do not depend on relaxed SIMD are compiled once per memory flavour.
 const SHARED_SOURCES = ['native/src/addon.cc', 'native/src/movement.cc', 'native/src/window.cc', 'native/wasm/napi-shim.cc', 'native/wasm/runtime.cc'];
-const VARIANTS = [
-  { name: 'simd128', threads: false, relaxed: false },
-  { name: 'simd128-threads', threads: true, relaxed: false },
-  { name: 'relaxed', threads: false, relaxed: true },
-  { name: 'relaxed-threads', threads: true, relaxed: true },
-];
-
 const jobsArg = process.argv.indexOf('--jobs');
 const jobs = jobsArg > 0 ? Number(process.argv[jobsArg + 1]) : Math.max(1, Math.min(4, availableParallelism()));
 
@@ -106,6 +117,7 @@ function object(src, flavour, flags) {
 
 async function main() {
   mkdirSync(objDir, { recursive: true });
+  mkdirSync(out, { recursive: true });
   const started = Date.now();
   const compile = [];
   const links = [];

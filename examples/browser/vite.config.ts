@@ -2,7 +2,7 @@
 // `npm run bench:browser`. It serves the page cross-origin isolated (the two headers below), so
 // SharedArrayBuffer exists and the wasm backend runs threads; it resolves 'tsgluon' to the
 // repository's browser entry (src/browser.ts), so no build step is needed; and it may serve the
-// whole repository (the .wasm builds in build/wasm/, the digits in data/digits/).
+// whole repository (the .wasm builds in wasm/, the digits in data/digits/).
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type UserConfig } from 'vite';
 

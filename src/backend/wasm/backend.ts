@@ -21,7 +21,7 @@ export interface WasmVariant {
   readonly threads: boolean;
 }
 
-/** The file name of a build, in build/wasm/ (and in the package). */
+/** The file name of a build, in the package's wasm/ folder. */
 export function variantFile(v: WasmVariant): string {
   return `tsgluon-${v.relaxed ? 'relaxed' : 'simd128'}${v.threads ? '-threads' : ''}.wasm`;
 }

@@ -13,12 +13,12 @@ import {
 function url(v: WasmVariant): URL {
   if (v.relaxed) {
     return v.threads
-      ? new URL('../../../build/wasm/tsgluon-relaxed-threads.wasm', import.meta.url)
-      : new URL('../../../build/wasm/tsgluon-relaxed.wasm', import.meta.url);
+      ? new URL('../../../wasm/tsgluon-relaxed-threads.wasm', import.meta.url)
+      : new URL('../../../wasm/tsgluon-relaxed.wasm', import.meta.url);
   }
   return v.threads
-    ? new URL('../../../build/wasm/tsgluon-simd128-threads.wasm', import.meta.url)
-    : new URL('../../../build/wasm/tsgluon-simd128.wasm', import.meta.url);
+    ? new URL('../../../wasm/tsgluon-simd128-threads.wasm', import.meta.url)
+    : new URL('../../../wasm/tsgluon-simd128.wasm', import.meta.url);
 }
 
 let workerUrl: string | null = null;
@@ -52,7 +52,7 @@ export async function loadWasmInBrowser(options: LoadWasmOptions = {}): Promise<
   const variant: WasmVariant = { relaxed: (options.relaxedSimd ?? true) && hasRelaxedSimd(), threads: shared };
   const where = url(variant);
   const response = await fetch(where);
-  if (!response.ok) throw new BackendError(`loadWasm: fetching ${where.href} gave HTTP ${response.status}; the package's build/wasm/ folder must be served with the page`);
+  if (!response.ok) throw new BackendError(`loadWasm: fetching ${where.href} gave HTTP ${response.status}; the package's wasm/ folder must be served with the page`);
   const memory = wasmMemory(variant);
   const { module, instance } = await WebAssembly.instantiate(await response.arrayBuffer(), wasmImports(memory));
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;

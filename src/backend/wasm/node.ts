@@ -1,5 +1,5 @@
 /**
- * The wasm backend in Node: reads the build from build/wasm/ (the package ships it there)
+ * The wasm backend in Node: reads the build from the package's wasm/ folder
  * synchronously, so `TSGLUON_BACKEND=wasm` can select it while tsgluon loads, and runs its
  * threads as worker_threads. Node's modules load on first use (core/platform.ts), so this file
  * also loads, unused, in a browser. Loading never throws; a missing build yields the reason.
@@ -29,7 +29,7 @@ const spawn: SpawnWorker = (data, ready, failed) => {
 
 let cached: WasmLoad | null = null;
 
-const fileOf = (v: WasmVariant) => node<typeof import('node:path')>('node:path').join(PACKAGE_ROOT, 'build', 'wasm', variantFile(v));
+const fileOf = (v: WasmVariant) => node<typeof import('node:path')>('node:path').join(PACKAGE_ROOT, 'wasm', variantFile(v));
 
 /** Whether the builds are there (a cheap check; loading happens on first use). */
 export function wasmBuilt(): boolean {
