@@ -2,11 +2,12 @@
  * The wasm backend in a browser: fetches and compiles the build that fits the page (relaxed SIMD
  * where the engine validates it; the threaded build where the page is cross-origin isolated, so
  * SharedArrayBuffer exists), and runs its threads as Web Workers started from a Blob. The four
- * file URLs are written out literally so bundlers (Vite, webpack, esbuild) find and ship them.
+ * file URLs are written out literally so bundlers (Vite, webpack, esbuild) find and ship them;
+ * `baseUrl` points elsewhere (a CDN, or a bundler setup that leaves the package's wasm/ behind).
  */
 import { BackendError } from '../../core/errors.js';
 import {
-  WORKER_SOURCE, createWasmBackend, hasRelaxedSimd, hasSharedMemory, wasmImports, wasmMemory,
+  WORKER_SOURCE, createWasmBackend, hasRelaxedSimd, hasSharedMemory, variantFile, wasmImports, wasmMemory,
   type SpawnWorker, type WasmBackend, type WasmVariant,
 } from './backend.js';
 
@@ -34,11 +35,17 @@ const spawn: SpawnWorker = (data, ready, failed) => {
 
 /** Options of `backend.loadWasm`. */
 export interface LoadWasmOptions {
-  /** Threads (default: the cores the browser reports, when the page is cross-origin isolated; else 1). */
+  /** Threads (default: the cores the browser reports, up to 8, when the page is cross-origin isolated; else 1). */
   threads?: number;
   /** Use relaxed SIMD's fused multiply-add where the engine has it (default true). */
   relaxedSimd?: boolean;
+  /** Browsers: the folder URL holding the four tsgluon-*.wasm files (default: the package's wasm/). */
+  baseUrl?: string | URL;
 }
+
+const BUNDLER_HINT =
+  "a bundler may have moved tsgluon's modules away from its wasm/ folder: with Vite's dev server, add " +
+  "optimizeDeps: { exclude: ['tsgluon'], include: ['tsgluon > protobufjs'] } to vite.config; or pass loadWasm({ baseUrl }) with where the files are served";
 
 /** Fetches, compiles and instantiates the build that fits this page, and starts its workers. */
 export async function loadWasmInBrowser(options: LoadWasmOptions = {}): Promise<WasmBackend> {
@@ -50,11 +57,15 @@ export async function loadWasmInBrowser(options: LoadWasmOptions = {}): Promise<
     );
   }
   const variant: WasmVariant = { relaxed: (options.relaxedSimd ?? true) && hasRelaxedSimd(), threads: shared };
-  const where = url(variant);
+  const where = options.baseUrl !== undefined ? new URL(variantFile(variant), new URL(options.baseUrl, location.href)) : url(variant);
   const response = await fetch(where);
-  if (!response.ok) throw new BackendError(`loadWasm: fetching ${where.href} gave HTTP ${response.status}; the package's wasm/ folder must be served with the page`);
+  if (!response.ok) throw new BackendError(`loadWasm: fetching ${where.href} gave HTTP ${response.status}; ${BUNDLER_HINT}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new BackendError(`loadWasm: ${where.href} is not a WebAssembly file (the server answered with something else, such as an HTML page); ${BUNDLER_HINT}`);
+  }
   const memory = wasmMemory(variant);
-  const { module, instance } = await WebAssembly.instantiate(await response.arrayBuffer(), wasmImports(memory));
+  const { module, instance } = await WebAssembly.instantiate(bytes, wasmImports(memory));
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   const threads = shared ? (options.threads ?? Math.max(1, Math.min(cores, 8))) : 1;
   return createWasmBackend(module, instance, memory, variant, { threads, spawn });

@@ -44,16 +44,20 @@ function loadAll(): All {
   return arrange(readIdxSync(filePath(IMAGES)), readIdxSync(filePath(LABELS)));
 }
 
-/** Reads (Node) or fetches (browsers) the bundled digits once. */
-async function loadAllAsync(): Promise<All> {
+/** Reads (Node) or fetches (browsers; from `baseUrl` when given) the bundled digits once. */
+async function loadAllAsync(baseUrl?: string | URL): Promise<All> {
   if (cache) return cache;
   if (isNode()) return arrange(await readIdx(filePath(IMAGES)), await readIdx(filePath(LABELS)));
+  const where = (url: URL) => (baseUrl === undefined ? url : new URL(url.pathname.split('/').pop()!, new URL(baseUrl, location.href)));
   const fetchIdx = async (url: URL) => {
     const r = await fetch(url);
-    if (!r.ok) throw new FormatError(`Digits: fetching ${url.href} gave HTTP ${r.status}; serve the package's data/digits/ folder with the page`);
-    return decodeIdxAsync(new Uint8Array(await r.arrayBuffer()), url.href);
+    const hint = "serve the package's data/digits/ folder with the page (with Vite's dev server: optimizeDeps.exclude ['tsgluon']), or pass Digits.load({ baseUrl })";
+    if (!r.ok) throw new FormatError(`Digits: fetching ${url.href} gave HTTP ${r.status}; ${hint}`);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    if (bytes[0] !== 0x1f && bytes[0] !== 0) throw new FormatError(`Digits: ${url.href} is not an IDX file (the server answered with something else, such as an HTML page); ${hint}`);
+    return decodeIdxAsync(bytes, url.href);
   };
-  const [images, labels] = await Promise.all([fetchIdx(IMAGES), fetchIdx(LABELS)]);
+  const [images, labels] = await Promise.all([fetchIdx(where(IMAGES)), fetchIdx(where(LABELS))]);
   return arrange(images, labels);
 }
 
@@ -70,6 +74,12 @@ function arrange(images: NDArray, labels: NDArray): All {
     labels: gatherRows(labels.astype('int32'), order),
   };
   return cache;
+}
+
+/** Options of `Digits.load`. */
+export interface DigitsLoadOptions extends DigitsOptions {
+  /** Browsers: the folder URL serving the two digits-*-ubyte.gz files (default: the package's data/digits/). */
+  baseUrl?: string | URL;
 }
 
 /** Options of `Digits`. */
@@ -94,8 +104,8 @@ export class Digits extends ImageLabelDataset {
    * a browser (where they are fetched), and in Node too.
    * @example const train = await gluon.data.vision.Digits.load({ train: true });
    */
-  static async load(options: DigitsOptions = {}): Promise<Digits> {
-    await loadAllAsync();
+  static async load(options: DigitsLoadOptions = {}): Promise<Digits> {
+    await loadAllAsync(options.baseUrl);
     return new Digits(options);
   }
 
