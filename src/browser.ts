@@ -1,9 +1,10 @@
 /**
  * tsgluon for browsers (the package's `browser` export condition): everything `index.ts`
- * exports except `plot`, whose optional vega packages a bundler would have to resolve. No module
- * reachable from here imports a Node built-in (tests/browser-entry.test.ts walks the graph); the
- * Node-only functions (files, downloads) load Node's modules on first use and otherwise raise a
- * PlatformError. The WebAssembly backend arrives with `await backend.loadWasm()`. This file only
+ * exports except `plot`, whose optional vega packages a bundler would have to resolve, and
+ * `dist`, which runs in Node processes started by mpirun (the Trainer's modules reach it, and
+ * `dist.init` raises a PlatformError outside Node). No module reachable from here imports a Node
+ * built-in (tests/browser-entry.test.ts walks the graph); the Node-only functions (files,
+ * downloads) load Node's modules on first use and otherwise raise a PlatformError. The WebAssembly backend arrives with `await backend.loadWasm()`. This file only
  * re-exports.
  */
 export * as backend from './backend/index.js';

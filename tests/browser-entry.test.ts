@@ -1,9 +1,9 @@
 /**
  * The browser entry (src/browser.ts, the package's `browser` condition): no module it reaches
  * imports a Node built-in or a Node-only package, statically or with a literal `import()` (type
- * imports are erased and do not count); it exports what the Node entry does, less `plot`; and the
- * Node-only functions fail with a PlatformError that says what to do instead when Node's modules
- * are out of reach. The real proof is tests/browser/, which bundles the page with Vite and runs
+ * imports are erased and do not count); it exports what the Node entry does, less `plot` and
+ * `dist`; and the Node-only functions fail with a PlatformError that says what to do instead when
+ * Node's modules are out of reach. The real proof is tests/browser/, which bundles the page with Vite and runs
  * it in Chromium.
  */
 import assert from 'node:assert/strict';
@@ -65,8 +65,8 @@ test('no module reachable from the browser entry imports a Node built-in or a No
   assert.deepEqual(bad, []);
 });
 
-test('the browser entry exports what the Node entry does, less plot', () => {
-  assert.deepEqual(Object.keys(browser).sort(), Object.keys(node).filter((k) => k !== 'plot').sort());
+test('the browser entry exports what the Node entry does, less plot and dist', () => {
+  assert.deepEqual(Object.keys(browser).sort(), Object.keys(node).filter((k) => k !== 'plot' && k !== 'dist').sort());
   assert.equal(browser.nd, node.nd);
   assert.equal(browser.gluon.data.vision.Digits, node.gluon.data.vision.Digits);
   assert.equal(typeof browser.backend.loadWasm, 'function');
@@ -87,6 +87,9 @@ test('without Node built-ins, file functions raise a PlatformError saying what t
     net.initialize();
     expect('loadParameters', () => net.loadParameters('m.safetensors'));
     expect('Digits', () => new gluon.data.vision.Digits());
+    expect('text', () => gluon.data.text.readPrideAndPrejudice());
+    const dist = await import('./src/dist/index.ts');
+    expect('dist', () => dist.init());
     out.push('bytes: ' + nd.loadBytes(nd.saveBytes({ a: nd.ones([2]) })).a.shape.join());
     log(JSON.stringify(out));
   `;
@@ -96,5 +99,7 @@ test('without Node built-ins, file functions raise a PlatformError saying what t
   assert.match(lines[0]!, /^nd\.save: true writing x\.safetensors needs Node's node:fs \(this is not Node\); in a browser, pass bytes instead: .*nd\.saveBytes/);
   assert.match(lines[1]!, /^loadParameters: true reading m\.safetensors needs Node's node:fs \(this is not Node\).*loadParametersBytes/);
   assert.match(lines[2]!, /^Digits: true .*await gluon\.data\.vision\.Digits\.load/);
-  assert.equal(lines[3], 'bytes: 2');
+  assert.match(lines[3]!, /^text: true readPrideAndPrejudice needs Node's node:fs \(this is not Node\); in a browser, fetch the text/);
+  assert.match(lines[4]!, /^dist: true dist\.init: distributed training runs in Node processes started by mpirun/);
+  assert.equal(lines[5], 'bytes: 2');
 });

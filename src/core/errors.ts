@@ -44,6 +44,8 @@ export class MissingDependencyError extends TsGluonError {}
 
 /** A feature needs Node (files, downloads, the native addon) and runs elsewhere, such as a browser. */
 export class PlatformError extends TsGluonError {}
+/** Distributed training: MPI missing or not initialized, or ranks that disagree on a collective. */
+export class DistributedError extends TsGluonError {}
 
 /** Formats a shape the way Gluon prints it: (256, 20). */
 export function fmtShape(shape: readonly number[]): string {

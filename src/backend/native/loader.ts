@@ -34,6 +34,11 @@ export interface NativeAddon {
     s2: TypedArray | null,
     params: Float64Array,
   ): boolean;
+  /**
+   * A recurrent layer direction over a sequence: kind 0 rnnForward (out, ws, xproj, whh, bhh, h0,
+   * c0, whr), 1 rnnBackward (grads, dout, out, ws, whh, h0, c0, whr); plan [mode, T, N, H, P, reverse].
+   */
+  rnn(kind: number, a0: TypedArray, a1: TypedArray, a2: TypedArray, a3: TypedArray, a4: TypedArray, a5: TypedArray, a6: TypedArray, a7: TypedArray, plan: Int32Array): boolean;
   /** Float32 FMA throughput probe on the calling thread: runs `iters` rounds, returns the flops done. */
   fmaLoop(iters: number): number;
   isa(): string;

@@ -58,6 +58,8 @@ export const CALLS: Readonly<Record<string, CallSpec>> = {
   window: { writes: [1], fresh: when(1, (a) => a[0] === 2 || a[0] === 4) },
   optimizer: { writes: [1, 3, 4, 5], fresh: none },
   conv: { writes: [1], fresh: always(1) },
+  // rnn(kind, a0..a7, plan): the forward (kind 0) overwrites out and ws; the backward reads a2 (dout).
+  rnn: { writes: [1, 2], fresh: (a) => (a[0] === 0 ? [1, 2] : []) },
   fmaLoop: { writes: [], fresh: none },
   isa: { writes: [], fresh: none },
   setIsa: { writes: [], fresh: none },
