@@ -28,7 +28,8 @@ const k = wasm.kernels;
 const freed = new FinalizationRegistry<number>((ptr) => wasm.linear.free(ptr));
 const CTOR = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array } as const;
 function inPlace(dtype: DType, n: number): TypedArray {
-  const C = CTOR[dtype];
+  if (!(dtype in CTOR)) throw new Error(`bench/wasm-storage: no in-place storage for ${dtype}`);
+  const C = CTOR[dtype as keyof typeof CTOR];
   const ptr = wasm.linear.alloc(Math.max(1, n) * C.BYTES_PER_ELEMENT);
   const view = new C(wasm.linear.memory.buffer, ptr, n).fill(0);
   freed.register(view, ptr);

@@ -21,7 +21,8 @@ struct Slot {
 };
 static_assert(sizeof(Slot) == 24, "Slot layout is shared with addon.ts");
 
-constexpr int kMaxArgs = 16;
+// Argument slots: a call's arguments, then the items of its array arguments (fused's inputs).
+constexpr int kMaxArgs = 64;
 constexpr int kTemps = 64;
 
 Slot gArgs[kMaxArgs];
@@ -161,15 +162,30 @@ __attribute__((export_name("tsg_call"))) void tsgCall(int index, int nargs) {
     r.kind = -1, r.ptr = (uint32_t)(uintptr_t)gResultStr.data(), r.len = (uint32_t)gResultStr.size();
     return;
   }
-  for (int i = 0; i < nargs; i++) {
-    const Slot& s = gArgs[i];
-    Val& v = gArgVals[i];
+  // An array argument's slot holds the index of its first item's slot (ptr) and its length.
+  auto convert = [](const Slot& s, Val& v) {
     v = Val();
     v.kind = s.kind;
     if (s.kind == K_NUMBER) v.num = s.num;
     else if (s.kind == K_BOOL) v.b = s.num != 0;
     else if (s.kind == K_STRING) v.str.assign(reinterpret_cast<const char*>((uintptr_t)s.ptr), s.len);
     else if (s.kind == K_TYPEDARRAY) v.taType = s.taType, v.data = reinterpret_cast<void*>((uintptr_t)s.ptr), v.len = s.len;
+  };
+  for (int i = 0; i < nargs; i++) {
+    const Slot& s = gArgs[i];
+    Val& v = gArgVals[i];
+    if (s.kind == K_ARRAY && (s.ptr < (uint32_t)nargs || s.ptr > (uint32_t)kMaxArgs || s.len > (uint32_t)kMaxArgs - s.ptr)) {
+      gResultStr = "tsgluon wasm: bad array argument";
+      r.kind = -1, r.ptr = (uint32_t)(uintptr_t)gResultStr.data(), r.len = (uint32_t)gResultStr.size();
+      return;
+    }
+    if (s.kind == K_ARRAY) {
+      for (uint32_t j = s.ptr; j < s.ptr + s.len; j++) convert(gArgs[j], gArgVals[j]);
+      v = Val();
+      v.kind = K_ARRAY, v.items = &gArgVals[s.ptr], v.len = s.len;
+    } else {
+      convert(s, v);
+    }
     gArgPtrs[i] = &v;
   }
   gThrown = false;

@@ -94,6 +94,7 @@ class Value {
   bool IsString() const { return v_ != nullptr && v_->kind == tsg_shim::K_STRING; }
   bool IsBoolean() const { return v_ != nullptr && v_->kind == tsg_shim::K_BOOL; }
   bool IsTypedArray() const { return v_ != nullptr && v_->kind == tsg_shim::K_TYPEDARRAY; }
+  bool IsArray() const { return v_ != nullptr && v_->kind == tsg_shim::K_ARRAY; }
   template <typename T> T As() const { return T(nullptr, v_); }
 
  protected:
@@ -161,6 +162,8 @@ class Array : public Value {
   void Set(uint32_t i, const Value& x) {
     if (i < v_->len) v_->items[i] = *static_cast<napi_value>(x);
   }
+  uint32_t Length() const { return (uint32_t)v_->len; }
+  Value Get(uint32_t i) const { return i < v_->len ? Value(nullptr, &v_->items[i]) : Value(nullptr, nullptr); }
 };
 
 class CallbackInfo {

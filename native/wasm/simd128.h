@@ -35,3 +35,5 @@ struct SimdD {
 };
 template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
 template <typename T> using Narrow = Blocking<T>;
+// conv-unfold.h's masked taps: the mask lanes are all ones or all zeros, so a bitwise and.
+static inline v128_t laneAnd(v128_t m, v128_t v) { return wasm_v128_and(m, v); }

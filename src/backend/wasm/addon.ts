@@ -60,6 +60,8 @@ export const CALLS: Readonly<Record<string, CallSpec>> = {
   conv: { writes: [1], fresh: always(1) },
   // rnn(kind, a0..a7, plan): the forward (kind 0) overwrites out and ws; the backward reads a2 (dout).
   rnn: { writes: [1, 2], fresh: (a) => (a[0] === 0 ? [1, 2] : []) },
+  // fused(out, inputs[], ...): writes every element of out; the inputs follow the arguments.
+  fused: { writes: [0], fresh: always(0) },
   fmaLoop: { writes: [], fresh: none },
   isa: { writes: [], fresh: none },
   setIsa: { writes: [], fresh: none },
@@ -81,7 +83,7 @@ function coversAll(length: number, plan: Int32Array): boolean {
 }
 
 // Kinds of native/wasm/napi.h.
-const K_UNDEFINED = 0, K_NULL = 1, K_BOOL = 2, K_NUMBER = 3, K_STRING = 4, K_TYPEDARRAY = 5;
+const K_UNDEFINED = 0, K_NULL = 1, K_BOOL = 2, K_NUMBER = 3, K_STRING = 4, K_TYPEDARRAY = 5, K_ARRAY = 7;
 const SLOT = 24;
 
 /** napi_typedarray_type codes, in node_api_types.h's order. */
@@ -151,8 +153,16 @@ export function wasmAddon(exports: WasmExports, memory: WebAssembly.Memory, befo
   const regions: Region[] = [];
   const argRegion: (Region | null)[] = [];
 
-  function call(index: number, name: string, args: readonly Arg[]): unknown {
+  function call(index: number, name: string, given: readonly Arg[]): unknown {
     beforeCall();
+    // An array argument's items take the slots after the arguments (napi-shim.cc's tsg_call).
+    const args: Arg[] = [...given];
+    const lists = new Map<number, number>();
+    given.forEach((a, i) => {
+      if (!Array.isArray(a)) return;
+      lists.set(i, args.length);
+      args.push(...(a as Arg[]));
+    });
     const spec = CALLS[name];
     const fresh = spec ? spec.fresh(args) : [];
     view();
@@ -222,7 +232,11 @@ export function wasmAddon(exports: WasmExports, memory: WebAssembly.Memory, befo
       heapI32[i32 + 2] = 0;
       heapI32[i32 + 3] = 0;
       heapF64[(s + 16) >> 3] = 0;
-      if (a === undefined) heapI32[i32] = K_UNDEFINED;
+      if (lists.has(i)) {
+        heapI32[i32] = K_ARRAY;
+        heapI32[i32 + 2] = lists.get(i)!;
+        heapI32[i32 + 3] = (a as Arg[]).length;
+      } else if (a === undefined) heapI32[i32] = K_UNDEFINED;
       else if (a === null) heapI32[i32] = K_NULL;
       else if (typeof a === 'boolean') {
         heapI32[i32] = K_BOOL;
@@ -247,7 +261,7 @@ export function wasmAddon(exports: WasmExports, memory: WebAssembly.Memory, befo
         throw new TypeError(`tsgluon wasm: ${name}: argument ${i} has an unsupported type (${typeof a})`);
       }
     }
-    exports.tsg_call(index, args.length);
+    exports.tsg_call(index, given.length);
     view();
     const kind = heapI32[resultPtr >> 2]!;
     const ptr = heapI32[(resultPtr >> 2) + 2]! >>> 0, len = heapI32[(resultPtr >> 2) + 3]! >>> 0;
