@@ -75,6 +75,7 @@ check('the tarball holds dist/, the CommonJS entry, declarations, LICENSE and th
 ].every((f) => shipped.includes(f)));
 if (prebuiltHere) check('the tarball holds the linux-x64 prebuilt binary', shipped.includes('prebuilds/linux-x64/tsgluon.napi.glibc.node'));
 check('no TypeScript sources or tests ship', !shipped.some((f) => f.startsWith('src/') || f.startsWith('tests/')));
+check('the tarball holds the browser entry and the four WebAssembly builds', ['dist/browser.js', 'dist/browser.d.ts', ...['simd128', 'simd128-threads', 'relaxed', 'relaxed-threads'].map((v) => `wasm/tsgluon-${v}.wasm`)].every((f) => shipped.includes(f)));
 
 // 2. Install twice into fresh projects.
 const app = `import { autograd, backend, gluon, nd, nn, plot, type DType } from 'tsgluon';
@@ -151,6 +152,8 @@ for (const ignoreScripts of [true, false]) {
     check(`${label}: ${kind} works${kind === 'ESM import' ? ' and require gives the same module' : ''}`, r.status === 0 && got?.sum === 6 && got?.same !== false, r.out);
     check(`${label}: ${kind} runs the native backend, silently`, got?.backend === 'native' && !/native backend unavailable|Warning/.test(r.out), r.out);
   }
+  const wasm = sh(process.execPath, ['esm.mjs'], dir, { TSGLUON_BACKEND: 'wasm' });
+  check(`${label}: TSGLUON_BACKEND=wasm runs the shipped WebAssembly build`, wasm.status === 0 && /"backend":"wasm","sum":6/.test(wasm.stdout), wasm.out);
 
   writeFileSync(join(dir, 'app.ts'), app);
   writeFileSync(join(dir, 'app-cjs.cts'), cjsApp);

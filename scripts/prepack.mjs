@@ -5,7 +5,8 @@
 //   2. the prebuilt native binaries for this platform, prebuilds/<platform>-<arch>/ (see
 //      scripts/build-native.mjs; "postpack" removes them again, so a development checkout keeps
 //      loading its own build/Release);
-//   3. the package.json's exports targets, main, types and bin all exist.
+//   3. the WebAssembly backend, wasm/*.wasm (scripts/build-wasm.mjs; clang 19 and wasi-libc);
+//   4. the package.json's exports targets, main, types and bin all exist.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,6 +32,7 @@ function targets(exp) {
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 run([createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
 run([join(root, 'scripts', 'build-native.mjs'), '--prebuild']);
+run([join(root, 'scripts', 'build-wasm.mjs')]);
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const named = [...targets(pkg.exports), pkg.main, pkg.types, ...Object.values(pkg.bin ?? {})];

@@ -1,6 +1,9 @@
 /**
- * tsgluon: deep learning for TypeScript with the Gluon API. This file only re-exports.
+ * tsgluon: deep learning for TypeScript with the Gluon API, for Node (src/browser.ts is the
+ * browser entry). This file only re-exports.
  */
+// node-modules.ts hands Node's built-ins to the library before anything else loads (Node < 20.16).
+import './node-modules.js';
 export * as backend from './backend/index.js';
 export * as nd from './nd.js';
 export * as autograd from './autograd/index.js';

@@ -18,16 +18,9 @@
 namespace tsg {
 namespace {
 
-const char* const kUnaryNames[U_COUNT] = {
-    "neg", "abs", "sign", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "cbrt",
-    "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "arcsinh", "arccosh", "arctanh", "sigmoid", "relu", "softrelu", "erf", "floor", "ceil", "round",
-    "trunc", "logicalNot"};
-const char* const kBinaryNames[B_COUNT] = {
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "mod", "arctan2", "hypot", "equal",
-    "notEqual", "greater", "greaterEqual", "lesser", "lesserEqual", "logicalAnd", "logicalOr",
-    "logicalXor", "reluGrad", "sigmoidGrad", "tanhGrad", "softreluGrad"};
-const char* const kReduceNames[R_COUNT] = {"sum", "prod", "max", "min"};
+const char* const kUnaryNames[U_COUNT] = {TSG_UNARY_OPS(TSG_OP_NAME)};
+const char* const kBinaryNames[B_COUNT] = {TSG_BINARY_OPS(TSG_OP_NAME)};
+const char* const kReduceNames[R_COUNT] = {TSG_REDUCE_OPS(TSG_OP_NAME)};
 
 struct Arr {
   int dt = -1;  // F32, F64, I32, U8, or -1 for any other typed array

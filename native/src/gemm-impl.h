@@ -1,5 +1,5 @@
 // BLIS-style GEMM, compiled once per instruction set (included by kernels-impl.h inside a
-// per-ISA namespace; TSG_ISA is 512, 256 or 0).
+// per-ISA namespace; TSG_ISA is 512, 256, 128 (WebAssembly SIMD, native/wasm) or 0).
 //
 // C (m x n) = op(A) (m x k) * op(B) (k x n), all row-major. Loops, outermost first: rows in MC
 // blocks, k in KC blocks (pack the MC x KC block of A into MR-tall micro-panels), columns in NC
@@ -66,6 +66,8 @@ struct SimdD {
 template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
 template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 256; };
 template <typename T> using Narrow = Blocking<T>;
+#elif TSG_ISA == 128
+#include "simd128.h"
 #else
 template <typename T> struct SimdS {
   using V = T;

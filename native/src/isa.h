@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "op-names.h"
+
 namespace tsg {
 
 // Runs fn(ctx, task, ntasks) for every task in [0, ntasks) across the pool (any number of tasks;
@@ -22,18 +24,10 @@ struct Runtime {
   void* (*scratch)(int slot, size_t bytes);
 };
 
-// Element-wise op codes; addon.cc maps the JavaScript names (kernels.ts) onto these.
-enum UnaryOp {
-  U_NEG, U_ABS, U_SIGN, U_EXP, U_LOG, U_LOG2, U_LOG10, U_LOG1P, U_EXPM1, U_SQRT, U_RSQRT, U_CBRT,
-  U_SQUARE, U_RECIP, U_SIN, U_COS, U_TAN, U_ASIN, U_ACOS, U_ATAN, U_SINH, U_COSH, U_TANH,
-  U_ASINH, U_ACOSH, U_ATANH, U_SIGMOID, U_RELU, U_SOFTRELU, U_ERF, U_FLOOR, U_CEIL, U_ROUND,
-  U_TRUNC, U_NOT, U_COUNT
-};
-enum BinaryOp {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_MOD, B_ATAN2, B_HYPOT, B_EQ, B_NE, B_GT,
-  B_GE, B_LT, B_LE, B_AND, B_OR, B_XOR, B_RELUG, B_SIGG, B_TANHG, B_SOFTRELUG, B_COUNT
-};
-enum ReduceOp { R_SUM, R_PROD, R_MAX, R_MIN, R_COUNT };
+// Element-wise and reduction op codes (op-names.h lists them with their JavaScript names).
+enum UnaryOp { TSG_UNARY_OPS(TSG_OP_ENUM) U_COUNT };
+enum BinaryOp { TSG_BINARY_OPS(TSG_OP_ENUM) B_COUNT };
+enum ReduceOp { TSG_REDUCE_OPS(TSG_OP_ENUM) R_COUNT };
 
 struct GemmArgs {
   int64_t batch, m, n, k;

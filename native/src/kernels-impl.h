@@ -1,5 +1,5 @@
 // The float kernels, written once and compiled per instruction set: an ISA translation unit
-// defines TSG_ISA (512, 256 or 0), TSG_NS (its namespace) and TSG_TABLE (the IsaTable it
+// defines TSG_ISA (512, 256, 128 for WebAssembly SIMD or 0), TSG_NS (its namespace) and TSG_TABLE (the IsaTable it
 // exports), then includes this file. Simple loops are left to the compiler's vectorizer, which
 // the per-file -m flags point at the right registers; libm supplies the transcendental functions.
 //
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if TSG_ISA != 0
+#if TSG_ISA == 512 || TSG_ISA == 256
 #include <immintrin.h>
 #endif
 #include "isa.h"

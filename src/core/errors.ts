@@ -58,6 +58,9 @@ export class FormatError extends TsGluonError {}
 /** A feature needs an optional package that is not installed; the message names what to install. */
 export class MissingDependencyError extends TsGluonError {}
 
+/** A feature needs Node (files, downloads, the native addon) and runs elsewhere, such as a browser. */
+export class PlatformError extends TsGluonError {}
+
 /** A block's child Block or Parameter field overwritten by a value of another kind (Gluon's TypeError). */
 export class ChildTypeError extends TsGluonError {}
 

@@ -8,8 +8,8 @@
  * for it forever inside a collective. A rank that ends normally meets the others in a final
  * barrier and finalizes MPI. Waiting for any collective is bounded by `timeout`.
  */
-import { hostname } from 'node:os';
-import { DistributedError, ValueError } from '../core/errors.js';
+import { DistributedError, PlatformError, ValueError } from '../core/errors.js';
+import { env, isNode, nodeModule } from '../core/platform.js';
 import { loadMpiAddon, missingMpiMessage, type MpiAddon } from './addon.js';
 import { Communicator } from './communicator.js';
 
@@ -35,6 +35,7 @@ let world: Communicator | null = null;
  */
 export function init(options: InitOptions = {}): Communicator {
   if (world !== null) return world;
+  if (!isNode()) throw new PlatformError('dist.init: distributed training runs in Node processes started by mpirun; this is not Node');
   const timeout = resolveTimeout(options.timeout);
   const { addon, error } = loadMpiAddon();
   if (addon === null) throw new DistributedError(missingMpiMessage(error));
@@ -51,12 +52,11 @@ export function isInitialized(): boolean {
 
 /** True when this process was started by an MPI launcher (mpirun, mpiexec, srun with PMI). */
 export function launchedByMpi(): boolean {
-  const env = process.env;
-  return env['OMPI_COMM_WORLD_SIZE'] !== undefined || env['PMI_SIZE'] !== undefined || env['PMIX_RANK'] !== undefined;
+  return env('OMPI_COMM_WORLD_SIZE') !== undefined || env('PMI_SIZE') !== undefined || env('PMIX_RANK') !== undefined;
 }
 
 function resolveTimeout(given: number | undefined): number {
-  const fromEnv = process.env['TSGLUON_DIST_TIMEOUT'];
+  const fromEnv = env('TSGLUON_DIST_TIMEOUT');
   const t = given ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? Number(fromEnv) : DEFAULT_TIMEOUT);
   if (!(Number.isFinite(t) && t >= 0)) {
     const where = given !== undefined ? 'options.timeout' : 'TSGLUON_DIST_TIMEOUT';
@@ -66,6 +66,7 @@ function resolveTimeout(given: number | undefined): number {
 }
 
 function endWithTheJob(addon: MpiAddon, comm: Communicator): void {
+  const { hostname } = nodeModule<typeof import('node:os')>('node:os', 'dist.init');
   // The monitor runs before Node's own report, which would come after the exit handlers (and so
   // never, once a failed rank ends at once): print the error here, then end the process.
   process.on('uncaughtExceptionMonitor', (err: unknown) => {

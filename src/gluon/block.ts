@@ -21,7 +21,6 @@
  * Name scopes (name-scope.ts), forward hooks (hooks.ts) and the child-field rules (fields.ts) live
  * in their own files; this class calls them.
  */
-import { inspect } from 'node:util';
 import type { DType } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -459,7 +458,8 @@ export class Block {
     return `${this.constructor.name}(\n${lines.join('\n')}\n)`;
   }
 
-  [inspect.custom](): string {
+  /** How Node's console.log and util.inspect print it (the symbol needs no import of node:util). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
 }

@@ -24,6 +24,7 @@ import { checkDType } from '../ndarray/creation.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { inFile, readFileBytes, writeFileBytes } from '../io/file.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import { bytesFrom, type ByteSource } from '../io/sources.js';
 import { Block } from './block.js';
 import type { Parameter } from './parameter.js';
 import type { ParameterDict } from './parameter-dict.js';
@@ -101,6 +102,13 @@ declare module './block.js' {
     loadParameters(path: string, options?: LoadParametersOptions): LoadReport;
     /** `loadParameters` from bytes in memory. */
     loadParametersBytes(bytes: Uint8Array | ArrayBuffer, options?: LoadParametersOptions): LoadReport;
+    /** The bytes of `saveParametersBytes` as a Blob, e.g. for a download link in a browser. */
+    saveParametersBlob(options?: SaveParametersOptions): Blob;
+    /**
+     * `loadParametersBytes` from a fetch Response, a Blob or File, or bytes: loading in a browser.
+     * @example await net.loadParametersFrom(await fetch('mlp.safetensors'));
+     */
+    loadParametersFrom(source: ByteSource, options?: LoadParametersOptions): Promise<LoadReport>;
   }
 }
 
@@ -336,6 +344,12 @@ const methods = {
   loadParameters(this: Block, path: string, options?: LoadParametersOptions): LoadReport {
     const bytes = readFileBytes(path);
     return inFile(path, () => loadBytesInto(blockTarget(this), bytes, options));
+  },
+  saveParametersBlob(this: Block, options?: SaveParametersOptions): Blob {
+    return new Blob([saveBytes(this, options) as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+  },
+  async loadParametersFrom(this: Block, source: ByteSource, options?: LoadParametersOptions): Promise<LoadReport> {
+    return loadBytesInto(blockTarget(this), await bytesFrom(source, `${this.name}.loadParametersFrom`), options);
   },
 };
 

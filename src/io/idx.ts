@@ -8,15 +8,15 @@
  * or a payload that is shorter or longer than the dimensions say raises a `FormatError` naming
  * the file and what is wrong, so a truncated download never turns into a silently short dataset.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync, gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { allocate, type DType } from '../core/dtype.js';
-import { DTypeError, FormatError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, FormatError, PlatformError, ValueError, fmtShape } from '../core/errors.js';
+import { nodeModule } from '../core/platform.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import { gunzip, gunzipSync, gzipSync } from './gzip.js';
 
-const gunzipAsync = promisify(gunzip);
+const BYTES_INSTEAD = 'in a browser, fetch the file and decode its bytes: `await decodeIdxAsync(new Uint8Array(await (await fetch(url)).arrayBuffer()))`';
+const fs = (purpose: string) => nodeModule<typeof import('node:fs')>('node:fs', purpose, BYTES_INSTEAD);
+const fsp = (purpose: string) => nodeModule<typeof import('node:fs/promises')>('node:fs/promises', purpose, BYTES_INSTEAD);
 
 /** IDX dtype codes, their byte sizes, and the NDArray dtype each is read into. */
 const IDX_TYPES: Record<number, { name: string; bytes: number; dtype: DType }> = {
@@ -40,8 +40,9 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 function gunzipChecked(bytes: Uint8Array, source: string): Uint8Array {
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, `decompressing ${source} synchronously`, 'in a browser use `await decodeIdxAsync(bytes)`');
   } catch (e) {
+    if (e instanceof PlatformError) throw e;
     throw new FormatError(`${source}: the file looks gzipped but cannot be decompressed (${(e as Error).message}); it is probably truncated or corrupt: delete it and download it again`);
   }
 }
@@ -113,6 +114,20 @@ export function decodeIdx(bytes: Uint8Array, source = 'IDX data'): NDArray {
   return decodeRaw(raw, source);
 }
 
+/** `decodeIdx` without blocking on the decompression; in a browser, the way to decode gzipped bytes. */
+export async function decodeIdxAsync(bytes: Uint8Array, source = 'IDX data'): Promise<NDArray> {
+  if (!isGzip(bytes)) return decodeRaw(bytes, source);
+  return decodeRaw(await gunzipOrExplain(bytes, source), source);
+}
+
+async function gunzipOrExplain(bytes: Uint8Array, source: string): Promise<Uint8Array> {
+  try {
+    return await gunzip(bytes);
+  } catch (e) {
+    throw new FormatError(`${source}: the file looks gzipped but cannot be decompressed (${(e as Error).message}); it is probably truncated or corrupt: delete it and download it again`);
+  }
+}
+
 function decodeRaw(raw: Uint8Array, source: string): NDArray {
   const { code, shape, dataOffset } = parseIdxHeader(raw, source);
   const type = IDX_TYPES[code]!;
@@ -147,6 +162,7 @@ function readError(path: string, e: unknown): Error {
  * @example const images = readIdxSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
  */
 export function readIdxSync(path: string): NDArray {
+  const { readFileSync } = fs(`reading ${path}`);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -158,20 +174,14 @@ export function readIdxSync(path: string): NDArray {
 
 /** Reads an IDX file (gzipped or not) without blocking while the file is read and decompressed. */
 export async function readIdx(path: string): Promise<NDArray> {
+  const { readFile } = fsp(`reading ${path}`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
     throw readError(path, e);
   }
-  if (!isGzip(bytes)) return decodeRaw(bytes, path);
-  let raw: Uint8Array;
-  try {
-    raw = await gunzipAsync(bytes);
-  } catch (e) {
-    throw new FormatError(`${path}: the file looks gzipped but cannot be decompressed (${(e as Error).message}); it is probably truncated or corrupt: delete it and download it again`);
-  }
-  return decodeRaw(raw, path);
+  return decodeIdxAsync(bytes, path);
 }
 
 /** Options of `encodeIdx` and `writeIdx`. */
@@ -208,7 +218,7 @@ export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array
       else view.setFloat64(off, data[i]!, false);
     }
   }
-  return options.gzip ? gzipSync(out) : out;
+  return options.gzip ? gzipSync(out, 'encodeIdx with gzip', 'in a browser encode without gzip') : out;
 }
 
 /**
@@ -216,10 +226,10 @@ export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array
  * @example writeIdxSync('tests/data/tiny-images-idx3-ubyte.gz', images);
  */
 export function writeIdxSync(path: string, x: NDArray, options: IdxWriteOptions = {}): void {
-  writeFileSync(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }));
+  fs(`writing ${path}`).writeFileSync(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }));
 }
 
 /** Asynchronous `writeIdxSync`. */
 export async function writeIdx(path: string, x: NDArray, options: IdxWriteOptions = {}): Promise<void> {
-  await writeFile(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }));
+  await fsp(`writing ${path}`).writeFile(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }));
 }

@@ -13,7 +13,6 @@
  * numeric loop over it would read bit patterns as values); `toArray`, `item` and printing decode
  * the values, ops widen the array to float32 first, and code that only moves bits uses `_raw`.
  */
-import { inspect } from 'node:util';
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { decodeHalf, isHalf } from '../core/half.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
@@ -164,7 +163,8 @@ export class NDArray {
     return `${formatArray(this.#values('toString()'), this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
   }
 
-  [inspect.custom](): string {
+  /** How Node's console.log and util.inspect print it (the symbol needs no import of node:util). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
 }

@@ -2,16 +2,33 @@
  * Shared pieces of the native-vs-ref parity tests: the loaded backends, seeded random inputs with
  * special values, exact and tolerant comparisons, and runners over instruction sets and thread
  * counts.
+ *
+ * The backend under test is the native addon, or the WebAssembly build of the same C++ when
+ * `TSGLUON_BACKEND=wasm` (CI runs the whole suite that way too): the same tests then check the
+ * wasm kernels against ref, through the same addon interface. Its workers are started here, so
+ * the thread-count tests really run on several threads.
  */
 import assert from 'node:assert/strict';
 import { Generator } from '../../src/core/rng.js';
 import type { TypedArray } from '../../src/core/dtype.js';
 import type { KernelTable } from '../../src/backend/kernels.js';
 import { refKernels } from '../../src/backend/ref/index.js';
-import { loadNativeBackend } from '../../src/backend/native/index.js';
+import { loadNativeBackend, type NativeLoad } from '../../src/backend/native/index.js';
+import { loadWasmBackendSync } from '../../src/backend/wasm/node.js';
 
-export const load = loadNativeBackend();
-export const skip = load.backend === null ? `native addon not built: ${load.error}` : false;
+function loadUnderTest(): NativeLoad {
+  if (process.env['TSGLUON_BACKEND'] !== 'wasm') return loadNativeBackend();
+  const r = loadWasmBackendSync();
+  return r.backend === null ? { backend: null, addon: null, error: r.error } : { backend: r.backend, addon: r.backend.addon, error: null };
+}
+
+export const load = loadUnderTest();
+export const skip = load.backend === null ? `${process.env['TSGLUON_BACKEND'] === 'wasm' ? 'wasm build' : 'native addon'} not built: ${load.error}` : false;
+if (load.backend !== null && 'threadsReady' in load.backend) {
+  const wasm = load.backend as { setNumThreads(n: number): void; threadsReady(): Promise<void> };
+  wasm.setNumThreads(3);
+  await wasm.threadsReady();
+}
 export const nat = (load.backend?.kernels ?? refKernels) as KernelTable;
 export const addon = load.addon;
 export const g = new Generator(1234);
@@ -56,11 +73,13 @@ export function same(actual: TypedArray, expected: TypedArray, what: string): vo
   }
 }
 
-/** Runs `fn` once per instruction set the CPU supports, restoring the best one afterwards. */
+/** Runs `fn` once per instruction set the CPU supports (the wasm build has one), restoring the best one afterwards. */
 export function forEachIsa(fn: (isa: string) => void): void {
   const best = addon!.isa();
+  const isas = ['avx512', 'avx2', 'generic'];
+  if (!isas.includes(best)) isas.unshift(best);
   try {
-    for (const isa of ['avx512', 'avx2', 'generic']) if (addon!.setIsa(isa)) fn(isa);
+    for (const isa of isas) if (addon!.setIsa(isa)) fn(isa);
   } finally {
     addon!.setIsa(best);
   }

@@ -4,8 +4,8 @@
  * (prebuilds/<platform>-<arch>, see locate.ts). Loading never throws: a missing or broken binary
  * yields the reason and how to get one, and the caller falls back to the reference backend.
  */
-import { createRequire } from 'node:module';
 import type { TypedArray } from '../../core/dtype.js';
+import { isNode, nodeModule } from '../../core/platform.js';
 import { PACKAGE_ROOT, addonCandidates } from './locate.js';
 
 /** The functions exported by native/src/addon.cc; each returns false when it leaves a dtype to ref. */
@@ -73,7 +73,8 @@ export type LoadResult<T = NativeAddon> = { addon: T; error: null } | { addon: n
  * older C library, say) gives way to the next.
  */
 export function loadAddon<T = NativeAddon>(name = 'tsgluon', root = PACKAGE_ROOT): LoadResult<T> {
-  const require = createRequire(import.meta.url);
+  if (!isNode()) return { addon: null, error: `${name} is a Node addon; this is not Node` };
+  const require = nodeModule<typeof import('node:module')>('node:module', 'loading a native addon').createRequire(import.meta.url);
   const failures: string[] = [];
   for (const path of addonCandidates(name, root)) {
     try {

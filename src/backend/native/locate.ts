@@ -11,14 +11,18 @@
  *    that reads only tags, like node-gyp-build, ignores it.
  *
  * The package root is found from this file's location: src/backend/native/ and
- * dist/backend/native/ are both three levels below it.
+ * dist/backend/native/ are both three levels below it. Addons are a Node matter: node:fs and
+ * node:path load on first use (core/platform.ts), so this module also loads in a browser.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isNode, nodeModule } from '../../core/platform.js';
 
-/** The package root (the folder holding package.json, build/ and prebuilds/). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const fs = () => nodeModule<typeof import('node:fs')>('node:fs', 'loading a native addon');
+const join = (...parts: string[]) => nodeModule<typeof import('node:path')>('node:path', 'loading a native addon').join(...parts);
+
+/** The package root (the folder holding package.json, build/ and prebuilds/); '' outside Node. */
+export const PACKAGE_ROOT = isNode()
+  ? nodeModule<typeof import('node:url')>('node:url', 'locating tsgluon').fileURLToPath(new URL('../../../', import.meta.url))
+  : '';
 
 /** The folder of prebuilt binaries for this platform, e.g. prebuilds/linux-x64. */
 export function prebuildDir(root = PACKAGE_ROOT): string {
@@ -38,6 +42,7 @@ function currentLibc(): 'glibc' | 'musl' | null {
  */
 export function matchingPrebuilds(name: string, root = PACKAGE_ROOT): string[] {
   const dir = prebuildDir(root);
+  const { existsSync, readdirSync } = fs();
   if (!existsSync(dir)) return [];
   let libc: 'glibc' | 'musl' | null | undefined;
   const fits: { path: string; specificity: number }[] = [];
@@ -56,6 +61,6 @@ export function matchingPrebuilds(name: string, root = PACKAGE_ROOT): string[] {
 
 /** Every existing file that may hold addon `name`, in the order to try them. */
 export function addonCandidates(name: string, root = PACKAGE_ROOT): string[] {
-  const built = ['Release', 'Debug'].map((config) => join(root, 'build', config, `${name}.node`)).filter((p) => existsSync(p));
+  const built = ['Release', 'Debug'].map((config) => join(root, 'build', config, `${name}.node`)).filter((p) => fs().existsSync(p));
   return [...built, ...matchingPrebuilds(name, root)];
 }

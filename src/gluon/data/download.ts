@@ -2,14 +2,19 @@
  * Downloading dataset files with Node's `fetch`: streamed to `<dest>.part` while a SHA-256 or MD5
  * digest is computed, verified, then renamed into place, so an interrupted or corrupted download
  * never leaves a file that looks complete. Several mirrors may be given; each is tried in turn.
- * A progress bar (cli-progress) is drawn on stderr when it is a terminal.
+ * A progress bar (cli-progress) is drawn on stderr when it is a terminal. Files are a Node
+ * matter: node:crypto, node:fs and cli-progress load on first use (core/platform.ts), and in a
+ * browser these functions raise a PlatformError.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import cliProgress from 'cli-progress';
+import type cliProgressModule from 'cli-progress';
 import { FormatError, TsGluonError } from '../../core/errors.js';
+import { nodeModule, nodeRequire } from '../../core/platform.js';
+
+const INSTEAD = 'in a browser, fetch(url) the file and use its bytes';
+const crypto = (purpose: string) => nodeModule<typeof import('node:crypto')>('node:crypto', purpose, INSTEAD);
+const fs = (purpose: string) => nodeModule<typeof import('node:fs')>('node:fs', purpose, INSTEAD);
+const fsp = (purpose: string) => nodeModule<typeof import('node:fs/promises')>('node:fs/promises', purpose, INSTEAD);
+const path = (purpose: string) => nodeModule<typeof import('node:path')>('node:path', purpose, INSTEAD);
 
 /** A download failed: every mirror was unreachable or answered with an error. */
 export class DownloadError extends TsGluonError {}
@@ -38,8 +43,8 @@ function digestSpec(checksum: Checksum | undefined): { algorithm: 'sha256' | 'md
 
 /** The hex digest of a file on disk. */
 export async function fileDigest(path: string, algorithm: 'sha256' | 'md5'): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const hash = crypto(`hashing ${path}`).createHash(algorithm);
+  for await (const chunk of fs(`reading ${path}`).createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -50,6 +55,8 @@ function formatBytes(n: number): string {
 }
 
 async function fetchOne(url: string, dest: string, options: DownloadOptions): Promise<void> {
+  const purpose = `downloading ${dest}`;
+  const { mkdir, rename, rm } = fsp(purpose);
   const label = options.label ?? url.split('/').pop() ?? url;
   const response = await fetch(url);
   if (!response.ok || response.body === null) {
@@ -57,12 +64,13 @@ async function fetchOne(url: string, dest: string, options: DownloadOptions): Pr
   }
   const total = Number(response.headers.get('content-length') ?? 0);
   const spec = digestSpec(options.checksum);
-  const hash = spec ? createHash(spec.algorithm) : null;
+  const hash = spec ? crypto(purpose).createHash(spec.algorithm) : null;
   const part = `${dest}.part`;
-  await mkdir(dirname(dest), { recursive: true });
-  const out = createWriteStream(part);
+  await mkdir(path(purpose).dirname(dest), { recursive: true });
+  const out = fs(purpose).createWriteStream(part);
   const showBar = options.progress ?? Boolean(process.stderr.isTTY);
-  const bar = showBar
+  const cliProgress = showBar ? nodeRequire<typeof cliProgressModule>('cli-progress', import.meta.url, 'a progress bar') : null;
+  const bar = cliProgress
     ? new cliProgress.SingleBar(
         { format: `${label} [{bar}] {percentage}% | {got} / {size}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
         cliProgress.Presets.shades_classic,

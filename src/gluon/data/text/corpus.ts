@@ -6,16 +6,18 @@
  * prepares its text (section 8.2): every run of non-letters becomes one space, lines are trimmed
  * and lowercased, so a character vocabulary has 28 entries (26 letters, space, `<unk>`).
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { FormatError } from '../../../core/errors.js';
+import { isNode, nodeModule } from '../../../core/platform.js';
 import type { Generator } from '../../../core/rng.js';
 import { tokenize, Vocab } from './vocab.js';
 import { SeqDataLoader } from './seq-iter.js';
 
-/** Where the text lies in the package (the same relative path from src/ and dist/). */
-export const PRIDE_AND_PREJUDICE_PATH = fileURLToPath(new URL('../../../../data/text/pride-and-prejudice.txt.gz', import.meta.url));
+const TEXT_URL = new URL('../../../../data/text/pride-and-prejudice.txt.gz', import.meta.url);
+
+/** Where the text lies in the package (the same relative path from src/ and dist/); a URL in a browser. */
+export const PRIDE_AND_PREJUDICE_PATH = isNode()
+  ? nodeModule<typeof import('node:url')>('node:url', 'locating the bundled text').fileURLToPath(TEXT_URL)
+  : TEXT_URL.href;
 
 let cache: string[] | null = null;
 
@@ -30,6 +32,9 @@ export function preprocessLine(line: string): string {
  */
 export function readPrideAndPrejudice(): string[] {
   if (cache) return [...cache];
+  const instead = 'in a browser, fetch the text, decompress it and give its lines to loadCorpus';
+  const { readFileSync } = nodeModule<typeof import('node:fs')>('node:fs', 'readPrideAndPrejudice', instead);
+  const { gunzipSync } = nodeModule<typeof import('node:zlib')>('node:zlib', 'readPrideAndPrejudice', instead);
   let raw: string;
   try {
     raw = gunzipSync(readFileSync(PRIDE_AND_PREJUDICE_PATH)).toString('utf8');

@@ -8,12 +8,16 @@
  * exactly like `MNIST` (both are `ImageLabelDataset`s), so code written for one runs on the other.
  * The split is fixed: a seeded permutation of the 10,000 digits gives 8,000 training and 2,000
  * held-out test digits, the same on every machine.
+ *
+ * In Node `new Digits()` reads the files at once. In a browser they are fetched: `await
+ * Digits.load()` (bundlers such as Vite ship the two files with the page, found through
+ * `new URL(..., import.meta.url)`); after that `new Digits()` works there too.
  */
-import { fileURLToPath } from 'node:url';
 import { Generator } from '../../../core/rng.js';
-import { FormatError } from '../../../core/errors.js';
+import { FormatError, PlatformError } from '../../../core/errors.js';
+import { isNode, nodeModule } from '../../../core/platform.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
-import { readIdxSync } from '../../../io/idx.js';
+import { decodeIdxAsync, readIdx, readIdxSync } from '../../../io/idx.js';
 import { gatherRows, type TransformLike } from '../dataset.js';
 import { permutation } from '../sampler.js';
 import { ImageLabelDataset } from './mnist.js';
@@ -22,19 +26,47 @@ import { ImageLabelDataset } from './mnist.js';
 const SPLIT_SEED = 20151130;
 /** The number of held-out test digits. */
 export const DIGITS_TEST_SIZE = 2000;
-/** data/digits/ at the package root: the same relative path from src/ and from dist/. */
-const DATA_DIR = new URL('../../../../data/digits/', import.meta.url);
+/** The files in data/digits/ at the package root: the same relative path from src/ and from dist/. */
+const IMAGES = new URL('../../../../data/digits/digits-images-idx3-ubyte.gz', import.meta.url);
+const LABELS = new URL('../../../../data/digits/digits-labels-idx1-ubyte.gz', import.meta.url);
 
-let cache: { images: NDArray; labels: NDArray } | null = null;
+type All = { images: NDArray; labels: NDArray };
+let cache: All | null = null;
 
-/** Reads the 10,000 bundled digits once, in the fixed shuffled order. */
-function loadAll(): { images: NDArray; labels: NDArray } {
+const filePath = (url: URL) => nodeModule<typeof import('node:url')>('node:url', 'reading the bundled digits').fileURLToPath(url);
+
+/** Reads the 10,000 bundled digits once (synchronously, in Node), in the fixed shuffled order. */
+function loadAll(): All {
   if (cache) return cache;
-  const images = readIdxSync(fileURLToPath(new URL('digits-images-idx3-ubyte.gz', DATA_DIR)));
-  const labels = readIdxSync(fileURLToPath(new URL('digits-labels-idx1-ubyte.gz', DATA_DIR)));
+  if (!isNode()) {
+    throw new PlatformError('Digits: outside Node the bundled digits load asynchronously: `await gluon.data.vision.Digits.load(options)` (after that, `new Digits()` works too)');
+  }
+  return arrange(readIdxSync(filePath(IMAGES)), readIdxSync(filePath(LABELS)));
+}
+
+/** Reads (Node) or fetches (browsers; from `baseUrl` when given) the bundled digits once. */
+async function loadAllAsync(baseUrl?: string | URL): Promise<All> {
+  if (cache) return cache;
+  if (isNode()) return arrange(await readIdx(filePath(IMAGES)), await readIdx(filePath(LABELS)));
+  const where = (url: URL) => (baseUrl === undefined ? url : new URL(url.pathname.split('/').pop()!, new URL(baseUrl, location.href)));
+  const fetchIdx = async (url: URL) => {
+    const r = await fetch(url);
+    const hint = "serve the package's data/digits/ folder with the page (with Vite's dev server: optimizeDeps.exclude ['tsgluon']), or pass Digits.load({ baseUrl })";
+    if (!r.ok) throw new FormatError(`Digits: fetching ${url.href} gave HTTP ${r.status}; ${hint}`);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    if (bytes[0] !== 0x1f && bytes[0] !== 0) throw new FormatError(`Digits: ${url.href} is not an IDX file (the server answered with something else, such as an HTML page); ${hint}`);
+    return decodeIdxAsync(bytes, url.href);
+  };
+  const [images, labels] = await Promise.all([fetchIdx(where(IMAGES)), fetchIdx(where(LABELS))]);
+  return arrange(images, labels);
+}
+
+/** Checks the decoded files and fixes the shuffled order. */
+function arrange(images: NDArray, labels: NDArray): All {
+  if (cache) return cache;
   const total = labels.shape[0]!;
   if (images.dtype !== 'uint8' || images.ndim !== 3 || images.shape[0] !== total || labels.dtype !== 'uint8') {
-    throw new FormatError(`Digits: the bundled files in ${fileURLToPath(DATA_DIR)} are not (n, 28, 28) and (n,) unsigned bytes; reinstall tsgluon`);
+    throw new FormatError(`Digits: the bundled files ${IMAGES.href} and ${LABELS.href} are not (n, 28, 28) and (n,) unsigned bytes; reinstall tsgluon`);
   }
   const order = permutation(total, new Generator(SPLIT_SEED));
   cache = {
@@ -42,6 +74,12 @@ function loadAll(): { images: NDArray; labels: NDArray } {
     labels: gatherRows(labels.astype('int32'), order),
   };
   return cache;
+}
+
+/** Options of `Digits.load`. */
+export interface DigitsLoadOptions extends DigitsOptions {
+  /** Browsers: the folder URL serving the two digits-*-ubyte.gz files (default: the package's data/digits/). */
+  baseUrl?: string | URL;
 }
 
 /** Options of `Digits`. */
@@ -60,6 +98,16 @@ export interface DigitsOptions {
  */
 export class Digits extends ImageLabelDataset {
   readonly train: boolean;
+
+  /**
+   * Loads the bundled digits without blocking, then builds the dataset: the way to get them in
+   * a browser (where they are fetched), and in Node too.
+   * @example const train = await gluon.data.vision.Digits.load({ train: true });
+   */
+  static async load(options: DigitsLoadOptions = {}): Promise<Digits> {
+    await loadAllAsync(options.baseUrl);
+    return new Digits(options);
+  }
 
   constructor(options: DigitsOptions = {}) {
     const all = loadAll();

@@ -8,10 +8,8 @@
  * `await MNIST.load(...)` also downloads missing files from the dataset's canonical address,
  * checking each file's MD5 checksum.
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { FormatError, ShapeError, TsGluonError, fmtShape } from '../../../core/errors.js';
+import { env, nodeModule } from '../../../core/platform.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import { readIdx, readIdxSync } from '../../../io/idx.js';
 import { Dataset, gatherRows, type TransformLike } from '../dataset.js';
@@ -60,9 +58,15 @@ export interface MNISTLoadOptions extends MNISTOptions {
   mirrors?: readonly string[];
 }
 
+// Datasets on disk are a Node matter (node:fs, node:path load on first use).
+const FILES_INSTEAD = 'in a browser, build the dataset from arrays (gluon.data.ArrayDataset, or ImageLabelDataset over decoded IDX bytes) or use `await vision.Digits.load()`';
+const join = (...parts: string[]) => nodeModule<typeof import('node:path')>('node:path', 'dataset paths', FILES_INSTEAD).join(...parts);
+const existsSync = (path: string) => nodeModule<typeof import('node:fs')>('node:fs', `looking for ${path}`, FILES_INSTEAD).existsSync(path);
+
 /** The default folder for a dataset: `$TSGLUON_DATASETS/<name>`, else `~/.tsgluon/datasets/<name>`. */
 export function defaultRoot(name: string): string {
-  return join(process.env['TSGLUON_DATASETS'] ?? join(homedir(), '.tsgluon', 'datasets'), name);
+  const { homedir } = nodeModule<typeof import('node:os')>('node:os', `finding the ${name} files`, FILES_INSTEAD);
+  return join(env('TSGLUON_DATASETS') ?? join(homedir(), '.tsgluon', 'datasets'), name);
 }
 
 function candidates(dir: string, file: string): string[] {
@@ -167,7 +171,7 @@ export class MNIST extends ImageLabelDataset {
   static async load<C extends typeof MNIST>(this: C, options: MNISTLoadOptions = {}): Promise<InstanceType<C>> {
     let paths = this.locate(options);
     if (paths === null) {
-      if (options.download === false || (options.download === undefined && process.env['TSGLUON_OFFLINE'] === '1')) throw this.notFound(options);
+      if (options.download === false || (options.download === undefined && env('TSGLUON_OFFLINE') === '1')) throw this.notFound(options);
       const root = options.root ?? defaultRoot(this.resources.name);
       const files = this.resources[options.train ?? true ? 'train' : 'test'];
       for (const f of [files.images, files.labels]) {

@@ -1,0 +1,39 @@
+// The GEMM's vector types and blocking for WebAssembly SIMD128 (included by gemm-impl.h when
+// TSG_ISA is 128). f32x4 and f64x2 vectors; the multiply-add is one relaxed-SIMD madd when the
+// module is built with -mrelaxed-simd (TSG_WASM_RELAXED), which engines on FMA hardware fuse, and a
+// multiply then an add otherwise. V8 keeps v128 values in the 16 xmm registers of x86-64, so the
+// register budget is the AVX2 kernel's: 6 x 2 accumulators, 2 B vectors and 1 broadcast.
+#include <wasm_simd128.h>
+
+struct SimdF {
+  using V = v128_t;
+  static constexpr int W = 4;
+  static V zero() { return wasm_f32x4_const_splat(0.0f); }
+  static V load(const float* p) { return wasm_v128_load(p); }
+  static void store(float* p, V v) { wasm_v128_store(p, v); }
+  static V set1(float x) { return wasm_f32x4_splat(x); }
+#if TSG_WASM_RELAXED
+  static V fma(V a, V b, V c) { return wasm_f32x4_relaxed_madd(a, b, c); }
+#else
+  static V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+#endif
+  static V add(V a, V b) { return wasm_f32x4_add(a, b); }
+};
+struct SimdD {
+  using V = v128_t;
+  static constexpr int W = 2;
+  static V zero() { return wasm_f64x2_const_splat(0.0); }
+  static V load(const double* p) { return wasm_v128_load(p); }
+  static void store(double* p, V v) { wasm_v128_store(p, v); }
+  static V set1(double x) { return wasm_f64x2_splat(x); }
+#if TSG_WASM_RELAXED
+  static V fma(V a, V b, V c) { return wasm_f64x2_relaxed_madd(a, b, c); }
+#else
+  static V fma(V a, V b, V c) { return wasm_f64x2_add(wasm_f64x2_mul(a, b), c); }
+#endif
+  static V add(V a, V b) { return wasm_f64x2_add(a, b); }
+};
+template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
+template <typename T> using Narrow = Blocking<T>;
+// conv-unfold.h's masked taps: the mask lanes are all ones or all zeros, so a bitwise and.
+static inline v128_t laneAnd(v128_t m, v128_t v) { return wasm_v128_and(m, v); }
