@@ -3,6 +3,7 @@
  * gradients) so that their joint L2 norm does not exceed a bound, as recurrent networks need.
  */
 import { ValueError } from '../core/errors.js';
+import { getBackend } from '../backend/registry.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { warn } from './warnings.js';
 
@@ -22,26 +23,14 @@ export interface ClipGlobalNormOptions {
 export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, options: ClipGlobalNormOptions = {}): number {
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${maxNorm}`);
   if (arrays.length === 0) throw new ValueError('clipGlobalNorm: got no arrays; pass the gradients to clip, e.g. params.map((p) => p.grad())');
-  let sq = 0;
   arrays.forEach((a, i) => {
     if (!(a instanceof NDArray)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
     if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new ValueError(`clipGlobalNorm: element ${i} is ${a.dtype}; only float arrays can be scaled`);
-    const d = a.storage;
-    for (let j = 0; j < d.length; j++) sq += d[j]! * d[j]!;
   });
-  const total = Math.sqrt(sq);
-  if (!Number.isFinite(total)) {
-    if (options.checkIsfinite ?? true) {
-      warn(`clipGlobalNorm: the global norm is ${total} (NaN or Inf in the gradients); the arrays were left unchanged`);
-    }
-    return total;
-  }
-  const scale = maxNorm / (total + 1e-8);
-  if (scale < 1) {
-    for (const a of arrays) {
-      const d = a.storage;
-      for (let j = 0; j < d.length; j++) d[j] = d[j]! * scale;
-    }
+  // One fused kernel call: the sum of squares over every array, then the scaling when needed.
+  const total = getBackend().kernels.clipGlobalNorm(arrays.map((a) => a.storage), maxNorm);
+  if (!Number.isFinite(total) && (options.checkIsfinite ?? true)) {
+    warn(`clipGlobalNorm: the global norm is ${total} (NaN or Inf in the gradients); the arrays were left unchanged`);
   }
   return total;
 }

@@ -9,7 +9,8 @@
  * with their gradients.
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
- * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
+ * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward, and
+ * clipGlobalNorm.
  * Native for every dtype: cast, copyStrided, where, take, pick.
  * Left to ref for now: the batch-normalization kernels (batchNormMean, batchNormVariance,
  * batchNormForward, batchNormGradStats, batchNormGradData, movingAverage).
@@ -234,6 +235,10 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     adagradUpdate,
     rnnForward,
     rnnBackward,
+    clipGlobalNorm: (arrays, maxNorm) => {
+      const norm = addon.clipGlobalNorm(arrays, maxNorm);
+      return norm === false ? refKernels.clipGlobalNorm(arrays, maxNorm) : norm;
+    },
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),

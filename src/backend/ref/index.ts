@@ -11,6 +11,7 @@ import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softm
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { rnnBackward, rnnForward } from './rnn.js';
+import { clipGlobalNorm } from './clip.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
 export const refKernels: KernelTable = {
@@ -48,6 +49,7 @@ export const refKernels: KernelTable = {
   adagradUpdate,
   rnnForward,
   rnnBackward,
+  clipGlobalNorm,
 };
 
 export const refBackend: Backend = {
