@@ -11,6 +11,7 @@
  */
 import { inspect } from 'node:util';
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { formatArray } from './format.js';
@@ -66,6 +67,11 @@ export class NDArray {
   /** A new array of this shape and dtype, filled with zeros. */
   static empty(shape: Shape, dtype: DType): NDArray {
     return new NDArray(allocate(dtype, sizeOf(shape)), shape, dtype);
+  }
+
+  /** A new array of this shape and dtype whose contents are unspecified: for outputs a kernel overwrites entirely. */
+  static uninitialized(shape: Shape, dtype: DType): NDArray {
+    return new NDArray(allocateUninitialized(dtype, sizeOf(shape)), shape, dtype);
   }
 
   /** A shape-only array: no storage, used for data-free shape inference. */

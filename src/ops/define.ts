@@ -186,7 +186,7 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
     out = new NDArray(x.storage, shape, dtype);
     out._viewOf = x._viewOf ?? x;
   } else {
-    out = NDArray.empty(shape, dtype);
+    out = prim.outputInit === 'none' ? NDArray.uninitialized(shape, dtype) : NDArray.empty(shape, dtype);
     const storages: TypedArray[] = new Array<TypedArray>(n);
     for (let i = 0; i < n; i++) storages[i] = inputs[i]!.storage;
     prim.compute(getBackend().kernels, out.storage, storages, plan, attrs);
