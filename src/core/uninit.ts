@@ -1,24 +1,33 @@
 /**
- * Typed arrays whose contents are not zeroed first, for outputs that a kernel overwrites entirely
- * (primitives with `outputInit: 'none'`, the recurrence's workspace). Zero-filling such a buffer
- * only to overwrite it costs a full memory pass: for the LSTM language model's training step that
- * is over 20 MB per step. Under Node the memory comes from `Buffer.allocUnsafeSlow` (its own
- * ArrayBuffer, never a shared pool slab, so arrays never share a buffer by accident); elsewhere,
- * and for small arrays where zeroing is cheap, it is an ordinary zeroed array.
+ * Typed arrays whose contents are left uninitialized, for op outputs that a kernel overwrites
+ * completely (`Primitive.outputInit: 'none'`). A zero-filled typed array costs a memset over the
+ * whole block before the kernel writes it again; on Node, `Buffer.allocUnsafeSlow` hands out a
+ * block of its own (never a slice of a shared pool) without that pass. Small arrays, and runtimes
+ * without `Buffer`, get an ordinary zero-filled array: the saving is only worth it for big ones.
  */
 import { allocate, bytesPerElement, type DType, type TypedArray } from './dtype.js';
 
-/** Below this many elements zeroing costs less than asking for unzeroed memory. */
-const MIN_ELEMENTS = 1 << 14;
+/** Below this many bytes a zero-filled array is as cheap as an uninitialized one. */
+const MIN_BYTES = 1 << 16;
 
-type UnsafeAlloc = (bytes: number) => { buffer: ArrayBuffer; byteOffset: number };
-const unsafe: UnsafeAlloc | null = (globalThis as { Buffer?: { allocUnsafeSlow?: UnsafeAlloc } }).Buffer?.allocUnsafeSlow?.bind(null) ?? null;
+interface NodeBuffer {
+  allocUnsafeSlow(size: number): Uint8Array<ArrayBuffer>;
+}
+const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
-const VIEWS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array } as const;
+const VIEWS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+} as const;
 
-/** A typed array of `size` elements of `dtype` with unspecified contents; the caller writes every element. */
+/** A typed array of `size` elements of `dtype` whose initial contents are unspecified. */
 export function allocateUninitialized(dtype: DType, size: number): TypedArray {
-  if (unsafe === null || size < MIN_ELEMENTS) return allocate(dtype, size);
-  const b = unsafe(size * bytesPerElement(dtype));
+  const bytes = size * bytesPerElement(dtype);
+  if (nodeBuffer === undefined || bytes < MIN_BYTES) return allocate(dtype, size);
+  const b = nodeBuffer.allocUnsafeSlow(bytes);
   return new VIEWS[dtype](b.buffer, b.byteOffset, size);
 }

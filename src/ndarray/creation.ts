@@ -1,8 +1,10 @@
 /**
  * Creating arrays: from JavaScript values (`array`), constant fills (`zeros`, `ones`, `full`),
- * ranges (`arange`, `linspace`) and `eye`. The default dtype is float32, as in Gluon.
+ * ranges (`arange`, `linspace`) and `eye`. The default dtype is float32, as in Gluon. Values for a
+ * float16 / bfloat16 array are computed as numbers and then rounded to 16 bits (core/half.ts).
  */
-import { allocate, dtypeOf, isDType, type DType, type TypedArray } from '../core/dtype.js';
+import { dtypeOf, isDType, type DType, type TypedArray } from '../core/dtype.js';
+import { decodeHalf, encodeHalf, isHalf, toHalfBits } from '../core/half.js';
 import { DTypeError, ValueError } from '../core/errors.js';
 import { checkShape, sizeOf } from '../core/shape.js';
 import { NDArray, describeValue, expectArray, type NestedArray } from './ndarray.js';
@@ -24,9 +26,35 @@ export function toShape(shape: ShapeLike, op: string): number[] {
 /** @internal Validates a dtype given by a user; `op` names the caller in errors. */
 export function checkDType(dtype: unknown, op: string): DType {
   if (!isDType(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use 'float32', 'float64', 'int32' or 'uint8'`);
+    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use 'float32', 'float64', 'int32', 'uint8', 'float16' or 'bfloat16'`);
   }
   return dtype;
+}
+
+/**
+ * @internal Fills `out` through `write`, which receives a numeric buffer of `out`'s length: the
+ * storage itself, or for float16 / bfloat16 a Float64Array rounded into the 16-bit patterns after.
+ */
+export function writeValues(out: NDArray, write: (data: TypedArray | Float64Array) => void): NDArray {
+  if (!isHalf(out.dtype)) {
+    write(out.storage);
+    return out;
+  }
+  const values = new Float64Array(out.size);
+  write(values);
+  encodeHalf(out._raw as Uint16Array, values, out.dtype);
+  return out;
+}
+
+/** Copies `src`'s values into `dst` (same shape), converting between dtypes as `astype` does. */
+function copyConverted(dst: NDArray, src: NDArray): void {
+  if (dst.dtype === src.dtype) dst._raw.set(src._raw);
+  else if (isHalf(dst.dtype)) {
+    const values = isHalf(src.dtype) ? new Float32Array(src.size) : src.storage;
+    if (isHalf(src.dtype)) decodeHalf(values, src._raw as Uint16Array, src.dtype);
+    encodeHalf(dst._raw as Uint16Array, values, dst.dtype);
+  } else if (isHalf(src.dtype)) decodeHalf(dst.storage, src._raw as Uint16Array, src.dtype);
+  else dst.storage.set(src.storage);
 }
 
 function inferNestedShape(value: NestedArray | readonly NestedArray[], op: string): number[] {
@@ -65,28 +93,35 @@ export function array(
   if (value instanceof NDArray) {
     const dtype = checkDType(options.dtype ?? value.dtype, 'array');
     const out = NDArray.empty(value.shape, dtype);
-    out.storage.set(value.storage);
+    copyConverted(out, value);
     return out;
   }
   if (ArrayBuffer.isView(value)) {
+    const bits = value instanceof Uint16Array;
+    if (bits && !(options.dtype === 'float16' || options.dtype === 'bfloat16')) {
+      throw new DTypeError(`array: a Uint16Array holds float16 or bfloat16 bit patterns; say which with dtype: 'float16' or 'bfloat16' (got ${JSON.stringify(options.dtype)})`);
+    }
     const dtype = checkDType(options.dtype ?? dtypeOf(value), 'array');
     const shape = checkShape(options.shape ?? [value.length], 'array');
     if (sizeOf(shape) !== value.length) {
       throw new ValueError(`array: shape (${shape.join(', ')}) needs ${sizeOf(shape)} values, the typed array has ${value.length}`);
     }
-    const data = allocate(dtype, value.length);
-    data.set(value);
-    return new NDArray(data, shape, dtype);
+    if (bits) return new NDArray(Uint16Array.from(value), shape, dtype);
+    return writeValues(NDArray.empty(shape, dtype), (data) => data.set(value));
   }
   const dtype = checkDType(options.dtype ?? 'float32', 'array');
   const shape = inferNestedShape(value as NestedArray, 'array');
-  const data = allocate(dtype, sizeOf(shape));
-  if (shape.length === 0) data[0] = Number(value);
-  else {
-    const flat = (value as unknown[]).flat(Infinity) as (number | boolean)[];
-    for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+  const out = NDArray.empty(options.shape ? checkShape(options.shape, 'array') : shape, dtype);
+  if (out.size !== sizeOf(shape)) {
+    throw new ValueError(`array: shape (${out.shape.join(', ')}) needs ${out.size} values, the nested list has ${sizeOf(shape)}`);
   }
-  return new NDArray(data, options.shape ? checkShape(options.shape, 'array') : shape, dtype);
+  return writeValues(out, (data) => {
+    if (shape.length === 0) data[0] = Number(value);
+    else {
+      const flat = (value as unknown[]).flat(Infinity) as (number | boolean)[];
+      for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+    }
+  });
 }
 
 /**
@@ -108,7 +143,8 @@ export function full(shape: ShapeLike, value: number, options: DTypeOption = {})
 /** `full` under the caller's name, so errors name the function the user called. */
 function filled(op: string, shape: ShapeLike, value: number, options: DTypeOption): NDArray {
   const out = NDArray.empty(toShape(shape, op), checkDType(options.dtype ?? 'float32', op));
-  out.storage.fill(value);
+  if (isHalf(out.dtype)) out._raw.fill(toHalfBits(value, out.dtype));
+  else out.storage.fill(value);
   return out;
 }
 
@@ -146,9 +182,9 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a finite non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const out = NDArray.empty([n], checkDType(options.dtype ?? 'float32', 'arange'));
-  const data = out.storage;
-  for (let i = 0; i < n; i++) data[i] = lo + i * step;
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  });
 }
 
 /** `num` evenly spaced values from start to stop (inclusive unless `endpoint: false`). */
@@ -158,19 +194,19 @@ export function linspace(start: number, stop: number, num: number, options: DTyp
   const out = NDArray.empty([num], checkDType(options.dtype ?? 'float32', 'linspace'));
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
-  const data = out.storage;
-  for (let i = 0; i < num; i++) data[i] = start + i * step;
-  if (endpoint && num > 1) data[num - 1] = stop;
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < num; i++) data[i] = start + i * step;
+    if (endpoint && num > 1) data[num - 1] = stop;
+  });
 }
 
 /** An (n, m) matrix with ones on diagonal k. */
 export function eye(n: number, m = n, k = 0, options: DTypeOption = {}): NDArray {
   const out = NDArray.empty(checkShape([n, m], 'eye'), checkDType(options.dtype ?? 'float32', 'eye'));
-  const data = out.storage;
-  for (let i = 0; i < n; i++) {
-    const j = i + k;
-    if (j >= 0 && j < m) data[i * m + j] = 1;
-  }
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < n; i++) {
+      const j = i + k;
+      if (j >= 0 && j < m) data[i * m + j] = 1;
+    }
+  });
 }

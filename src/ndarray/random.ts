@@ -6,7 +6,7 @@
 import { Generator, currentGenerator, globalGenerator } from '../core/rng.js';
 import { ValueError } from '../core/errors.js';
 import { NDArray } from './ndarray.js';
-import { checkDType, toShape, type ShapeLike } from './creation.js';
+import { checkDType, toShape, writeValues, type ShapeLike } from './creation.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 
 /** Options shared by every sampler. */
@@ -27,15 +27,15 @@ export function seed(n: number): void {
 function sample(op: string, options: SampleOptions, draw: (g: Generator) => number): NDArray {
   const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
   const g = options.generator ?? currentGenerator();
-  const data = out.storage;
-  for (let i = 0; i < data.length; i++) data[i] = draw(g);
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < data.length; i++) data[i] = draw(g);
+  });
 }
 
-function fill(op: string, options: SampleOptions, draw: (g: Generator, data: TypedArray) => void): NDArray {
+function fill(op: string, options: SampleOptions, draw: (g: Generator, data: TypedArray | Float64Array) => void): NDArray {
   const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
-  draw(options.generator ?? currentGenerator(), out.storage);
-  return out;
+  const g = options.generator ?? currentGenerator();
+  return writeValues(out, (data) => draw(g, data));
 }
 
 /** Uniform samples in [low, high), defaults 0 and 1. */
@@ -75,7 +75,7 @@ export function shuffle(x: NDArray, options: { generator?: Generator } = {}): ND
     const j = g.nextInt(0, i + 1);
     [perm[i], perm[j]] = [perm[j]!, perm[i]!];
   }
-  const src = x.storage;
-  for (let i = 0; i < n; i++) out.storage.set(src.subarray(perm[i]! * row, (perm[i]! + 1) * row), i * row);
+  const src = x._raw;
+  for (let i = 0; i < n; i++) out._raw.set(src.subarray(perm[i]! * row, (perm[i]! + 1) * row), i * row);
   return out;
 }

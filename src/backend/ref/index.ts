@@ -7,12 +7,15 @@ import type { Backend } from '../registry.js';
 import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
+import { conv, convDataGrad, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { clipGlobalNorm } from './clip.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
+import { castHalf } from './half.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -21,6 +24,7 @@ export const refKernels: KernelTable = {
   argReduce: argReduceKernels,
   where,
   cast,
+  castHalf,
   copyStrided,
   matmul,
   take,
@@ -33,6 +37,9 @@ export const refKernels: KernelTable = {
   logSoftmaxGrad,
   im2col,
   col2im,
+  conv,
+  convDataGrad,
+  convWeightGrad,
   maxPool,
   maxPoolGrad,
   avgPool,
@@ -43,6 +50,7 @@ export const refKernels: KernelTable = {
   batchNormGradStats,
   batchNormGradData,
   movingAverage,
+  fused,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,

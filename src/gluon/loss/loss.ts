@@ -13,7 +13,7 @@ import type { NDArray } from '../../ndarray/ndarray.js';
 import { mul } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
-import { Block } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 
 /** Options every loss accepts. */
 export interface LossOptions {
@@ -34,7 +34,7 @@ export interface LossOptions {
  * const l = autograd.record(() => loss.forward(net.forward(x), y)); // shape (batchSize,)
  * l.backward();
  */
-export abstract class Loss extends Block {
+export abstract class Loss extends HybridBlock {
   readonly weight: number | null;
   readonly batchAxis: number;
 

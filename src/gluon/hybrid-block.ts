@@ -1,0 +1,87 @@
+/**
+ * `HybridBlock` and `HybridSequential`: blocks that `hybridize()` turns into traced graphs
+ * (src/gluon/hybridize.ts holds the machinery). Every built-in layer, loss and model-zoo network
+ * is a HybridBlock, as in Gluon.
+ *
+ * A HybridBlock's forward must be the same sequence of nd ops for every input of a given shape:
+ * no reading values (`toArray()`, `item()`), no JavaScript branching on data. Before `hybridize()`
+ * it runs imperatively like any Block; after, the first call per input signature traces the
+ * forward, later calls run the graph. `HybridSequential` is `Sequential` with the same ability
+ * (`net instanceof HybridBlock` holds for it too).
+ */
+import type { Graph } from '../graph/graph.js';
+import { Block, type BlockOptions, type HybridizeOptions, type ShapeSpec } from './block.js';
+import { Sequential } from './sequential.js';
+import { graphOf, hybridizeBlock, installHybrid, isHybridBlock } from './hybridize.js';
+
+/**
+ * A block that can run as a traced graph.
+ * @example
+ * class MLP extends gluon.HybridBlock {
+ *   hidden = new nn.Dense(256, { activation: 'relu' });
+ *   out = new nn.Dense(10);
+ *   override forward(x: nd.NDArray): nd.NDArray {
+ *     return this.out.forward(this.hidden.forward(x));
+ *   }
+ * }
+ * const net = new MLP();
+ * net.initialize();
+ * net.hybridize();
+ * net.forward(nd.ones([2, 20])); // traced, then run as a graph
+ */
+export class HybridBlock extends Block {
+  constructor(options: BlockOptions = {}) {
+    super(options);
+    installHybrid(this);
+  }
+
+  /** HybridSequential is a HybridBlock too (it extends Sequential). */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return this === HybridBlock ? isHybridBlock(x) : Function.prototype[Symbol.hasInstance].call(this, x);
+  }
+
+  /**
+   * Runs this block as a traced graph (`active: false` returns to imperative), and passes the
+   * options to every child. `staticAlloc` reuses buffers across calls; `staticShape` keeps a single
+   * graph. Clears the graphs traced so far.
+   */
+  override hybridize(options: HybridizeOptions = {}): this {
+    hybridizeBlock(this, options, () => super.hybridize(options));
+    return this;
+  }
+
+  /**
+   * The traced graph: of the last call, or for inputs of these shapes (traced now if needed, which
+   * completes deferred shapes like `inferShape`). Print it with `toString()`; `describe()` gives it
+   * as plain data.
+   * @example net.graph([1, 20]).toString()
+   */
+  graph(...inputs: ShapeSpec[]): Graph {
+    return graphOf(this, inputs);
+  }
+}
+
+/**
+ * Sequential whose children are HybridBlocks, hybridized as one graph.
+ * @example
+ * const net = new nn.HybridSequential();
+ * net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
+ * net.initialize();
+ * net.hybridize();
+ */
+export class HybridSequential extends Sequential {
+  constructor(options: BlockOptions = {}) {
+    super(options);
+    installHybrid(this);
+  }
+
+  override hybridize(options: HybridizeOptions = {}): this {
+    hybridizeBlock(this, options, () => super.hybridize(options));
+    return this;
+  }
+
+  /** The traced graph, as `HybridBlock.graph`. */
+  graph(...inputs: ShapeSpec[]): Graph {
+    return graphOf(this, inputs);
+  }
+}
