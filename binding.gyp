@@ -44,6 +44,7 @@
         'native/src/runtime.cc',
         'native/src/movement.cc',
         'native/src/window.cc',
+        'native/src/clip.cc',
         'native/src/isa-generic.cc',
       ],
       'libraries': ['-lpthread'],

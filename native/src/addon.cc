@@ -9,7 +9,9 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
+#include "clip.h"
 #include "isa.h"
 #include "movement.h"
 #include "runtime.h"
@@ -521,6 +523,22 @@ Napi::Value Rnn(const Napi::CallbackInfo& info) {
   return Bool(env, gIsa->rnn(kRuntime, t[0].dt, (int)kind, ptrs, a));
 }
 
+// clipGlobalNorm(arrays, maxNorm): the joint norm of float arrays, scaling them when above maxNorm;
+// false when an array is not float32 or float64.
+Napi::Value ClipGlobalNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsNumber()) return fail(env, "clipGlobalNorm: takes (arrays, maxNorm)");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<ClipArray> arrays(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Arr a;
+    if (!getArr(env, list.Get(i), a)) return fail(env, "clipGlobalNorm: element " + std::to_string(i) + " is not a typed array");
+    if (a.dt != F32 && a.dt != F64) return Bool(env, false);
+    arrays[i] = ClipArray{a.dt, (int64_t)a.len, a.data};
+  }
+  return Napi::Number::New(env, clipGlobalNorm(arrays.data(), (int)arrays.size(), info[1].As<Napi::Number>().DoubleValue()));
+}
+
 // fused(out, inputs[], layouts, code, eps, size, inner, channels): a fused element-wise chain.
 // code holds 8 numbers per step: kind, op, five argument registers, flags (1 scale, 2 center);
 // eps one number per step. Everything is checked before any memory is touched.
@@ -632,6 +650,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
   exports.Set("fused", Napi::Function::New(env, Fused, "fused"));
   exports.Set("rnn", Napi::Function::New(env, Rnn, "rnn"));
+  exports.Set("clipGlobalNorm", Napi::Function::New(env, ClipGlobalNorm, "clipGlobalNorm"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));

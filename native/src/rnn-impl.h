@@ -48,13 +48,11 @@ template <typename T> struct StepGemm {
   bool accumulate;
 };
 
-// Panels [task's share) of C (m x n) (+)= A * packed B.
-template <typename T> static void stepGemmTask(void* ctx, int task, int ntasks) {
+// Panels [p0, p1) of C (m x n) (+)= A * packed B.
+template <typename T> static void stepGemmPanels(const StepGemm<T>& J, int64_t p0, int64_t p1) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
-  auto& J = *static_cast<StepGemm<T>*>(ctx);
-  const int64_t k = J.b->k, n = J.b->n, panels = (n + NR - 1) / NR;
-  const int64_t p0 = partBound(panels, task, ntasks), p1 = partBound(panels, task + 1, ntasks);
+  const int64_t k = J.b->k, n = J.b->n;
   for (int64_t pc = 0; pc < k; pc += B::KC) {
     const int64_t kc = k - pc < B::KC ? k - pc : B::KC;
     const bool beta = J.accumulate || pc > 0;
@@ -71,11 +69,28 @@ template <typename T> static void stepGemmTask(void* ctx, int task, int ntasks) 
   }
 }
 
+// The task's share of the panels of C (m x n) (+)= A * packed B.
+template <typename T> static void stepGemmTask(void* ctx, int task, int ntasks) {
+  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  auto& J = *static_cast<StepGemm<T>*>(ctx);
+  const int64_t panels = (J.b->n + NR - 1) / NR;
+  stepGemmPanels(J, partBound(panels, task, ntasks), partBound(panels, task + 1, ntasks));
+}
+
+// Copies the partial last MR-row sliver of A (m x k) into zero padding; null when there is none.
+template <typename T> static const T* padSliver(const T* a, int64_t m, int64_t k, T* pad) {
+  constexpr int MR = Blocking<T>::MR;
+  const int64_t full = m / MR * MR;
+  if (full == m) return nullptr;
+  memset(pad, 0, sizeof(T) * (size_t)(MR * k));
+  memcpy(pad, a + full * k, sizeof(T) * (size_t)((m - full) * k));
+  return pad;
+}
+
 // C (m x n, row stride ldc) (+)= A (m x k, row-major) * B, B packed by packWhole.
 template <typename T>
 static void stepGemm(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t m, const Packed<T>& b, bool accumulate, T* pad) {
-  using B = Blocking<T>;
-  constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
+  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
   if (m == 0 || b.n == 0) return;
   if (b.k == 0) {
     if (!accumulate)
@@ -83,13 +98,8 @@ static void stepGemm(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t m
         for (int64_t j = 0; j < b.n; j++) c[i * ldc + j] = T(0);
     return;
   }
-  const int64_t full = m / MR * MR;
-  if (full < m) {
-    // The micro-kernel reads MR rows; the partial last sliver is copied into zero padding.
-    memset(pad, 0, sizeof(T) * (size_t)(MR * b.k));
-    memcpy(pad, a + full * b.k, sizeof(T) * (size_t)((m - full) * b.k));
-  }
-  StepGemm<T> job{c, ldc, a, pad, m, &b, accumulate};
+  // The micro-kernel reads MR rows; the partial last sliver goes through zero padding.
+  StepGemm<T> job{c, ldc, a, padSliver(a, m, b.k, pad), m, &b, accumulate};
   const int64_t panels = (b.n + NR - 1) / NR;
   int nt = rt.threads();
   if (m * b.n * b.k < kGemmParallelMin / 2 || nt <= 1) nt = 1;
@@ -106,10 +116,11 @@ template <typename F> static void rowsOf(const Runtime& rt, int64_t N, int64_t w
 
 // One step's gates for one batch row, in double; separate functions with restrict-qualified
 // pointers so that GCC vectorizes each loop (vexp is branch-free).
+// Units [0, n) of a row whose gates lie H apart (n < H when a task owns a share of the units).
 template <typename T>
-static void lstmStep(int64_t H, const T* __restrict x, const T* __restrict b, const T* __restrict g,
+static void lstmStep(int64_t n, int64_t H, const T* __restrict x, const T* __restrict b, const T* __restrict g,
                      const T* __restrict cprev, T* __restrict w, T* __restrict c, T* __restrict h) {
-  for (int64_t j = 0; j < H; j++) {
+  for (int64_t j = 0; j < n; j++) {
     const T ig = T(rsig((double)x[j] + (double)b[j] + (double)g[j]));
     const T fg = T(rsig((double)x[H + j] + (double)b[H + j] + (double)g[H + j]));
     const T gg = T(rtanh((double)x[2 * H + j] + (double)b[2 * H + j] + (double)g[2 * H + j]));
@@ -119,6 +130,24 @@ static void lstmStep(int64_t H, const T* __restrict x, const T* __restrict b, co
     w[j] = ig, w[H + j] = fg, w[2 * H + j] = gg, w[3 * H + j] = og, w[4 * H + j] = tc;
     c[j] = cj;
     h[j] = T((double)og * (double)tc);
+  }
+}
+
+// The LSTM's gradient for units [0, n) of one row (gates H apart): the pre-activation gradients
+// gx, and dci <- the cell gradient passed on to step t-1; ri (or null) <- o * tanh(c) for the
+// projection's weight gradient.
+template <typename T>
+static void lstmBackRow(int64_t n, int64_t H, T* __restrict gx, const T* __restrict w, const T* __restrict cprev,
+                        const T* __restrict d, T* __restrict dci, const T* __restrict dcOut, T* __restrict ri) {
+  for (int64_t j = 0; j < n; j++) {
+    const T ig = w[j], fg = w[H + j], gg = w[2 * H + j], og = w[3 * H + j], tc = w[4 * H + j];
+    if (ri) ri[j] = og * tc;
+    const T dct = dcOut[j] + dci[j] + d[j] * og * (T(1) - tc * tc);
+    gx[j] = dct * gg * ig * (T(1) - ig);
+    gx[H + j] = dct * cprev[j] * fg * (T(1) - fg);
+    gx[2 * H + j] = dct * ig * (T(1) - gg * gg);
+    gx[3 * H + j] = d[j] * tc * og * (T(1) - og);
+    dci[j] = dct * fg;
   }
 }
 
@@ -148,6 +177,102 @@ static void rnnStep(int64_t H, bool tanhAct, const T* __restrict x, const T* __r
   }
 }
 
+// The LSTM without projection runs one parallel region per step: task k owns hidden units
+// [j0, j1) (whole GEMM panels, the same ones in each gate's block of columns), computes its
+// columns of the h2h product for every row, then those units' gates, and writes its part of h_t
+// into the half of a double buffer that no task reads during the step. Each element is computed
+// by the same arithmetic whatever the number of tasks, so results do not depend on threads.
+template <typename T> struct LstmFwdStep {
+  StepGemm<T> gemm;  // hh (N x 4H) = h_{t-1} * W_h2h^T
+  const T* x;        // xproj at t, rows 4H apart
+  const T* bhh;
+  const T* cprev;    // c_{t-1}, rows cs apart
+  int64_t cs;
+  T* out;            // out at t, rows 2H apart (h, then c)
+  T* ws;             // ws at t, rows 5H apart
+  T* hnext;          // h_t, rows H apart
+  int64_t N, H;
+};
+
+template <typename T> static void lstmFwdTask(void* ctx, int task, int ntasks) {
+  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  auto& J = *static_cast<LstmFwdStep<T>*>(ctx);
+  const int64_t H = J.H, blocks = H / NR;
+  const int64_t b0 = partBound(blocks, task, ntasks), b1 = partBound(blocks, task + 1, ntasks);
+  if (b0 == b1) return;
+  for (int g = 0; g < 4; g++) stepGemmPanels(J.gemm, g * blocks + b0, g * blocks + b1);
+  const int64_t j0 = b0 * NR, n = (b1 - b0) * NR;
+  for (int64_t i = 0; i < J.N; i++) {
+    T* o = J.out + i * 2 * H;
+    lstmStep(n, H, J.x + i * 4 * H + j0, J.bhh + j0, J.gemm.c + i * 4 * H + j0, J.cprev + i * J.cs + j0,
+             J.ws + i * 5 * H + j0, o + H + j0, o + j0);
+    memcpy(J.hnext + i * H + j0, o + j0, sizeof(T) * (size_t)n);
+  }
+}
+
+// Its backward step, parallel over units as well: h_{t-1} saved for the weight gradient, dh_t =
+// dout_t + dh from step t+1, and the gates' gradients, for the task's units of every row.
+template <typename T> struct LstmBwdStep {
+  T* gx;            // dxproj at t, rows 4H apart
+  const T* dout;    // at t, rows 2H apart
+  const T* cprev;   // rows cs apart
+  int64_t cs;
+  const T* hprev;   // rows hs apart
+  int64_t hs;
+  const T* ws;      // at t, rows 5H apart
+  T* dc;            // N x H, carried across steps
+  const T* dh;      // N x H, from step t+1
+  T* dht;           // N x H
+  T* hpt;           // h_{t-1} saved, N x H
+  int64_t N, H;
+};
+
+template <typename T> static void lstmBwdTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<LstmBwdStep<T>*>(ctx);
+  const int64_t H = J.H, units = (H + 15) / 16;
+  const int64_t j0 = partBound(units, task, ntasks) * 16, j1e = partBound(units, task + 1, ntasks) * 16;
+  const int64_t j1 = j1e < H ? j1e : H;
+  if (j0 >= j1) return;
+  for (int64_t i = 0; i < J.N; i++) {
+    memcpy(J.hpt + i * H + j0, J.hprev + i * J.hs + j0, sizeof(T) * (size_t)(j1 - j0));
+    const T* d = J.dout + i * 2 * H;
+    T* dt = J.dht + i * H;
+    for (int64_t j = j0; j < j1; j++) dt[j] = d[j] + J.dh[i * H + j];
+    lstmBackRow(j1 - j0, H, J.gx + i * 4 * H + j0, J.ws + i * 5 * H + j0, J.cprev + i * J.cs + j0, dt + j0,
+                J.dc + i * H + j0, d + H + j0, static_cast<T*>(nullptr));
+  }
+}
+
+// How many tasks a step's work of N rows, gh gate columns and k inputs is worth.
+static int stepTasks(const Runtime& rt, int64_t N, int64_t gh, int64_t k, int64_t units) {
+  int nt = rt.threads();
+  if (N * gh * k < kGemmParallelMin / 2 || nt <= 1) return 1;
+  return (int)(units < nt ? units : nt);
+}
+
+// The steps of an LSTM without projection (H a multiple of the GEMM's panel width), one
+// parallel region each; hp holds h0 and is one half of the double buffer.
+template <typename T>
+static void lstmForwardSteps(const Runtime& rt, T* out, T* ws, const T* xproj, const T* bhh, const T* c0,
+                             const RnnArgs& a, const Packed<T>& bw, T* hp, T* hh, T* pad) {
+  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const int64_t T_ = a.T, N = a.N, H = a.H, GH = 4 * H, S = 2 * H, W = 5 * H;
+  T* cur = hp;
+  T* nxt = rnnAlloc<T>(N * H);
+  T* other = nxt;
+  const int tasks = stepTasks(rt, N, GH, H, H / NR);
+  for (int64_t s = 0; s < T_; s++) {
+    const int64_t t = a.reverse ? T_ - 1 - s : s, tp = a.reverse ? t + 1 : t - 1;
+    LstmFwdStep<T> job{{hh, GH, cur, padSliver(cur, N, H, pad), N, &bw, false}, xproj + t * N * GH, bhh,
+                       s == 0 ? c0 : out + tp * N * S + H, s == 0 ? H : S, out + t * N * S, ws + t * N * W, nxt, N, H};
+    if (tasks <= 1) lstmFwdTask<T>(&job, 0, 1);
+    else rt.run(tasks, lstmFwdTask<T>, &job);
+    T* done = nxt;
+    nxt = cur, cur = done;
+  }
+  free(other);
+}
+
 template <typename T>
 static void rnnForwardT(const Runtime& rt, T* out, T* ws, const T* xproj, const T* whh, const T* bhh, const T* h0,
                         const T* c0, const T* whr, const RnnArgs& a) {
@@ -163,7 +288,10 @@ static void rnnForwardT(const Runtime& rt, T* out, T* ws, const T* xproj, const 
   T* hproj = proj ? rnnAlloc<T>(N * P) : nullptr;
   T* pad = rnnAlloc<T>(Blocking<T>::MR * (P > H ? P : H));
   memcpy(hp, h0, sizeof(T) * (size_t)(N * P));
-  for (int64_t s = 0; s < T_; s++) {
+  constexpr int NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const bool fused = a.mode == 2 && !proj && H % NR == 0;
+  if (fused) lstmForwardSteps(rt, out, ws, xproj, bhh, c0, a, bw, hp, hh, pad);
+  for (int64_t s = 0; s < (fused ? 0 : T_); s++) {
     const int64_t t = a.reverse ? T_ - 1 - s : s, tp = a.reverse ? t + 1 : t - 1;
     stepGemm(rt, hh, GH, hp, N, bw, false, pad);
     rowsOf(rt, N, GH, [&](int64_t i0, int64_t i1) {
@@ -172,7 +300,7 @@ static void rnnForwardT(const Runtime& rt, T* out, T* ws, const T* xproj, const 
         const T* g = hh + i * GH;
         T* o = out + (t * N + i) * S;
         T* w = ws + (t * N + i) * W;
-        if (a.mode == 2) lstmStep(H, x, bhh, g, s == 0 ? c0 + i * H : out + (tp * N + i) * S + P, w, o + P, proj ? r + i * H : o);
+        if (a.mode == 2) lstmStep(H, H, x, bhh, g, s == 0 ? c0 + i * H : out + (tp * N + i) * S + P, w, o + P, proj ? r + i * H : o);
         else if (a.mode == 3) gruStep(H, x, bhh, g, hp + i * P, w, o);
         else rnnStep(H, a.mode == 1, x, bhh, g, o);
       }
@@ -208,9 +336,19 @@ static void rnnBackwardT(const Runtime& rt, T* grads, const T* dout, const T* ou
   T* pad = rnnAlloc<T>(Blocking<T>::MR * (GH > P ? GH : P));
   memset(dh, 0, sizeof(T) * (size_t)(N * P));
   memset(dc, 0, sizeof(T) * (size_t)(N * H));
+  // The LSTM without projection: one parallel region per step for the element-wise part.
+  const int fusedTasks = a.mode == 2 && !proj ? stepTasks(rt, N, GH, P, (H + 15) / 16) : 0;
   for (int64_t s = T_ - 1; s >= 0; s--) {
     const int64_t t = a.reverse ? T_ - 1 - s : s, tp = a.reverse ? t + 1 : t - 1;
     T* hpt = hpAll + t * N * P;
+    if (fusedTasks > 0) {
+      LstmBwdStep<T> job{grads + t * N * GH, dout + t * N * S, s == 0 ? c0 : out + tp * N * S + H, s == 0 ? H : S,
+                         s == 0 ? h0 : out + tp * N * S, s == 0 ? H : S, ws + t * N * W, dc, dh, dht, hpt, N, H};
+      if (fusedTasks == 1) lstmBwdTask<T>(&job, 0, 1);
+      else rt.run(fusedTasks, lstmBwdTask<T>, &job);
+      stepGemm(rt, dh, P, dhhAll + t * N * GH, N, bw, false, pad);
+      continue;
+    }
     for (int64_t i = 0; i < N; i++) {
       memcpy(hpt + i * P, s == 0 ? h0 + i * P : out + (tp * N + i) * S, sizeof(T) * (size_t)P);
       const T* d = dout + (t * N + i) * S;
@@ -227,20 +365,8 @@ static void rnnBackwardT(const Runtime& rt, T* grads, const T* dout, const T* ou
         const T* w = ws + (t * N + i) * W;
         if (a.mode == 2) {
           const T* cprev = s == 0 ? c0 + i * H : out + (tp * N + i) * S + P;
-          const T* d = dr + i * H;
-          T* dci = dc + i * H;
-          T* ri = proj ? rAll + (t * N + i) * H : nullptr;
-          const T* dcOut = dout + (t * N + i) * S + P;
-          for (int64_t j = 0; j < H; j++) {
-            const T ig = w[j], fg = w[H + j], gg = w[2 * H + j], og = w[3 * H + j], tc = w[4 * H + j];
-            if (ri) ri[j] = og * tc;
-            const T dct = dcOut[j] + dci[j] + d[j] * og * (T(1) - tc * tc);
-            gx[j] = dct * gg * ig * (T(1) - ig);
-            gx[H + j] = dct * cprev[j] * fg * (T(1) - fg);
-            gx[2 * H + j] = dct * ig * (T(1) - gg * gg);
-            gx[3 * H + j] = d[j] * tc * og * (T(1) - og);
-            dci[j] = dct * fg;
-          }
+          lstmBackRow(H, H, gx, w, cprev, dr + i * H, dc + i * H, dout + (t * N + i) * S + P,
+                      proj ? rAll + (t * N + i) * H : nullptr);
         } else if (a.mode == 3) {
           const T* d = dht + i * P;
           const T* hpi = hpt + i * P;

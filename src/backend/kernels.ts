@@ -336,6 +336,11 @@ export interface KernelTable {
    */
   rnnBackward(grads: TypedArray, dout: TypedArray, out: TypedArray, ws: TypedArray, whh: TypedArray, h0: TypedArray, c0: TypedArray, whr: TypedArray, plan: RnnPlan): void;
   /**
+   * Gradient clipping: returns the joint L2 norm of the float `arrays` (squares summed in double)
+   * and, when it is finite and maxNorm / (norm + 1e-8) < 1, scales every array by that in place.
+   */
+  clipGlobalNorm(arrays: readonly TypedArray[], maxNorm: number): number;
+  /**
    * Fused optimizer updates: one sweep over the weight, its gradient and its state arrays (all of
    * one length), written in place. `mom` is null for SGD without momentum; `gbar` and `delta` are
    * null for plain RMSProp.

@@ -9,6 +9,7 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { isFloat } from '../core/dtype.js';
 import { encodeHalf, isHalf } from '../core/half.js';
 import { normalizeAxis } from '../core/shape.js';
+import { getBackend } from '../backend/registry.js';
 import { NDArray, type NestedArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { sliceAxis } from '../ops/slice.js';
@@ -30,27 +31,23 @@ export interface ClipGlobalNormOptions {
 export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, options: ClipGlobalNormOptions = {}): number {
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${maxNorm}`);
   if (arrays.length === 0) throw new ValueError('clipGlobalNorm: got no arrays; pass the gradients to clip, e.g. params.map((p) => p.grad())');
-  let sq = 0;
   // float16 / bfloat16 arrays are read as numbers (decoded) and written back rounded.
   const values = arrays.map((a, i) => {
     if (!(a instanceof NDArray)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
     if (!isFloat(a.dtype)) throw new ValueError(`clipGlobalNorm: element ${i} is ${a.dtype}; only float arrays can be scaled`);
     return isHalf(a.dtype) ? array(a, { dtype: 'float32' }).storage : a.storage;
   });
-  for (const d of values) for (let j = 0; j < d.length; j++) sq += d[j]! * d[j]!;
-  const total = Math.sqrt(sq);
+  // One fused kernel call: the sum of squares over every array, then the scaling when needed.
+  const total = getBackend().kernels.clipGlobalNorm(values, maxNorm);
   if (!Number.isFinite(total)) {
     if (options.checkIsfinite ?? true) {
       warn(`clipGlobalNorm: the global norm is ${total} (NaN or Inf in the gradients); the arrays were left unchanged`);
     }
     return total;
   }
-  const scale = maxNorm / (total + 1e-8);
-  if (scale < 1) {
+  if (maxNorm / (total + 1e-8) < 1) {
     arrays.forEach((a, i) => {
-      const d = values[i]!;
-      for (let j = 0; j < d.length; j++) d[j] = d[j]! * scale;
-      if (isHalf(a.dtype)) encodeHalf(a._raw as Uint16Array, d, a.dtype);
+      if (isHalf(a.dtype)) encodeHalf(a._raw as Uint16Array, values[i]!, a.dtype);
     });
   }
   return total;

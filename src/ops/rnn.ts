@@ -18,6 +18,7 @@
  * whose packed result is handed out as views of one buffer.
  */
 import { isFloat, promote } from '../core/dtype.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { RNN_MODES, type RnnMode, type RnnPlan } from '../backend/kernels.js';
 import { rnnGradLayout, rnnLayout } from '../backend/ref/rnn.js';
@@ -128,7 +129,7 @@ export function rnnRecurrence(xproj: NDArray, h2hWeight: NDArray, h2hBias: NDArr
   const cast = (a: NDArray): NDArray => ensureDType(a, dtype);
   const none = NDArray.empty([0], dtype);
   const wsShape = [steps, batch, rnnLayout(plan).wsWidth];
-  const ws = all.some((a) => a.isShapeOnly) ? NDArray.shapeOnly(wsShape, dtype) : NDArray.empty(wsShape, dtype);
+  const ws = all.some((a) => a.isShapeOnly) ? NDArray.shapeOnly(wsShape, dtype) : new NDArray(allocateUninitialized(dtype, steps * batch * rnnLayout(plan).wsWidth), wsShape, dtype);
   const inputs = [cast(xproj), cast(h2hWeight), cast(h2hBias), cast(states[0]!), lstm ? cast(states[1]!) : none, projection ? cast(projection) : none, ws];
   const out = apply(rnnPrim, inputs, plan);
   if (steps === 0) return { output: reshape(out, [0, batch, proj]), states: states.map(cast) };

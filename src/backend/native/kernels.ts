@@ -10,7 +10,8 @@
  * (statistics, forward, gradient statistics and data gradient).
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
- * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
+ * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward, and
+ * clipGlobalNorm.
  * Native for every dtype: cast, copyStrided, where, take, pick.
  * Native for float32 and float64: the fused element-wise chains of hybridized graphs (fused).
  * Left to ref: movingAverage (a few channels' worth of work).
@@ -313,6 +314,10 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     adagradUpdate,
     rnnForward,
     rnnBackward,
+    clipGlobalNorm: (arrays, maxNorm) => {
+      const norm = addon.clipGlobalNorm(arrays, maxNorm);
+      return norm === false ? refKernels.clipGlobalNorm(arrays, maxNorm) : norm;
+    },
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     conv,

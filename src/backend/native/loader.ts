@@ -54,6 +54,8 @@ export interface NativeAddon {
    * c0, whr), 1 rnnBackward (grads, dout, out, ws, whh, h0, c0, whr); plan [mode, T, N, H, P, reverse].
    */
   rnn(kind: number, a0: TypedArray, a1: TypedArray, a2: TypedArray, a3: TypedArray, a4: TypedArray, a5: TypedArray, a6: TypedArray, a7: TypedArray, plan: Int32Array): boolean;
+  /** The joint L2 norm of float arrays, scaling them in place when above maxNorm; false for other dtypes. */
+  clipGlobalNorm(arrays: readonly TypedArray[], maxNorm: number): number | false;
   /** Float32 FMA throughput probe on the calling thread: runs `iters` rounds, returns the flops done. */
   fmaLoop(iters: number): number;
   isa(): string;

@@ -13,6 +13,7 @@ import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
+import { clipGlobalNorm } from './clip.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 import { castHalf } from './half.js';
 
@@ -56,6 +57,7 @@ export const refKernels: KernelTable = {
   adagradUpdate,
   rnnForward,
   rnnBackward,
+  clipGlobalNorm,
 };
 
 export const refBackend: Backend = {
