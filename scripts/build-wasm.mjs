@@ -84,7 +84,7 @@ const COMMON = [
 const THREADS = ['-matomics', '-mbulk-memory', '-DTSG_WASM_THREADS=1'];
 const RELAXED = ['-mrelaxed-simd', '-DTSG_WASM_RELAXED=1'];
 // Kernels that do not depend on relaxed SIMD are compiled once per memory flavour.
-const SHARED_SOURCES = ['native/src/addon.cc', 'native/src/movement.cc', 'native/src/window.cc', 'native/wasm/napi-shim.cc', 'native/wasm/runtime.cc'];
+const SHARED_SOURCES = ['native/src/addon.cc', 'native/src/clip.cc', 'native/src/movement.cc', 'native/src/window.cc', 'native/wasm/napi-shim.cc', 'native/wasm/runtime.cc'];
 const jobsArg = process.argv.indexOf('--jobs');
 const jobs = jobsArg > 0 ? Number(process.argv[jobsArg + 1]) : Math.max(1, Math.min(4, availableParallelism()));
 

@@ -60,7 +60,8 @@ describe('native clipGlobalNorm matches ref', { skip }, () => {
   test('bad calls throw instead of touching memory; integer arrays are left to ref', () => {
     const call = addon!.clipGlobalNorm as unknown as (...a: unknown[]) => unknown;
     assert.throws(() => call(new Float32Array(2), 1), /clipGlobalNorm/);
-    assert.throws(() => call([new Float32Array(2), {}], 1), /element 1/);
+    // The wasm shim refuses the object while staging the list (as argument 3), before the kernel sees it.
+    assert.throws(() => call([new Float32Array(2), {}], 1), /element 1|argument 3/);
     assert.throws(() => call([new Float32Array(2)]), /clipGlobalNorm/);
     assert.equal(call([new Int32Array(2)], 1), false);
   });

@@ -62,6 +62,8 @@ export const CALLS: Readonly<Record<string, CallSpec>> = {
   rnn: { writes: [1, 2], fresh: (a) => (a[0] === 0 ? [1, 2] : []) },
   // fused(out, inputs[], ...): writes every element of out; the inputs follow the arguments.
   fused: { writes: [0], fresh: always(0) },
+  // clipGlobalNorm(arrays[], maxNorm) scales its list's items in place: no spec, so every staged
+  // array is copied in and back.
   fmaLoop: { writes: [], fresh: none },
   isa: { writes: [], fresh: none },
   setIsa: { writes: [], fresh: none },
