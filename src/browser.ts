@@ -10,6 +10,7 @@
 export * as backend from './backend/index.js';
 export * as nd from './nd.js';
 export * as autograd from './autograd/index.js';
+export * as graph from './graph/index.js';
 export * from './core/errors.js';
 export * as safetensors from './io/safetensors.js';
 export { SafetensorsError } from './io/safetensors-error.js';
