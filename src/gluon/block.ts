@@ -20,7 +20,9 @@
  */
 import { inspect } from 'node:util';
 import type { DType } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions, relabel } from '../core/public.js';
+import { checkShape } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
 import type { InitLike } from '../init/builtins.js';
@@ -54,6 +56,18 @@ export interface BlockInitOptions {
   /** Infer every deferred shape now from this input shape (or a list of them), computing nothing. */
   inputShape?: readonly number[] | readonly (readonly number[])[];
 }
+
+/** Block options from a JavaScript caller: an object, a string prefix, a ParameterDict to share. */
+function checkBlockOptions(cls: string, options: BlockOptions): void {
+  checkOptions(cls, options);
+  if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new ValueError(`${cls}: prefix must be a string such as 'encoder_', got ${fmtValue(options.prefix)}`);
+  if (options.params != null && !(options.params instanceof ParameterDict)) {
+    throw new ValueError(`${cls}: params must be a ParameterDict to share (another block's .params), got ${fmtValue(options.params)}`);
+  }
+}
+
+/** Errors a block's forward already named, so the blocks around it do not rename them. */
+const namedByBlock = new WeakSet<object>();
 
 const counters = new Map<string, number>();
 
@@ -103,6 +117,7 @@ export class Block {
   static readonly alias: string | undefined = undefined;
 
   constructor(options: BlockOptions = {}) {
+    checkBlockOptions(new.target.name, options);
     const base = (new.target as typeof Block).alias ?? (new.target.name || 'block').toLowerCase();
     this.#prefix = options.prefix ?? `${nextName(base)}_`;
     this.#params = new ParameterDict(this.#prefix, { shared: options.params ?? null });
@@ -185,9 +200,19 @@ export class Block {
 
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
-    const declared = this.paramShapes(...args);
-    if (declared !== undefined) this.#reconcile(declared, args);
-    return fn.apply(this, args);
+    try {
+      const declared = this.paramShapes(...args);
+      if (declared !== undefined) this.#reconcile(declared, args);
+      return fn.apply(this, args);
+    } catch (e) {
+      // Named by the innermost block it came through (`dense1: fullyConnected: ...`); the
+      // blocks around it leave that name alone.
+      if (typeof e === 'object' && e !== null && !namedByBlock.has(e)) {
+        relabel(e, this.name);
+        namedByBlock.add(e);
+      }
+      throw e;
+    }
   }
 
   #reconcile(declared: ParamShapes, args: unknown[]): void {
@@ -262,11 +287,17 @@ export class Block {
    * net.initialize({ init: 'normal', inputShape: [2, 20] });   // every shape known now
    */
   initialize(options: BlockInitOptions = {}): void {
-    this.collectParams().initialize({ init: options.init ?? null, forceReinit: options.forceReinit ?? false });
-    const { inputShape } = options;
-    if (inputShape === undefined) return;
-    const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly (readonly number[])[]) : [inputShape as readonly number[]];
-    this.inferShape(...shapes);
+    try {
+      checkOptions(`${this.name}.initialize`, options);
+      this.collectParams().initialize({ init: options.init ?? null, forceReinit: options.forceReinit ?? false });
+      const { inputShape } = options;
+      if (inputShape === undefined) return;
+      if (!Array.isArray(inputShape)) throw new ValueError(`initialize: inputShape must be a shape such as [2, 20] or a list of them, got ${fmtValue(inputShape)}`);
+      const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly (readonly number[])[]) : [inputShape as readonly number[]];
+      this.inferShape(...shapes);
+    } catch (e) {
+      throw relabel(e, this.name);
+    }
   }
 
   /**
@@ -280,7 +311,7 @@ export class Block {
    */
   inferShape(...inputs: ShapeSpec[]): void {
     if (inputs.length === 0) throw new ValueError(`${this.name}.inferShape: give the shape of each input, e.g. inferShape([2, 20])`);
-    const xs = inputs.map((s) => (s instanceof NDArray ? NDArray.shapeOnly(s.shape, s.dtype) : NDArray.shapeOnly(s, 'float32')));
+    const xs = inputs.map((s) => (s instanceof NDArray ? NDArray.shapeOnly(s.shape, s.dtype) : NDArray.shapeOnly(checkShape(s, `${this.name}.inferShape`), 'float32')));
     withShapeOnlyParams(() => pause(() => this.forward(...xs)));
   }
 

@@ -12,7 +12,8 @@
  * not depend on whether its shape was known at `initialize()` or only at the first forward.
  */
 import { isFloat, type DType } from '../core/dtype.js';
-import { DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, AutogradError, fmtShape } from '../core/errors.js';
+import { DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, AutogradError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions, relabel } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
 import { Generator, currentGenerator, withGenerator } from '../core/rng.js';
 import { NDArray, type GradReq } from '../ndarray/ndarray.js';
@@ -113,6 +114,8 @@ export class Parameter {
   #pinned = false;
 
   constructor(name: string, options: ParameterOptions = {}) {
+    if (typeof name !== 'string') throw new ValueError(`Parameter: the name must be a string such as 'weight', got ${fmtValue(name)}`);
+    checkOptions(`Parameter ${name}`, options);
     this.name = name;
     this.#dtype = checkDType(options.dtype ?? 'float32', `Parameter ${name}`);
     this.#gradReq = options.gradReq ?? (isFloat(this.#dtype) ? 'write' : 'null');
@@ -306,8 +309,13 @@ export class Parameter {
 
   #materialize(): void {
     const spec = this.#spec!;
-    const data = NDArray.empty(this.#shape!, this.#dtype);
-    pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, data, { byName: spec.byName })));
+    let data: NDArray;
+    try {
+      data = NDArray.empty(this.#shape!, this.#dtype);
+      pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, data, { byName: spec.byName })));
+    } catch (e) {
+      throw relabel(e, `Parameter ${this.name}`);
+    }
     const old = this.#data;
     // Re-initializing keeps the same array object, so references to data() stay valid.
     if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) {

@@ -23,6 +23,7 @@ import { DTypeError, DeferredInitializationError, ShapeError, UninitializedParam
 import { checkDType } from '../ndarray/creation.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { inFile, readFileBytes, writeFileBytes } from '../io/file.js';
+import { publicOp } from '../core/public.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { Block } from './block.js';
 import type { Parameter } from './parameter.js';
@@ -274,17 +275,17 @@ const methods = {
     return saveBytes(this, options);
   },
   saveParameters(this: Block, path: string, options?: SaveParametersOptions): void {
-    writeFileBytes(path, saveBytes(this, options));
+    writeFileBytes(path, saveBytes(this, options), 'saveParameters');
   },
   loadParametersBytes(this: Block, bytes: Uint8Array | ArrayBuffer, options?: LoadParametersOptions): LoadReport {
     return loadBytesInto(this, bytes, options);
   },
   loadParameters(this: Block, path: string, options?: LoadParametersOptions): LoadReport {
-    const bytes = readFileBytes(path);
+    const bytes = readFileBytes(path, 'loadParameters');
     return inFile(path, () => loadBytesInto(this, bytes, options));
   },
 };
 
 for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Block.prototype, name, { value: fn, writable: true, configurable: true });
+  Object.defineProperty(Block.prototype, name, { value: publicOp(name, fn), writable: true, configurable: true });
 }

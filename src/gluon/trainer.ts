@@ -7,7 +7,8 @@
  * optimizer's `rescaleGrad`), because Gluon's losses return one value per sample and backward
  * sums them. Parameters with `gradReq: 'null'` (frozen) are skipped.
  */
-import { AutogradError, DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
+import { AutogradError, DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions, relabel } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
@@ -42,7 +43,7 @@ function entriesOf(params: TrainerParams): Entry[] {
   if (params instanceof ParameterDict) pairs = params.entries();
   else if (Array.isArray(params)) pairs = (params as readonly unknown[]).map((p) => [p instanceof Parameter ? p.name : '?', p]);
   else if (params !== null && typeof params === 'object' && !(params instanceof Parameter)) pairs = Object.entries(params);
-  else throw new ValueError(`Trainer: params must be a ParameterDict (net.collectParams()), a list or a record of Parameters, got ${String(params)}`);
+  else throw new ValueError(`Trainer: params must be a ParameterDict (net.collectParams()), a list or a record of Parameters, got ${fmtValue(params)}`);
   const seen = new Map<Parameter, string>();
   return pairs.map(([key, p], i) => {
     if (!(p instanceof Parameter)) {
@@ -74,9 +75,23 @@ export class Trainer {
   readonly #scale: number;
 
   constructor(params: TrainerParams, optimizer: Optimizer | string, optimizerParams: OptimizerOptions & Record<string, unknown> = {}) {
-    this.#entries = entriesOf(params);
+    try {
+      checkOptions('Trainer', optimizerParams);
+      this.#entries = entriesOf(params);
+      if (this.#entries.length === 0) {
+        throw new ValueError(
+          'Trainer: params holds no parameter, so step() would silently train nothing; pass net.collectParams() of a network that has parameters ' +
+            '(a network built with blocks as fields or registered children)',
+        );
+      }
+      if (typeof optimizer !== 'string' && !(optimizer instanceof Optimizer)) {
+        throw new ValueError(`Trainer: the optimizer must be a name such as 'sgd' or an Optimizer instance, got ${fmtValue(optimizer)}`);
+      }
+      this.optimizer = resolve(optimizer, optimizerParams);
+    } catch (e) {
+      throw relabel(e, 'Trainer');
+    }
     this.#dict = params instanceof ParameterDict ? params : null;
-    this.optimizer = resolve(optimizer, optimizerParams);
     this.#scale = this.optimizer.rescaleGrad;
     // The optimizer reads lrMult, wdMult and the name from the live Parameter objects.
     this.#entries.forEach((e, i) => this.optimizer.paramDict.set(i, e.param));
@@ -123,6 +138,7 @@ export class Trainer {
   }
 
   #update(batchSize: number, where: string, options: StepOptions): void {
+    checkOptions(`Trainer.${where}`, options);
     if (!(typeof batchSize === 'number' && batchSize > 0 && Number.isFinite(batchSize))) {
       throw new ValueError(`Trainer.${where}: batchSize must be a positive number (gradients are divided by it), got ${String(batchSize)}`);
     }

@@ -12,7 +12,8 @@
 import { inspect } from 'node:util';
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
-import { sizeOf, type Shape } from '../core/shape.js';
+import { MAX_NDIM, sizeOf, type Shape } from '../core/shape.js';
+import { checkJsArray } from '../core/limits.js';
 import { formatArray } from './format.js';
 
 /** How backward treats an array's gradient: overwrite it, add to it, or keep none. */
@@ -54,6 +55,7 @@ export class NDArray {
 
   /** @internal Use `nd.array`, `nd.zeros`... to create arrays. */
   constructor(storage: TypedArray | null, shape: Shape, dtype: DType) {
+    if (shape.length > MAX_NDIM) throw new ValueError(`NDArray: an array has at most ${MAX_NDIM} dimensions, this one would have ${shape.length}`);
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);
@@ -63,9 +65,18 @@ export class NDArray {
     this.#storage = storage;
   }
 
+  /**
+   * `x instanceof NDArray` holds only for arrays this class constructed: an object made with
+   * `Object.create(NDArray.prototype)` has the methods but no storage slot, and would fail deep
+   * inside an op with a TypeError.
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && #storage in x;
+  }
+
   /** A new array of this shape and dtype, filled with zeros. */
   static empty(shape: Shape, dtype: DType): NDArray {
-    return new NDArray(allocate(dtype, sizeOf(shape)), shape, dtype);
+    return new NDArray(allocate(dtype, sizeOf(shape), shape), shape, dtype);
   }
 
   /** A shape-only array: no storage, used for data-free shape inference. */
@@ -98,6 +109,14 @@ export class NDArray {
   toArray(): NestedArray {
     const data = this.storage;
     if (this.ndim === 0) return data[0]!;
+    // The nested lists live on V8's heap: count them with the values, so that a huge array,
+    // or an empty one of shape (2^31, 0), is refused instead of exhausting the heap.
+    let lists = 0;
+    for (let i = 0, rows = 1; i < this.ndim; i++) {
+      lists += rows;
+      rows *= this.shape[i]!;
+    }
+    checkJsArray(lists + this.size, () => `toArray: nested lists of shape ${fmtShape(this.shape)}`);
     const build = (dim: number, offset: number, stride: number): NestedArray[] | number[] => {
       const n = this.shape[dim]!;
       const inner = stride / n;

@@ -17,6 +17,7 @@ import { full } from '../ndarray/creation.js';
 import { apply, wantsGrad, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { installMethods } from './method.js';
+import { relabel } from '../core/public.js';
 import { floor, log, neg } from './unary.js';
 
 /** An operand of a binary op: an array, or a number that broadcasts as a 0-d array of the array's dtype. */
@@ -73,7 +74,13 @@ function describe(v: unknown): string {
 
 function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDArray {
   const prim = binaryPrim(op, grad);
-  return (a, b) => apply(prim, operands(op, a, b), null);
+  return (a, b) => {
+    try {
+      return apply(prim, operands(op, a, b), null);
+    } catch (e) {
+      throw relabel(e, op);
+    }
+  };
 }
 
 /**

@@ -11,7 +11,7 @@
  * Each is bilinear, and the gradients of each are the other two (and the first), so gradients of
  * any order compose. Results equal the im2col / matmul composition up to float rounding.
  */
-import type { TypedArray } from '../core/dtype.js';
+import { allocate, type TypedArray } from '../core/dtype.js';
 import { sizeOf } from '../core/shape.js';
 import type { KernelTable, MatmulPlan, WindowPlan } from '../backend/kernels.js';
 import type { NDArray } from '../ndarray/ndarray.js';
@@ -53,16 +53,19 @@ function convPlan(a: ConvAttrs): ConvPlan {
   return { plan, N, O: wShape[0]!, CK, L, inSize: sizeOf(xShape.slice(1)), padded: plan.pad.some((p) => p > 0), chunk };
 }
 
-let scratch32 = new Float32Array(0);
-let scratch64 = new Float64Array(0);
+let scratch32: TypedArray = new Float32Array(0);
+let scratch64: TypedArray = new Float64Array(0);
 
-/** A reusable buffer of `n` elements of `like`'s type (compute never re-enters, so one suffices). */
+/**
+ * A reusable buffer of `n` elements of `like`'s type (compute never re-enters, so one suffices),
+ * within the allocation limit: one sample's columns can be far larger than its input.
+ */
 function scratch(like: TypedArray, n: number): TypedArray {
   if (like instanceof Float64Array) {
-    if (scratch64.length < n) scratch64 = new Float64Array(n);
+    if (scratch64.length < n) scratch64 = allocate('float64', n);
     return scratch64;
   }
-  if (scratch32.length < n) scratch32 = new Float32Array(n);
+  if (scratch32.length < n) scratch32 = allocate('float32', n);
   return scratch32;
 }
 
@@ -132,7 +135,13 @@ const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = {
   infer: ([x], attrs) => ({ shape: attrs.wShape, dtype: x!.dtype, plan: convPlan(attrs) }),
   compute(k, gw, [x, g], p) {
     const { N, O, CK, L, chunk } = p;
-    if (N === 0) gw.fill(0);
+    // No output positions or no input values: every product is zero, and the batch may be
+    // enormous (a zero-element batch of 2^40 samples must cost O(1)). gw may come from
+    // applyInto, not zeroed.
+    if (g!.length === 0 || x!.length === 0) {
+      gw.fill(0);
+      return;
+    }
     const buf = scratch(x!, chunk * CK * L);
     for (let n0 = 0; n0 < N; n0 += chunk) {
       const nb = Math.min(chunk, N - n0);

@@ -21,6 +21,7 @@ import { add } from './binary.js';
 import { matmul } from './matmul.js';
 import { reshape } from './shape.js';
 import { fusedConvolution } from './conv-fused.js';
+import { publicOp } from '../core/public.js';
 
 /** A per-axis setting: one number for every spatial axis, or one per axis. */
 export type SpatialArg = number | readonly number[];
@@ -184,7 +185,7 @@ function addBias(op: string, y: NDArray, bias: NDArray | null, channels: number)
  * Output extent per axis: floor((in + 2 pad - dilation (kernel - 1) - 1) / stride) + 1.
  * @example nd.convolution(nd.ones([1, 1, 3, 3]), nd.ones([1, 1, 2, 2])) // 4s, shape (1, 1, 2, 2)
  */
-export function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: ConvolutionOptions = {}): NDArray {
+export const convolution = publicOp('convolution', function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: ConvolutionOptions = {}): NDArray {
   const op = 'convolution';
   const p = prepare(op, x, weight, bias, options);
   const { geom, groups } = p;
@@ -225,7 +226,7 @@ export function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, 
   const w = reshape(p.weight, [groups, O / groups, Cg * K]);
   const y = reshape(matmul(w, reshape(cols, [N, groups, Cg * K, sizeOf(out)])), [N, O, ...out]);
   return addBias(op, y, p.bias, O);
-}
+}, 3);
 
 export interface DeconvolutionOptions extends ConvolutionOptions {
   /**
@@ -241,7 +242,7 @@ export interface DeconvolutionOptions extends ConvolutionOptions {
  * Output extent per axis: (in - 1) stride - 2 pad + dilation (kernel - 1) + 1 + adj.
  * @example nd.deconvolution(nd.ones([1, 1, 2, 2]), nd.ones([1, 1, 2, 2]), null, { stride: 2 }) // shape (1, 1, 4, 4)
  */
-export function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: DeconvolutionOptions = {}): NDArray {
+export const deconvolution = publicOp('deconvolution', function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: DeconvolutionOptions = {}): NDArray {
   const op = 'deconvolution';
   const p = prepare(op, x, weight, bias, options);
   const { geom, groups } = p;
@@ -284,4 +285,4 @@ export function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null
   const attrs = colAttrs([N, O, ...out], spatial, geom);
   const y = apply(col2imPrim, [cols], attrs);
   return addBias(op, y, p.bias, O);
-}
+}, 3);

@@ -18,6 +18,7 @@ import { apply, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { maximum, minimum } from './binary.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 /** What an out-of-range index does: 'clip' to the ends, 'wrap' around, or 'raise' a ValueError. */
 export type IndexMode = 'clip' | 'wrap' | 'raise';
@@ -120,13 +121,13 @@ export interface TakeOptions {
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]` (MXNet's `take`; default mode 'clip').
  * @example nd.take(nd.array([[1, 2], [3, 4], [5, 6]]), nd.array([2, 0])) // [[5, 6], [1, 2]]
  */
-export function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
+export const take = publicOp('take', function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
   expectArray('take', x);
   const args = gatherArgs('take', x, indices, options, 0);
   const { idxArr, axis } = args;
   const shape = [...x.shape.slice(0, axis), ...idxArr.shape, ...x.shape.slice(axis + 1)];
   return apply(TAKE.fwd, [x, idxArr], gatherAttrs('take', x, args, shape));
-}
+}, 2);
 
 /** Options of `pick`. */
 export interface PickOptions {
@@ -144,7 +145,7 @@ export interface PickOptions {
  * has `x`'s shape without `axis` (or with size 1 there).
  * @example nd.pick(nd.array([[1, 2], [3, 4]]), nd.array([1, 0])) // [2, 3]
  */
-export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
+export const pick = publicOp('pick', function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
   expectArray('pick', x);
   const args = gatherArgs('pick', x, index, options, -1);
   const { idxArr, axis } = args;
@@ -158,7 +159,7 @@ export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): N
     );
   }
   return apply(PICK.fwd, [x, idxArr], gatherAttrs('pick', x, args, options.keepdims ? kept : dropped));
-}
+}, 2);
 
 interface OneHotAttrs {
   readonly depth: number;
@@ -194,12 +195,12 @@ export interface OneHotOptions {
  * `offValue` elsewhere. Indices outside [0, depth) give a row of `offValue`, as in MXNet.
  * @example nd.oneHot(nd.array([1, 0]), 3) // [[0, 1, 0], [1, 0, 0]]
  */
-export function oneHot(indices: IndexLike, depth: number, options: OneHotOptions = {}): NDArray {
+export const oneHot = publicOp('oneHot', function oneHot(indices: IndexLike, depth: number, options: OneHotOptions = {}): NDArray {
   if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${depth}`);
   const idx = toIndexArray(indices);
   const dtype = checkDType(options.dtype ?? 'float32', 'oneHot');
   return apply(oneHotPrim, [idx], { depth, on: options.onValue ?? 1, off: options.offValue ?? 0, dtype });
-}
+}, 2);
 
 const wherePrim: Primitive<null, TernaryPlan> = {
   name: 'where',
@@ -226,7 +227,7 @@ const wherePrim: Primitive<null, TernaryPlan> = {
  * flows to `x` where the condition holds and to `y` elsewhere.
  * @example nd.where(x.greater(0), x, 0) // relu
  */
-export function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
+export const where = publicOp('where', function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
   expectArray('where', condition, 'the condition');
   let dtype: DType;
   if (x instanceof NDArray && y instanceof NDArray) dtype = promote(x.dtype, y.dtype);
@@ -239,21 +240,21 @@ export function where(condition: NDArray, x: NDArray | number, y: NDArray | numb
     return ensureDType(v, dtype);
   };
   return apply(wherePrim, [condition, lift(x, 'x'), lift(y, 'y')], null);
-}
+});
 
 /**
  * Limits values to [min, max] (either bound may be null for no limit). The gradient passes where
  * `min <= x <= max` and is zero where the value was clipped.
  * @example nd.clip(nd.array([-2, 0.5, 3]), 0, 1) // [0, 0.5, 1]
  */
-export function clip(x: NDArray, min: number | NDArray | null, max: number | NDArray | null): NDArray {
+export const clip = publicOp('clip', function clip(x: NDArray, min: number | NDArray | null, max: number | NDArray | null): NDArray {
   expectArray('clip', x);
   if (min == null && max == null) throw new ValueError(`clip: give at least one of min and max (array of shape ${fmtShape(x.shape)})`);
   let out = x;
   if (min != null) out = maximum(out, min);
   if (max != null) out = minimum(out, max);
   return out;
-}
+});
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

@@ -10,6 +10,7 @@ import type { AvgPoolPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
 import { spatialRank, spatialTuple, windowPlan, type SpatialArg } from './conv.js';
+import { publicOp } from '../core/public.js';
 
 export type PoolType = 'max' | 'avg';
 
@@ -71,7 +72,7 @@ const avgPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
  * in 'full' mode a last window that would start inside the right padding is dropped.
  * @example nd.pooling(x, { kernel: 2, stride: 2, poolType: 'max' }) // halves H and W
  */
-export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
+export const pooling = publicOp('pooling', function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
   const op = 'pooling';
   expectArray(op, x);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float32 or float64 input, got ${x.dtype}; convert with .astype('float32')`);
@@ -112,19 +113,19 @@ export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
   const plan: AvgPoolPlan = { ...base, countIncludePad: options.countIncludePad ?? true };
   const attrs: PoolAttrs = { plan, outShape: [x.shape[0]!, x.shape[1]!, ...out] };
   return apply(poolType === 'max' ? maxPoolPrim : avgPoolPrim, [x], attrs);
-}
+}, 1);
 
 /** Max over all spatial positions: (N, C, *spatial) to (N, C, 1, ...). */
-export function globalMaxPool(x: NDArray): NDArray {
+export const globalMaxPool = publicOp('globalMaxPool', function globalMaxPool(x: NDArray): NDArray {
   expectArray('globalMaxPool', x);
   return pooling(x, { globalPool: true, poolType: 'max' });
-}
+});
 
 /** Mean over all spatial positions: (N, C, *spatial) to (N, C, 1, ...). */
-export function globalAvgPool(x: NDArray): NDArray {
+export const globalAvgPool = publicOp('globalAvgPool', function globalAvgPool(x: NDArray): NDArray {
   expectArray('globalAvgPool', x);
   return pooling(x, { globalPool: true, poolType: 'avg' });
-}
+});
 
 /**
  * Adaptive average pooling (PyTorch's AdaptiveAvgPool, Gluon contrib's AdaptiveAvgPooling2D):
@@ -132,7 +133,7 @@ export function globalAvgPool(x: NDArray): NDArray {
  * extent (always true for output size 1), where it equals average pooling with window = stride =
  * in / out.
  */
-export function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
+export const adaptiveAvgPool = publicOp('adaptiveAvgPool', function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
   const op = 'adaptiveAvgPool';
   expectArray(op, x);
   const n = spatialRank(x, op);
@@ -146,4 +147,4 @@ export function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
     `${op}: input ${fmtShape(x.shape)} does not divide evenly into output size ${fmtShape(size)}; ` +
       `only evenly dividing sizes are supported (resize the input, or use globalAvgPool for output size 1)`,
   );
-}
+});

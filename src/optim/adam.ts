@@ -48,7 +48,9 @@ export class Adam extends Optimizer {
     this.beta1 = checkBeta(options.beta1 ?? 0.9, 'beta1', where);
     this.beta2 = checkBeta(options.beta2 ?? 0.999, 'beta2', where);
     this.epsilon = options.epsilon ?? 1e-8;
-    if (!(this.epsilon >= 0)) throw new ValueError(`${where}: epsilon must be >= 0, got ${this.epsilon}`);
+    if (!(typeof this.epsilon === 'number' && this.epsilon > 0 && Number.isFinite(this.epsilon))) {
+      throw new ValueError(`${where}: epsilon must be a positive finite number (with 0, a weight whose gradient and statistics are 0 becomes 0 / 0 = NaN), got ${String(this.epsilon)}`);
+    }
   }
 
   createState(_index: number, weight: NDArray): OptimizerState {

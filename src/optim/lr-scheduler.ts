@@ -7,6 +7,7 @@
  * plotted or shared between optimizers.
  */
 import { ValueError } from '../core/errors.js';
+import { checkOptions, refuseAbstract } from '../core/public.js';
 
 /** Options every schedule accepts: the base rate and the warm-up. */
 export interface LRSchedulerOptions {
@@ -45,7 +46,10 @@ export abstract class LRScheduler {
   readonly warmupMode: 'linear' | 'constant';
 
   constructor(options: LRSchedulerOptions = {}) {
+    refuseAbstract(new.target, LRScheduler, 'use FactorScheduler, MultiFactorScheduler, PolyScheduler, CosineScheduler, or extend it and implement scheduled');
+    refuseAbstract(new.target, DecayToFinalScheduler, 'use PolyScheduler or CosineScheduler, or extend it and implement remaining');
     const where = new.target.name;
+    checkOptions(where, options);
     this.baseLr = options.baseLr ?? 0.01;
     this.warmupSteps = options.warmupSteps ?? 0;
     this.warmupBeginLr = options.warmupBeginLr ?? 0;

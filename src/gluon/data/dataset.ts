@@ -13,6 +13,7 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { array } from '../../ndarray/creation.js';
 import { defaultBatchify, type Batched } from './batchify.js';
+import { refuseAbstract } from '../../core/public.js';
 
 /**
  * A function applied to samples, or an object with `forward` (Gluon's transforms are blocks).
@@ -44,6 +45,10 @@ export type FirstTransformed<T, O> = T extends readonly [unknown, ...infer Rest]
  * }
  */
 export abstract class Dataset<T> implements Iterable<T> {
+  constructor() {
+    refuseAbstract(new.target, Dataset, 'use ArrayDataset or SimpleDataset, or extend it and implement length and get');
+  }
+
   /** The number of samples. */
   abstract get length(): number;
 

@@ -14,6 +14,7 @@ import { mul } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
 import { Block } from '../block.js';
+import { checkOptions, refuseAbstract } from '../../core/public.js';
 
 /** Options every loss accepts. */
 export interface LossOptions {
@@ -39,6 +40,8 @@ export abstract class Loss extends Block {
   readonly batchAxis: number;
 
   constructor(options: LossOptions = {}) {
+    refuseAbstract(new.target, Loss, 'use a loss such as L2Loss or SoftmaxCrossEntropyLoss, or extend it and implement forward');
+    checkOptions(new.target.name, options);
     super(options.prefix === undefined ? {} : { prefix: options.prefix });
     const where = new.target.name;
     this.weight = options.weight ?? null;

@@ -13,6 +13,7 @@ import { erf, expm1, sigmoid, tanh } from '../../ops/unary.js';
 import { Constant, type InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { refuseAbstract } from '../../core/public.js';
 
 function checkInput(name: string, x: unknown): asserts x is NDArray {
   if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
@@ -28,6 +29,11 @@ function positiveOr(x: NDArray, negative: NDArray): NDArray {
  * `activate`. LeakyReLU, ELU, SELU, GELU and Swish are these.
  */
 export abstract class ElementwiseActivation extends Block {
+  constructor(options: BlockOptions = {}) {
+    refuseAbstract(new.target, ElementwiseActivation, 'use LeakyReLU, ELU, SELU, GELU or Swish, or extend it and implement activate');
+    super(options);
+  }
+
   override forward(x: NDArray): NDArray {
     checkInput(this.name, x);
     return this.activate(x);
