@@ -25,7 +25,7 @@ import { checkOptions, relabel } from '../core/public.js';
 import { checkShape } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
-import type { InitLike } from '../init/builtins.js';
+import { create as createInit, type InitLike } from '../init/builtins.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
@@ -63,6 +63,15 @@ function checkBlockOptions(cls: string, options: BlockOptions): void {
   if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new ValueError(`${cls}: prefix must be a string such as 'encoder_', got ${fmtValue(options.prefix)}`);
   if (options.params != null && !(options.params instanceof ParameterDict)) {
     throw new ValueError(`${cls}: params must be a ParameterDict to share (another block's .params), got ${fmtValue(options.params)}`);
+  }
+  // Layers take their initializers as `...Initializer` options: checked here, once, for all.
+  for (const [key, value] of Object.entries(options)) {
+    if (!key.endsWith('Initializer') || value === null || value === undefined) continue;
+    try {
+      createInit(value as InitLike);
+    } catch (e) {
+      throw relabel(relabel(e, key), cls);
+    }
   }
 }
 

@@ -124,7 +124,13 @@ export class Parameter {
     this.#shape = options.shape === undefined ? null : [...options.shape];
     this.#declared = this.#shape === null ? null : [...this.#shape];
     this.init = options.init ?? null;
-    if (this.init !== null) create(this.init);
+    if (this.init !== null) {
+      try {
+        create(this.init);
+      } catch (e) {
+        throw relabel(e, `Parameter ${name}`);
+      }
+    }
     this.allowDeferredInit = options.allowDeferredInit ?? true;
     this.lrMult = options.lrMult ?? 1;
     this.wdMult = options.wdMult ?? 1;

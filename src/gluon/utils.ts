@@ -2,7 +2,7 @@
  * `gluon.utils`: helpers around training. `clipGlobalNorm` rescales a set of arrays (usually
  * gradients) so that their joint L2 norm does not exceed a bound, as recurrent networks need.
  */
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { warn } from './warnings.js';
 
@@ -20,7 +20,7 @@ export interface ClipGlobalNormOptions {
  * gluon.utils.clipGlobalNorm(grads, 1);
  */
 export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, options: ClipGlobalNormOptions = {}): number {
-  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${maxNorm}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${fmtValue(maxNorm)}`);
   if (arrays.length === 0) throw new ValueError('clipGlobalNorm: got no arrays; pass the gradients to clip, e.g. params.map((p) => p.grad())');
   let sq = 0;
   arrays.forEach((a, i) => {

@@ -160,7 +160,7 @@ export class Xavier extends Initializer {
     this.magnitude = options.magnitude ?? 3;
     if (!['uniform', 'gaussian'].includes(this.rndType)) throw new ValueError(`${who}: rndType must be 'uniform' or 'gaussian', got ${fmtValue(this.rndType)}`);
     if (!['avg', 'in', 'out'].includes(this.factorType)) throw new ValueError(`${who}: factorType must be 'avg', 'in' or 'out', got ${fmtValue(this.factorType)}`);
-    if (!(finite(who, 'magnitude', this.magnitude) > 0)) throw new ValueError(`${who}: magnitude must be positive, got ${this.magnitude}`);
+    if (!(finite(who, 'magnitude', this.magnitude) > 0)) throw new ValueError(`${who}: magnitude must be positive, got ${fmtValue(this.magnitude)}`);
   }
 
   protected initWeight(name: string, data: NDArray): void {

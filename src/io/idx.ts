@@ -15,6 +15,7 @@ import { FormatError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkAllocation } from '../core/limits.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { readFileBytes, readFileBytesAsync, writeFileBytes } from './file.js';
+import { checkOptions, relabel } from '../core/public.js';
 
 const gunzipAsync = promisify<Uint8Array, ZlibOptions, Uint8Array>(gunzip);
 
@@ -35,12 +36,18 @@ const MAX_BYTES = 2 ** 32;
 
 /** True when `bytes` starts with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
+  checkBytes('isGzip', bytes);
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /** Throws unless `bytes` is a Uint8Array (a Node Buffer is one). */
 function checkBytes(op: string, bytes: unknown): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new FormatError(`${op}: expects the bytes of an IDX file as a Uint8Array, got ${fmtValue(bytes)}`);
+}
+
+/** The name errors give the data: a string (a file name, or the default 'IDX data'). */
+function checkSource(op: string, source: unknown): asserts source is string {
+  if (typeof source !== 'string') throw new ValueError(`${op}: source (the name errors give the data) must be a string, got ${fmtValue(source)}`);
 }
 
 function corrupt(source: string, e: unknown): FormatError {
@@ -140,7 +147,8 @@ function readHeader(bytes: Uint8Array, source: string): { code: number; shape: n
 /** Parses and validates the header of uncompressed IDX bytes. `source` names the file in errors. */
 export function parseIdxHeader(bytes: Uint8Array, source = 'IDX data'): IdxHeader {
   checkBytes('parseIdxHeader', bytes);
-  const { code, shape, magic, dataOffset, declared } = readHeader(bytes, String(source));
+  checkSource('parseIdxHeader', source);
+  const { code, shape, magic, dataOffset, declared } = readHeader(bytes, source);
   const type = IDX_TYPES[code]!;
   const actual = bytes.length - dataOffset;
   if (actual !== declared) {
@@ -160,9 +168,9 @@ export function parseIdxHeader(bytes: Uint8Array, source = 'IDX data'): IdxHeade
  */
 export function decodeIdx(bytes: Uint8Array, source = 'IDX data'): NDArray {
   checkBytes('decodeIdx', bytes);
-  const name = String(source);
-  const raw = isGzip(bytes) ? gunzipChecked(bytes, name) : bytes;
-  return decodeRaw(raw, name);
+  checkSource('decodeIdx', source);
+  const raw = isGzip(bytes) ? gunzipChecked(bytes, source) : bytes;
+  return decodeRaw(raw, source);
 }
 
 function decodeRaw(raw: Uint8Array, source: string): NDArray {
@@ -224,6 +232,7 @@ export interface IdxWriteOptions {
  */
 export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array {
   expectArray('encodeIdx', x);
+  if (x.isShapeOnly) throw new ValueError(`encodeIdx: the ${fmtShape(x.shape)} array carries a shape but no data; only arrays with values can be written`);
   if (x.ndim === 0 || x.ndim > 255) {
     throw new ValueError(`encodeIdx: IDX files hold 1 to 255 dimensions, the array has shape ${fmtShape(x.shape)}; reshape it first`);
   }
@@ -263,7 +272,11 @@ export async function writeIdx(path: string, x: NDArray, options: IdxWriteOption
 }
 
 function writeIdxAs(op: string, path: string, x: NDArray, options: IdxWriteOptions): void {
-  if (typeof path !== 'string') throw new FormatError(`${op}: the path must be a string, got ${fmtValue(path)}`);
-  if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object such as { gzip: true }, got ${fmtValue(options)}`);
-  writeFileBytes(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }), op);
+  try {
+    if (typeof path !== 'string') throw new FormatError(`${op}: the path must be a string, got ${fmtValue(path)}`);
+    checkOptions(op, options);
+    writeFileBytes(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }), op);
+  } catch (e) {
+    throw relabel(e, op);
+  }
 }

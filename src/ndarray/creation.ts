@@ -3,7 +3,7 @@
  * ranges (`arange`, `linspace`) and `eye`. The default dtype is float32, as in Gluon.
  */
 import { allocate, dtypeOf, isDType, type DType, type TypedArray } from '../core/dtype.js';
-import { DTypeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { MAX_NDIM, checkShape, sizeOf } from '../core/shape.js';
 import { NDArray, describeValue, expectArray, type NestedArray } from './ndarray.js';
 import { publicOp } from '../core/public.js';
@@ -25,7 +25,7 @@ export function toShape(shape: ShapeLike, op: string): number[] {
 /** @internal Validates a dtype given by a user; `op` names the caller in errors. */
 export function checkDType(dtype: unknown, op: string): DType {
   if (!isDType(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)}; use 'float32', 'float64', 'int32' or 'uint8'`);
+    throw new DTypeError(`${op}: unknown dtype ${dtype === undefined ? 'undefined' : fmtValue(dtype)}; use 'float32', 'float64', 'int32' or 'uint8'`);
   }
   return dtype;
 }

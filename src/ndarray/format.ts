@@ -20,10 +20,8 @@ function formatNumber(v: number, isInt: boolean, sci: boolean): string {
 export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
   const isInt = dtype === 'int32' || dtype === 'uint8';
   if (shape.length === 0) return formatNumber(data[0]!, isInt, false);
-  // Rows count too: a zero-element (2^31, 0) array would otherwise print 2^31 empty rows.
-  let rows = 1;
-  for (let i = 0; i < shape.length - 1; i++) rows *= shape[i]!;
-  const summarize = data.length > SUMMARY_THRESHOLD || rows > SUMMARY_THRESHOLD;
+  // Long axes count too: a zero-element (2^31, 0) array would otherwise print 2^31 empty rows.
+  const summarize = data.length > SUMMARY_THRESHOLD || shape.some((d) => d > SUMMARY_THRESHOLD);
   let maxAbs = 0;
   let minAbs = Infinity;
   for (let i = 0; i < data.length; i++) {

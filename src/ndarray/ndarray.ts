@@ -14,6 +14,7 @@ import { allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
 import { MAX_NDIM, sizeOf, type Shape } from '../core/shape.js';
 import { checkJsArray } from '../core/limits.js';
+import { publicOp } from '../core/public.js';
 import { formatArray } from './format.js';
 
 /** How backward treats an array's gradient: overwrite it, add to it, or keep none. */
@@ -151,6 +152,11 @@ export class NDArray {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+// The methods of the class itself name themselves in errors too, as the op methods do.
+for (const name of ['toArray', 'item'] as const) {
+  Object.defineProperty(NDArray.prototype, name, { value: publicOp(name, NDArray.prototype[name]), writable: true, configurable: true });
 }
 
 /** @internal A short description of a value that is not an NDArray, for error messages. */

@@ -11,7 +11,7 @@
  * Shape-only inputs flow through unchanged, which is what layer shape inference relies on.
  */
 import { isFloat, promote } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import type { WindowPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
@@ -28,13 +28,16 @@ export type SpatialArg = number | readonly number[];
 
 /** Expands `value` to one positive (or non-negative) integer per spatial axis. */
 export function spatialTuple(value: SpatialArg, n: number, what: string, op: string, min: number): number[] {
-  const out = typeof value === 'number' ? new Array<number>(n).fill(value) : [...value];
+  if (typeof value !== 'number' && !Array.isArray(value)) {
+    throw new ValueError(`${op}: ${what} must be a number or a list of ${n} number${n === 1 ? '' : 's'}, got ${fmtValue(value)}`);
+  }
+  const out = typeof value === 'number' ? new Array<number>(n).fill(value) : Array.from(value as readonly number[]);
   if (out.length !== n) {
-    throw new ValueError(`${op}: ${what} ${JSON.stringify(value)} must give ${n} value${n === 1 ? '' : 's'}, one per spatial axis`);
+    throw new ValueError(`${op}: ${what} ${fmtValue(value)} must give ${n} value${n === 1 ? '' : 's'}, one per spatial axis`);
   }
   for (const v of out) {
-    if (!Number.isInteger(v) || v < min) {
-      throw new ValueError(`${op}: ${what} ${JSON.stringify(value)} must hold integers >= ${min}`);
+    if (!Number.isSafeInteger(v) || v < min) {
+      throw new ValueError(`${op}: ${what} ${fmtValue(value)} must hold integers >= ${min}`);
     }
   }
   return out;
@@ -143,7 +146,7 @@ function prepare(op: string, x: NDArray, weight: NDArray, bias: NDArray | null |
     );
   }
   const groups = options.numGroup ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${op}: numGroup must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${op}: numGroup must be a positive integer, got ${fmtValue(groups)}`);
   const kernel = weight.shape.slice(2);
   if (options.kernel !== undefined) {
     const k = spatialTuple(options.kernel, n, 'kernel', op, 1);

@@ -9,7 +9,7 @@
  * only ever see valid positions.
  */
 import { promote, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf } from '../core/shape.js';
 import type { AxisPlan, TernaryPlan } from '../backend/kernels.js';
 import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
@@ -196,7 +196,7 @@ export interface OneHotOptions {
  * @example nd.oneHot(nd.array([1, 0]), 3) // [[0, 1, 0], [1, 0, 0]]
  */
 export const oneHot = publicOp('oneHot', function oneHot(indices: IndexLike, depth: number, options: OneHotOptions = {}): NDArray {
-  if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${fmtValue(depth)}`);
   const idx = toIndexArray(indices);
   const dtype = checkDType(options.dtype ?? 'float32', 'oneHot');
   return apply(oneHotPrim, [idx], { depth, on: options.onValue ?? 1, off: options.offValue ?? 0, dtype });

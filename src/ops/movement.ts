@@ -128,7 +128,7 @@ export const split = publicOp('split', function split(x: NDArray, sections: numb
   const n = x.shape[axis]!;
   let bounds: number[];
   if (typeof sections === 'number') {
-    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: the number of sections must be a positive integer, got ${sections}`);
+    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: the number of sections must be a positive integer, got ${fmtValue(sections)}`);
     // One array object per part: 1e8 empty parts of a (0,) array would exhaust V8's heap.
     checkJsArray(sections, () => `a list of ${sections} parts`);
     if (n % sections !== 0) {

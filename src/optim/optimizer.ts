@@ -170,7 +170,7 @@ export abstract class Optimizer {
 
   /** Restores parameter `index`'s update count (when resuming from saved states). */
   setUpdateCount(index: number, count: number): void {
-    if (!Number.isInteger(count) || count < 0) throw new ValueError(`${this.constructor.name}: an update count must be a non-negative integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 0) throw new ValueError(`${this.constructor.name}: an update count must be a non-negative integer, got ${fmtValue(count)}`);
     this.#counts.set(index, count);
     this.numUpdate = Math.max(this.numUpdate, count);
   }

@@ -4,7 +4,7 @@
  * `clip(rescale * grad + wd * w)`; epsilon sits inside the square root, as in MXNet.
  */
 import type { TypedArray } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { getBackend } from '../backend/registry.js';
 import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
@@ -53,7 +53,7 @@ export class RMSProp extends Optimizer {
     }
     this.centered = options.centered ?? false;
     const cw = options.clipWeights ?? null;
-    if (cw !== null && !(cw > 0)) throw new ValueError(`RMSProp: clipWeights must be a positive number or null, got ${cw}`);
+    if (cw !== null && !(cw > 0)) throw new ValueError(`RMSProp: clipWeights must be a positive number or null, got ${fmtValue(cw)}`);
     this.clipWeights = cw;
   }
 

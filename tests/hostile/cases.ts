@@ -31,9 +31,13 @@ export interface Case {
   readonly drive: Spec[];
 }
 
+/** Any function or class, as far as reading its source goes. */
+type AnyFn = (...args: never[]) => unknown;
+
 /** Parameter names as the function's source spells them (the text before the body). */
-export function paramNames(fn: Function): string[] {
-  const src = Function.prototype.toString.call(fn);
+export function paramNames(fn: AnyFn): string[] {
+  // fn.toString(): a public op's wrapper shows the wrapped function's source.
+  const src = String(fn);
   const m = /^(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*)?\(([^)]*)\)/.exec(src) ?? /^([\w$]+)\s*=>/.exec(src);
   return m === null ? [] : splitParams(m[1]!);
 }
@@ -47,36 +51,38 @@ function splitParams(text: string): string[] {
 }
 
 /** The parameters of a class's constructor, looked up the prototype chain. */
-function constructorParams(cls: Function): string[] {
-  for (let c: Function | null = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as Function | null) {
+function constructorParams(cls: AnyFn): string[] {
+  for (let c: AnyFn | null = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as AnyFn | null) {
     const m = /\bconstructor\s*\(([^)]*)\)/.exec(Function.prototype.toString.call(c));
     if (m !== null) return splitParams(m[1]!);
   }
   return [];
 }
 
-const isClass = (v: unknown): v is Function => typeof v === 'function' && /^class\b/.test(Function.prototype.toString.call(v));
+const isClass = (v: unknown): v is AnyFn => typeof v === 'function' && /^class\b/.test(Function.prototype.toString.call(v));
 
 /** Every target, in a stable order. */
 export function discoverTargets(): Target[] {
   const out: Target[] = [];
-  const fns = (prefix: string[], labelPrefix: string, ns: Record<string, unknown>) => {
+  const fns = (prefix: string[], labelPrefix: string, ns: Record<string, unknown>, extra: string[] = []) => {
     for (const [name, v] of Object.entries(ns).sort(([a], [b]) => a.localeCompare(b))) {
       if (typeof v !== 'function' || isClass(v)) continue;
-      out.push({ id: `${prefix.join('.')}.${name}`, kind: 'call', path: [...prefix, name], params: paramNames(v), labels: [`${labelPrefix}${name}`] });
+      out.push({ id: `${prefix.join('.')}.${name}`, kind: 'call', path: [...prefix, name], params: paramNames(v as AnyFn), labels: [`${labelPrefix}${name}`, ...extra] });
     }
   };
   fns(['nd'], '', lib.nd as unknown as Record<string, unknown>);
   fns(['nd', 'random'], 'random.', lib.nd.random as unknown as Record<string, unknown>);
-  fns(['idx'], '', lib.idx as unknown as Record<string, unknown>);
-  fns(['safetensors'], '', lib.safetensors as unknown as Record<string, unknown>);
+  // File-format readers name the file (the path or source the caller gave, added by the child)
+  // or the format, as their errors always have.
+  fns(['idx'], '', lib.idx as unknown as Record<string, unknown>, ['IDX data']);
+  fns(['safetensors'], '', lib.safetensors as unknown as Record<string, unknown>, ['safetensors']);
   const proto = lib.nd.NDArray.prototype as unknown as Record<string, unknown>;
   const ndFns = lib.nd as unknown as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(proto).sort()) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;
     if (name === 'constructor' || typeof d.value !== 'function') continue;
     const twin = ndFns[name];
-    const params = typeof twin === 'function' ? paramNames(twin).slice(1) : paramNames(d.value as Function);
+    const params = typeof twin === 'function' ? paramNames(twin as AnyFn).slice(1) : paramNames(d.value as AnyFn);
     out.push({ id: `x.${name}()`, kind: 'method', path: [name], params, labels: [name] });
   }
   const classes = (prefix: string[], ns: Record<string, unknown>) => {

@@ -111,6 +111,9 @@ for (let i = Number(startArg); i < cases.length; i++) {
     write(`R ${JSON.stringify({ i, phase, ms: 0, status: 'invalid', cls: errorClass(e), msg: errorMessage(e) })}`);
     continue;
   }
+  if (t.path[0] === 'idx') for (const a of args) if ((typeof a === 'string' && a !== '') || typeof a === 'number') names.push(String(a));
+  // A parameter names itself (`Parameter dense0_weight: ...`) when its initializer fails.
+  if (t.kind === 'construct') names.push('Parameter');
   try {
     const r = await run(t, args);
     if (r.phase === 'drive') {

@@ -9,7 +9,7 @@
  * through; the `DataLoader` uses it whenever it can and falls back to `get(i)` + batchify.
  */
 import { allocate, type TypedArray } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { array } from '../../ndarray/creation.js';
 import { defaultBatchify, type Batched } from './batchify.js';
@@ -140,6 +140,7 @@ export class SimpleDataset<T> extends Dataset<T> {
 
   constructor(items: readonly T[]) {
     super();
+    if (!Array.isArray(items)) throw new ValueError(`SimpleDataset: items must be a list of samples, got ${fmtValue(items)}`);
     this.#items = items;
   }
 

@@ -7,7 +7,7 @@
 import { Generator, currentGenerator } from '../../core/rng.js';
 import { ValueError, fmtValue } from '../../core/errors.js';
 import { checkAllocation } from '../../core/limits.js';
-import { checkOptions } from '../../core/public.js';
+import { checkOptions, relabel } from '../../core/public.js';
 
 /** Sample counts are indices into int32 batches: a non-negative integer below 2^31. */
 function checkLength(op: string, length: unknown): void {
@@ -78,7 +78,11 @@ export class RandomSampler implements Sampler {
   }
 
   [Symbol.iterator](): Iterator<number> {
-    return permutation(this.length, this.#generator ?? currentGenerator())[Symbol.iterator]();
+    try {
+      return permutation(this.length, this.#generator ?? currentGenerator())[Symbol.iterator]();
+    } catch (e) {
+      throw relabel(e, 'RandomSampler');
+    }
   }
 }
 

@@ -7,7 +7,7 @@
  * (batchSize,), `backward()` on it seeds every sample with 1, and `Trainer.step(batchSize)` divides
  * by the batch size.
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { broadcastShapes, normalizeAxis, shapesEqual } from '../../core/shape.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { mul } from '../../ops/binary.js';
@@ -46,8 +46,8 @@ export abstract class Loss extends Block {
     const where = new.target.name;
     this.weight = options.weight ?? null;
     this.batchAxis = options.batchAxis ?? 0;
-    if (this.weight !== null && !Number.isFinite(this.weight)) throw new ValueError(`${where}: weight must be a finite number or null, got ${this.weight}`);
-    if (!Number.isInteger(this.batchAxis)) throw new ValueError(`${where}: batchAxis must be an integer, got ${this.batchAxis}`);
+    if (this.weight !== null && !Number.isFinite(this.weight)) throw new ValueError(`${where}: weight must be a finite number or null, got ${fmtValue(this.weight)}`);
+    if (!Number.isInteger(this.batchAxis)) throw new ValueError(`${where}: batchAxis must be an integer, got ${fmtValue(this.batchAxis)}`);
   }
 
   /** The per-sample loss, shape (batchSize,). `sampleWeight` broadcasts against the element-wise loss. */

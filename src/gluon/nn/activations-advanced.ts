@@ -4,7 +4,7 @@
  * come from autograd and they pass shape-only arrays through for shape inference.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add, greater, minimum, mul } from '../../ops/binary.js';
 import { where } from '../../ops/indexing.js';
@@ -84,7 +84,7 @@ export class PReLU extends Block {
   constructor(options: PReLUOptions = {}) {
     super(options);
     this.inChannels = options.inChannels ?? 1;
-    if (!Number.isInteger(this.inChannels) || this.inChannels < 1) throw new ValueError(`PReLU: inChannels must be a positive integer, got ${this.inChannels}`);
+    if (!Number.isInteger(this.inChannels) || this.inChannels < 1) throw new ValueError(`PReLU: inChannels must be a positive integer, got ${fmtValue(this.inChannels)}`);
     this.alpha = this.params.get('alpha', { shape: [this.inChannels], dtype: options.dtype ?? 'float32', init: options.alphaInitializer ?? new Constant(0.25) });
   }
 
@@ -160,7 +160,7 @@ export class GELU extends ElementwiseActivation {
     super(options);
     this.approximation = options.approximation ?? 'erf';
     if (this.approximation !== 'erf' && this.approximation !== 'tanh') {
-      throw new ValueError(`GELU: approximation must be 'erf' or 'tanh', got '${String(this.approximation)}'`);
+      throw new ValueError(`GELU: approximation must be 'erf' or 'tanh', got ${fmtValue(this.approximation)}`);
     }
   }
 

@@ -2,7 +2,7 @@
  * `nn.Activation`: element-wise activation functions as a layer ('relu', 'sigmoid', 'tanh',
  * 'softrelu', 'softsign'), also used by Dense's `activation` option.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { abs, relu, sigmoid, softrelu, tanh } from '../../ops/unary.js';
 import { add, div } from '../../ops/binary.js';
@@ -29,7 +29,7 @@ export class Activation extends Block {
   constructor(activation: ActivationType, options: BlockOptions = {}) {
     super(options);
     if (!Object.hasOwn(FUNCTIONS, activation)) {
-      throw new ValueError(`Activation: unknown activation '${String(activation)}'; use one of ${Object.keys(FUNCTIONS).join(', ')}`);
+      throw new ValueError(`Activation: unknown activation ${typeof activation === 'string' ? `'${activation}'` : fmtValue(activation)}; use one of ${Object.keys(FUNCTIONS).join(', ')}`);
     }
     this.activation = activation;
   }

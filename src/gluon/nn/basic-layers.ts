@@ -4,7 +4,7 @@
  * `weight` as (units, 0) and returns its full shape from `paramShapes(x)`.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { uniform } from '../../ndarray/random.js';
@@ -52,8 +52,8 @@ export class Dense extends Block {
   constructor(units: number, options: DenseOptions = {}) {
     super(options);
     const inUnits = options.inUnits ?? 0;
-    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${units}`);
-    if (!Number.isInteger(inUnits) || inUnits < 0) throw new ValueError(`Dense: inUnits must be a non-negative integer (0 = infer), got ${inUnits}`);
+    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${fmtValue(units)}`);
+    if (!Number.isInteger(inUnits) || inUnits < 0) throw new ValueError(`Dense: inUnits must be a non-negative integer (0 = infer), got ${fmtValue(inUnits)}`);
     this.units = units;
     this.flatten = options.flatten ?? true;
     const dtype = options.dtype ?? 'float32';
@@ -119,7 +119,7 @@ export class Dropout extends Block {
 
   constructor(rate = 0.5, options: DropoutOptions = {}) {
     super(options);
-    if (!(rate >= 0 && rate <= 1)) throw new ValueError(`Dropout: rate must be in [0, 1], got ${rate}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ValueError(`Dropout: rate must be in [0, 1], got ${fmtValue(rate)}`);
     this.rate = rate;
     this.axes = [...(options.axes ?? [])];
   }
@@ -160,7 +160,7 @@ export class Lambda extends Block {
       this.fn = fn;
       this.#label = fn.name || '<function>';
     } else {
-      throw new ValueError(`Lambda: expected a function or the name of an nd op, got ${String(fn)}`);
+      throw new ValueError(`Lambda: expected a function or the name of an nd op, got ${fmtValue(fn)}`);
     }
   }
 

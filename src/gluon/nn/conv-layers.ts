@@ -9,7 +9,7 @@
  * layouts (NCW, NCHW, NCDHW) are supported.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
 import type { InitLike } from '../../init/builtins.js';
@@ -78,17 +78,17 @@ export abstract class ConvBase extends Block {
     const cls = this.constructor.name;
     const rank = (this.constructor as typeof ConvBase).rank;
     if (rank < 1 || rank > 3) throw new ValueError(`${cls}: a convolution layer class must declare static rank 1, 2 or 3`);
-    if (!Number.isInteger(channels) || channels <= 0) throw new ValueError(`${cls}: channels must be a positive integer, got ${channels}`);
+    if (!Number.isInteger(channels) || channels <= 0) throw new ValueError(`${cls}: channels must be a positive integer, got ${fmtValue(channels)}`);
     const inChannels = options.inChannels ?? 0;
-    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${inChannels}`);
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${fmtValue(inChannels)}`);
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${cls}: groups must be a positive integer, got ${groups}`);
+    if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${cls}: groups must be a positive integer, got ${fmtValue(groups)}`);
     if (channels % groups !== 0 || inChannels % groups !== 0) {
       throw new ValueError(`${cls}: channels (${channels}) and inChannels (${inChannels}) must both be divisible by groups (${groups})`);
     }
     const layout = options.layout ?? LAYOUTS[rank - 1]!;
     if (layout !== LAYOUTS[rank - 1]) {
-      throw new ValueError(`${cls}: layout '${layout}' is not supported; only '${LAYOUTS[rank - 1]}' (channels first) is. Transpose the input instead.`);
+      throw new ValueError(`${cls}: layout ${typeof layout === 'string' ? `'${layout}'` : fmtValue(layout)} is not supported; only '${LAYOUTS[rank - 1]}' (channels first) is. Transpose the input instead.`);
     }
     this.#rank = rank;
     this.#transposed = transposed;

@@ -4,7 +4,7 @@
  * deferred initialization; the gradient scatters back into the looked-up rows.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError, fmtShape } from '../../core/errors.js';
+import { ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { take } from '../../ops/indexing.js';
 import type { InitLike } from '../../init/builtins.js';
@@ -34,7 +34,7 @@ export class Embedding extends Block {
   constructor(inputDim: number, outputDim: number, options: EmbeddingOptions = {}) {
     super(options);
     for (const [what, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Embedding: ${what} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Embedding: ${what} must be a positive integer, got ${fmtValue(v)}`);
     }
     this.inputDim = inputDim;
     this.outputDim = outputDim;

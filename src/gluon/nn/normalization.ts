@@ -13,7 +13,7 @@
  * from autograd.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { normalizeAxis } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add, mul, sub } from '../../ops/binary.js';
@@ -71,9 +71,9 @@ abstract class NormBase extends Block {
     super(options);
     const cls = this.constructor.name;
     const inChannels = options.inChannels ?? 0;
-    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${inChannels}`);
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${fmtValue(inChannels)}`);
     this.epsilon = options.epsilon ?? 1e-5;
-    if (!(this.epsilon >= 0)) throw new ValueError(`${cls}: epsilon must be non-negative, got ${this.epsilon}`);
+    if (typeof this.epsilon !== 'number' || !(this.epsilon >= 0)) throw new ValueError(`${cls}: epsilon must be non-negative, got ${fmtValue(this.epsilon)}`);
     this.center = options.center ?? true;
     this.scale = options.scale ?? defaultScale;
     const dtype = options.dtype ?? 'float32';
@@ -117,7 +117,7 @@ export class BatchNorm extends NormBase {
     super(options, true);
     this.axis = options.axis ?? 1;
     this.momentum = options.momentum ?? 0.9;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${this.momentum}`);
+    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${fmtValue(this.momentum)}`);
     this.useGlobalStats = options.useGlobalStats ?? false;
     const dtype = options.dtype ?? 'float32';
     const c = this.gamma.shape[0]!;
@@ -259,7 +259,7 @@ export class GroupNorm extends NormBase {
   constructor(options: GroupNormOptions = {}) {
     super(options, true);
     this.numGroups = options.numGroups ?? 1;
-    if (!Number.isInteger(this.numGroups) || this.numGroups < 1) throw new ValueError(`GroupNorm: numGroups must be a positive integer, got ${this.numGroups}`);
+    if (!Number.isInteger(this.numGroups) || this.numGroups < 1) throw new ValueError(`GroupNorm: numGroups must be a positive integer, got ${fmtValue(this.numGroups)}`);
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {

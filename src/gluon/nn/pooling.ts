@@ -3,7 +3,7 @@
  * default to the pool size, `ceilMode` rounds the output size up, `countIncludePad` for averages)
  * and the global forms, which reduce every spatial axis to 1. They have no parameters.
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { pooling, type PoolType } from '../../ops/pool.js';
 import { spatialTuple, type SpatialArg } from '../../ops/conv.js';
@@ -32,7 +32,7 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
 function checkLayout(cls: string, rank: number, layout: string | undefined): string {
   const want = LAYOUTS[rank - 1]!;
   const got = layout ?? want;
-  if (got !== want) throw new ValueError(`${cls}: layout '${got}' is not supported; only '${want}' (channels first) is. Transpose the input instead.`);
+  if (got !== want) throw new ValueError(`${cls}: layout ${typeof got === 'string' ? `'${got}'` : fmtValue(got)} is not supported; only '${want}' (channels first) is. Transpose the input instead.`);
   return got;
 }
 

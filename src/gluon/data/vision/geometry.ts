@@ -7,7 +7,7 @@
  */
 import { allocate } from '../../../core/dtype.js';
 import { currentGenerator } from '../../../core/rng.js';
-import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../../core/errors.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import type { Transform } from './transforms.js';
 
@@ -188,7 +188,7 @@ function randomFlip(x: NDArray, p: number, horizontal: boolean, name: string): N
 }
 
 function checkP(p: number, name: string): number {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`${name}: p must be a probability in [0, 1], got ${p}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`${name}: p must be a probability in [0, 1], got ${fmtValue(p)}`);
   return p;
 }
 
