@@ -109,10 +109,14 @@ export function checkAllocation(count: number, bytesPerElement: number, what: ()
 
 /**
  * Refuses a JavaScript array of `count` elements when it passes the limit, each element counted
- * as JS_ELEMENT_BYTES: V8 aborts the whole process when its heap runs out.
- * @example checkJsArray(parts, () => `a list of ${parts} arrays`);
+ * as `bytesPerElement` (default JS_ELEMENT_BYTES): V8 aborts the whole process when its heap
+ * runs out. An element that is an object counts what the object takes.
+ * @example checkJsArray(parts, () => `a list of ${parts} arrays`, NDARRAY_OBJECT_BYTES);
  */
-export function checkJsArray(count: number, what: () => string): void {
-  if (count * JS_ELEMENT_BYTES <= limit) return;
-  throw allocationError(`${what()} (a JavaScript array; each element counts ${JS_ELEMENT_BYTES} bytes of V8's heap)`, count * JS_ELEMENT_BYTES);
+export function checkJsArray(count: number, what: () => string, bytesPerElement = JS_ELEMENT_BYTES): void {
+  if (count * bytesPerElement <= limit) return;
+  throw allocationError(`${what()} (a JavaScript array; each element counts ${bytesPerElement} bytes of V8's heap)`, count * bytesPerElement);
 }
+
+/** What one NDArray object (without its storage) counts for: about 350 bytes measured, with margin. */
+export const NDARRAY_OBJECT_BYTES = 1024;

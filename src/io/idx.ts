@@ -47,7 +47,7 @@ function checkBytes(op: string, bytes: unknown): asserts bytes is Uint8Array {
 
 /** The name errors give the data: a string (a file name, or the default 'IDX data'). */
 function checkSource(op: string, source: unknown): asserts source is string {
-  if (typeof source !== 'string') throw new ValueError(`${op}: source (the name errors give the data) must be a string, got ${fmtValue(source)}`);
+  if (typeof source !== 'string' || source === '') throw new ValueError(`${op}: source (the name errors give the data) must be a non-empty string, got ${fmtValue(source)}`);
 }
 
 function corrupt(source: string, e: unknown): FormatError {

@@ -268,11 +268,11 @@ export const deconvolution = publicOp('deconvolution', function deconvolution(x:
   const out = spatial.map((d, i) => {
     const { kernel: k, stride: s, pad: pd, dilation: dl } = geom;
     if (adj[i]! >= Math.max(s[i]!, dl[i]!)) {
-      throw new ValueError(`${op}: adj ${JSON.stringify(adj)} must be smaller than the stride or the dilation on each axis (axis ${i}: stride ${s[i]}, dilation ${dl[i]})`);
+      throw new ValueError(`${op}: adj ${fmtValue(adj)} must be smaller than the stride or the dilation on each axis (axis ${i}: stride ${s[i]}, dilation ${dl[i]})`);
     }
     const o = (d - 1) * s[i]! - 2 * pd[i]! + dl[i]! * (k[i]! - 1) + 1 + adj[i]!;
     if (o < 1) {
-      throw new ShapeError(`${op}: input ${fmtShape(p.x.shape)} with padding ${JSON.stringify(geom.pad)} gives an empty output on spatial axis ${i}; reduce the padding`);
+      throw new ShapeError(`${op}: input ${fmtShape(p.x.shape)} with padding ${fmtValue(geom.pad)} gives an empty output on spatial axis ${i}; reduce the padding`);
     }
     return o;
   });

@@ -54,7 +54,7 @@ function normalizeIndices(op: string, data: TypedArray, n: number, mode: IndexMo
 }
 
 function checkMode(op: string, mode: string): IndexMode {
-  if (!MODES.includes(mode as IndexMode)) throw new ValueError(`${op}: unknown mode ${JSON.stringify(mode)}; use 'clip', 'wrap' or 'raise'`);
+  if (!MODES.includes(mode as IndexMode)) throw new ValueError(`${op}: unknown mode ${fmtValue(mode)}; use 'clip', 'wrap' or 'raise'`);
   return mode as IndexMode;
 }
 

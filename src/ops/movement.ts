@@ -9,7 +9,7 @@
  */
 import { allocate, promote } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
-import { checkJsArray } from '../core/limits.js';
+import { NDARRAY_OBJECT_BYTES, checkJsArray } from '../core/limits.js';
 import { normalizeAxis, stridesOf } from '../core/shape.js';
 import { NDArray, describeValue, expectArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
@@ -130,7 +130,7 @@ export const split = publicOp('split', function split(x: NDArray, sections: numb
   if (typeof sections === 'number') {
     if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: the number of sections must be a positive integer, got ${fmtValue(sections)}`);
     // One array object per part: 1e8 empty parts of a (0,) array would exhaust V8's heap.
-    checkJsArray(sections, () => `a list of ${sections} parts`);
+    checkJsArray(sections, () => `a list of ${sections} parts`, NDARRAY_OBJECT_BYTES);
     if (n % sections !== 0) {
       throw new ShapeError(
         `split: axis ${axis} of shape ${fmtShape(x.shape)} has length ${n}, which does not divide into ${sections} equal sections; pass split indices instead`,

@@ -5,7 +5,7 @@
  * Padded cells never win a max; for averages they count in the divisor when `countIncludePad`.
  */
 import { isFloat } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import type { AvgPoolPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
@@ -80,6 +80,8 @@ export const pooling = publicOp('pooling', function pooling(x: NDArray, options:
   const poolType = options.poolType ?? 'max';
   if (poolType !== 'max' && poolType !== 'avg') throw new ValueError(`${op}: poolType must be 'max' or 'avg', got '${String(poolType)}'`);
   const spatial = x.shape.slice(2);
+  const empty = spatial.indexOf(0);
+  if (empty >= 0) throw new ShapeError(`${op}: input ${fmtShape(x.shape)} has no cell on spatial axis ${empty}; there is nothing to pool`);
   const convention = options.ceilMode ? 'full' : (options.poolingConvention ?? 'valid');
   if (convention !== 'valid' && convention !== 'full') {
     throw new ValueError(`${op}: poolingConvention must be 'valid' or 'full', got '${String(convention)}'`);
@@ -94,7 +96,7 @@ export const pooling = publicOp('pooling', function pooling(x: NDArray, options:
     pad = spatialTuple(options.pad ?? 0, n, 'pad', op, 0);
     pad.forEach((p, i) => {
       if (2 * p > kernel[i]!) {
-        throw new ValueError(`${op}: pad ${JSON.stringify(pad)} must be at most half the kernel ${JSON.stringify(kernel)} on each axis, so every window holds an input cell`);
+        throw new ValueError(`${op}: pad ${fmtValue(pad)} must be at most half the kernel ${fmtValue(kernel)} on each axis, so every window holds an input cell`);
       }
     });
   }

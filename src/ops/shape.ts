@@ -7,7 +7,7 @@
  * PyTorch's reshape do. transpose, swapAxes and broadcastTo reorder or repeat values, so they
  * produce fresh contiguous arrays through the backend's strided copy.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { apply, type Primitive } from './define.js';
@@ -95,12 +95,13 @@ const transposePrim = stridedCopyPrim<{ axes: readonly number[] }>(
 /** Permutes the axes (reverses them when `axes` is omitted). */
 export const transpose = publicOp('transpose', function transpose(x: NDArray, axes?: readonly number[]): NDArray {
   expectArray('transpose', x);
-  const perm = axes ?? x.shape.map((_, i) => x.ndim - 1 - i);
+  if (axes != null && !Array.isArray(axes)) throw new ValueError(`transpose: axes must be a list such as [1, 0], got ${fmtValue(axes)}`);
+  const perm = Array.from(axes ?? x.shape.map((_, i) => x.ndim - 1 - i));
   if (perm.length !== x.ndim) {
-    throw new ShapeError(`transpose: axes ${JSON.stringify(perm)} must list each of the ${x.ndim} axes of shape ${fmtShape(x.shape)} once`);
+    throw new ShapeError(`transpose: axes ${fmtValue(perm)} must list each of the ${x.ndim} axes of shape ${fmtShape(x.shape)} once`);
   }
   const norm = perm.map((a) => normalizeAxis(a, x.ndim, 'transpose'));
-  if (new Set(norm).size !== norm.length) throw new ShapeError(`transpose: repeated axis in ${JSON.stringify(perm)}`);
+  if (new Set(norm).size !== norm.length) throw new ShapeError(`transpose: repeated axis in ${fmtValue(perm)}`);
   return apply(transposePrim, [x], { axes: norm });
 });
 

@@ -10,6 +10,7 @@ import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { getBackend } from '../backend/registry.js';
 import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+import { checkOptions } from '../core/public.js';
 
 /** Options of `Adam`: the common optimizer options, the moment decays and epsilon. */
 export interface AdamOptions extends OptimizerOptions {
@@ -84,6 +85,7 @@ export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
 
   constructor(options: AdamOptions = {}) {
+    checkOptions(new.target.name, options);
     super({ ...options, wd: options.wd ?? 0.01 });
   }
 }

@@ -64,7 +64,7 @@ export abstract class LRScheduler {
     checkFinite(this.warmupBeginLr, 'warmupBeginLr', where);
     checkNonNegativeInt(this.warmupSteps, 'warmupSteps', where);
     if (this.warmupMode !== 'linear' && this.warmupMode !== 'constant') {
-      throw new ValueError(`${where}: warmupMode must be 'linear' or 'constant', got ${JSON.stringify(this.warmupMode)}`);
+      throw new ValueError(`${where}: warmupMode must be 'linear' or 'constant', got ${fmtValue(this.warmupMode)}`);
     }
     if (this.warmupSteps > 0 && this.warmupBeginLr > this.baseLr) {
       throw new ValueError(`${where}: warmupBeginLr (${this.warmupBeginLr}) must not exceed baseLr (${this.baseLr}); warm-up ramps up`);

@@ -240,7 +240,7 @@ export function registered(): string[] {
 export function create(name: string, options: OptimizerOptions & Record<string, unknown> = {}): Optimizer {
   const ctor = REGISTRY.get(String(name).toLowerCase());
   if (ctor === undefined) {
-    throw new ValueError(`unknown optimizer ${JSON.stringify(name)}; registered optimizers: ${registered().join(', ')}`);
+    throw new ValueError(`unknown optimizer ${fmtValue(name)}; registered optimizers: ${registered().join(', ')}`);
   }
   return new ctor(options);
 }

@@ -72,6 +72,10 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
       if (clash.length > 0) {
         throw new ValueError(`DataLoader: batchSampler already decides batches; do not also pass ${clash.join(', ')}`);
       }
+      const bs = options.batchSampler as unknown;
+      if (bs === null || typeof bs !== 'object' || typeof (bs as Iterable<unknown>)[Symbol.iterator] !== 'function' || !Number.isSafeInteger((bs as { length?: unknown }).length)) {
+        throw new ValueError(`DataLoader: batchSampler must be an iterable of index batches with a length (a BatchSampler), got ${fmtValue(bs)}`);
+      }
       return options.batchSampler;
     }
     if (options.batchSize === undefined) {

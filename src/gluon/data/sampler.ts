@@ -131,6 +131,7 @@ export class BatchSampler implements Iterable<Int32Array> {
     let fill = 0;
     for (const source of [carried, this.sampler]) {
       for (const i of source) {
+        if (!Number.isInteger(i)) throw new ValueError(`BatchSampler: the sampler yielded ${fmtValue(i)}, not an integer index`);
         if (fill === batch.length) {
           const grown = Math.min(b, 2 * batch.length);
           checkAllocation(grown, 4, () => `BatchSampler: a batch of ${grown} indices`);

@@ -6,6 +6,7 @@ import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { abs, relu, sigmoid, softrelu, tanh } from '../../ops/unary.js';
 import { add, div } from '../../ops/binary.js';
+import { relabel } from '../../core/public.js';
 import { Block, type BlockOptions } from '../block.js';
 
 /** The activations `nn.Activation` and Dense's `activation` option accept (Gluon's names). */
@@ -40,5 +41,19 @@ export class Activation extends Block {
 
   override toString(): string {
     return `Activation(${this.activation})`;
+  }
+}
+
+/**
+ * @internal The activation a layer's `activation` option asks for (null when none), named after
+ * the layer `cls` in errors: `new nn.Dense(4, { activation: 'nope' })` is Dense's mistake.
+ */
+export function activationOf(cls: string, activation: unknown, layerPrefix: string): Activation | null {
+  if (activation === undefined || activation === null || activation === false || activation === '') return null;
+  try {
+    if (typeof activation !== 'string') throw new ValueError(`activation must be the name of one, e.g. 'relu', got ${fmtValue(activation)}`);
+    return new Activation(activation as ActivationType, { prefix: `${layerPrefix}${activation}_` });
+  } catch (e) {
+    throw relabel(e, cls);
   }
 }

@@ -16,7 +16,7 @@ import { isTraining } from '../../autograd/state.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
-import { Activation, type ActivationType } from './activations.js';
+import { Activation, activationOf, type ActivationType } from './activations.js';
 
 /** Options of `new nn.Dense(units, options)`. */
 export interface DenseOptions extends BlockOptions {
@@ -59,7 +59,7 @@ export class Dense extends Block {
     const dtype = options.dtype ?? 'float32';
     this.weight = this.params.get('weight', { shape: [units, inUnits], dtype, init: options.weightInitializer ?? null, allowDeferredInit: true });
     this.bias = options.useBias === false ? null : this.params.get('bias', { shape: [units], dtype, init: options.biasInitializer === undefined ? 'zeros' : options.biasInitializer });
-    this.act = options.activation ? new Activation(options.activation, { prefix: `${this.prefix}${options.activation}_` }) : null;
+    this.act = activationOf('Dense', options.activation, this.prefix);
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {

@@ -15,7 +15,7 @@ import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../..
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
-import { Activation, type ActivationType } from './activations.js';
+import { Activation, activationOf, type ActivationType } from './activations.js';
 
 const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
 
@@ -106,7 +106,7 @@ export abstract class ConvBase extends Block {
     this.bias = options.useBias === false
       ? null
       : this.params.get('bias', { shape: [channels], dtype, init: options.biasInitializer === undefined ? 'zeros' : options.biasInitializer });
-    this.act = options.activation ? new Activation(options.activation, { prefix: `${this.prefix}${options.activation}_` }) : null;
+    this.act = activationOf(cls, options.activation, this.prefix);
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {

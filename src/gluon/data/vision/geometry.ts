@@ -29,7 +29,7 @@ function outArray(x: NDArray, n: number, h: number, w: number, c: number, single
 function parseSize(size: number | readonly [number, number], name: string): [number, number] {
   const [w, h] = typeof size === 'number' ? [size, size] : size;
   if (![w, h].every((v) => Number.isInteger(v) && v! > 0)) {
-    throw new ValueError(`${name}: size must be a positive integer or [width, height] of them, got ${JSON.stringify(size)}`);
+    throw new ValueError(`${name}: size must be a positive integer or [width, height] of them, got ${fmtValue(size)}`);
   }
   return [w!, h!];
 }
@@ -52,7 +52,7 @@ export class Resize implements Transform {
     this.keepRatio = options.keepRatio ?? false;
     this.interpolation = options.interpolation ?? 'bilinear';
     if (this.interpolation !== 'bilinear' && this.interpolation !== 'nearest') {
-      throw new ValueError(`Resize: interpolation must be 'bilinear' or 'nearest', got ${JSON.stringify(this.interpolation)}`);
+      throw new ValueError(`Resize: interpolation must be 'bilinear' or 'nearest', got ${fmtValue(this.interpolation)}`);
     }
   }
 
