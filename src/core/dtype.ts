@@ -64,13 +64,13 @@ export function promoteScalar(a: DType, scalar: number): DType {
  */
 export function allocate(dtype: DType, size: number, shape?: readonly number[]): TypedArray {
   const ctor = CTORS[dtype];
-  checkAllocation(size, ctor.BYTES_PER_ELEMENT, () => `a ${dtype} array of ${shape === undefined ? `${size} elements` : `shape ${fmtShape(shape)}`}`);
+  checkAllocation(size, ctor.BYTES_PER_ELEMENT, () => `${dtype === 'int32' ? 'an' : 'a'} ${dtype} array of ${shape === undefined ? `${size} elements` : `shape ${fmtShape(shape)}`}`);
   try {
     return new ctor(size);
   } catch (e) {
     // The limit allowed it but the system did not have the memory.
     if (!(e instanceof RangeError)) throw e;
-    throw allocationError(`a ${dtype} array of ${size} elements (the system refused the memory: ${e.message})`, size * ctor.BYTES_PER_ELEMENT);
+    throw allocationError(`${dtype === 'int32' ? 'an' : 'a'} ${dtype} array of ${size} elements (the system refused the memory: ${e.message})`, size * ctor.BYTES_PER_ELEMENT);
   }
 }
 

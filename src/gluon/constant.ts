@@ -13,12 +13,13 @@
  * Parameter with `gradReq: 'null'` for values meant to change without training.
  */
 import type { DType } from '../core/dtype.js';
-import { AutogradError, ValueError, fmtShape } from '../core/errors.js';
+import { AutogradError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { NDArray, type GradReq, type NestedArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { Initializer, fillFrom } from '../init/initializer.js';
 import { Parameter, type InitOutcome, type ParameterInitOptions } from './parameter.js';
 import { warn } from './warnings.js';
+import { checkOptions, relabel } from '../core/public.js';
 
 /** A constant's value: an NDArray, a nested list, or a number (a scalar). */
 /** The value of a Constant: an array, nested lists or a number. */
@@ -73,7 +74,14 @@ export class Constant extends Parameter {
   readonly #init: ValueInit;
 
   constructor(name: string, value: ConstantValue, options: ConstantOptions = {}) {
-    const v = toValue(value, options.dtype, name);
+    if (typeof name !== 'string') throw new ValueError(`Constant: the name must be a string such as 'scale', got ${fmtValue(name)}`);
+    checkOptions(`Constant ${name}`, options);
+    let v: NDArray;
+    try {
+      v = toValue(value, options.dtype, name);
+    } catch (e) {
+      throw relabel(e, `Constant ${name}`);
+    }
     const own = new ValueInit(v);
     super(name, { shape: v.shape, dtype: v.dtype, gradReq: 'null', init: own, allowDeferredInit: false });
     this.#init = own;

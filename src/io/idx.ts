@@ -232,6 +232,7 @@ export interface IdxWriteOptions {
  */
 export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array {
   expectArray('encodeIdx', x);
+  checkOptions('encodeIdx', options);
   if (x.isShapeOnly) throw new ValueError(`encodeIdx: the ${fmtShape(x.shape)} array carries a shape but no data; only arrays with values can be written`);
   if (x.ndim === 0 || x.ndim > 255) {
     throw new ValueError(`encodeIdx: IDX files hold 1 to 255 dimensions, the array has shape ${fmtShape(x.shape)}; reshape it first`);

@@ -143,6 +143,8 @@ export class NDArray {
 
   /** Gluon's printed form: the values, then `<NDArray 2x2 @cpu>`. */
   toString(): string {
+    // An object made from the prototype alone (no storage slot) must still print, for messages.
+    if (!(#storage in this)) return '<NDArray prototype object, not an array>';
     const dims = this.ndim === 0 ? '0-d' : this.shape.join('x');
     if (this.isShapeOnly) return `<NDArray ${dims} ${this.dtype} @shape-only>`;
     const dtypeTag = this.dtype === 'float32' ? '' : ` ${this.dtype}`;

@@ -105,7 +105,7 @@ export const shuffle = publicOp('random.shuffle', function shuffle(x: NDArray, o
   }
   const n = x.shape[0]!;
   const row = x.size / n;
-  checkAllocation(n, 8, () => `a permutation of ${n} rows`);
+  checkAllocation(n, n < 2 ** 31 ? 4 : 8, () => `a permutation of ${n} rows`);
   const perm = n < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {

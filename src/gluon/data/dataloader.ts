@@ -106,6 +106,9 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
 
   /** The batch made of samples `indices`, as the loader would yield it. */
   batch(indices: ArrayLike<number>): B {
+    if (!(indices instanceof Int32Array) && !(Array.isArray(indices) && indices.every((i) => Number.isInteger(i)))) {
+      throw new ValueError(`DataLoader: a batch of indices must be an Int32Array or a list of integers, got ${fmtValue(indices)}`);
+    }
     const idx = indices instanceof Int32Array ? indices : Int32Array.from(indices);
     if (this.#batchify === undefined) {
       const fast = this.dataset._batch(idx);

@@ -258,6 +258,9 @@ export class ArrayDataset<A extends ArrayInput[]> extends Dataset<ArraySample<A>
     super();
     if (arrays.length === 0) throw new ValueError('ArrayDataset: needs at least one array');
     this.#columns = arrays.map((a, c) => {
+      if (!(a instanceof NDArray) && !ArrayBuffer.isView(a) && !Array.isArray(a)) {
+        throw new ValueError(`ArrayDataset: column ${c} must be an NDArray, a typed array or a list of samples, got ${fmtValue(a)}`);
+      }
       if (a instanceof NDArray) {
         if (a.ndim === 0) throw new ShapeError(`ArrayDataset: column ${c} is a 0-d array; the first axis must index samples`);
         return a;

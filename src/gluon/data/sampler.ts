@@ -102,7 +102,7 @@ export class BatchSampler implements Iterable<Int32Array> {
     if (sampler === null || typeof sampler !== 'object' || typeof (sampler as Partial<Sampler>)[Symbol.iterator] !== 'function' || !Number.isSafeInteger(sampler.length)) {
       throw new ValueError(`BatchSampler: sampler must be an iterable of indices with a length (a SequentialSampler, RandomSampler...), got ${fmtValue(sampler)}`);
     }
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValueError(`BatchSampler: batchSize must be a positive integer, got ${fmtValue(batchSize)}`);
     }
     if (lastBatch !== 'keep' && lastBatch !== 'discard' && lastBatch !== 'rollover') {
