@@ -33,13 +33,14 @@ function checkPath(op: string, path: unknown): asserts path is string {
 
 /** What a file system entry is, for messages: "a folder", "a FIFO (named pipe)"... */
 function kindOf(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
   if (st.isDirectory()) return 'a directory';
   if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
+  return 'neither a file nor a directory';
 }
 
 /** A FormatError for a failed system call on `path`, in words where the code is a common one. */
@@ -149,6 +150,14 @@ export async function readFileBytesAsync(path: string, op: string): Promise<Uint
  */
 export function writeFileBytes(path: string, bytes: Uint8Array, op: string): void {
   checkPath(op, path);
+  const folder = dirname(path);
+  let dirStat: Stats;
+  try {
+    dirStat = statSync(folder);
+  } catch (e) {
+    throw ioError(op, 'write', path, e);
+  }
+  if (!dirStat.isDirectory()) throw new FormatError(`${op}: cannot write ${path}: ${folder} is ${kindOf(dirStat)}, not a directory`);
   let existing: Stats | null = null;
   try {
     existing = lstatSync(path);
@@ -158,14 +167,6 @@ export function writeFileBytes(path: string, bytes: Uint8Array, op: string): voi
   if (existing !== null && !existing.isFile()) {
     throw new FormatError(`${op}: refusing to replace ${path}: it is ${kindOf(existing)}; save to a regular file (or remove it first)`);
   }
-  const folder = dirname(path);
-  let dirStat: Stats;
-  try {
-    dirStat = statSync(folder);
-  } catch (e) {
-    throw ioError(op, 'write', path, e);
-  }
-  if (!dirStat.isDirectory()) throw new FormatError(`${op}: cannot write ${path}: ${folder} is ${kindOf(dirStat)}, not a directory`);
   const temp = join(folder, `.${basename(path)}.tmp-${process.pid}-${Date.now()}-${tempCounter++}`);
   let fd = -1;
   try {

@@ -33,8 +33,13 @@ export function loadNativeBackend(): NativeLoad {
     cached = { backend: null, addon: null, error: r.error };
     return cached;
   }
-  const addon = r.addon;
-  const backend: Backend = {
+  cached = { backend: nativeBackend(r.addon), addon: r.addon, error: null };
+  return cached;
+}
+
+/** @internal The backend over a loaded addon (exported so that tests can hand it a stand-in addon). */
+export function nativeBackend(addon: NativeAddon): Backend {
+  return {
     name: 'native',
     kernels: nativeKernels(addon),
     numThreads: () => addon.numThreads(),
@@ -46,6 +51,4 @@ export function loadNativeBackend(): NativeLoad {
       }
     },
   };
-  cached = { backend, addon, error: null };
-  return cached;
 }
