@@ -230,12 +230,20 @@ export class Trainer {
    * @example trainer.saveStates('checkpoint.states')
    */
   saveStates(path: string): void {
-    save(path, this.stateDict(), { metadata: { tsgluon_optimizer: this.optimizer.constructor.name } });
+    try {
+      save(path, this.stateDict(), { metadata: { tsgluon_optimizer: this.optimizer.constructor.name } });
+    } catch (e) {
+      throw relabel(e, 'Trainer.saveStates');
+    }
   }
 
   /** Loads a file written by `saveStates` (Gluon's `load_states`). */
   loadStates(path: string): void {
-    this.loadStateDict(load(path));
+    try {
+      this.loadStateDict(load(path));
+    } catch (e) {
+      throw relabel(e, 'Trainer.loadStates');
+    }
   }
 
   /** The state of parameter `i`, created (or restored from loaded arrays) on first use. */
