@@ -57,7 +57,8 @@ export function fmtShape(shape: readonly number[]): string {
 
 /**
  * Any value as short text for a message, never throwing (symbols, objects without prototype,
- * lists nested thousands deep): lists show their first 8 elements, 3 levels deep.
+ * lists nested thousands deep): as JSON.stringify writes them, lists showing their first 8
+ * elements, 3 levels deep.
  */
 export function fmtValue(v: unknown, depth = 0): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
@@ -67,7 +68,7 @@ export function fmtValue(v: unknown, depth = 0): string {
   if (Array.isArray(v)) {
     if (depth >= 3) return '[...]';
     const items = Array.from(v.length > 8 ? v.slice(0, 8) : v, (e: unknown) => fmtValue(e, depth + 1));
-    return `[${items.join(', ')}${v.length > 8 ? ', ...' : ''}]`;
+    return `[${items.join(',')}${v.length > 8 ? ',...' : ''}]`;
   }
   return `an object (${(Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'no prototype'})`;
 }

@@ -323,7 +323,7 @@ export const { cases, errors }: CaseFile = {
       name: 'convolution stride of the wrong length',
       fn: () => nd.convolution(nd.ones([1, 1, 3, 3]), nd.ones([1, 1, 2, 2]), null, { stride: [1, 1, 1] }),
       error: ValueError,
-      message: /convolution: stride \[1, 1, 1\] must give 2 values/,
+      message: /convolution: stride \[1,1,1\] must give 2 values/,
     },
     {
       name: 'deconvolution channel mismatch',
