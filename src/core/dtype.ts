@@ -14,7 +14,7 @@
  * in the operands' dtype (as MXNet does); `argmax`/`argmin` return int32.
  */
 import { fmtShape } from './errors.js';
-import { allocationError, checkAllocation } from './limits.js';
+import { allocationError, checkAllocation, fitsAllocation } from './limits.js';
 
 /** The element type of an NDArray. */
 export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
@@ -64,7 +64,10 @@ export function promoteScalar(a: DType, scalar: number): DType {
  */
 export function allocate(dtype: DType, size: number, shape?: readonly number[]): TypedArray {
   const ctor = CTORS[dtype];
-  checkAllocation(size, ctor.BYTES_PER_ELEMENT, () => `${dtype === 'int32' ? 'an' : 'a'} ${dtype} array of ${shape === undefined ? `${size} elements` : `shape ${fmtShape(shape)}`}`);
+  // The check every op output passes through: no closure unless it fails.
+  if (!fitsAllocation(size, ctor.BYTES_PER_ELEMENT)) {
+    checkAllocation(size, ctor.BYTES_PER_ELEMENT, () => `${dtype === 'int32' ? 'an' : 'a'} ${dtype} array of ${shape === undefined ? `${size} elements` : `shape ${fmtShape(shape)}`}`);
+  }
   try {
     return new ctor(size);
   } catch (e) {

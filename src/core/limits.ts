@@ -93,6 +93,11 @@ export function allocationError(what: string, bytes: number): AllocationError {
   );
 }
 
+/** True when `count` elements of `bytesPerElement` bytes fit the limit and V8's typed arrays. */
+export function fitsAllocation(count: number, bytesPerElement: number): boolean {
+  return count * bytesPerElement <= limit && count <= MAX_TYPED_LENGTH;
+}
+
 /**
  * Refuses `count` elements of `bytesPerElement` bytes each when they pass the limit (or V8's
  * typed-array length). `what` describes the allocation in the message; it is only built on failure.

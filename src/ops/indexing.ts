@@ -29,7 +29,7 @@ const MODES: readonly IndexMode[] = ['clip', 'wrap', 'raise'];
 export type IndexLike = NDArray | NestedArray;
 
 function toIndexArray(indices: IndexLike): NDArray {
-  return indices instanceof NDArray ? indices : array(indices, { dtype: 'int32' });
+  return NDArray.isInstance(indices) ? indices : array(indices as NestedArray, { dtype: 'int32' });
 }
 
 /** Validates and maps raw index values onto [0, n) according to `mode`. */
@@ -230,13 +230,13 @@ const wherePrim: Primitive<null, TernaryPlan> = {
 export const where = publicOp('where', function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
   expectArray('where', condition, 'the condition');
   let dtype: DType;
-  if (x instanceof NDArray && y instanceof NDArray) dtype = promote(x.dtype, y.dtype);
-  else if (x instanceof NDArray) dtype = promoteScalar(x.dtype, y as number);
-  else if (y instanceof NDArray) dtype = promoteScalar(y.dtype, x);
+  if (NDArray.isInstance(x) && NDArray.isInstance(y)) dtype = promote(x.dtype, y.dtype);
+  else if (NDArray.isInstance(x)) dtype = promoteScalar(x.dtype, y as number);
+  else if (NDArray.isInstance(y)) dtype = promoteScalar(y.dtype, x as number);
   else dtype = 'float32';
   const lift = (v: NDArray | number, name: string): NDArray => {
     if (typeof v === 'number') return full([], v, { dtype });
-    if (!(v instanceof NDArray)) throw new DTypeError(`where: ${name} must be an NDArray or a number, got ${typeof v}`);
+    if (!NDArray.isInstance(v)) throw new DTypeError(`where: ${name} must be an NDArray or a number, got ${typeof v}`);
     return ensureDType(v, dtype);
   };
   return apply(wherePrim, [condition, lift(x, 'x'), lift(y, 'y')], null);

@@ -128,7 +128,8 @@ for (let i = Number(startArg); i < cases.length; i++) {
     if (!(e instanceof lib.TsGluonError)) outcome = { status: 'untyped', cls: errorClass(e), msg };
     else {
       names = names.filter((s) => s !== '');
-      const named = names.some((n) => msg.startsWith(`${n}:`) || msg.startsWith(`${n}.`) || msg.startsWith(`${n} `));
+      // A block also names itself by its instance name (`dense12: ...`).
+      const named = names.some((n) => msg.startsWith(`${n}:`) || msg.startsWith(`${n}.`) || msg.startsWith(`${n} `)) || (t!.kind === 'construct' && /^[a-z]+\d+: /.test(msg));
       outcome = { status: named ? 'typed' : 'misnamed', cls: errorClass(e), msg };
     }
   }

@@ -18,6 +18,7 @@ import { NDArray } from '../../../ndarray/ndarray.js';
 import { gatherRows, type TransformLike } from '../dataset.js';
 import { permutation } from '../sampler.js';
 import { ImageLabelDataset } from './mnist.js';
+import { checkOptions } from '../../../core/public.js';
 
 const PIXELS = 28 * 28;
 /** The seed of the fixed train/test split. */
@@ -88,6 +89,7 @@ export class Digits extends ImageLabelDataset {
   readonly train: boolean;
 
   constructor(options: DigitsOptions = {}) {
+    checkOptions('Digits', options);
     const all = loadAll();
     const train = options.train ?? true;
     const n = all.labels.shape[0]!;
