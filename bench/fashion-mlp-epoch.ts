@@ -7,7 +7,7 @@
 // can import torch; otherwise that column is skipped with a message. On a machine shared with
 // other jobs, run it twice: timings move (and PyTorch's OpenMP threads suffer most from it).
 //
-// Run: npx tsx --conditions=development bench/fashion-mlp-epoch.ts [--epochs 3] [--threads 1,2]
+// Run: npx tsx bench/fashion-mlp-epoch.ts [--epochs 3] [--threads 1,2]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';

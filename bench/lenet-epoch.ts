@@ -12,7 +12,7 @@
 // is skipped with a line saying how to install it. On a machine shared with other jobs, run it
 // twice: timings move.
 //
-// Run: npx tsx --conditions=development bench/lenet-epoch.ts [--threads 1,2] [--variants relu,sigmoid] [--budget 3]
+// Run: npx tsx bench/lenet-epoch.ts [--threads 1,2] [--variants relu,sigmoid] [--budget 3]
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { autograd, backend, gluon, init, nd } from 'tsgluon';

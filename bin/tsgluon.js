@@ -24,7 +24,7 @@ function tsxLoader() {
 
 const loader = existsSync(source) ? tsxLoader() : null;
 if (loader !== null) {
-  const run = spawnSync(process.execPath, ['--import', loader, '--conditions=development', source, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', loader, source, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exitCode = run.status ?? 1;
 } else {
   const dist = join(root, 'dist', 'cli', 'main.js');

@@ -125,7 +125,7 @@ const finalAcc = history.testAcc!.at(-1)!;
 console.log(`\nTest accuracy on the ${testSet.length} held-out digits: ${(100 * finalAcc).toFixed(2)}%${args.quick ? ' (quick run: one epoch)' : ''}`);
 
 mkdirSync(args.out, { recursive: true });
-const svgPath = join(args.out, 'demo-curves.svg');
+const svgPath = join(args.out, 'demo-mlp-curves.svg');
 writeFileSync(svgPath, await plot.trainingCurvesSvg(history, { title: 'tsgluon demo: MLP on handwritten digits' }));
 console.log(`Loss and accuracy curves: ${svgPath}`);
 const paramsPath = join(args.out, 'demo-mlp.safetensors');

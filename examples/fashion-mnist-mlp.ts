@@ -8,7 +8,7 @@
 // Ubuntu's package puts it (`sudo apt-get install dataset-fashion-mnist`), and otherwise downloads
 // the four files (30 MB) from the dataset's site, verifying their checksums.
 //
-// Run: npx tsx --conditions=development examples/fashion-mnist-mlp.ts [--epochs N] [--curves out/fashion-mlp.svg]
+// Run: npx tsx examples/fashion-mnist-mlp.ts [--epochs N] [--curves out/fashion-mlp.svg]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { backend, gluon, init, nd, nn, plot } from 'tsgluon';

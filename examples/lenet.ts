@@ -16,7 +16,7 @@
 // missing dataset with --allow-synthetic) trains on random images instead, which only checks
 // that everything runs; `--batches N` stops each epoch after N batches (CI runs a short version).
 //
-// Run: npx tsx --conditions=development examples/lenet.ts [--variant sigmoid|relu] [--epochs 10]
+// Run: npx tsx examples/lenet.ts [--variant sigmoid|relu] [--epochs 10]
 //      [--optimizer sgd|adam] [--lr 0.9] [--momentum 0]
 import { parseArgs } from 'node:util';
 import { backend, gluon, init, nd } from 'tsgluon';

@@ -4,7 +4,7 @@
 // prediction mode. The forwards are too slow for CI on the reference backend, which is why they
 // live here; CI checks the counts and small-input forwards (tests/gluon/model-zoo.test.ts).
 //
-// Run: npx tsx --conditions=development examples/model-zoo.ts [--models resnet18,googlenet] [--no-forward]
+// Run: npx tsx examples/model-zoo.ts [--models resnet18,googlenet] [--no-forward]
 import { parseArgs } from 'node:util';
 import { backend, gluon, nd } from 'tsgluon';
 

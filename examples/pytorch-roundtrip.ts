@@ -7,7 +7,7 @@
 // The Python side reads and writes safetensors by hand (a few lines, below) because Debian has no
 // package of the `safetensors` library; with the library installed the files are the same.
 //
-// Run: npx tsx --conditions=development examples/pytorch-roundtrip.ts
+// Run: npx tsx examples/pytorch-roundtrip.ts
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

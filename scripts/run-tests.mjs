@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const files = args.some((a) => a.endsWith('.ts')) ? [] : find('tests');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--conditions=development', '--test', '--test-reporter=spec', ...args, ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', ...args, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -396,6 +396,49 @@ Napi::Value Optimizer(const Napi::CallbackInfo& info) {
   return Bool(env, gIsa->optim(kRuntime, t[0].dt, a));
 }
 
+// True when a has exactly x * y * z elements (false on overflow).
+bool lenIs(const Arr& a, int64_t x, int64_t y, int64_t z = 1) {
+  int64_t xy, n;
+  if (__builtin_mul_overflow(x, y, &xy) || __builtin_mul_overflow(xy, z, &n)) return false;
+  return (int64_t)a.len == n;
+}
+
+// rnn(kind, a0, ..., a7, plan = [mode, T, N, H, P, reverse]): kind 0 rnnForward with arrays
+// (out, ws, xproj, whh, bhh, h0, c0, whr), kind 1 rnnBackward with (grads, dout, out, ws, whh,
+// h0, c0, whr); modes 0 rnn_relu, 1 rnn_tanh, 2 lstm, 3 gru (RnnPlan in src/backend/kernels.ts).
+Napi::Value Rnn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t kind = num(info, 0);
+  Arr t[8];
+  if (!args(info, 1, 8, t, "rnn")) return env.Undefined();
+  size_t pl;
+  const int32_t* p = plan(info, 9, 6, &pl);
+  if (p == nullptr) return env.Undefined();
+  RnnArgs a{p[0], p[1], p[2], p[3], p[4], p[5] != 0};
+  if (kind < 0 || kind > 1 || a.mode < 0 || a.mode > 3) return fail(env, "rnn: unknown kind or mode");
+  if (a.T < 0 || a.N < 0 || a.H < 1 || a.P < 1 || (a.mode != 2 && a.P != a.H)) return fail(env, "rnn: bad plan");
+  for (int i = 1; i < 8; i++)
+    if (t[i].dt != t[0].dt) return fail(env, "rnn: dtypes differ");
+  if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
+  const int64_t G = a.mode == 2 ? 4 : a.mode == 3 ? 3 : 1, GH = G * a.H;
+  const int64_t S = a.mode == 2 ? a.P + a.H : a.H, W = a.mode == 2 ? 5 * a.H : a.mode == 3 ? 4 * a.H : 0;
+  const int64_t cLen = a.mode == 2 ? a.N * a.H : 0, rLen = a.P != a.H ? a.P * a.H : 0;
+  // Arrays shared by both kinds, by position: ws, whh, h0, c0, whr.
+  const int ws = kind == 0 ? 1 : 3, whh = kind == 0 ? 3 : 4;
+  bool ok = lenIs(t[ws], a.T, a.N, W) && lenIs(t[whh], GH, a.P) && lenIs(t[5], a.N, a.P) && lenIs(t[6], cLen, 1) &&
+            lenIs(t[7], rLen, 1);
+  if (kind == 0) {
+    ok = ok && lenIs(t[0], a.T, a.N, S) && lenIs(t[2], a.T, a.N, GH) && lenIs(t[4], GH, 1);
+  } else {
+    const int64_t total = a.T * a.N * GH + GH * a.P + GH + a.N * a.P + cLen + rLen;
+    ok = ok && lenIs(t[0], total, 1) && lenIs(t[1], a.T, a.N, S) && lenIs(t[2], a.T, a.N, S);
+  }
+  if (!ok) return fail(env, "rnn: array lengths do not match the plan");
+  void* ptrs[8];
+  for (int i = 0; i < 8; i++) ptrs[i] = t[i].data;
+  return Bool(env, gIsa->rnn(kRuntime, t[0].dt, (int)kind, ptrs, a));
+}
+
 // fmaLoop(iters): float32 FMA throughput probe on the calling thread; returns the flops done.
 Napi::Value FmaLoop(const Napi::CallbackInfo& info) {
   int64_t iters = num(info, 0);
@@ -441,6 +484,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("window", Napi::Function::New(env, Window, "window"));
   exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
+  exports.Set("rnn", Napi::Function::New(env, Rnn, "rnn"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));

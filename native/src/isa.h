@@ -68,6 +68,13 @@ struct Bcast {
   int64_t as[32], bs[32];
 };
 
+// One recurrent layer direction over a sequence (rnn-impl.h; RnnPlan in src/backend/kernels.ts).
+struct RnnArgs {
+  int mode;  // 0 rnn_relu, 1 rnn_tanh, 2 lstm, 3 gru
+  int64_t T, N, H, P;
+  bool reverse;
+};
+
 struct IsaTable {
   const char* name;
   void (*gemm_f32)(const Runtime&, float* c, const float* a, const float* b, const GemmArgs&);
@@ -85,6 +92,9 @@ struct IsaTable {
                   int64_t outer, int64_t len, int64_t inner);
   // Fused optimizer update; false for a dtype left to the reference kernels.
   bool (*optim)(const Runtime&, int dt, const OptimArgs&);
+  // kind 0 rnnForward (out, ws, xproj, whh, bhh, h0, c0, whr), 1 rnnBackward (grads, dout, out,
+  // ws, whh, h0, c0, whr); false for a dtype left to the reference kernels.
+  bool (*rnn)(const Runtime&, int dt, int kind, void* const* arrays, const RnnArgs& args);
   // Runs `iters` rounds of independent float32 FMAs at full vector width on this thread and
   // returns the floating-point operations done (for measuring the machine's peak).
   double (*fmaLoop)(int64_t iters);

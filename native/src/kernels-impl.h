@@ -9,6 +9,7 @@
 // isa.h for why).
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if TSG_ISA != 0
 #include <immintrin.h>
@@ -249,6 +250,7 @@ static bool binaryT(const Runtime& rt, int op, T* out, const T* a, const T* b, i
 
 #include "reduce-impl.h"
 #include "optim-impl.h"
+#include "rnn-impl.h"
 
 static bool unaryAny(const Runtime& rt, int dt, int op, void* out, const void* x, int64_t n) {
   if (dt == F32) return unaryT(rt, op, static_cast<float*>(out), static_cast<const float*>(x), n);
@@ -296,7 +298,7 @@ static double fmaLoop(int64_t iters) {
 
 extern const IsaTable TSG_TABLE = {
     TSG_NAME, TSG_NS::gemmF32, TSG_NS::gemmF64, TSG_NS::unaryAny, TSG_NS::binaryAny,
-    TSG_NS::reduceAny, TSG_NS::argReduceAny, TSG_NS::softmaxAny, TSG_NS::optimAny, TSG_NS::fmaLoop,
+    TSG_NS::reduceAny, TSG_NS::argReduceAny, TSG_NS::softmaxAny, TSG_NS::optimAny, TSG_NS::rnnAny, TSG_NS::fmaLoop,
 };
 
 }  // namespace tsg

@@ -13,7 +13,7 @@ registerBackend(refBackend);
 const wanted = process.env['TSGLUON_BACKEND'];
 const native = loadNativeBackend();
 if (native.backend !== null) registerBackend(native.backend, { makeDefault: true });
-else if (wanted !== 'ref') process.stderr.write(`tsgluon: native backend unavailable (${native.error}); using the reference backend\n`);
+else if (wanted !== 'ref') process.stderr.write(`tsgluon: native backend unavailable, using the reference backend: ${native.error}\n`);
 
 if (wanted !== undefined && wanted !== '') {
   if (listBackends().includes(wanted)) setBackend(wanted);

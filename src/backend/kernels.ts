@@ -113,6 +113,18 @@ export interface AvgPoolPlan extends WindowPlan {
 }
 
 /**
+ * Batch normalization over `x` viewed as (outer, channels, inner): the normalized axis is the
+ * middle one, its statistics are taken over the M = outer · inner elements of each channel, and
+ * `eps` is added to the variance before the square root.
+ */
+export interface BatchNormPlan {
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
+  readonly eps: number;
+}
+
+/**
  * The hyper-parameters every fused optimizer update shares, resolved for one parameter by
  * src/optim. Each rule first forms the gradient from the raw one: `rescale * grad`, clipped to
  * [-clip, clip] (`clip` is Infinity for none), with weight decay added where the rule says.
@@ -173,6 +185,29 @@ export interface AdagradUpdateParams extends UpdateParams {
   readonly epsilon: number;
 }
 
+/** The recurrences `rnnForward` / `rnnBackward` compute; gate order is MXNet's (and PyTorch's). */
+export const RNN_MODES = ['rnn_relu', 'rnn_tanh', 'lstm', 'gru'] as const;
+export type RnnMode = (typeof RNN_MODES)[number];
+
+/**
+ * One direction of one recurrent layer over a whole sequence (src/ops/rnn.ts documents the
+ * equations and the layouts). G is the number of gates (1 rnn, 4 lstm, 3 gru), H the hidden size,
+ * P the size of h (H, or the LSTM projection size). Arrays, all of one float dtype:
+ * xproj (T, N, G*H) the input projection with its bias; whh (G*H, P); bhh (G*H); h0 (N, P);
+ * c0 (N, H) for lstm (else empty); whr (P, H) with a projection (else empty). `out` is (T, N, S)
+ * with S = P + H for lstm (h then c per row) and H otherwise; `ws` (T, N, W) keeps what the
+ * backward needs: lstm W = 5H (i, f, g, o activated, tanh(c)), gru W = 4H (r, z, n, the h2h part
+ * of n with its bias), rnn W = 0. `reverse` runs time backwards (t = T-1 first).
+ */
+export interface RnnPlan {
+  readonly mode: RnnMode;
+  readonly steps: number;
+  readonly batch: number;
+  readonly hidden: number;
+  readonly proj: number;
+  readonly reverse: boolean;
+}
+
 export type UnaryKernel = (out: TypedArray, x: TypedArray) => void;
 export type BinaryKernel = (out: TypedArray, a: TypedArray, b: TypedArray, plan: BroadcastPlan) => void;
 export type ReduceKernel = (out: TypedArray, x: TypedArray, plan: ReducePlan) => void;
@@ -220,6 +255,39 @@ export interface KernelTable {
   avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void;
   /** The adjoint of avgPool: gx[pos] += g / divisor for each window covering pos (gx zeroed). */
   avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void;
+  /** mean[c] = the mean of channel c (summed in double precision). */
+  batchNormMean(mean: TypedArray, x: TypedArray, plan: BatchNormPlan): void;
+  /** variance[c] = the biased variance of channel c around `mean[c]` (in double precision). */
+  batchNormVariance(variance: TypedArray, x: TypedArray, mean: TypedArray, plan: BatchNormPlan): void;
+  /** y = (x - mean) / sqrt(variance + eps) · gamma + beta per channel; gamma null = 1, beta null = 0. */
+  batchNormForward(y: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, plan: BatchNormPlan): void;
+  /**
+   * sums[c] = Σ g · x̂ and sums[C + c] = Σ g over channel c (C = channels), with
+   * x̂ = (x - mean) / sqrt(variance + eps): the gradients of gamma and beta.
+   */
+  batchNormGradStats(sums: TypedArray, g: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray, plan: BatchNormPlan): void;
+  /**
+   * The input's gradient. With `sums` (training: mean and variance are the batch's own, so their
+   * dependence on x counts) gx = gamma / sqrt(variance + eps) · (g - (sums[C + c] + x̂ · sums[c]) / M);
+   * with `sums` null (fixed statistics) gx = gamma / sqrt(variance + eps) · g. gamma null = 1.
+   */
+  batchNormGradData(
+    gx: TypedArray, g: TypedArray, x: TypedArray, mean: TypedArray, variance: TypedArray,
+    gamma: TypedArray | null, sums: TypedArray | null, plan: BatchNormPlan,
+  ): void;
+  /** running = momentum · running + (1 - momentum) · batch, element-wise, in place. */
+  movingAverage(running: TypedArray, batch: TypedArray, momentum: number): void;
+  /**
+   * A recurrent layer direction over a whole sequence (RnnPlan): per step one GEMM h2h and one
+   * fused sweep over the gates. Writes `out` and the workspace `ws`.
+   */
+  rnnForward(out: TypedArray, ws: TypedArray, xproj: TypedArray, whh: TypedArray, bhh: TypedArray, h0: TypedArray, c0: TypedArray, whr: TypedArray, plan: RnnPlan): void;
+  /**
+   * Backpropagation through time for `rnnForward`, given the gradient `dout` of its output.
+   * Writes into `grads`, packed: dxproj (T*N*G*H), dwhh (G*H*P), dbhh (G*H), dh0 (N*P), then
+   * dc0 (N*H) for lstm and dwhr (P*H) with a projection.
+   */
+  rnnBackward(grads: TypedArray, dout: TypedArray, out: TypedArray, ws: TypedArray, whh: TypedArray, h0: TypedArray, c0: TypedArray, whr: TypedArray, plan: RnnPlan): void;
   /**
    * Fused optimizer updates: one sweep over the weight, its gradient and its state arrays (all of
    * one length), written in place. `mom` is null for SGD without momentum; `gbar` and `delta` are

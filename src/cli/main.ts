@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TsGluonError, ValueError } from '../core/errors.js';
 import { DATASETS, MODELS, train, type TrainOptions } from './train.js';
+import { formatPredictions, predict } from './predict.js';
 
 const HELP = `tsgluon: deep learning for TypeScript with the Gluon API
 
@@ -18,6 +19,8 @@ usage:
   tsgluon train [options]   train a network, with a progress bar per epoch
   tsgluon demo [--quick]    the demo: an MLP declared without input sizes learns handwritten digits
   tsgluon bench [name]      run the package's benchmark scripts (npm run bench, or bench:<name>)
+  tsgluon predict --model FILE [--params FILE] [--shape -1,784] [--top K] INPUT.idx
+                            run an ONNX model or MXNet symbol + params on the samples of an IDX file
   tsgluon --version
 
 train options:
@@ -97,7 +100,7 @@ function trainOptions(argv: string[], demo: boolean): TrainOptions | null {
   if (v.out !== undefined) o.out = v.out;
   if (demo) {
     o.out ??= 'out';
-    o.name = 'demo';
+    o.name = 'demo-mlp';
   }
   return o;
 }
@@ -154,8 +157,21 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'bench':
         return bench(rest);
+      case 'predict': {
+        const { values: v, positionals } = parseArgs({
+          args: rest, allowPositionals: true, strict: true,
+          options: { model: { type: 'string' }, params: { type: 'string' }, shape: { type: 'string' }, top: { type: 'string' }, input: { type: 'string' } },
+        });
+        if (v.model === undefined || positionals.length !== 1) throw new ValueError('predict needs --model FILE and one input file (tsgluon --help)');
+        const shape = v.shape?.split(',').map((s) => num('shape', s)!);
+        process.stdout.write(formatPredictions(predict({
+          model: v.model, input: positionals[0]!, ...(v.params === undefined ? {} : { params: v.params }), ...(shape === undefined ? {} : { shape }),
+          ...(v.top === undefined ? {} : { top: num('top', v.top)! }), ...(v.input === undefined ? {} : { inputName: v.input }),
+        })));
+        return 0;
+      }
       default:
-        throw new ValueError(`unknown command ${JSON.stringify(command)}; the commands are train, demo and bench (tsgluon --help)`);
+        throw new ValueError(`unknown command ${JSON.stringify(command)}; the commands are train, demo, bench and predict (tsgluon --help)`);
     }
   } catch (e) {
     // Mistakes a user can fix get one line; anything else is a bug and keeps its stack.

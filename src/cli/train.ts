@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValueError, fmtShape } from '../core/errors.js';
+import { MissingDependencyError, ValueError, fmtShape } from '../core/errors.js';
 import { getBackend, listBackends, setBackend } from '../backend/index.js';
 import { seed } from '../ndarray/random.js';
 import { record } from '../autograd/index.js';
@@ -193,11 +193,19 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     mkdirSync(o.out, { recursive: true });
     const name = o.name ?? `tsgluon-${o.model}-${o.data}`;
     const svg = join(o.out, `${name}-curves.svg`);
-    writeFileSync(svg, await trainingCurvesSvg(history, { title: `${o.model} on ${o.data}` }));
+    try {
+      writeFileSync(svg, await trainingCurvesSvg(history, { title: `${o.model} on ${o.data}` }));
+      files.push(svg);
+      log(`curves: ${svg}`);
+    } catch (e) {
+      // Charts are optional (vega is an optional dependency): the run's results stand without them.
+      if (!(e instanceof MissingDependencyError)) throw e;
+      log(`curves: not drawn (${e.message.replace(/^[^:]*: /, '')})`);
+    }
     const params = join(o.out, `${name}.safetensors`);
     net.saveParameters(params, { metadata: { model: o.model, data: o.data } });
-    files.push(svg, params);
-    log(`curves: ${svg}\nparameters: ${params}`);
+    files.push(params);
+    log(`parameters: ${params}`);
   }
   result.seconds = Number(((performance.now() - start) / 1000).toFixed(2));
   if (o.out) {

@@ -26,6 +26,7 @@ import { checkShape } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
 import { create as createInit, type InitLike } from '../init/builtins.js';
+import { checkInputDType } from './input-dtype.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
@@ -125,6 +126,13 @@ export class Block {
    */
   static readonly alias: string | undefined = undefined;
 
+  /**
+   * True for layers that compute with their parameters in floating point (Dense, convolutions,
+   * normalization): their first input must then have the parameters' dtype, checked before each
+   * forward with a message saying how to convert (src/gluon/input-dtype.ts).
+   */
+  static readonly floatInput: boolean = false;
+
   constructor(options: BlockOptions = {}) {
     checkBlockOptions(new.target.name, options);
     const base = (new.target as typeof Block).alias ?? (new.target.name || 'block').toLowerCase();
@@ -210,6 +218,7 @@ export class Block {
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
     try {
+      if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
       const declared = this.paramShapes(...args);
       if (declared !== undefined) this.#reconcile(declared, args);
       return fn.apply(this, args);

@@ -14,6 +14,7 @@ export { setWarningHandler, type WarningHandler } from './warnings.js';
 export { Constant, type ConstantValue, type ConstantOptions } from './constant.js';
 export { holdersOf, inferredBy, type SharedParams } from './sharing.js';
 export * as nn from './nn/index.js';
+export * as rnn from './rnn/index.js';
 export * as data from './data/index.js';
 export { ParameterKeyError, type SaveParametersOptions, type LoadParametersOptions, type LoadReport } from './serialization.js';
 export * as loss from './loss/index.js';
@@ -24,3 +25,5 @@ export * as modelZoo from './model-zoo/index.js';
 // summary.ts installs Block.prototype.summary, so it is imported for its effect too.
 import './summary.js';
 export type { SummaryOptions } from './summary.js';
+export { SymbolBlock, decodeParamFile, type SymbolBlockOptions, type ExportOptions, type ExportedFiles } from './symbol/symbol-block.js';
+export { ONNX_OPSET, type OnnxExportOptions } from './symbol/onnx-export.js';

@@ -261,6 +261,14 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
 
 function loadBytesInto(net: Block, bytes: Uint8Array | ArrayBuffer, options: LoadParametersOptions = {}): LoadReport {
   const { tensors } = decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  return loadArraysInto(net, tensors, options);
+}
+
+/**
+ * @internal Loads named arrays decoded from any file format into `net`, with `loadParameters`'
+ * checks and options; transactional (nothing changes on error).
+ */
+export function loadArraysInto(net: Block, tensors: Record<string, NDArray>, options: LoadParametersOptions = {}): LoadReport {
   const { planned, report } = plan(net, tensors, options);
   // Everything is validated: from here on nothing can fail.
   for (const { param, value, dtype } of planned) {

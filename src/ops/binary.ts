@@ -14,7 +14,7 @@ import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import type { BinaryOp, BroadcastPlan } from '../backend/kernels.js';
 import { NDArray, describeValue } from '../ndarray/ndarray.js';
 import { full } from '../ndarray/creation.js';
-import { apply, wantsGrad, type GradContext, type Primitive } from './define.js';
+import { apply, primitive, wantsGrad, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { installMethods } from './method.js';
 import { relabel } from '../core/public.js';
@@ -26,8 +26,9 @@ export type Operand = NDArray | number;
 type GradRule = (g: NDArray, ctx: GradContext<null>) => (NDArray | null)[];
 
 function binaryPrim(op: BinaryOp, grad?: GradRule): Primitive<null, BroadcastPlan> {
-  return {
+  return primitive({
     name: op,
+    outputInit: 'none',
     infer([a, b]) {
       const shape = broadcastShapes(a!.shape, b!.shape, op);
       const plan = { shape, aStrides: broadcastStrides(a!.shape, shape), bStrides: broadcastStrides(b!.shape, shape) };
@@ -35,7 +36,7 @@ function binaryPrim(op: BinaryOp, grad?: GradRule): Primitive<null, BroadcastPla
     },
     compute: (k, out, [a, b], plan) => k.binary[op](out, a!, b!, plan),
     ...(grad ? { grad } : {}),
-  };
+  });
 }
 
 const FLOAT_ONLY = new Set<BinaryOp>(['div', 'pow', 'arctan2', 'hypot']);

@@ -5,16 +5,17 @@
 import { isFloat, type DType } from '../core/dtype.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkDType } from '../ndarray/creation.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { publicOp } from '../core/public.js';
 
-const castPrim: Primitive<{ dtype: DType }, null> = {
+const castPrim: Primitive<{ dtype: DType }, null> = primitive({
   name: 'astype',
+  outputInit: 'none',
   infer: (inputs, { dtype }) => ({ shape: inputs[0]!.shape, dtype, plan: null }),
   compute: (k, out, [x]) => k.cast(out, x!),
   grad: (g, { inputs }) => [isFloat(inputs[0]!.dtype) ? astype(g, inputs[0]!.dtype) : null],
-};
+});
 
 /** A copy converted to `dtype` (float to integer truncates toward zero). */
 export const astype = publicOp('astype', function astype(x: NDArray, dtype: DType): NDArray {

@@ -15,7 +15,7 @@ import { allocate, type TypedArray } from '../core/dtype.js';
 import { sizeOf } from '../core/shape.js';
 import type { KernelTable, MatmulPlan, WindowPlan } from '../backend/kernels.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { apply, applyInto, wantsGrad, type Primitive } from './define.js';
+import { apply, primitive, applyInto, wantsGrad, type Primitive } from './define.js';
 import { sum } from './reduce.js';
 
 /** Scratch columns per chunk, in elements (512 KiB of float32: an L2-sized working set). */
@@ -81,8 +81,9 @@ function gemmPlan(batch: number, m: number, n: number, kk: number, o: Partial<Ma
   return { batch, m, n, k: kk, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0, ...o };
 }
 
-const convPrim: Primitive<ConvAttrs, ConvPlan> = {
+const convPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolution',
+  outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.yShape, dtype: x!.dtype, plan: convPlan(attrs) }),
   compute(k, y, [x, w, b], p) {
     const { N, O, CK, L, chunk } = p;
@@ -105,9 +106,9 @@ const convPrim: Primitive<ConvAttrs, ConvPlan> = {
     const axes = [0, ...attrs.yShape.slice(2).map((_, i) => i + 2)];
     return [gx, gw, wantsGrad(ctx, 2) ? sum(g, axes) : null];
   },
-};
+});
 
-const dataGradPrim: Primitive<ConvAttrs, ConvPlan> = {
+const dataGradPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolutionDataGrad',
   infer: ([g], attrs) => ({ shape: attrs.xShape, dtype: g!.dtype, plan: convPlan(attrs) }),
   // gx arrives zeroed; col2im adds every column entry back to the cell it was read from.
@@ -128,10 +129,11 @@ const dataGradPrim: Primitive<ConvAttrs, ConvPlan> = {
       wantsGrad(ctx, 1) ? apply(weightGradPrim, [gg, g!], attrs) : null,
     ];
   },
-};
+});
 
-const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = {
+const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolutionWeightGrad',
+  outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.wShape, dtype: x!.dtype, plan: convPlan(attrs) }),
   compute(k, gw, [x, g], p) {
     const { N, O, CK, L, chunk } = p;
@@ -160,7 +162,7 @@ const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = {
       wantsGrad(ctx, 1) ? apply(convPrim, [x!, gg], attrs) : null,
     ];
   },
-};
+});
 
 /**
  * Convolution of x (N, C, *in) with weight (O, C, *kernel) plus an optional bias (O,), all of one

@@ -15,7 +15,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/
 import { sizeOf } from '../core/shape.js';
 import type { WindowPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add } from './binary.js';
 import { matmul } from './matmul.js';
@@ -88,19 +88,19 @@ interface ColAttrs {
   readonly cols: readonly number[];
 }
 
-const im2colPrim: Primitive<ColAttrs, WindowPlan> = {
+const im2colPrim: Primitive<ColAttrs, WindowPlan> = primitive({
   name: 'im2col',
   infer: ([x], attrs) => ({ shape: attrs.cols, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [x], plan) => k.im2col(out, x!, plan),
   grad: (g, { attrs }) => [apply(col2imPrim, [g], attrs)],
-};
+});
 
-const col2imPrim: Primitive<ColAttrs, WindowPlan> = {
+const col2imPrim: Primitive<ColAttrs, WindowPlan> = primitive({
   name: 'col2im',
   infer: ([c], attrs) => ({ shape: attrs.image, dtype: c!.dtype, plan: attrs.plan }),
   compute: (k, out, [c], plan) => k.col2im(out, c!, plan),
   grad: (g, { attrs }) => [apply(im2colPrim, [g], attrs)],
-};
+});
 
 function colAttrs(image: readonly number[], out: readonly number[], geom: WindowGeometry): ColAttrs {
   const cols = [image[0]!, image[1]! * sizeOf(geom.kernel), sizeOf(out)];

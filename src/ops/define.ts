@@ -10,9 +10,14 @@
  *
  * Gradient rules may return gradients in the broadcast output shape; autograd sums them back to
  * each input's shape once, centrally.
+ *
+ * Every primitive is registered by name (`primitive(...)`), so a graph described as plain data
+ * (op names, attributes, inputs) can be run, and `apply` has a capture hook: while a graph is
+ * being traced (src/graph), `apply` hands each call to the capture instead of computing.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
 import type { KernelTable } from '../backend/kernels.js';
+import { ValueError } from '../core/errors.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { isRecording } from '../autograd/state.js';
@@ -65,7 +70,7 @@ export interface Primitive<A, P> {
   readonly name: string;
   /** Validates inputs and attributes and returns the output's shape, dtype and kernel plan. */
   infer(inputs: readonly NDArray[], attrs: A): Inferred<P>;
-  /** Fills `out` (fresh, zeroed, contiguous, never empty: an empty result skips compute) from the inputs' storage. */
+  /** Fills `out` (contiguous; zeroed unless `outputInit` is 'none'; never empty: an empty result skips compute) from the inputs' storage. */
   compute(kernels: KernelTable, out: TypedArray, inputs: readonly TypedArray[], plan: P, attrs: A): void;
   /** Gradient of each input given the output's gradient `g`; null where none flows. */
   grad?(g: NDArray, ctx: GradContext<A>): readonly (NDArray | null)[];
@@ -75,6 +80,73 @@ export interface Primitive<A, P> {
    * qualify; `viewBase` then answers which array owns the memory.
    */
   readonly view?: boolean;
+  /**
+   * What `compute` expects of `out`. 'zero' (the default): the kernel adds into `out` or leaves
+   * some elements untouched, so `out` must arrive zeroed. 'none': the kernel writes every element,
+   * so `out` may be an uninitialized or reused buffer (the graph executor and `applyInto` then skip
+   * zeroing it).
+   */
+  readonly outputInit?: 'zero' | 'none';
+  /**
+   * A step with state beyond its inputs and output, which a graph must keep, in order, on every
+   * run: 'random' draws from the random generator (the same inputs give new values each call);
+   * 'inPlace' writes input 0's storage in place and returns input 0 itself instead of a new array
+   * (BatchNorm's running statistics).
+   */
+  readonly effect?: 'random' | 'inPlace';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- primitives of every attribute and plan type share one table
+type AnyPrimitive = Primitive<any, any>;
+
+const registry = new Map<string, AnyPrimitive>();
+
+/**
+ * Registers a primitive under its name and returns it; every primitive is defined through this,
+ * so `primitiveByName` finds it when a graph is built from a description.
+ * @example const expPrim = primitive({ name: 'exp', ... });
+ */
+export function primitive<A, P>(prim: Primitive<A, P>): Primitive<A, P> {
+  const known = registry.get(prim.name);
+  if (known !== undefined && known !== prim) throw new ValueError(`primitive: the name '${prim.name}' is already taken by another primitive`);
+  registry.set(prim.name, prim);
+  return prim;
+}
+
+/** The registered primitive called `name`, or undefined. */
+export function primitiveByName(name: string): AnyPrimitive | undefined {
+  return registry.get(name);
+}
+
+/** The names of every registered primitive, sorted. */
+export function primitiveNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/**
+ * What `apply` hands each call to while a graph is traced: the primitive, its inputs and
+ * attributes, and what `infer` returned. It returns the (shape-only) array standing for the result.
+ */
+export interface Capture {
+  record<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, inferred: Inferred<P>): NDArray;
+}
+
+let capture: Capture | null = null;
+
+/** Runs `fn` with every `apply` call handed to `c` instead of computed (null: computed again). */
+export function withCapture<T>(c: Capture | null, fn: () => T): T {
+  const prev = capture;
+  capture = c;
+  try {
+    return fn();
+  } finally {
+    capture = prev;
+  }
+}
+
+/** True while a graph is being traced (`withCapture`). */
+export function isCapturing(): boolean {
+  return capture !== null;
 }
 
 /**
@@ -99,11 +171,17 @@ export function needsGrad(x: NDArray): boolean {
  * @example const y = apply(expPrim, [x], null);
  */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
-  const { shape, dtype, plan } = prim.infer(inputs, attrs);
+  const inferred = prim.infer(inputs, attrs);
+  if (capture !== null) return capture.record(prim, inputs, attrs, inferred);
+  const { shape, dtype, plan } = inferred;
   const n = inputs.length;
-  for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return NDArray.shapeOnly(shape, dtype);
+  const inPlace = prim.effect === 'inPlace';
+  for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return inPlace ? inputs[0]! : NDArray.shapeOnly(shape, dtype);
   let out: NDArray;
-  if (prim.view === true) {
+  if (inPlace) {
+    prim.compute(getBackend().kernels, inputs[0]!.storage, inputs.map((x) => x.storage), plan, attrs);
+    return inputs[0]!;
+  } else if (prim.view === true) {
     const x = inputs[0]!;
     out = new NDArray(x.storage, shape, dtype);
     out._viewOf = x._viewOf ?? x;
@@ -125,8 +203,11 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
   return out;
 }
 
-/** The tape node `apply` records: the primitive's gradient rule bound to the forward's context. */
-class PrimNode<A, P> implements TapeNode {
+/**
+ * @internal The tape node `apply` records: the primitive's gradient rule bound to the forward's
+ * context. The graph layer builds the same nodes over shape-only arrays to trace a backward graph.
+ */
+export class PrimNode<A, P> implements TapeNode {
   readonly op: string;
   readonly inputs: readonly NDArray[];
 
@@ -145,20 +226,23 @@ class PrimNode<A, P> implements TapeNode {
 
 /**
  * Runs a primitive into an existing array instead of a fresh one, unrecorded; for gradient rules
- * filling a buffer offered through `GradContext.into`. Only for primitives whose kernel overwrites
- * every output element (such as matmul), since `dest` is not zeroed first. Falls back to `apply`
+ * filling a buffer offered through `GradContext.into`. `dest` is zeroed first unless the primitive
+ * overwrites every element (`outputInit: 'none'`, such as matmul). Falls back to `apply`
  * (returning a new array) when `dest` is null, does not match the inferred shape and dtype, or
- * shares memory with an input.
+ * shares memory with an input, and while a graph is traced.
  * @example const gw = applyInto(bmmPrim, [g, x], attrs, ctx.into?.[1] ?? null);
  */
 export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, dest: NDArray | null): NDArray {
-  if (dest === null || dest.isShapeOnly || prim.view === true || isRecording() || inputs.some((x) => x.isShapeOnly)) return apply(prim, inputs, attrs);
+  if (capture !== null || dest === null || dest.isShapeOnly || prim.view === true || prim.effect !== undefined || isRecording() || inputs.some((x) => x.isShapeOnly)) {
+    return apply(prim, inputs, attrs);
+  }
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
   const target = dest.storage;
   if (dtype !== dest.dtype || !sameShape(shape, dest.shape) || inputs.some((x) => x.storage.buffer === target.buffer)) return apply(prim, inputs, attrs);
   if (target.length === 0) return dest;
   const storages: TypedArray[] = new Array<TypedArray>(inputs.length);
   for (let i = 0; i < inputs.length; i++) storages[i] = inputs[i]!.storage;
+  if (prim.outputInit !== 'none') target.fill(0);
   prim.compute(getBackend().kernels, target, storages, plan, attrs);
   return dest;
 }

@@ -14,7 +14,7 @@ import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf } from '../cor
 import type { AxisPlan, TernaryPlan } from '../backend/kernels.js';
 import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
 import { array, checkDType, full } from '../ndarray/creation.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { maximum, minimum } from './binary.js';
 import { installMethods } from './method.js';
@@ -32,13 +32,24 @@ function toIndexArray(indices: IndexLike): NDArray {
   return NDArray.isInstance(indices) ? indices : array(indices as NestedArray, { dtype: 'int32' });
 }
 
-/** Validates and maps raw index values onto [0, n) according to `mode`. */
-function normalizeIndices(op: string, data: TypedArray, n: number, mode: IndexMode, where: string): Int32Array {
+/**
+ * Validates and maps raw index values onto [0, n) according to `mode`. With `strict` (nn.Embedding)
+ * every index must already be an integer in [0, n), and the error names the layer.
+ */
+function normalizeIndices(op: string, data: TypedArray, n: number, a: GatherAttrs): Int32Array {
   const out = new Int32Array(data.length);
   if (data.length === 0) return out;
+  const where = `axis ${a.axis} of shape ${fmtShape(a.full)}`;
   if (n === 0) throw new ShapeError(`${op}: cannot index ${where}, which has length 0`);
+  const { mode, strict } = a;
   for (let j = 0; j < data.length; j++) {
     const v = data[j]!;
+    if (strict !== undefined && (!(v >= 0 && v < n) || Math.trunc(v) !== v)) {
+      throw new ValueError(
+        `${strict.block}: index ${v} at flat position ${j} of the input ${fmtShape(strict.indexShape)} is not an integer in [0, ${n}); ` +
+          `the vocabulary has inputDim ${n} entries`,
+      );
+    }
     let i = Number.isNaN(v) ? 0 : Math.trunc(v);
     if (mode === 'clip') i = i < 0 ? 0 : i >= n ? n - 1 : i;
     else if (mode === 'wrap') i = ((i % n) + n) % n;
@@ -62,30 +73,36 @@ function axisPlan(shape: readonly number[], axis: number): AxisPlan {
   return { outer: sizeOf(shape.slice(0, axis)), axisLen: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
 }
 
+/**
+ * A gather along one axis. The index array is the primitive's second input, read when the kernel
+ * runs (never baked into the attributes), so a traced graph gathers whatever indices it is given.
+ * (src/ops/embedding.ts builds these attributes for nn.Embedding's lookup.)
+ */
 interface GatherAttrs {
   readonly shape: readonly number[];
   /** The input's shape (the gradient's shape). */
   readonly full: readonly number[];
   readonly plan: AxisPlan;
-  /** Validated indices; null when the index array carries only a shape. */
-  readonly idx: Int32Array | null;
-  /** The index array, kept so that second-order gradients can gather again. */
-  readonly indices: NDArray;
+  readonly axis: number;
+  readonly mode: IndexMode;
+  /** nn.Embedding's check: indices must be integers in [0, n); errors name `block`. */
+  readonly strict?: { readonly block: string; readonly indexShape: readonly number[] };
 }
 
 function gatherPrims(name: 'take' | 'pick'): { fwd: Primitive<GatherAttrs, null>; back: Primitive<GatherAttrs, null> } {
-  const fwd: Primitive<GatherAttrs, null> = {
+  const fwd: Primitive<GatherAttrs, null> = primitive({
     name,
+    outputInit: 'none',
     infer: ([x], a) => ({ shape: a.shape, dtype: x!.dtype, plan: null }),
-    compute: (k, out, [x], _p, a) => k[name](out, x!, a.idx!, a.plan),
-    grad: (g, { attrs }) => [apply(back, [g], attrs), null],
-  };
-  const back: Primitive<GatherAttrs, null> = {
+    compute: (k, out, [x, i], _p, a) => k[name](out, x!, normalizeIndices(name, i!, a.plan.axisLen, a), a.plan),
+    grad: (g, { inputs: [, i], attrs }) => [apply(back, [g, i!], attrs), null],
+  });
+  const back: Primitive<GatherAttrs, null> = primitive({
     name: `${name}Grad`,
     infer: ([g], a) => ({ shape: a.full, dtype: g!.dtype, plan: null }),
-    compute: (k, out, [g], _p, a) => k[name === 'take' ? 'takeGrad' : 'pickGrad'](out, g!, a.idx!, a.plan),
-    grad: (gg, { attrs }) => [apply(fwd, [gg, attrs.indices], attrs)],
-  };
+    compute: (k, out, [g, i], _p, a) => k[name === 'take' ? 'takeGrad' : 'pickGrad'](out, g!, normalizeIndices(name, i!, a.plan.axisLen, a), a.plan),
+    grad: (gg, { inputs: [, i], attrs }) => [apply(fwd, [gg, i!], attrs), null],
+  });
   return { fwd, back };
 }
 
@@ -100,12 +117,9 @@ function gatherArgs(op: 'take' | 'pick', x: NDArray, indices: IndexLike, options
   return { idxArr, mode, axis: normalizeAxis(options.axis ?? defaultAxis, x.ndim, op) };
 }
 
-/** The attributes of a gather along `axis` with output `shape`; indices are validated unless shape-only. */
-function gatherAttrs(op: 'take' | 'pick', x: NDArray, { idxArr, mode, axis }: { idxArr: NDArray; mode: IndexMode; axis: number }, shape: readonly number[]): GatherAttrs {
-  const plan = axisPlan(x.shape, axis);
-  const where = `axis ${axis} of shape ${fmtShape(x.shape)}`;
-  const idx = idxArr.isShapeOnly ? null : normalizeIndices(op, idxArr.storage, plan.axisLen, mode, where);
-  return { shape, full: x.shape, plan, idx, indices: idxArr };
+/** The attributes of a gather along `axis` with output `shape`. */
+function gatherAttrs(x: NDArray, { mode, axis }: { mode: IndexMode; axis: number }, shape: readonly number[]): GatherAttrs {
+  return { shape, full: x.shape, plan: axisPlan(x.shape, axis), axis, mode };
 }
 
 /** Options of `take`. */
@@ -126,7 +140,7 @@ export const take = publicOp('take', function take(x: NDArray, indices: IndexLik
   const args = gatherArgs('take', x, indices, options, 0);
   const { idxArr, axis } = args;
   const shape = [...x.shape.slice(0, axis), ...idxArr.shape, ...x.shape.slice(axis + 1)];
-  return apply(TAKE.fwd, [x, idxArr], gatherAttrs('take', x, args, shape));
+  return apply(TAKE.fwd, [x, idxArr], gatherAttrs(x, args, shape));
 }, 2);
 
 /** Options of `pick`. */
@@ -158,7 +172,7 @@ export const pick = publicOp('pick', function pick(x: NDArray, index: IndexLike,
         `it must have shape ${fmtShape(dropped)} (or ${fmtShape(kept)})`,
     );
   }
-  return apply(PICK.fwd, [x, idxArr], gatherAttrs('pick', x, args, options.keepdims ? kept : dropped));
+  return apply(PICK.fwd, [x, idxArr], gatherAttrs(x, args, options.keepdims ? kept : dropped));
 }, 2);
 
 interface OneHotAttrs {
@@ -168,7 +182,7 @@ interface OneHotAttrs {
   readonly dtype: DType;
 }
 
-const oneHotPrim: Primitive<OneHotAttrs, null> = {
+const oneHotPrim: Primitive<OneHotAttrs, null> = primitive({
   name: 'oneHot',
   infer: ([i], a) => ({ shape: [...i!.shape, a.depth], dtype: a.dtype, plan: null }),
   compute(_k, out, [idx], _p, { depth, on, off }) {
@@ -178,7 +192,7 @@ const oneHotPrim: Primitive<OneHotAttrs, null> = {
       if (v >= 0 && v < depth) out[j * depth + v] = on;
     }
   },
-};
+});
 
 /** Options of `oneHot`. */
 export interface OneHotOptions {
@@ -202,8 +216,9 @@ export const oneHot = publicOp('oneHot', function oneHot(indices: IndexLike, dep
   return apply(oneHotPrim, [idx], { depth, on: options.onValue ?? 1, off: options.offValue ?? 0, dtype });
 }, 2);
 
-const wherePrim: Primitive<null, TernaryPlan> = {
+const wherePrim: Primitive<null, TernaryPlan> = primitive({
   name: 'where',
+  outputInit: 'none',
   infer([c, a, b]) {
     let shape: number[];
     try {
@@ -219,7 +234,7 @@ const wherePrim: Primitive<null, TernaryPlan> = {
   },
   compute: (k, out, [c, a, b], plan) => k.where(out, c!, a!, b!, plan),
   grad: (g, { inputs: [c] }) => [null, where(c!, g, 0), where(c!, 0, g)],
-};
+});
 
 /**
  * Element-wise select: `x` where `condition` is non-zero, `y` elsewhere, with three-way NumPy

@@ -8,7 +8,7 @@ import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, sizeOf } from '../core/shape.js';
 import type { MatmulPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, applyInto, wantsGrad, type Primitive } from './define.js';
+import { apply, primitive, applyInto, wantsGrad, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
@@ -32,8 +32,9 @@ interface BmmAttrs {
 }
 
 /** (B|1, m, k) x (B|1, k, n) -> (B, m, n), operands read transposed when the flags say so. */
-const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
+const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = primitive({
   name: 'matmul',
+  outputInit: 'none',
   infer([a, b], { transA, transB, op = 'matmul', shapes = [a!.shape, b!.shape] }) {
     const [ba, ra, ca] = a!.shape as [number, number, number];
     const [bb, rb, cb] = b!.shape as [number, number, number];
@@ -68,7 +69,7 @@ const bmmPrim: Primitive<BmmAttrs, MatmulPlan> = {
     const gb = !wantsGrad(ctx, 1) ? null : transB ? bmmInto(g, a!, true, transA, ib) : bmmInto(a!, g, !transA, false, ib);
     return [ga, gb];
   },
-};
+});
 
 function bmm(a: NDArray, b: NDArray, transA: boolean, transB: boolean, from?: { op: string; a: NDArray; b: NDArray }): NDArray {
   const attrs: BmmAttrs = from ? { transA, transB, op: from.op, shapes: [from.a.shape, from.b.shape] } : { transA, transB };
@@ -170,8 +171,9 @@ interface FcAttrs {
 }
 
 /** (M, K) x (N, K)ᵀ + b -> (M, N): the GEMM accumulates onto the bias rows, one pass, one array. */
-const fcPrim: Primitive<FcAttrs, MatmulPlan> = {
+const fcPrim: Primitive<FcAttrs, MatmulPlan> = primitive({
   name: 'fullyConnected',
+  outputInit: 'none',
   infer([x, w, b], { hasBias }) {
     const [m, k] = x!.shape as [number, number];
     const [n, kw] = w!.shape as [number, number];
@@ -208,7 +210,7 @@ const fcPrim: Primitive<FcAttrs, MatmulPlan> = {
     const gb = hasBias && wantsGrad(ctx, 2) ? sum(g, 0) : null;
     return hasBias ? [gx, gw, gb] : [gx, gw];
   },
-};
+});
 
 /** Options of `fullyConnected`. */
 export interface FullyConnectedOptions {

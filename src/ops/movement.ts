@@ -12,7 +12,7 @@ import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { NDARRAY_OBJECT_BYTES, checkJsArray } from '../core/limits.js';
 import { normalizeAxis, stridesOf } from '../core/shape.js';
 import { NDArray, describeValue, expectArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape } from './shape.js';
 import { take } from './indexing.js';
@@ -32,8 +32,9 @@ interface ConcatPlan {
 }
 
 /** Joins inputs along `axis`; with `stacked`, each input first gains a new axis of length 1 there. */
-const concatPrim: Primitive<{ axis: number; stacked: boolean }, ConcatPlan> = {
+const concatPrim: Primitive<{ axis: number; stacked: boolean }, ConcatPlan> = primitive({
   name: 'concat',
+  outputInit: 'none',
   infer(inputs, { axis, stacked }) {
     const shapes = inputs.map((x) => (stacked ? [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)] : x.shape));
     const shape = [...shapes[0]!];
@@ -58,7 +59,7 @@ const concatPrim: Primitive<{ axis: number; stacked: boolean }, ConcatPlan> = {
       return stacked ? reshape(part, x.shape) : part;
     });
   },
-};
+});
 
 /** The axis option of concat, stack and split. */
 export interface AxisOption {
@@ -266,7 +267,7 @@ function parsePadWidth(padWidth: number | readonly number[] | readonly (readonly
   return pairs;
 }
 
-const padPrim: Primitive<{ pairs: readonly (readonly [number, number])[]; value: number; region: Region }, null> = {
+const padPrim: Primitive<{ pairs: readonly (readonly [number, number])[]; value: number; region: Region }, null> = primitive({
   name: 'pad',
   infer: ([x], { pairs }) => ({ shape: x!.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), dtype: x!.dtype, plan: null }),
   compute(k, out, [x], _p, { pairs, value, region }) {
@@ -275,7 +276,7 @@ const padPrim: Primitive<{ pairs: readonly (readonly [number, number])[]; value:
     k.copyStrided(out, regionView(full, region), x!, { offset: 0, strides: stridesOf(region.shape) }, region.shape);
   },
   grad: (g, { attrs: { region } }) => [sliceRegion(g, region)],
-};
+});
 
 /** Source index along one axis for padded position `p` (which runs from -before). */
 function padSource(mode: Exclude<PadMode, 'constant'>, p: number, n: number): number {

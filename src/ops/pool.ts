@@ -8,7 +8,7 @@ import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import type { AvgPoolPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { spatialRank, spatialTuple, windowPlan, type SpatialArg } from './conv.js';
 import { publicOp } from '../core/public.js';
 
@@ -38,33 +38,35 @@ interface PoolAttrs {
   readonly outShape: readonly number[];
 }
 
-const maxPoolGradPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
+const maxPoolGradPrim: Primitive<PoolAttrs, AvgPoolPlan> = primitive({
   name: 'maxPoolGrad',
   infer: ([, x], attrs) => ({ shape: x!.shape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [g, x], plan) => k.maxPoolGrad(out, g!, x!, plan),
-};
+});
 
-const maxPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
+const maxPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = primitive({
   name: 'maxPool',
+  outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.outShape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [x], plan) => k.maxPool(out, x!, plan),
   grad: (g, { inputs: [x], attrs }) => [apply(maxPoolGradPrim, [g, x!], attrs)],
-};
+});
 
-const avgPoolGradPrim: Primitive<PoolAttrs & { readonly inShape: readonly number[] }, AvgPoolPlan> = {
+const avgPoolGradPrim: Primitive<PoolAttrs & { readonly inShape: readonly number[] }, AvgPoolPlan> = primitive({
   name: 'avgPoolGrad',
   infer: ([g], attrs) => ({ shape: attrs.inShape, dtype: g!.dtype, plan: attrs.plan }),
   compute: (k, out, [g], plan) => k.avgPoolGrad(out, g!, plan),
   // Average pooling is linear, so the gradient of its gradient is average pooling again.
   grad: (gg, { attrs }) => [apply(avgPoolPrim, [gg], attrs)],
-};
+});
 
-const avgPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = {
+const avgPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = primitive({
   name: 'avgPool',
+  outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.outShape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [x], plan) => k.avgPool(out, x!, plan),
   grad: (g, { inputs: [x], attrs }) => [apply(avgPoolGradPrim, [g], { ...attrs, inShape: x!.shape })],
-};
+});
 
 /**
  * Max or average pooling of `x` (N, C, *spatial) over windows of `kernel`.

@@ -12,7 +12,7 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { checkShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../core/shape.js';
 import type { ArgReduceOp, ReduceOp, ReducePlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, type GradContext, type Primitive } from './define.js';
+import { apply, primitive, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add, div, equal, mul } from './binary.js';
 import { abs, sqrt, square } from './unary.js';
@@ -74,12 +74,13 @@ function spread(g: NDArray, { inputs: [x], attrs }: GradContext<ReduceAttrs>): N
 type GradRule = (g: NDArray, ctx: GradContext<ReduceAttrs>) => NDArray;
 
 function reducePrim(op: ReduceOp, grad: GradRule): Primitive<ReduceAttrs, ReducePlan> {
-  return {
+  return primitive({
     name: op,
+    outputInit: 'none',
     infer: ([x], attrs) => ({ shape: attrs.shape, dtype: x!.dtype, plan: attrs.plan }),
     compute: (k, out, [x], plan) => k.reduce[op](out, x!, plan),
     grad: (g, ctx) => [grad(g, ctx)],
-  };
+  });
 }
 
 /** Where the input equals the extreme the reduction picked; ties all receive the gradient. */
@@ -192,11 +193,12 @@ export const sumTo = publicOp('sumTo', function sumTo(x: NDArray, shape: readonl
 });
 
 function argPrim(op: ArgReduceOp): Primitive<ReduceAttrs, ReducePlan> {
-  return {
+  return primitive({
     name: op,
+    outputInit: 'none',
     infer: (_inputs, attrs) => ({ shape: attrs.shape, dtype: 'int32', plan: attrs.plan }),
     compute: (k, out, [x], plan) => k.argReduce[op](out as Int32Array, x!, plan),
-  };
+  });
 }
 
 const argPrims: Record<ArgReduceOp, Primitive<ReduceAttrs, ReducePlan>> = { argmax: argPrim('argmax'), argmin: argPrim('argmin') };

@@ -10,19 +10,19 @@
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { sumTo } from './reduce.js';
 import { publicOp } from '../core/public.js';
 
 // A view: apply wraps x's storage; compute (the equivalent copy) is never called for it.
-const reshapePrim: Primitive<{ shape: readonly number[] }, null> = {
+const reshapePrim: Primitive<{ shape: readonly number[] }, null> = primitive({
   name: 'reshape',
   view: true,
   infer: ([x], { shape }) => ({ shape, dtype: x!.dtype, plan: null }),
   compute: (_k, out, [x]) => out.set(x!),
   grad: (g, { inputs: [x] }) => [reshape(g, x!.shape)],
-};
+});
 
 /**
  * The same values in a new shape; one dimension may be -1 and is inferred. The shape is a list or,
@@ -68,15 +68,16 @@ interface CopyPlan {
 }
 
 function stridedCopyPrim<A>(name: string, plan: (x: NDArray, attrs: A) => CopyPlan, grad: Primitive<A, CopyPlan>['grad']): Primitive<A, CopyPlan> {
-  return {
+  return primitive({
     name,
+    outputInit: 'none',
     infer(inputs, attrs) {
       const p = plan(inputs[0]!, attrs);
       return { shape: p.shape, dtype: inputs[0]!.dtype, plan: p };
     },
     compute: (k, out, [x], p) => k.copyStrided(out, { offset: 0, strides: stridesOf(p.shape) }, x!, { offset: 0, strides: p.strides }, p.shape),
     grad,
-  };
+  });
 }
 
 const transposePrim = stridedCopyPrim<{ axes: readonly number[] }>(

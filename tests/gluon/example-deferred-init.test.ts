@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 test('examples/deferred-init.ts prints the D2L chapter output', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', 'examples/deferred-init.ts'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/deferred-init.ts'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   const inits = lines.filter((l) => l.startsWith('Init '));

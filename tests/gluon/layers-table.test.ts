@@ -349,7 +349,7 @@ for (const row of rows) {
         const shapeOnly = autograd.pause(() => layer.forward(nd.NDArray.shapeOnly(inShape, 'float64')));
         assert.ok(shapeOnly.isShapeOnly, 'a shape-only input gives a shape-only output');
         assert.deepEqual(shapeOnly.shape, outShape, `inferred output shape for ${JSON.stringify(inShape)}`);
-        const x = row.forward.intInput ? nd.zeros(inShape, { dtype: 'int32' }) : nd.random.uniform({ shape: inShape });
+        const x = row.forward.intInput ? nd.zeros(inShape, { dtype: 'int32' }) : nd.random.uniform({ shape: inShape, dtype: 'float64' });
         const real = layer.forward(x);
         assert.deepEqual(real.shape, outShape, `real output shape for ${JSON.stringify(inShape)}`);
       }

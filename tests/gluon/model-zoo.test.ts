@@ -132,7 +132,7 @@ describe('examples/lenet.ts short run (CI)', () => {
   test('trains a few batches (synthetic data when Fashion-MNIST is absent) and reports accuracy', () => {
     const out = execFileSync(
       process.execPath,
-      ['--import', 'tsx', '--conditions=development', 'examples/lenet.ts', '--epochs', '1', '--batches', '2', '--batch-size', '64', '--allow-synthetic'],
+      ['--import', 'tsx', 'examples/lenet.ts', '--epochs', '1', '--batches', '2', '--batch-size', '64', '--allow-synthetic'],
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.match(out, /Total params: 61,706/);

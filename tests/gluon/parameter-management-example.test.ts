@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 test('examples/parameter-management.ts prints the D2L chapter output', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', 'examples/parameter-management.ts'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/parameter-management.ts'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n');
   /** The lines printed after the header `# title`, up to the next header. */

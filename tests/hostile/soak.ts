@@ -1,10 +1,11 @@
 /**
  * The long hostile run, on demand: `npm run soak -- --runs 200 --seed 1`. Generates `runs` cases
- * per target (random seed unless given), runs them on both backends in parallel child processes,
+ * per target (random seed unless given; `--filter` keeps targets whose id contains a string,
+ * `--only` those listed in a JSON file), runs them on both backends in parallel child processes,
  * prints the tally and every failure, writes the full report as JSON (`--out`), and exits non-zero
  * when any case crashed, hung, exhausted memory or threw an untyped or misnamed error.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { discoverTargets, generateCases } from './cases.js';
 import { describeFailures, runCases, tally, type Status } from './harness.js';
@@ -19,12 +20,15 @@ const { values } = parseArgs({
     hang: { type: 'string', default: '30000' },
     rss: { type: 'string', default: '2500' },
     filter: { type: 'string' },
+    only: { type: 'string' },
     out: { type: 'string' },
   },
 });
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const runs = Number(values.runs);
-const targets = discoverTargets().filter((t) => values.filter === undefined || t.id.includes(values.filter));
+// --only FILE: a JSON list of target ids (e.g. those of another checkout's run, to compare like with like).
+const only = values.only === undefined ? null : new Set(JSON.parse(readFileSync(values.only, 'utf8')) as string[]);
+const targets = discoverTargets().filter((t) => (values.filter === undefined || t.id.includes(values.filter)) && (only === null || only.has(t.id)));
 const cases = generateCases(targets, runs, seed);
 const backends = values.backend === 'both' ? (['native', 'ref'] as const) : [values.backend as 'native' | 'ref'];
 const scratch = makeScratch(lib);

@@ -9,7 +9,10 @@
  * with their gradients.
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
+ * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
  * Native for every dtype: cast, copyStrided, where, take, pick.
+ * Left to ref for now: the batch-normalization kernels (batchNormMean, batchNormVariance,
+ * batchNormForward, batchNormGradStats, batchNormGradData, movingAverage).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
  * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes, whose arrays have 2^31
  * or more elements, or whose plan holds any value an int32 cannot (a pad or stride of 2^31): every value is
@@ -20,6 +23,7 @@ import {
   ARG_REDUCE_OPS,
   BINARY_OPS,
   REDUCE_OPS,
+  RNN_MODES,
   UNARY_OPS,
   type ArgReduceKernel,
   type AxisPlan,
@@ -28,6 +32,7 @@ import {
   type KernelTable,
   type MatmulPlan,
   type ReduceKernel,
+  type RnnPlan,
   type TernaryPlan,
   type AvgPoolPlan,
   type WindowPlan,
@@ -228,12 +233,37 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     if (!addon.optimizer(3, w, g, history, null, null, hyper(p, p.epsilon))) refKernels.adagradUpdate(w, g, history, p);
   };
 
+  // A recurrence's plan: [mode, T, N, H, P, reverse] (native/src/isa.h, RnnArgs).
+  function rnnPlan(plan: RnnPlan): Int32Array {
+    P[0] = RNN_MODES.indexOf(plan.mode);
+    P[1] = plan.steps;
+    P[2] = plan.batch;
+    P[3] = plan.hidden;
+    P[4] = plan.proj;
+    P[5] = plan.reverse ? 1 : 0;
+    return P;
+  }
+  const rnnForward: KernelTable['rnnForward'] = (out, ws, xproj, whh, bhh, h0, c0, whr, plan) => {
+    if (!addon.rnn(0, out, ws, xproj, whh, bhh, h0, c0, whr, rnnPlan(plan))) refKernels.rnnForward(out, ws, xproj, whh, bhh, h0, c0, whr, plan);
+  };
+  const rnnBackward: KernelTable['rnnBackward'] = (grads, dout, out, ws, whh, h0, c0, whr, plan) => {
+    if (!addon.rnn(1, grads, dout, out, ws, whh, h0, c0, whr, rnnPlan(plan))) refKernels.rnnBackward(grads, dout, out, ws, whh, h0, c0, whr, plan);
+  };
+
   return {
     ...refKernels,
+    batchNormMean: refKernels.batchNormMean,
+    batchNormVariance: refKernels.batchNormVariance,
+    batchNormForward: refKernels.batchNormForward,
+    batchNormGradStats: refKernels.batchNormGradStats,
+    batchNormGradData: refKernels.batchNormGradData,
+    movingAverage: refKernels.movingAverage,
     sgdUpdate,
     adamUpdate,
     rmspropUpdate,
     adagradUpdate,
+    rnnForward,
+    rnnBackward,
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),

@@ -1,12 +1,12 @@
 /**
- * Finds and loads the compiled addon (build/Release/tsgluon.node, built by `npm install` through
- * scripts/build-native.mjs). Loading never throws: a missing or broken build yields the reason,
- * and the caller falls back to the reference backend.
+ * Loads a compiled addon by name: the binary compiled on this machine (build/Release, by
+ * scripts/build-native.mjs during install) or the prebuilt one shipped for this platform
+ * (prebuilds/<platform>-<arch>, see locate.ts). Loading never throws: a missing or broken binary
+ * yields the reason and how to get one, and the caller falls back to the reference backend.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { TypedArray } from '../../core/dtype.js';
+import { PACKAGE_ROOT, addonCandidates } from './locate.js';
 
 /** The functions exported by native/src/addon.cc; each returns false when it leaves a dtype to ref. */
 export interface NativeAddon {
@@ -34,6 +34,11 @@ export interface NativeAddon {
     s2: TypedArray | null,
     params: Float64Array,
   ): boolean;
+  /**
+   * A recurrent layer direction over a sequence: kind 0 rnnForward (out, ws, xproj, whh, bhh, h0,
+   * c0, whr), 1 rnnBackward (grads, dout, out, ws, whh, h0, c0, whr); plan [mode, T, N, H, P, reverse].
+   */
+  rnn(kind: number, a0: TypedArray, a1: TypedArray, a2: TypedArray, a3: TypedArray, a4: TypedArray, a5: TypedArray, a6: TypedArray, a7: TypedArray, plan: Int32Array): boolean;
   /** Float32 FMA throughput probe on the calling thread: runs `iters` rounds, returns the flops done. */
   fmaLoop(iters: number): number;
   isa(): string;
@@ -46,21 +51,27 @@ export interface NativeAddon {
   readonly reduceOps: readonly string[];
 }
 
-export type LoadResult = { addon: NativeAddon; error: null } | { addon: null; error: string };
+export type LoadResult<T = NativeAddon> = { addon: T; error: null } | { addon: null; error: string };
 
-const CANDIDATES = ['../../../build/Release/tsgluon.node', '../../../build/Debug/tsgluon.node'];
-
-/** Loads the addon from the package's build folder (the same relative path from src/ and dist/). */
-export function loadAddon(): LoadResult {
+/**
+ * Loads addon `name` (default the kernels, `tsgluon`; an optional addon such as `tsgluon_mpi`
+ * by its name) from the package at `root`, trying each candidate in order: a prebuilt binary that does not load here (an
+ * older C library, say) gives way to the next.
+ */
+export function loadAddon<T = NativeAddon>(name = 'tsgluon', root = PACKAGE_ROOT): LoadResult<T> {
   const require = createRequire(import.meta.url);
-  for (const rel of CANDIDATES) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (!existsSync(path)) continue;
+  const failures: string[] = [];
+  for (const path of addonCandidates(name, root)) {
     try {
-      return { addon: require(path) as NativeAddon, error: null };
+      return { addon: require(path) as T, error: null };
     } catch (e) {
-      return { addon: null, error: `${path} failed to load: ${(e as Error).message.split('\n')[0]}` };
+      failures.push(`${path} failed to load: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  return { addon: null, error: 'the addon is not built (no C++ compiler during install?)' };
+  const fix = `npm rebuild tsgluon with a C++ compiler installed builds one`;
+  if (failures.length > 0) return { addon: null, error: `${failures.join('; ')}; ${fix}` };
+  return {
+    addon: null,
+    error: `no ${name} binary for ${process.platform}-${process.arch}: none is prebuilt for it and none was compiled at install (no C++ compiler, or install scripts disabled); ${fix}`,
+  };
 }

@@ -10,6 +10,8 @@ import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './co
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { rnnBackward, rnnForward } from './rnn.js';
+import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -34,10 +36,18 @@ export const refKernels: KernelTable = {
   maxPoolGrad,
   avgPool,
   avgPoolGrad,
+  batchNormMean,
+  batchNormVariance,
+  batchNormForward,
+  batchNormGradStats,
+  batchNormGradData,
+  movingAverage,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,
   adagradUpdate,
+  rnnForward,
+  rnnBackward,
 };
 
 export const refBackend: Backend = {

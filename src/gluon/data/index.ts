@@ -8,3 +8,4 @@ export { SequentialSampler, RandomSampler, BatchSampler, permutation, type Sampl
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { downloadFile, fileDigest, DownloadError, type Checksum, type DownloadOptions } from './download.js';
 export * as vision from './vision/index.js';
+export * as text from './text/index.js';

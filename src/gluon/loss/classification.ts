@@ -3,7 +3,7 @@
  * cross-entropy, both computed from logits by default in their numerically stable forms.
  */
 import { isFloat } from '../../core/dtype.js';
-import { ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { normalizeAxis } from '../../core/shape.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { add, mul, sub } from '../../ops/binary.js';
@@ -47,12 +47,24 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     const logp = this.fromLogits ? pred : logSoftmax(pred, { axis });
     let loss: NDArray;
     if (this.sparseLabel) {
+      this.checkNotDense(label, pred, axis);
       this.checkLabels(label, pred, axis);
       loss = neg(pick(logp, label, { axis, keepdims: true }));
     } else {
       loss = neg(sum(mul(logp, this.labelLike(label, pred)), axis, { keepdims: true }));
     }
     return this.finish(loss, sampleWeight);
+  }
+
+  /** Labels shaped like the prediction are one-hot or distributions, not the indices expected. */
+  private checkNotDense(label: NDArray, pred: NDArray, axis: number): void {
+    const classes = pred.shape[axis]!;
+    if (classes < 2 || label.ndim !== pred.ndim || label.shape[axis] !== classes) return;
+    throw new ShapeError(
+      `${this.where}: label of shape ${fmtShape(label.shape)} has the prediction's ${classes} classes along axis ${axis}: ` +
+        `it looks one-hot (or like probabilities), but the loss expects class indices, shape ${fmtShape(pred.shape.filter((_, i) => i !== axis))}, by default. ` +
+        `Pass { sparseLabel: false } for one-hot or probability labels, or give the indices (label.argmax(${axis}))`,
+    );
   }
 
   /** Class indices must be integers in [0, classes); a wrong label is a bug, never clipped. */

@@ -24,6 +24,36 @@ function positiveOr(x: NDArray, negative: NDArray): NDArray {
   return where(greater(x, 0), x, negative);
 }
 
+/** Leaky ReLU as nd ops (the layer and imported graphs compute it this one way). */
+export function leakyRelu(x: NDArray, alpha: number | NDArray): NDArray {
+  return positiveOr(x, mul(x, alpha));
+}
+
+/** ELU as nd ops; minimum(x, 0) keeps expm1 from overflowing on the branch `where` discards. */
+export function elu(x: NDArray, alpha: number): NDArray {
+  return positiveOr(x, mul(expm1(minimum(x, 0)), alpha));
+}
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/** SELU as nd ops, with the paper's constants. */
+export function selu(x: NDArray): NDArray {
+  return mul(elu(x, SELU_ALPHA), SELU_SCALE);
+}
+
+/** GELU as nd ops: the exact x Φ(x) ('erf') or the tanh approximation. */
+export function gelu(x: NDArray, approximation: 'erf' | 'tanh' = 'erf'): NDArray {
+  if (approximation === 'erf') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(mul(x, 0.5), add(tanh(inner), 1));
+}
+
+/** Swish as nd ops: x * sigmoid(beta x). */
+export function swish(x: NDArray, beta: number): NDArray {
+  return mul(x, sigmoid(beta === 1 ? x : mul(x, beta)));
+}
+
 /**
  * An element-wise activation written with nd ops: `forward` checks the input once, then applies
  * `activate`. LeakyReLU, ELU, SELU, GELU and Swish are these.
@@ -57,7 +87,7 @@ export class LeakyReLU extends ElementwiseActivation {
   }
 
   protected override activate(x: NDArray): NDArray {
-    return positiveOr(x, mul(x, this.alpha));
+    return leakyRelu(x, this.alpha);
   }
 
   override toString(): string {
@@ -78,6 +108,7 @@ export interface PReLUOptions extends BlockOptions {
  * @example new nn.PReLU({ inChannels: 16 }) // one slope per channel, each starting at 0.25
  */
 export class PReLU extends Block {
+  static override readonly floatInput = true;
   readonly inChannels: number;
   readonly alpha: Parameter;
 
@@ -97,7 +128,7 @@ export class PReLU extends Block {
   override forward(x: NDArray): NDArray {
     let a = this.alpha.data();
     if (this.inChannels > 1) a = reshape(a, [this.inChannels, ...new Array<number>(Math.max(0, x.ndim - 2)).fill(1)]);
-    return positiveOr(x, mul(x, a));
+    return leakyRelu(x, a);
   }
 
   override toString(): string {
@@ -118,8 +149,7 @@ export class ELU extends ElementwiseActivation {
   }
 
   protected override activate(x: NDArray): NDArray {
-    // minimum(x, 0) keeps expm1 from overflowing on the branch `where` discards.
-    return positiveOr(x, mul(expm1(minimum(x, 0)), this.alpha));
+    return elu(x, this.alpha);
   }
 
   override toString(): string {
@@ -127,16 +157,13 @@ export class ELU extends ElementwiseActivation {
   }
 }
 
-const SELU_ALPHA = 1.6732632423543772;
-const SELU_SCALE = 1.0507009873554805;
-
 /**
  * Scaled ELU (Klambauer et al., 2017), self-normalizing: scale * ELU(x, alpha) with the paper's
  * constants alpha ≈ 1.6733 and scale ≈ 1.0507.
  */
 export class SELU extends ElementwiseActivation {
   protected override activate(x: NDArray): NDArray {
-    return mul(positiveOr(x, mul(expm1(minimum(x, 0)), SELU_ALPHA)), SELU_SCALE);
+    return selu(x);
   }
 
   override toString(): string {
@@ -165,9 +192,7 @@ export class GELU extends ElementwiseActivation {
   }
 
   protected override activate(x: NDArray): NDArray {
-    if (this.approximation === 'erf') return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
-    const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-    return mul(mul(x, 0.5), add(tanh(inner), 1));
+    return gelu(x, this.approximation);
   }
 
   override toString(): string {
@@ -188,7 +213,7 @@ export class Swish extends ElementwiseActivation {
   }
 
   protected override activate(x: NDArray): NDArray {
-    return mul(x, sigmoid(this.beta === 1 ? x : mul(x, this.beta)));
+    return swish(x, this.beta);
   }
 
   override toString(): string {

@@ -20,6 +20,16 @@ const FUNCTIONS: Record<ActivationType, (x: NDArray) => NDArray> = {
   softsign: (x) => div(x, add(abs(x), 1)),
 };
 
+/** Applies the named activation with nd ops (the layer and imported graphs share this). */
+export function activate(type: ActivationType, x: NDArray): NDArray {
+  return FUNCTIONS[type](x);
+}
+
+/** True for the names `activate` accepts. */
+export function isActivationType(s: string): s is ActivationType {
+  return Object.hasOwn(FUNCTIONS, s);
+}
+
 /**
  * Applies an activation function.
  * @example new nn.Activation('relu').forward(nd.array([-1, 2])) // [0, 2]

@@ -7,10 +7,10 @@ import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { uniform } from '../../ndarray/random.js';
-import { greaterEqual, mul } from '../../ops/binary.js';
+import { mul } from '../../ops/binary.js';
 import { fullyConnected } from '../../ops/matmul.js';
 import { reshape } from '../../ops/shape.js';
+import { dropoutMask } from '../../ops/random.js';
 import * as unary from '../../ops/unary.js';
 import { isTraining } from '../../autograd/state.js';
 import type { InitLike } from '../../init/builtins.js';
@@ -43,6 +43,7 @@ export interface DenseOptions extends BlockOptions {
  * const fixed = new nn.Dense(10, { inUnits: 256 });          // initialized at initialize()
  */
 export class Dense extends Block {
+  static override readonly floatInput = true;
   readonly units: number;
   readonly flatten: boolean;
   readonly weight: Parameter;
@@ -126,12 +127,11 @@ export class Dropout extends Block {
 
   override forward(x: NDArray): NDArray {
     if (this.rate === 0 || !isTraining()) return x;
-    // Shape inference computes nothing and draws no random numbers.
-    if (x.isShapeOnly) return NDArray.shapeOnly(x.shape, x.dtype);
     if (this.rate === 1) return mul(x, 0);
     const maskShape = x.shape.map((d, i) => (this.axes.some((a) => (a < 0 ? a + x.ndim : a) === i) ? 1 : d));
-    const keep = greaterEqual(uniform({ shape: maskShape, dtype: x.dtype }), this.rate);
-    return mul(x, mul(keep, 1 / (1 - this.rate)));
+    // The mask is drawn inside a primitive, so a hybridized Dropout draws a new one on every run
+    // (and shape inference, on shape-only arrays, draws none).
+    return mul(x, dropoutMask(x, this.rate, maskShape));
   }
 
   override toString(): string {

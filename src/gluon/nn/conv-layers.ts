@@ -16,6 +16,7 @@ import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
 import { Activation, activationOf, type ActivationType } from './activations.js';
+import { channelsLastError } from './conv-hints.js';
 
 const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
 
@@ -57,6 +58,7 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
  */
 export abstract class ConvBase extends Block {
   static override readonly alias: string | undefined = 'conv';
+  static override readonly floatInput = true;
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
   readonly channels: number;
@@ -116,6 +118,10 @@ export abstract class ConvBase extends Block {
         `${this.name}: input of shape ${fmtShape(x.shape)} must have ${this.#rank + 2} axes (${this.layout}); ` +
           `add a batch axis with expandDims(0) for a single sample`,
       );
+    }
+    if (this.#rank === 2) {
+      const hint = channelsLastError(this.name, x, this.#transposed ? this.weight.shape[0]! : this.weight.shape[1]! * this.groups);
+      if (hint !== null) throw hint;
     }
     const c = x.shape[1]!;
     if (c % this.groups !== 0) {

@@ -1,12 +1,13 @@
 /**
  * `Embedding`: a lookup table mapping integer indices to dense vectors, the first layer of most
  * language models. Its weight (inputDim, outputDim) has a fully known shape, so it needs no
- * deferred initialization; the gradient scatters back into the looked-up rows.
+ * deferred initialization; the gradient scatters back into the looked-up rows. Indices are checked
+ * by the lookup primitive when it computes, so a hybridized embedding checks every batch.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError, fmtShape, fmtValue } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { take } from '../../ops/indexing.js';
+import { embeddingLookup } from '../../ops/embedding.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions } from '../block.js';
@@ -43,19 +44,7 @@ export class Embedding extends Block {
 
   override forward(x: NDArray): NDArray {
     if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${String(x)}`);
-    if (!x.isShapeOnly) {
-      const data = x.storage;
-      for (let i = 0; i < data.length; i++) {
-        const v = data[i]!;
-        if (!(v >= 0 && v < this.inputDim) || Math.trunc(v) !== v) {
-          throw new ValueError(
-            `${this.name}: index ${v} at flat position ${i} of the input ${fmtShape(x.shape)} is not an integer in [0, ${this.inputDim}); ` +
-              `the vocabulary has inputDim ${this.inputDim} entries`,
-          );
-        }
-      }
-    }
-    return take(this.weight.data(), x, { axis: 0, mode: 'clip' });
+    return embeddingLookup(this.weight.data(), x, this.name);
   }
 
   /** Gluon's form: `Embedding(1000 -> 16, float32)`. */

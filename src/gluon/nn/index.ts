@@ -17,3 +17,8 @@ export {
 } from './normalization.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { LeakyReLU, PReLU, ELU, SELU, GELU, Swish, SiLU, ElementwiseActivation, type PReLUOptions, type GELUOptions } from './activations-advanced.js';
+export {
+  DotProductAttention, AdditiveAttention, MultiHeadAttention, PositionalEncoding, transposeQKV, transposeOutput,
+  type AdditiveAttentionOptions, type MultiHeadAttentionOptions, type PositionalEncodingOptions,
+} from './attention.js';
+export { PositionWiseFFN, AddNorm, TransformerEncoderBlock, type TransformerEncoderBlockOptions } from './transformer.js';

@@ -7,10 +7,11 @@
  * folds them into `running_mean` / `running_var` (parameters with gradReq 'null', as in Gluon):
  * running = momentum * running + (1 - momentum) * batch, the variance being the biased batch
  * variance as MXNet uses. In prediction mode it uses the running statistics. Forward passes on
- * shape-only arrays (shape inference) never touch the running statistics.
+ * shape-only arrays (shape inference) never touch the running statistics. It is one call of
+ * `nd.batchNorm` (src/ops/batch-norm.ts), whose primitives carry the fused kernels and gradients
+ * and make the running-statistics update an explicit step of a hybridized graph.
  *
- * Everything is written with nd ops, so gradients (including through the batch statistics) come
- * from autograd.
+ * The other layers are written with nd ops, so their gradients come from autograd.
  */
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
@@ -20,7 +21,8 @@ import { add, mul, sub } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
 import { rsqrt, square } from '../../ops/unary.js';
-import { isTraining, pause } from '../../autograd/state.js';
+import { isTraining } from '../../autograd/state.js';
+import { batchNorm } from '../../ops/batch-norm.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
@@ -61,6 +63,7 @@ function affine(x: NDArray, m: NDArray, v: NDArray, eps: number, gamma: NDArray 
 
 /** Shared parts: epsilon, gamma and beta of shape (C,), C deferred, and the shape checks. */
 abstract class NormBase extends Block {
+  static override readonly floatInput = true;
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
@@ -136,28 +139,9 @@ export class BatchNorm extends NormBase {
 
   override forward(x: NDArray): NDArray {
     const axis = this.channelAxis(x, this.axis, 2);
-    const reduce = x.shape.map((_, i) => i).filter((i) => i !== axis);
-    const [gamma, beta] = this.scaleShift(x.ndim, axis);
-    const bshape = x.shape.map((d, i) => (i === axis ? d : 1));
-    if (!isTraining() || this.useGlobalStats) {
-      const m = reshape(this.runningMean.data(), bshape);
-      const v = reshape(this.runningVar.data(), bshape);
-      return affine(x, m, v, this.epsilon, gamma, beta);
-    }
-    const m = mean(x, { axis: reduce, keepdims: true });
-    const v = mean(square(sub(x, m)), { axis: reduce, keepdims: true });
-    if (!x.isShapeOnly) this.#updateRunning(m, v);
-    return affine(x, m, v, this.epsilon, gamma, beta);
-  }
-
-  #updateRunning(m: NDArray, v: NDArray): void {
-    const mom = this.momentum;
-    pause(() => {
-      for (const [param, batch] of [[this.runningMean, m], [this.runningVar, v]] as const) {
-        const run = param.data();
-        const next = add(mul(run, mom), mul(reshape(batch, run.shape), 1 - mom));
-        run.storage.set(next.storage);
-      }
+    return batchNorm(x, this.gamma.data(), this.beta.data(), this.runningMean.data(), this.runningVar.data(), {
+      axis, eps: this.epsilon, momentum: this.momentum, fixGamma: !this.scale, center: this.center,
+      useGlobalStats: this.useGlobalStats, training: isTraining(),
     });
   }
 
