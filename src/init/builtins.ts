@@ -68,7 +68,7 @@ export class Normal extends Initializer {
 export class Constant extends Initializer {
   constructor(readonly value: number | NDArray) {
     super();
-    if (value instanceof NDArray) {
+    if (NDArray.isInstance(value)) {
       if (value.isShapeOnly) throw new ValueError(`Constant: the value is a shape-only ${fmtShape(value.shape)} array with no data; give an array with values`);
     } else finite('Constant', 'value (a number or an NDArray)', value);
   }
@@ -77,7 +77,7 @@ export class Constant extends Initializer {
   }
   protected initWeight(name: string, data: NDArray): void {
     const v = this.value;
-    if (!(v instanceof NDArray)) return fillValue(data, v);
+    if (!NDArray.isInstance(v)) return fillValue(data, v as number);
     let fits = false;
     try {
       fits = shapesEqual(broadcastShapes(v.shape, data.shape, 'Constant'), data.shape);

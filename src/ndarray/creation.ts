@@ -78,7 +78,7 @@ export const array = publicOp('array', function array(
   value: NestedArray | readonly NestedArray[] | TypedArray | NDArray,
   options: DTypeOption & { shape?: readonly number[] } = {},
 ): NDArray {
-  if (value instanceof NDArray) {
+  if (NDArray.isInstance(value)) {
     const dtype = checkDType(options.dtype ?? value.dtype, 'array');
     const out = NDArray.empty(value.shape, dtype);
     out.storage.set(value.storage);

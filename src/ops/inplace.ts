@@ -57,7 +57,7 @@ function write(op: string, dst: NDArray, dstView: View, shape: readonly number[]
     else getBackend().kernels.copyStrided(dst.storage, dstView, new (dst.storage.constructor as Float64ArrayConstructor)([value]), { offset: 0, strides: shape.map(() => 0) }, shape);
     return;
   }
-  let v = value instanceof NDArray ? value : array(value, { dtype: dst.dtype });
+  let v = NDArray.isInstance(value) ? value : array(value as NestedArray, { dtype: dst.dtype });
   const out = broadcastShapes(v.shape, shape, op);
   if (!shapesEqual(out, shape)) {
     throw new ShapeError(`${op}: cannot write a value of shape ${fmtShape(v.shape)} into a target of shape ${fmtShape(shape)}; the value must broadcast to the target's shape`);
