@@ -25,8 +25,9 @@ import { checkOptions, relabel } from '../core/public.js';
 import { checkShape } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
-import { create as createInit, type InitLike } from '../init/builtins.js';
+import type { InitLike } from '../init/builtins.js';
 import { checkInputDType } from './input-dtype.js';
+import { checkBlockOptions } from './block-options.js';
 import { Parameter, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
@@ -56,24 +57,6 @@ export interface BlockInitOptions {
   forceReinit?: boolean;
   /** Infer every deferred shape now from this input shape (or a list of them), computing nothing. */
   inputShape?: readonly number[] | readonly (readonly number[])[];
-}
-
-/** Block options from a JavaScript caller: an object, a string prefix, a ParameterDict to share. */
-function checkBlockOptions(cls: string, options: BlockOptions): void {
-  checkOptions(cls, options);
-  if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new ValueError(`${cls}: prefix must be a string such as 'encoder_', got ${fmtValue(options.prefix)}`);
-  if (options.params != null && !(options.params instanceof ParameterDict)) {
-    throw new ValueError(`${cls}: params must be a ParameterDict to share (another block's .params), got ${fmtValue(options.params)}`);
-  }
-  // Layers take their initializers as `...Initializer` options: checked here, once, for all.
-  for (const [key, value] of Object.entries(options)) {
-    if (!key.endsWith('Initializer') || value === null || value === undefined) continue;
-    try {
-      createInit(value as InitLike);
-    } catch (e) {
-      throw relabel(relabel(e, key), cls);
-    }
-  }
 }
 
 /** Errors a block's forward already named, so the blocks around it do not rename them. */
