@@ -2,7 +2,12 @@
 # instruction set, in separate static libraries so each gets its own -m flags; the addon picks one
 # at load time from CPUID. No -march=native: one build runs on any x86-64 (and, with only the
 # generic kernels, on other architectures).
+#
+# tsgluon_mpi, the optional MPI addon of src/dist/, exists only with -Dtsgluon_mpi=1, which
+# scripts/build-mpi.mjs passes where it finds mpi.h; it links the system's Open MPI, so it is always
+# compiled on the machine that runs it.
 {
+  'variables': { 'tsgluon_mpi%': 0 },
   'target_defaults': {
     'cflags_cc': ['-std=gnu++17', '-O3', '-fPIC', '-fno-math-errno', '-ffp-contract=off', '-fno-trapping-math', '-Wall', '-Wno-unused-function'],
     'cflags_cc!': ['-fno-exceptions', '-O2', '-Os'],
@@ -43,5 +48,18 @@
       ],
       'libraries': ['-lpthread'],
     },
+  ],
+  'conditions': [
+    ['tsgluon_mpi==1', {
+      'targets': [
+        {
+          'target_name': 'tsgluon_mpi',
+          'sources': ['native/src/dist/addon.cc', 'native/src/dist/comm.cc'],
+          'defines': ['OMPI_SKIP_MPICXX', 'MPICH_SKIP_MPICXX'],
+          'cflags_cc': ['<!@(node scripts/build-mpi.mjs --cflags)'],
+          'libraries': ['<!@(node scripts/build-mpi.mjs --libs)', '-lpthread'],
+        },
+      ],
+    }],
   ],
 }

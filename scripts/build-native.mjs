@@ -19,11 +19,11 @@
 // fails, it is redone without them, so an optional addon never costs the kernels.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findNodeDir, findNodeGyp } from './node-gyp-env.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (msg) => console.log(`tsgluon: ${msg}`);
@@ -34,32 +34,13 @@ const CORE = 'tsgluon';
 /** Optional addons: { name, variable, available(): boolean }. */
 const OPTIONAL = [];
 
-function findNodeGyp() {
-  try {
-    return createRequire(join(root, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
-  } catch {
-    const npmGyp = process.env.npm_config_node_gyp;
-    return npmGyp && existsSync(npmGyp) ? npmGyp : null;
-  }
-}
-
-/** A folder with include/node/node_api.h that node-gyp can use instead of downloading headers. */
-function findNodeDir() {
-  const configured = process.env.npm_config_nodedir;
-  const version = process.versions.node;
-  const candidates = [
-    configured,
-    resolve(dirname(process.execPath), '..'),
-    join(homedir(), '.cache', 'node-gyp', version),
-    process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'node-gyp', version) : undefined,
-  ];
-  return candidates.find((d) => d && existsSync(join(d, 'include', 'node', 'node_api.h'))) ?? null;
-}
-
 /** A hash of everything a build depends on, kept in build/native-build.json to reuse a fresh build. */
 function sourceHash(optional) {
   const h = createHash('sha256');
-  const files = [join(root, 'binding.gyp'), ...readdirSync(join(root, 'native', 'src')).sort().map((f) => join(root, 'native', 'src', f))];
+  const src = join(root, 'native', 'src');
+  // Every file under native/src, its subfolders (native/src/dist/, the MPI addon) included.
+  const sources = readdirSync(src, { recursive: true }).map((f) => join(src, f)).filter((f) => statSync(f).isFile()).sort();
+  const files = [join(root, 'binding.gyp'), ...sources];
   for (const f of files) h.update(relative(root, f)).update(readFileSync(f));
   const cxx = spawnSync(process.env.CXX || 'g++', ['--version'], { encoding: 'utf8' }).stdout ?? '';
   const napi = JSON.parse(readFileSync(createRequire(join(root, 'package.json')).resolve('node-addon-api/package.json'), 'utf8')).version;
@@ -83,7 +64,7 @@ function nodeGyp(gyp, nodedir, optional) {
 function compile() {
   const cxx = process.env.CXX || 'g++';
   if (spawnSync(cxx, ['--version'], { stdio: 'ignore' }).status !== 0) return { error: `no C++ compiler (${cxx}) found` };
-  const gyp = findNodeGyp();
+  const gyp = findNodeGyp(root);
   if (!gyp) return { error: 'node-gyp not found' };
   const nodedir = findNodeDir();
   if (!nodedir) return { error: 'no local Node headers (include/node/node_api.h)' };

@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` (which runs scripts/prepack.mjs), then, in a fresh
 // temporary project, `npm install <tarball>` twice, once with --ignore-scripts and once without.
 // In each project it checks that
-//   - no compiler ran (on linux-x64 the prebuilt binary serves) and the native backend loads;
+//   - the kernels were not compiled (on linux-x64 the prebuilt binary serves) and the native
+//     backend loads; where Open MPI is installed, the scripted install compiled the MPI addon;
 //   - `import 'tsgluon'` (ESM) and `require('tsgluon')` (CommonJS) work and give the same module;
 //   - a small app type-checks under strict, exactOptionalPropertyTypes and skipLibCheck: false
 //     (ESM and CommonJS), with the repository's TypeScript and @types/node;
@@ -22,6 +23,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
 const work = mkdtempSync(join(tmpdir(), 'tsgluon-pack-'));
 const prebuiltHere = process.platform === 'linux' && process.arch === 'x64';
+const mpiHere = spawnSync('mpicc', ['--showme:compile'], { stdio: 'ignore' }).status === 0;
 const failures = [];
 
 function sh(cmd, args, cwd, env = {}) {
@@ -129,7 +131,11 @@ for (const ignoreScripts of [true, false]) {
   if (inst.status !== 0) continue;
   const nm = join(dir, 'node_modules');
   figures.push({ label, seconds, packages: countPackages(nm), bytes: duBytes(nm) });
-  if (prebuiltHere) check(`${label}: no compiler ran (no node_modules/tsgluon/build)`, !existsSync(join(nm, 'tsgluon', 'build')));
+  const built = (name) => existsSync(join(nm, 'tsgluon', 'build', 'Release', `${name}.node`));
+  if (prebuiltHere) check(`${label}: the kernels were not compiled (no node_modules/tsgluon/build/Release/tsgluon.node)`, !built('tsgluon'));
+  // The MPI addon links the system's MPI, so it is never prebuilt: the install script compiles it
+  // where Open MPI is installed (CI installs it for the distributed tests).
+  if (mpiHere) check(`${label}: ${ignoreScripts ? 'no MPI addon without install scripts' : 'the MPI addon was compiled (Open MPI is here)'}`, built('tsgluon_mpi') !== ignoreScripts);
   check(`${label}: vega and vega-lite were not installed (optional)`, !existsSync(join(nm, 'vega')) && !existsSync(join(nm, 'vega-lite')));
 
   writeFileSync(join(dir, 'esm.mjs'), esm);

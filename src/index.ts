@@ -18,6 +18,7 @@ export * as optimizer from './optim/index.js';
 export * as lrScheduler from './optim/lr-scheduler.js';
 export * as metric from './gluon/metric.js';
 export * as plot from './plot/index.js';
+export * as dist from './dist/index.js';
 export * as idx from './io/idx.js';
 export { Generator } from './core/rng.js';
 export type { DType, TypedArray } from './core/dtype.js';

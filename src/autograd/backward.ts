@@ -3,9 +3,10 @@
  *
  * `backward` walks the arrays reachable from the heads in reverse topological order, calls each
  * node's gradient rule, sums gradients that were broadcast back to their input's shape (the one
- * central place where broadcasting is undone), and writes leaf gradients according to their
- * `gradReq`. The graph is released afterwards unless `retainGraph` is set, so a training loop
- * holds no memory across iterations.
+ * central place where broadcasting is undone), and writes each leaf's gradient according to its
+ * `gradReq` as soon as it is final, then runs the leaf's gradient-ready hooks (hooks.ts). The
+ * graph is released afterwards unless `retainGraph` is set, so a training loop holds no memory
+ * across iterations.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { AutogradError, DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
@@ -18,6 +19,7 @@ import { add } from '../ops/binary.js';
 import { ensureDType } from '../ops/cast.js';
 import { sumTo } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
+import { gradReady } from './hooks.js';
 import { pause } from './state.js';
 
 /** Options of `y.backward()`. */
@@ -122,39 +124,100 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const targets = gradTargets(order, heads, headGrads);
+  const { targets, read } = gradTargets(order, heads, headGrads);
+  const leaves = new LeafWriter(order, read, grads);
   for (const arr of order) {
     const node = arr._node;
+    if (node === null) {
+      leaves.reached(arr);
+      continue;
+    }
     const g = grads.get(arr);
-    if (node === null || g === undefined) continue;
-    let offer: (NDArray | null)[] | undefined;
-    if (targets.size > 0) {
+    if (g !== undefined) {
+      let offer: (NDArray | null)[] | undefined;
+      if (targets.size > 0) {
+        node.inputs.forEach((x, i) => {
+          const t = targets.get(x);
+          if (t === undefined) return;
+          offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+          offer[i] = t;
+        });
+      }
+      const inputGrads = node.backward(g, offer);
       node.inputs.forEach((x, i) => {
-        const t = targets.get(x);
-        if (t === undefined) return;
-        offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
-        offer[i] = t;
+        const gi = inputGrads[i];
+        if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
+        accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
       });
+      if (!options.retainGraph) grads.delete(arr);
     }
-    const inputGrads = node.backward(g, offer);
-    node.inputs.forEach((x, i) => {
-      const gi = inputGrads[i];
-      if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
-      accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
-    });
-    if (!options.retainGraph) grads.delete(arr);
+    leaves.consumed(node);
   }
-  for (const arr of order) {
-    if (arr._gradReq !== 'null' && arr._grad !== null) {
-      const g = grads.get(arr);
-      // A leaf in the graph that received no gradient (every path to it has zero derivative, as
-      // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
-      if (g !== undefined) writeGrad(arr, g);
-      else if (arr._gradReq === 'write') arr._grad.storage.fill(0);
-      arr._gradFresh = true;
+  leaves.finish();
+  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+}
+
+/**
+ * Writes leaf gradients as early as they are final: once the last node that consumes a leaf has
+ * run its gradient rule, the leaf's gradient is written and its gradient-ready hooks run while
+ * backward goes on with the rest of the graph. A gradient buffer the graph also reads as a value
+ * (and any array with a gradient that is not a plain leaf) is written at the end instead.
+ */
+class LeafWriter {
+  /** Early leaves not written yet, with how many of their consumers have not run. */
+  readonly #remaining = new Map<NDArray, number>();
+  readonly #late: NDArray[] = [];
+  readonly #grads: ReadonlyMap<NDArray, NDArray>;
+
+  constructor(order: readonly NDArray[], read: ReadonlySet<TypedArray>, grads: ReadonlyMap<NDArray, NDArray>) {
+    this.#grads = grads;
+    for (const arr of order) {
+      if (arr._gradReq === 'null' || arr._grad === null) continue;
+      if (arr._node === null && !read.has(arr._grad.storage)) this.#remaining.set(arr, 0);
+      else this.#late.push(arr);
     }
-    if (!options.retainGraph && arr._node !== null) arr._node = FREED;
+    for (const arr of order) {
+      for (const x of arr._node?.inputs ?? []) {
+        const n = this.#remaining.get(x);
+        if (n !== undefined) this.#remaining.set(x, n + 1);
+      }
+    }
   }
+
+  /** `node` has run (or had no gradient to pass on): its inputs have one consumer fewer left. */
+  consumed(node: TapeNode): void {
+    for (const x of node.inputs) {
+      const n = this.#remaining.get(x);
+      if (n === undefined) continue;
+      if (n > 1) this.#remaining.set(x, n - 1);
+      else this.#write(x);
+    }
+  }
+
+  /** Backward reached leaf `arr`: every consumer has run (a head may have none). */
+  reached(arr: NDArray): void {
+    if (this.#remaining.has(arr)) this.#write(arr);
+  }
+
+  /** Writes the gradients left for the end. */
+  finish(): void {
+    for (const arr of this.#late) finishLeaf(arr, this.#grads.get(arr));
+  }
+
+  #write(leaf: NDArray): void {
+    this.#remaining.delete(leaf);
+    finishLeaf(leaf, this.#grads.get(leaf));
+  }
+}
+
+/** Writes a leaf's gradient `g` into its buffer as its gradReq says, then runs its hooks. */
+function finishLeaf(leaf: NDArray, g: NDArray | undefined): void {
+  // A leaf in the graph that received no gradient (every path to it has zero derivative, as
+  // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
+  if (g !== undefined) writeGrad(leaf, g);
+  else if (leaf._gradReq === 'write') leaf._grad!.storage.fill(0);
+  leaf._gradFresh = true;
+  gradReady(leaf);
 }
 
 function writeGrad(leaf: NDArray, g: NDArray): void {
@@ -173,7 +236,11 @@ function writeGrad(leaf: NDArray, g: NDArray): void {
  * like the view. A buffer that the graph or a head gradient also reads as a value is never
  * offered, so writing it early changes nothing another rule sees.
  */
-function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headGrads: readonly (NDArray | null)[]): Map<NDArray, NDArray> {
+function gradTargets(
+  order: readonly NDArray[],
+  heads: readonly NDArray[],
+  headGrads: readonly (NDArray | null)[],
+): { targets: Map<NDArray, NDArray>; read: Set<TypedArray> } {
   const uses = new Map<NDArray, number>();
   const read = new Set<TypedArray>();
   for (const h of heads) uses.set(h, 2);
@@ -200,7 +267,7 @@ function gradTargets(order: readonly NDArray[], heads: readonly NDArray[], headG
       if (base !== undefined) targets.set(arr, reshape(base, arr.shape));
     }
   }
-  return targets;
+  return { targets, read };
 }
 
 /**

@@ -38,6 +38,10 @@ train options:
   --backend ref|native           (default: native when built)
   --out DIR                      write the curves (SVG), the parameters (safetensors) and a JSON summary
   --quiet                        print nothing but errors
+
+distributed: started by mpirun, train runs data-parallel on every rank, each taking --batch-size
+samples per step from its shard of the data; only rank 0 prints and writes --out:
+  mpirun -np 2 tsgluon train --data mnist
 `;
 
 const TRAIN_OPTIONS = {

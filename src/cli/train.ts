@@ -4,7 +4,8 @@
  * optionally writes the curves (SVG), the parameters (safetensors) and a JSON summary.
  *
  * The network is declared without input sizes; the parameter table before and after the first
- * batch shows deferred initialization at work.
+ * batch shows deferred initialization at work. Started by mpirun (`mpirun -np 4 tsgluon train`)
+ * it trains data-parallel, one shard of the data per rank, and only rank 0 prints and saves.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,10 @@ import { SoftmaxCrossEntropyLoss } from '../gluon/loss/index.js';
 import { Trainer } from '../gluon/trainer.js';
 import { Accuracy } from '../gluon/metric.js';
 import { DataLoader } from '../gluon/data/dataloader.js';
+import { SequentialSampler } from '../gluon/data/sampler.js';
+import { ShardSampler } from '../gluon/data/shard.js';
+import { init as initDist, launchedByMpi } from '../dist/init.js';
+import type { Communicator } from '../dist/communicator.js';
 import { Compose, Normalize, ToTensor } from '../gluon/data/vision/transforms.js';
 import { Digits } from '../gluon/data/vision/digits.js';
 import { FashionMNIST, MNIST, type ImageLabelDataset } from '../gluon/data/vision/mnist.js';
@@ -53,6 +58,11 @@ export interface TrainOptions {
   name?: string;
   backend?: string;
   quiet?: boolean;
+  /**
+   * Train data-parallel over the ranks of the MPI job (default: when started by mpirun). Each rank
+   * takes batches of `batchSize` from its shard; only rank 0 prints and writes files.
+   */
+  dist?: boolean;
 }
 
 /** What `train` returns (and writes as JSON to `out`). */
@@ -61,6 +71,8 @@ export interface TrainResult {
   data: string;
   backend: string;
   epochs: number;
+  /** The number of processes that trained (1 unless distributed). */
+  ranks: number;
   testAccuracy: number;
   seconds: number;
   history: TrainingHistory;
@@ -111,16 +123,21 @@ export function validateTrainOptions(o: TrainOptions): void {
 export async function train(o: TrainOptions): Promise<TrainResult> {
   validateTrainOptions(o);
   if (o.backend) setBackend(o.backend);
+  const comm = (o.dist ?? launchedByMpi()) ? initDist() : null;
+  const lead = comm === null || comm.rank === 0;
+  const quiet = (o.quiet ?? false) || !lead;
   const log = (s: string): void => {
-    if (!o.quiet) process.stdout.write(`${s}\n`);
+    if (!quiet) process.stdout.write(`${s}\n`);
   };
   const start = performance.now();
   seed(o.seed);
   log(`tsgluon train: ${o.model} on ${o.data} (backend: ${getBackend().name})`);
+  if (comm !== null) log(`distributed: ${comm.size} ranks (${comm.library}), batch ${o.batchSize} per rank, ${o.batchSize * comm.size} per step`);
   const [trainSet, testSet] = await loadData(o, log);
   log(`data: ${trainSet.length} training and ${testSet.length} test images, ${fmtShape(trainSet.images.shape.slice(1))} each`);
-  const trainLoader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true });
-  const testLoader = new DataLoader(testSet, { batchSize: 500 });
+  const trainLoader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, ...(comm !== null ? { shard: comm } : {}) });
+  const testOrder = new SequentialSampler(testSet.length);
+  const testLoader = new DataLoader(testSet, { batchSize: 500, sampler: comm !== null ? new ShardSampler(testOrder, comm, { even: false }) : testOrder });
 
   const net = buildNet(o.model);
   net.initialize({ init: new Xavier() });
@@ -137,13 +154,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const optimizerParams: Record<string, number> = { learningRate: o.lr };
   if (o.wd !== undefined) optimizerParams['wd'] = o.wd;
   if (o.momentum !== undefined && (o.optimizer === 'sgd' || o.optimizer === 'nag')) optimizerParams['momentum'] = o.momentum;
-  const trainer = new Trainer(net.collectParams(), o.optimizer, optimizerParams);
+  const trainer = new Trainer(net.collectParams(), o.optimizer, optimizerParams, comm !== null ? { kvstore: comm } : {});
   const desc = Object.entries(optimizerParams).map(([k, v]) => `${k} ${v}`).join(', ');
   log(`training: ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}, batch ${o.batchSize}, ${o.optimizer} (${desc})`);
 
   const history: TrainingHistory = { trainLoss: [], trainAcc: [], testAcc: [] };
+  let tested = 0;
+  const ranks = comm?.size ?? 1;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    const progress = new EpochProgress(epoch, o.epochs, trainLoader.length, { quiet: o.quiet ?? false });
+    const progress = new EpochProgress(epoch, o.epochs, trainLoader.length, { quiet });
     progress.start();
     const t0 = performance.now();
     const acc = new Accuracy();
@@ -165,31 +184,38 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       lossSum += l.sum().item();
       seen += x.shape[0]!;
       acc.update(y, out);
-      progress.tick({ loss: lossSum / seen, acc: acc.get()[1], samplesPerSec: seen / ((performance.now() - t0) / 1000) });
+      // Per batch, rank 0 shows its own shard's figures; the epoch's line combines every rank's.
+      progress.tick({ loss: lossSum / seen, acc: acc.get()[1], samplesPerSec: (ranks * seen) / ((performance.now() - t0) / 1000) });
     }
-    const samplesPerSec = seen / ((performance.now() - t0) / 1000);
     const testAcc = new Accuracy();
     for (const [x, y] of testLoader) testAcc.update(y, net.forward(x));
-    history.trainLoss.push(lossSum / seen);
-    history.trainAcc!.push(acc.get()[1]);
-    history.testAcc!.push(testAcc.get()[1]);
-    progress.finish({ loss: lossSum / seen, acc: acc.get()[1], samplesPerSec, testAcc: testAcc.get()[1] });
+    const counts = [lossSum, seen, testAcc.numInst];
+    const [epochLoss, epochSeen, epochTested] = comm === null ? counts : totals(comm, counts);
+    tested = epochTested!;
+    const samplesPerSec = epochSeen / ((performance.now() - t0) / 1000);
+    const trainAcc = comm === null ? acc.get()[1] : acc.getGlobal(comm)[1];
+    const epochTestAcc = comm === null ? testAcc.get()[1] : testAcc.getGlobal(comm)[1];
+    history.trainLoss.push(epochLoss / epochSeen);
+    history.trainAcc!.push(trainAcc);
+    history.testAcc!.push(epochTestAcc);
+    progress.finish({ loss: epochLoss / epochSeen, acc: trainAcc, samplesPerSec, testAcc: epochTestAcc });
   }
 
   const testAccuracy = history.testAcc!.at(-1)!;
-  log(`\ntest accuracy: ${(100 * testAccuracy).toFixed(2)}% on ${testSet.length} images`);
+  log(`\ntest accuracy: ${(100 * testAccuracy).toFixed(2)}% on ${tested} images`);
   const files: string[] = [];
   const result: TrainResult = {
     model: o.model,
     data: o.data,
     backend: getBackend().name,
     epochs: o.epochs,
+    ranks,
     testAccuracy,
     seconds: 0,
     history,
     files,
   };
-  if (o.out) {
+  if (o.out && lead) {
     mkdirSync(o.out, { recursive: true });
     const name = o.name ?? `tsgluon-${o.model}-${o.data}`;
     const svg = join(o.out, `${name}-curves.svg`);
@@ -208,11 +234,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     log(`parameters: ${params}`);
   }
   result.seconds = Number(((performance.now() - start) / 1000).toFixed(2));
-  if (o.out) {
+  if (o.out && lead) {
     const json = join(o.out, `${o.name ?? `tsgluon-${o.model}-${o.data}`}-result.json`);
     files.push(json);
     writeFileSync(json, JSON.stringify(result, null, 2));
   }
   log(`done in ${result.seconds} s`);
   return result;
+}
+
+/** Sums of `values` over every rank. */
+function totals(comm: Communicator, values: readonly number[]): number[] {
+  const buf = Float64Array.from(values);
+  comm.allreduceStart(buf, 'sum').wait();
+  return Array.from(buf);
 }

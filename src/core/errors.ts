@@ -48,6 +48,9 @@ export class AllocationError extends TsGluonError {}
 /** A feature needs an optional package that is not installed; the message names what to install. */
 export class MissingDependencyError extends TsGluonError {}
 
+/** Distributed training: MPI missing or not initialized, or ranks that disagree on a collective. */
+export class DistributedError extends TsGluonError {}
+
 /**
  * Formats a shape the way Gluon prints it: (256, 20). Shapes in messages often come straight from
  * the caller, so any element prints (a symbol or an object without prototype would make a

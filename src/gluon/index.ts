@@ -19,6 +19,7 @@ export * as data from './data/index.js';
 export { ParameterKeyError, type SaveParametersOptions, type LoadParametersOptions, type LoadReport } from './serialization.js';
 export * as loss from './loss/index.js';
 export { Trainer, StaleGradientError, type TrainerParams, type StepOptions } from './trainer.js';
+export type { TrainerOptions, KVStore } from './trainer-dist.js';
 export * as metric from './metric.js';
 export * as utils from './utils.js';
 export * as modelZoo from './model-zoo/index.js';

@@ -10,6 +10,7 @@ import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { argmax } from '../ops/reduce.js';
 import { checkOptions, refuseAbstract, relabel } from '../core/public.js';
+import type { Communicator } from '../dist/communicator.js';
 
 /** One array or a list of arrays (one per output of a multi-output network). */
 export type Arrays = NDArray | readonly NDArray[];
@@ -90,6 +91,24 @@ export abstract class EvalMetric implements Metric {
   /** Name-value pairs, as a list (a composite metric has several). */
   getNameValue(): [string, number][] {
     return [this.get()];
+  }
+
+  /**
+   * The value over every rank of a distributed job, as one process that saw every rank's data
+   * would report it: the ranks' sums and counts are added (one allreduce), and this metric's own
+   * statistics stay as they were. Every rank must call it.
+   * @example const [name, acc] = metric.getGlobal(comm);
+   */
+  getGlobal(comm: Communicator): [string, number] {
+    const totals = new Float64Array([this.sumMetric, this.numInst]);
+    comm.allreduceStart(totals, 'sum').wait();
+    const { sumMetric, numInst } = this;
+    [this.sumMetric, this.numInst] = [totals[0]!, totals[1]!];
+    try {
+      return this.get();
+    } finally {
+      [this.sumMetric, this.numInst] = [sumMetric, numInst];
+    }
   }
 
   toString(): string {
@@ -349,6 +368,19 @@ export class CompositeEvalMetric implements Metric {
 
   getNameValue(): [string, number][] {
     return this.metrics.flatMap((m) => m.getNameValue());
+  }
+
+  /** The names and values over every rank of a distributed job (see `EvalMetric.getGlobal`). */
+  getGlobal(comm: Communicator): [string[], number[]] {
+    const nv = this.metrics.flatMap((m): [string, number][] => {
+      if (m instanceof EvalMetric) return [m.getGlobal(comm)];
+      if (m instanceof CompositeEvalMetric) {
+        const [names, values] = m.getGlobal(comm);
+        return names.map((n, i) => [n, values[i]!]);
+      }
+      throw new ValueError(`${this.name}.getGlobal: metric ${m.name} is neither an EvalMetric nor a CompositeEvalMetric, so its statistics cannot be combined across ranks`);
+    });
+    return [nv.map(([n]) => n), nv.map(([, v]) => v)];
   }
 }
 

@@ -112,6 +112,7 @@ export class Parameter {
   #spec: InitSpec | null = null;
   #initCalled = false;
   #pinned = false;
+  readonly #onMaterialize = new Set<(data: NDArray) => void>();
 
   constructor(name: string, options: ParameterOptions = {}) {
     if (typeof name !== 'string') throw new ValueError(`Parameter: the name must be a string such as 'weight', got ${fmtValue(name)}`);
@@ -308,6 +309,17 @@ export class Parameter {
     return true;
   }
 
+  /**
+   * @internal Calls `fn(array)` each time the initializer fills this parameter's array (at
+   * `initialize()`, or at the first forward when deferred); returns a function that removes it.
+   */
+  onMaterialize(fn: (data: NDArray) => void): () => void {
+    this.#onMaterialize.add(fn);
+    return () => {
+      this.#onMaterialize.delete(fn);
+    };
+  }
+
   /** Gluon's form: `Parameter dense0_weight (shape=(256, 20), dtype=float32)`. */
   toString(): string {
     return `Parameter ${this.name} (shape=${this.#fmt()}, dtype=${this.#dtype})`;
@@ -324,12 +336,12 @@ export class Parameter {
     }
     const old = this.#data;
     // Re-initializing keeps the same array object, so references to data() stay valid.
-    if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) {
-      old.storage.set(data.storage);
-      return;
+    if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) old.storage.set(data.storage);
+    else {
+      attachGrad(data, { gradReq: this.#gradReq });
+      this.#data = data;
     }
-    attachGrad(data, { gradReq: this.#gradReq });
-    this.#data = data;
+    for (const fn of this.#onMaterialize) fn(this.#data!);
   }
 
   #merged(shape: readonly number[]): number[] {

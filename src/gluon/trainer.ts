@@ -5,7 +5,8 @@
  * are still pending (deferred initialization) and reads each parameter's array and gradient only
  * when `step` runs. `step(batchSize)` divides gradients by the batch size (through the
  * optimizer's `rescaleGrad`), because Gluon's losses return one value per sample and backward
- * sums them. Parameters with `gradReq: 'null'` (frozen) are skipped.
+ * sums them. Parameters with `gradReq: 'null'` (frozen) are skipped. With `kvstore: 'dist_sync'`
+ * gradients are averaged across the ranks of an MPI job before each update (trainer-dist.ts).
  */
 import { AutogradError, DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkOptions, relabel } from '../core/public.js';
@@ -16,6 +17,8 @@ import { load, save } from '../io/file.js';
 import { Optimizer, resolve, type OptimizerOptions, type OptimizerState } from '../optim/index.js';
 import { Parameter } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingReport } from './parameter-dict.js';
+import type { ReducerStats } from '../dist/reducer.js';
+import { distSyncFor, type DistSync, type TrainerOptions } from './trainer-dist.js';
 
 /** A parameter's gradient was not refreshed by a backward since the last optimizer step. */
 export class StaleGradientError extends AutogradError {}
@@ -73,10 +76,17 @@ export class Trainer {
   readonly #loaded = new Map<number, Record<string, NDArray>>();
   /** The optimizer's own rescaleGrad, which `step` divides by the batch size. */
   readonly #scale: number;
+  readonly #dist: DistSync | null;
 
-  constructor(params: TrainerParams, optimizer: Optimizer | string, optimizerParams: OptimizerOptions & Record<string, unknown> = {}) {
+  constructor(
+    params: TrainerParams,
+    optimizer: Optimizer | string,
+    optimizerParams: OptimizerOptions & Record<string, unknown> = {},
+    options: TrainerOptions = {},
+  ) {
     try {
       checkOptions('Trainer', optimizerParams);
+      checkOptions('Trainer', options);
       this.#entries = entriesOf(params);
       if (this.#entries.length === 0) {
         throw new ValueError(
@@ -88,6 +98,7 @@ export class Trainer {
         throw new ValueError(`Trainer: the optimizer must be a name such as 'sgd' or an Optimizer instance, got ${fmtValue(optimizer)}`);
       }
       this.optimizer = resolve(optimizer, optimizerParams);
+      this.#dist = distSyncFor(this.#entries.map((e) => e.param), options);
     } catch (e) {
       throw relabel(e, 'Trainer');
     }
@@ -95,6 +106,16 @@ export class Trainer {
     this.#scale = this.optimizer.rescaleGrad;
     // The optimizer reads lrMult, wdMult and the name from the live Parameter objects.
     this.#entries.forEach((e, i) => this.optimizer.paramDict.set(i, e.param));
+  }
+
+  /** 'dist_sync' when gradients are averaged across MPI ranks, else 'device'. */
+  get kvstore(): 'device' | 'dist_sync' {
+    return this.#dist === null ? 'device' : 'dist_sync';
+  }
+
+  /** @internal With 'dist_sync': steps, seconds spent waiting for gradient allreduces, buckets. */
+  get _distStats(): ReducerStats | null {
+    return this.#dist?.stats ?? null;
   }
 
   /** The current learning rate (the schedule's value when one drives it). */
@@ -121,20 +142,33 @@ export class Trainer {
    * rescaleGrad) and every parameter with a gradient is updated in place.
    */
   step(batchSize: number, options: StepOptions = {}): void {
+    this.#allreduce('step');
     this.#update(batchSize, 'step', options);
   }
 
   /**
-   * Sums gradients across devices. tsgluon runs on one device, so this only checks that every
-   * parameter is ready; it exists so that code written as `allreduceGrads(); clip; update()` works.
+   * Combines gradients across devices. With kvstore 'dist_sync' it averages them across the ranks
+   * of the MPI job; on one device it only checks that every parameter is ready, so that code
+   * written as `allreduceGrads(); clip; update()` works everywhere.
    */
   allreduceGrads(): void {
-    this.#checkReady('allreduceGrads');
+    this.#allreduce('allreduceGrads');
   }
 
   /** The update half of `step`, for use after `allreduceGrads` (e.g. with gradient clipping between). */
   update(batchSize: number, options: StepOptions = {}): void {
+    if (this.#dist !== null && !this.#dist.reduced) {
+      throw new ValueError(
+        "Trainer.update: with kvstore 'dist_sync' the gradients of the last backward were not averaged across ranks yet; " +
+          'call trainer.allreduceGrads() before trainer.update(), or use trainer.step(batchSize), which does both',
+      );
+    }
     this.#update(batchSize, 'update', options);
+  }
+
+  #allreduce(where: string): void {
+    const ready = this.#checkReady(where);
+    this.#dist?.allreduce(ready.map((i) => this.#entries[i]!.param));
   }
 
   #update(batchSize: number, where: string, options: StepOptions): void {

@@ -9,43 +9,21 @@
  * sharing its input's memory, so writing into it is checked against the array that owns the memory
  * as well.
  */
-import { AutogradError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../core/shape.js';
 import { getBackend } from '../backend/registry.js';
 import type { View } from '../backend/kernels.js';
 import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
-import { isRecording, pause } from '../autograd/state.js';
+import { pause } from '../autograd/state.js';
 import { ensureDType } from './cast.js';
-import { viewBase } from './define.js';
 import { parseSlice, regionView, type SliceBound } from './slice.js';
+import { checkWritable } from './writable.js';
 import { installMethods } from './method.js';
 import { publicOp } from '../core/public.js';
 
 /** A value to write: a number (every element), an NDArray or nested list broadcastable to the target. */
 export type AssignValue = number | NDArray | NestedArray;
-
-function checkWritable(op: string, x: NDArray, viaView = false): void {
-  // A view (reshape) writes into its base's memory: the base must be writable too.
-  const base = viewBase(x);
-  if (base !== null) checkWritable(op, base, true);
-  const subject = viaView
-    ? `this array is a view (reshape) sharing memory with a ${fmtShape(x.shape)} array that`
-    : `this ${fmtShape(x.shape)} array`;
-  // Backward marks the nodes it has consumed 'freed' (without retainGraph); those need no values.
-  if (x._node !== null && x._node.op !== 'freed') {
-    throw new AutogradError(
-      `${op}: ${subject} was produced by the recorded op '${x._node.op}' and its backward has not run yet; ` +
-        `writing into it would corrupt the gradients. Write into a copy (nd.array(x)), or compute it inside autograd.pause(() => ...)`,
-    );
-  }
-  if (isRecording() && x._gradReq !== 'null') {
-    throw new AutogradError(
-      `${op}: cannot write in place while autograd.record() is active: ${subject} has an attached gradient; ` +
-        `do the update outside record(), or wrap it in autograd.pause(() => ...) (as optimizers do), or write into x.detach()`,
-    );
-  }
-}
 
 /**
  * Copies `value`, broadcast to `shape` and cast to `dst`'s dtype, into the view `dstView` of

@@ -2,7 +2,8 @@
  * DataLoader: iterates over a dataset in batches, as Gluon's `gluon.data.DataLoader`.
  *
  * `for (const [x, y] of loader)` yields one batch per step; every `for ... of` is one epoch, with
- * a fresh seeded shuffle when `shuffle` is on. When the dataset can batch by itself (arrays,
+ * a fresh seeded shuffle when `shuffle` is on; with `shard`, one process of a distributed job
+ * visits only its share (shard.ts). When the dataset can batch by itself (arrays,
  * MNIST, and batch-capable transforms over them) batches are copied row by row from contiguous
  * storage; otherwise samples are fetched with `get(i)` and combined by `batchify`. Loading runs
  * on the main thread (there are no worker processes): batching is a memory copy, cheap next to
@@ -14,6 +15,8 @@ import type { Generator } from '../../core/rng.js';
 import { defaultBatchify, type Batched } from './batchify.js';
 import { Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type LastBatch, type Sampler } from './sampler.js';
+import { AgreedRandomSampler, ShardSampler, type Shard } from './shard.js';
+import { Communicator } from '../../dist/communicator.js';
 
 /** Options of `DataLoader`. */
 export interface DataLoaderOptions<T, B> {
@@ -31,6 +34,12 @@ export interface DataLoaderOptions<T, B> {
   batchSampler?: Iterable<ArrayLike<number>> & { readonly length: number };
   /** The generator shuffling draws from (default: the current one, which `nd.random.seed` resets). */
   generator?: Generator;
+  /**
+   * Distributed training: visit only this process's share of the samples, given the job's
+   * `dist.Communicator` (or `{ rank, size }`). See `ShardSampler`; with a Communicator the ranks
+   * shuffle alike without further setup.
+   */
+  shard?: Shard;
 }
 
 /**
@@ -68,7 +77,7 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
       throw new ValueError(`DataLoader: batchify must be a function of a list of samples, got ${fmtValue(options.batchify)}`);
     }
     if (options.batchSampler !== undefined) {
-      const clash = (['batchSize', 'shuffle', 'sampler', 'lastBatch'] as const).filter((k) => options[k] !== undefined);
+      const clash = (['batchSize', 'shuffle', 'sampler', 'lastBatch', 'shard'] as const).filter((k) => options[k] !== undefined);
       if (clash.length > 0) {
         throw new ValueError(`DataLoader: batchSampler already decides batches; do not also pass ${clash.join(', ')}`);
       }
@@ -85,10 +94,12 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
       throw new ValueError('DataLoader: pass either shuffle or a sampler, not both (a sampler decides the order itself)');
     }
     const n = dataset.length;
-    const sampler =
-      options.sampler ??
-      (options.shuffle ? new RandomSampler(n, options.generator ? { generator: options.generator } : {}) : new SequentialSampler(n));
-    return new BatchSampler(sampler, options.batchSize, options.lastBatch ?? 'keep');
+    const { shard, generator } = options;
+    // Sharded across a job, ranks must shuffle alike: rank 0 draws each epoch's order for all.
+    const shuffled = (): Sampler =>
+      generator === undefined && shard instanceof Communicator ? new AgreedRandomSampler(n, shard) : new RandomSampler(n, generator ? { generator } : {});
+    const sampler = options.sampler ?? (options.shuffle ? shuffled() : new SequentialSampler(n));
+    return new BatchSampler(shard === undefined ? sampler : new ShardSampler(sampler, shard), options.batchSize, options.lastBatch ?? 'keep');
   }
 
   /** The number of batches one epoch yields. */

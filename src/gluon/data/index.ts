@@ -6,6 +6,7 @@ export { Dataset, SimpleDataset, ArrayDataset, gatherRows, type TransformLike, t
 export { defaultBatchify, stack, type Batched } from './batchify.js';
 export { SequentialSampler, RandomSampler, BatchSampler, permutation, type Sampler, type LastBatch } from './sampler.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
+export { ShardSampler, type Shard } from './shard.js';
 export { downloadFile, fileDigest, DownloadError, type Checksum, type DownloadOptions } from './download.js';
 export * as vision from './vision/index.js';
 export * as text from './text/index.js';

@@ -1,0 +1,97 @@
+/**
+ * The Trainer's kvstore 'dist_sync' beyond plain training (workers/trainer-semantics.ts on 2
+ * ranks): parameters only some ranks used, or none; update without allreduceGrads; two backwards
+ * before a step; gradReq 'add'; re-initialization; ranks with different networks; metrics
+ * combined across ranks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertSucceeded, mpirun, rankFiles, requireMpi, tempDir, workerCommand } from './mpi.js';
+
+interface Result {
+  startEqual: number[];
+  partialUseMaxError: number;
+  partialUseFresh: boolean[];
+  afterPartialUse: number[];
+  staleEverywhere: string;
+  staleIgnored: string;
+  updateFirst: string;
+  twoBackwardsMaxError: number;
+  addMaxError: number;
+  final: number[];
+  reinit: number[];
+  accuracyGlobal: [string, number];
+  accuracyLocal: [string, number];
+  compositeGlobal: [string[], number[]];
+  differentNetworks: string;
+  stats: { steps: number; buckets: number; bucketsDuringBackward: number };
+}
+
+let cached: Result[] | null = null;
+
+function results(): Result[] {
+  requireMpi();
+  if (cached === null) {
+    const out = tempDir();
+    assertSucceeded(mpirun({ np: 2, command: workerCommand('trainer-semantics.ts', [out]) }), 'the trainer worker');
+    cached = rankFiles<Result>(out, 2);
+  }
+  return cached;
+}
+
+test('gradients are the average of the ranks\' gradients, with zeros from ranks whose forward skipped a parameter', () => {
+  const [r0, r1] = results() as [Result, Result];
+  for (const r of [r0, r1]) {
+    assert.equal(r.partialUseMaxError, 0);
+    // Head B was used by rank 1 only: it is fresh (and updated) on both ranks.
+    assert.deepEqual(r.partialUseFresh, [true, true, true, true, true, true]);
+    assert.equal(r.twoBackwardsMaxError, 0);
+    assert.equal(r.addMaxError, 0);
+  }
+  // Rank 0's values were broadcast when the Trainer was built, and every update is the same.
+  assert.deepEqual(r0.startEqual, r1.startEqual);
+  assert.notDeepEqual(r0.afterPartialUse, r0.startEqual);
+  assert.deepEqual(r0.afterPartialUse, r1.afterPartialUse);
+  assert.deepEqual(r0.final, r1.final);
+  assert.deepEqual(r0.reinit, r1.reinit);
+  assert.notDeepEqual(r0.reinit, r0.final);
+  // Buckets start in the same order on both ranks, though not always during backward: rank 0
+  // never computed head B's gradients in the step where only rank 1 used it.
+  assert.equal(r0.stats.steps, r1.stats.steps);
+  assert.equal(r0.stats.buckets, r1.stats.buckets);
+  assert.ok(r0.stats.bucketsDuringBackward < r1.stats.bucketsDuringBackward);
+});
+
+test('a parameter no rank used is stale on every rank; update needs allreduceGrads first', () => {
+  for (const r of results()) {
+    assert.match(r.staleEverywhere, /^StaleGradientError: Trainer\.step: the gradient of dense2_weight \(b\.weight\), dense2_bias \(b\.bias\) was not updated/);
+    assert.equal(r.staleIgnored, 'no error');
+    assert.equal(
+      r.updateFirst,
+      "ValueError: Trainer.update: with kvstore 'dist_sync' the gradients of the last backward were not averaged across ranks yet; " +
+        'call trainer.allreduceGrads() before trainer.update(), or use trainer.step(batchSize), which does both',
+    );
+  }
+});
+
+test('ranks with different networks get the same error when the Trainer is built', () => {
+  results().forEach((r, rank) => {
+    assert.match(
+      r.differentNetworks,
+      new RegExp(
+        `^DistributedError: Trainer \\(kvstore 'dist_sync'\\): broadcasting parameters from rank 0: the ranks called it with different arguments ` +
+          `\\(fingerprint of their dtypes and shapes from \\d+ to \\d+; this is rank ${rank} of 2\\)\\. Every rank must build the same network`,
+      ),
+    );
+  });
+});
+
+test('metric.getGlobal combines every rank\'s statistics and leaves each rank\'s own unchanged', () => {
+  const [r0, r1] = results() as [Result, Result];
+  for (const r of [r0, r1]) {
+    assert.deepEqual(r.accuracyGlobal, ['accuracy', 4 / 6]);
+    assert.deepEqual(r.compositeGlobal, [['accuracy', 'mae'], [4 / 6, 0.5]]);
+  }
+  assert.deepEqual(r0.accuracyLocal, ['accuracy', 0.75]);
+  assert.deepEqual(r1.accuracyLocal, ['accuracy', 0.5]);
+});
