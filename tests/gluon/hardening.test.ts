@@ -2,11 +2,12 @@
  * Gluon misuse that used to be accepted silently (and trained nothing, or turned weights into
  * NaN), or failed with a TypeError from deep inside, is now a typed error naming the class or the
  * parameter: an empty Trainer, Adam with epsilon 0, NaN initializer settings, a Constant array
- * initializer of another shape, abstract classes constructed directly, wrong-type layer options.
+ * initializer of another shape, abstract classes constructed directly, wrong-type layer options,
+ * and the same for the recurrent layers, the text helpers and the MXNet file codecs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ShapeError, TsGluonError, ValueError, autograd, gluon, init, lrScheduler, metric, nd, nn, optimizer } from '../../src/index.js';
+import { Generator, ShapeError, TsGluonError, ValueError, autograd, gluon, init, lrScheduler, metric, mxnetParams, nd, nn, optimizer, symbolJson } from '../../src/index.js';
 
 /** Asserts a typed error of `cls` whose message starts with `prefix`. */
 function refused(fn: () => unknown, cls: new (...a: never[]) => TsGluonError, prefix: string, what?: RegExp): void {
@@ -101,4 +102,35 @@ test('a metric names itself when its update fails, whatever op inside raised the
   const acc = new metric.Accuracy({ axis: 5 });
   refused(() => acc.update(nd.array([1, 0]), nd.array([[0.5, 0.5], [0.9, 0.1]])), TsGluonError, 'accuracy: argmax: axis 5 is out of range');
   refused(() => new metric.CompositeEvalMetric(['__proto__']), ValueError, 'CompositeEvalMetric: unknown metric "__proto__"');
+});
+
+test('recurrent layers and cells, the text helpers and the MXNet file codecs refuse wrong arguments in their own names', () => {
+  const { rnn } = gluon;
+  const { text } = gluon.data;
+  const any = (v: unknown) => v as never;
+  refused(() => new rnn.LSTM(8, any(null)), ValueError, 'LSTM: the options argument must be an object');
+  refused(() => new rnn.RNN(8, any('relu')), ValueError, 'RNN: the options argument must be an object');
+  refused(() => new rnn.GRU(any([[[1]]])), ValueError, 'GRU: hiddenSize must be an integer >= 1, got [[[1]]]');
+  refused(() => new (rnn.RecurrentCell as unknown as new () => unknown)(), ValueError, 'RecurrentCell is abstract');
+  refused(() => new (rnn.RecurrentLayer as unknown as new (...a: unknown[]) => unknown)('lstm', 4, {}, { size: 0, init: null }), ValueError, 'RecurrentLayer is abstract');
+  refused(() => new rnn.DropoutCell(2), ValueError, 'DropoutCell: rate must be in [0, 1], got 2');
+  refused(() => new rnn.ResidualCell(any(nd.ones([1]))), ValueError, 'ResidualCell: the base cell must be a recurrent cell, got an object (NDArray)');
+  refused(() => text.tokenize(any('one line')), ValueError, 'tokenize: lines must be a list of strings, got "one line"');
+  refused(() => text.countCorpus(any([['a'], [5]])), ValueError, 'countCorpus: every token must be a string; token 1 is 5');
+  refused(() => new text.Vocab(any(7)), ValueError, 'Vocab: tokens must be a list');
+  refused(() => new text.Vocab(['a'], { reservedTokens: any('<pad>') }), ValueError, 'Vocab: reservedTokens must be a list of strings');
+  refused(() => text.preprocessLine(any(null)), ValueError, 'preprocessLine: line must be a string, got null');
+  refused(() => text.loadCorpus(['ab'], any(3)), ValueError, 'loadCorpus: the options argument must be an object');
+  // Checked at the call, not at the first batch (a generator's body runs only when iterated).
+  refused(() => text.seqDataIterRandom(any({}), 2, 3), ValueError, 'seqDataIterRandom: the corpus must be a list or Int32Array of token indices');
+  refused(() => text.seqDataIterSequential([1, 2, 3], 2, 3, any({ nextInt: () => 0 })), ValueError, 'seqDataIterSequential: generator must be a Generator');
+  refused(() => text.loadDataPrideAndPrejudice(0, 5), ValueError, 'loadDataPrideAndPrejudice: SeqDataLoader: batchSize must be a positive integer, got 0');
+  refused(() => mxnetParams.decodeMXNetParams(any('net-0000.params')), ValueError, 'decodeMXNetParams: input must be the bytes of a .params file');
+  refused(() => mxnetParams.encodeMXNetParams(any({ w: nd.ones([1]) })), ValueError, 'encodeMXNetParams: entries must be a list of [name, NDArray] pairs');
+  refused(() => mxnetParams.encodeMXNetParams(any([nd.ones([1])])), ValueError, 'encodeMXNetParams: each entry must be a [name, NDArray] pair');
+  refused(() => symbolJson.parseSymbolJson(any(null)), ValueError, 'parseSymbolJson: input must be the text of a symbol file');
+  refused(() => symbolJson.symbolToJson(any({ nodes: 3 }), () => 1), ValueError, 'symbolToJson: graph must be a SymbolGraph');
+  // The checks leave good arguments alone.
+  assert.deepEqual(text.tokenize(['a b']), [['a', 'b']]);
+  assert.equal([...text.seqDataIterSequential([0, 1, 2, 3, 4, 5, 6], 1, 2, new Generator(0))].length > 0, true);
 });

@@ -64,8 +64,9 @@ const isClass = (v: unknown): v is AnyFn => typeof v === 'function' && /^class\b
 /** Every target, in a stable order. */
 export function discoverTargets(): Target[] {
   const out: Target[] = [];
-  const fns = (prefix: string[], labelPrefix: string, ns: Record<string, unknown>, extra: string[] = []) => {
-    for (const [name, v] of Object.entries(ns).sort(([a], [b]) => a.localeCompare(b))) {
+  // A namespace may be missing when the suite runs against an older checkout (npm run soak -- --only).
+  const fns = (prefix: string[], labelPrefix: string, ns: Record<string, unknown> | undefined, extra: string[] = []) => {
+    for (const [name, v] of Object.entries(ns ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       if (typeof v !== 'function' || isClass(v)) continue;
       out.push({ id: `${prefix.join('.')}.${name}`, kind: 'call', path: [...prefix, name], params: paramNames(v as AnyFn), labels: [`${labelPrefix}${name}`, ...extra] });
     }
@@ -76,6 +77,9 @@ export function discoverTargets(): Target[] {
   // or the format, as their errors always have.
   fns(['idx'], '', lib.idx as unknown as Record<string, unknown>, ['IDX data']);
   fns(['safetensors'], '', lib.safetensors as unknown as Record<string, unknown>, ['safetensors']);
+  fns(['mxnetParams'], '', lib.mxnetParams as unknown as Record<string, unknown>, ['MXNet .params']);
+  fns(['symbolJson'], '', lib.symbolJson as unknown as Record<string, unknown>, ['MXNet symbol JSON']);
+  fns(['gluon', 'data', 'text'], '', lib.gluon.data.text as unknown as Record<string, unknown>);
   const proto = lib.nd.NDArray.prototype as unknown as Record<string, unknown>;
   const ndFns = lib.nd as unknown as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(proto).sort()) {
@@ -85,8 +89,8 @@ export function discoverTargets(): Target[] {
     const params = typeof twin === 'function' ? paramNames(twin as AnyFn).slice(1) : paramNames(d.value as AnyFn);
     out.push({ id: `x.${name}()`, kind: 'method', path: [name], params, labels: [name] });
   }
-  const classes = (prefix: string[], ns: Record<string, unknown>) => {
-    for (const [name, v] of Object.entries(ns).sort(([a], [b]) => a.localeCompare(b))) {
+  const classes = (prefix: string[], ns: Record<string, unknown> | undefined) => {
+    for (const [name, v] of Object.entries(ns ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       if (!isClass(v) || v.prototype instanceof Error || v === Error) continue;
       out.push({ id: `new ${[...prefix, name].join('.')}`, kind: 'construct', path: [...prefix, name], params: constructorParams(v), labels: [...new Set([name, v.name])] });
     }
@@ -95,6 +99,8 @@ export function discoverTargets(): Target[] {
   classes(['gluon', 'loss'], lib.gluon.loss as unknown as Record<string, unknown>);
   classes(['gluon', 'data'], lib.gluon.data as unknown as Record<string, unknown>);
   classes(['gluon', 'data', 'vision'], lib.gluon.data.vision as unknown as Record<string, unknown>);
+  classes(['gluon', 'data', 'text'], lib.gluon.data.text as unknown as Record<string, unknown>);
+  classes(['gluon', 'rnn'], lib.gluon.rnn as unknown as Record<string, unknown>);
   classes(['init'], lib.init as unknown as Record<string, unknown>);
   classes(['optimizer'], lib.optimizer as unknown as Record<string, unknown>);
   classes(['lrScheduler'], lib.lrScheduler as unknown as Record<string, unknown>);
@@ -267,6 +273,8 @@ const LAYER_KEYS = [
   'factor', 'stopFactorLr', 'baseLr', 'warmupSteps', 'warmupBeginLr', 'warmupMode', 'maxUpdate', 'finalLr', 'pwr', 'topK', 'name', 'root',
   'train', 'transform', 'download', 'init', 'shape', 'gradReq', 'allowDeferredInit', 'differentiable', 'magnitude', 'rndType', 'factorType',
   'sigma', 'slope', 'lrMult', 'wdMult', 'gain', 'useGlobalStats', 'runningMeanInitializer', 'gammaInitializer', 'betaInitializer', 'optimizer',
+  'hiddenSize', 'numLayers', 'bidirectional', 'inputSize', 'dropout', 'projectionSize', 'i2hWeightInitializer', 'h2hWeightInitializer',
+  'minFreq', 'maxSize', 'reservedTokens', 'numSteps', 'maxTokens', 'useRandomIter', 'token', 'lowercase',
 ];
 const opOptions = optionsArb(OP_KEYS);
 const layerOptions = optionsArb(LAYER_KEYS);
@@ -274,7 +282,7 @@ const layerOptions = optionsArb(LAYER_KEYS);
 const ARRAY_PARAMS = new Set(['x', 'a', 'b', 'weight', 'bias', 'like', 'indices', 'index', 'condition', 'y', 'data', 'label', 'pred', 'input', 'images', 'labels', 'g']);
 const NUMBER_PARAMS = new Set([
   'start', 'stop', 'step', 'num', 'n', 'm', 'k', 'depth', 'min', 'max', 'units', 'channels', 'rate', 'alpha', 'beta', 'inputDim', 'outputDim',
-  'batchSize', 'length', 'sigma', 'scale', 'numUpdate', 'transposed', 'axis1', 'axis2', 'dim',
+  'batchSize', 'length', 'sigma', 'scale', 'numUpdate', 'transposed', 'axis1', 'axis2', 'dim', 'hiddenSize', 'numLayers', 'numSteps', 'length',
 ]);
 
 /** The arbitrary of one parameter, chosen by its name. */

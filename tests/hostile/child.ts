@@ -78,7 +78,12 @@ type Phase = 'call' | 'drive';
 async function run(t: Target, args: unknown[]): Promise<{ phase: Phase; obj: unknown }> {
   if (t.kind === 'call') {
     const fn = get(lib, t.path) as (...a: unknown[]) => unknown;
-    await fn(...args);
+    const result = await fn(...args);
+    // A generator function does its work only when iterated (seqDataIterRandom...).
+    if (result !== null && typeof result === 'object' && typeof (result as Iterator<unknown>).next === 'function' && Symbol.iterator in result) {
+      let k = 0;
+      for (const _ of result as Iterable<unknown>) if (++k >= 3) break;
+    }
     return { phase: 'call', obj: null };
   }
   if (t.kind === 'method') {
