@@ -38,21 +38,28 @@ function batchOf(corpus: ArrayLike<number>, starts: readonly number[], numSteps:
   return new NDArray(out, [starts.length, numSteps], 'int32');
 }
 
+type Batches = (corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator?: Generator) => IterableIterator<SeqBatch>;
+
+/**
+ * `batches` under its public name `name`: the arguments are checked at the call (a generator's
+ * body would check them only at the first batch); the random draws happen when iterated.
+ */
+function checkedAtCall(name: string, batches: Batches): Batches {
+  return publicOp(name, function (corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator?: Generator): IterableIterator<SeqBatch> {
+    checkArgs(name, corpus, batchSize, numSteps, generator);
+    return batches(corpus, batchSize, numSteps, generator);
+  });
+}
+
 /**
  * Random sampling: drops a random number (0..numSteps-1) of leading tokens, cuts the rest into
  * subsequences of numSteps tokens, and yields them in random order, batchSize at a time.
  * Arguments are checked at the call; the random draws happen at the first batch.
  * @example for (const [X, Y] of text.seqDataIterRandom(corpus, 2, 5)) ...
  */
-export const seqDataIterRandom = publicOp(
-  'seqDataIterRandom',
-  function seqDataIterRandom(corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator?: Generator): IterableIterator<SeqBatch> {
-    checkArgs('seqDataIterRandom', corpus, batchSize, numSteps, generator);
-    return randomBatches(corpus, batchSize, numSteps, generator);
-  },
-);
+export const seqDataIterRandom = checkedAtCall('seqDataIterRandom', randomBatches);
 
-function* randomBatches(corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator: Generator | undefined): IterableIterator<SeqBatch> {
+function* randomBatches(corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator?: Generator): IterableIterator<SeqBatch> {
   const g = generator ?? currentGenerator();
   const offset = g.nextInt(0, numSteps);
   const numSubseqs = Math.max(0, Math.floor((corpus.length - offset - 1) / numSteps));
@@ -70,15 +77,9 @@ function* randomBatches(corpus: ArrayLike<number>, batchSize: number, numSteps: 
  * the call; the random offset is drawn at the first batch.
  * @example for (const [X, Y] of text.seqDataIterSequential(corpus, 2, 5, new Generator(0))) ...
  */
-export const seqDataIterSequential = publicOp(
-  'seqDataIterSequential',
-  function seqDataIterSequential(corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator?: Generator): IterableIterator<SeqBatch> {
-    checkArgs('seqDataIterSequential', corpus, batchSize, numSteps, generator);
-    return sequentialBatches(corpus, batchSize, numSteps, generator);
-  },
-);
+export const seqDataIterSequential = checkedAtCall('seqDataIterSequential', sequentialBatches);
 
-function* sequentialBatches(corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator: Generator | undefined): IterableIterator<SeqBatch> {
+function* sequentialBatches(corpus: ArrayLike<number>, batchSize: number, numSteps: number, generator?: Generator): IterableIterator<SeqBatch> {
   const g = generator ?? currentGenerator();
   const offset = g.nextInt(0, numSteps + 1);
   const rowLen = Math.floor((corpus.length - offset - 1) / batchSize);
