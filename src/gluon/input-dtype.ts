@@ -32,7 +32,7 @@ function fix(got: DType, want: DType): string {
  * the dtype of the layer's floating-point parameters.
  */
 export function checkInputDType(layer: string, x: unknown, params: readonly Parameter[]): void {
-  if (!(x instanceof NDArray) || x.isShapeOnly) return;
+  if (!NDArray.isInstance(x) || x.isShapeOnly) return;
   const want = params.find((p) => isFloat(p.dtype))?.dtype;
   if (want === undefined || x.dtype === want) return;
   throw new DTypeError(`${layer}: the input is ${x.dtype} but the layer's parameters are ${want}. ${fix(x.dtype, want)}.`);

@@ -226,7 +226,7 @@ export class Trainer {
     const staged = new Map<number, Record<string, NDArray>>();
     const counts = new Map<number, number>();
     for (const [k, arr] of Object.entries(dict)) {
-      if (!(arr instanceof NDArray)) throw new ValueError(`Trainer.loadStates: entry ${k} is not an NDArray`);
+      if (!NDArray.isInstance(arr)) throw new ValueError(`Trainer.loadStates: entry ${k} is not an NDArray`);
       const [kind, ...rest] = k.split('.');
       const match = kind === 'counts' ? rest.join('.') : kind === 'states' ? rest.slice(0, -1).join('.') : null;
       const index = match === null ? undefined : byKey.get(match);

@@ -24,7 +24,7 @@ export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, opti
   if (arrays.length === 0) throw new ValueError('clipGlobalNorm: got no arrays; pass the gradients to clip, e.g. params.map((p) => p.grad())');
   let sq = 0;
   arrays.forEach((a, i) => {
-    if (!(a instanceof NDArray)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
+    if (!NDArray.isInstance(a)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
     if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new ValueError(`clipGlobalNorm: element ${i} is ${a.dtype}; only float arrays can be scaled`);
     const d = a.storage;
     for (let j = 0; j < d.length; j++) sq += d[j]! * d[j]!;

@@ -291,7 +291,7 @@ export function encodeSafetensors(
     if (name === '__metadata__') throw new ValueError(`safetensors: "__metadata__" is reserved and cannot name a tensor`);
     if (seen.has(name)) throw new ValueError(`safetensors: the tensor name ${JSON.stringify(name)} appears twice; names must be unique`);
     seen.add(name);
-    if (!(arr instanceof NDArray)) throw new ValueError(`safetensors: ${JSON.stringify(name)} is not an NDArray`);
+    if (!NDArray.isInstance(arr)) throw new ValueError(`safetensors: ${JSON.stringify(name)} is not an NDArray`);
     if (arr.isShapeOnly) {
       throw new ValueError(`safetensors: ${JSON.stringify(name)} is a shape-only ${fmtShape(arr.shape)} array with no data to save; run a forward with real data first`);
     }

@@ -134,3 +134,15 @@ test('recurrent layers and cells, the text helpers and the MXNet file codecs ref
   assert.deepEqual(text.tokenize(['a b']), [['a', 'b']]);
   assert.equal([...text.seqDataIterSequential([0, 1, 2, 3, 4, 5, 6], 1, 2, new Generator(0))].length > 0, true);
 });
+
+test('a forward given a list nested 10,000 deep or an object faking an NDArray is a typed error naming the layer', () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 10000; i++) deep = [deep];
+  const fake = Object.create(nd.NDArray.prototype) as nd.NDArray;
+  for (const layer of [new nn.Conv2D(2, 3), new nn.BatchNorm(), new nn.Embedding(4, 2), new gluon.rnn.LSTM(3), new nn.MaxPool2D()]) {
+    layer.initialize();
+    for (const x of [deep as nd.NDArray, fake]) refused(() => layer.forward(x), ValueError, `${layer.name}: forward expects an NDArray`);
+  }
+  refused(() => new nn.Dropout(0.5, { axes: -3 as unknown as number[] }), ValueError, 'Dropout: axes must be a list of axes', /got -3/);
+  refused(() => new gluon.data.vision.ImageLabelDataset(fake, nd.zeros([0])), ValueError, 'ImageLabelDataset: images and labels must be NDArrays');
+});

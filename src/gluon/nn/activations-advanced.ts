@@ -16,7 +16,7 @@ import { Block, type BlockOptions, type ParamShapes } from '../block.js';
 import { refuseAbstract } from '../../core/public.js';
 
 function checkInput(name: string, x: unknown): asserts x is NDArray {
-  if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
+  if (!NDArray.isInstance(x)) throw new ValueError(`${name}: forward expects an NDArray, got ${fmtValue(x)}`);
 }
 
 /** x where x > 0, else `negative`. */

@@ -64,7 +64,7 @@ export class Dense extends Block {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (this.flatten && x.ndim < 2) {
       throw new ShapeError(
         `${this.name}: input of shape ${fmtShape(x.shape)} has no batch axis; Dense with flatten expects (batch, features...), ` +
@@ -122,7 +122,11 @@ export class Dropout extends Block {
     super(options);
     if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ValueError(`Dropout: rate must be in [0, 1], got ${fmtValue(rate)}`);
     this.rate = rate;
-    this.axes = [...(options.axes ?? [])];
+    const axes = options.axes ?? [];
+    if (!Array.isArray(axes) || !axes.every((a) => Number.isInteger(a))) {
+      throw new ValueError(`Dropout: axes must be a list of axes along which one mask value is shared, such as [1], got ${fmtValue(axes)}`);
+    }
+    this.axes = [...axes];
   }
 
   override forward(x: NDArray): NDArray {

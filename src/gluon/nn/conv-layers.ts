@@ -112,7 +112,7 @@ export abstract class ConvBase extends Block {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim !== this.#rank + 2) {
       throw new ShapeError(
         `${this.name}: input of shape ${fmtShape(x.shape)} must have ${this.#rank + 2} axes (${this.layout}); ` +

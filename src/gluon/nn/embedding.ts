@@ -43,7 +43,7 @@ export class Embedding extends Block {
   }
 
   override forward(x: NDArray): NDArray {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${fmtValue(x)}`);
     return embeddingLookup(this.weight.data(), x, this.name);
   }
 

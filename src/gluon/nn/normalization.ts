@@ -90,7 +90,7 @@ abstract class NormBase extends Block {
 
   /** The normalized channel axis of `x`, after checking it is an NDArray with `minRank` axes. */
   protected channelAxis(x: NDArray, axis: number, minRank: number): number {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim < minRank) throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} needs at least ${minRank} axes`);
     return normalizeAxis(axis, x.ndim, this.name);
   }

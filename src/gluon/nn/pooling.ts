@@ -37,7 +37,7 @@ function checkLayout(cls: string, rank: number, layout: string | undefined): str
 }
 
 function checkInput(name: string, x: NDArray, rank: number, layout: string): void {
-  if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
+  if (!NDArray.isInstance(x)) throw new ValueError(`${name}: forward expects an NDArray, got ${fmtValue(x)}`);
   if (x.ndim !== rank + 2) {
     throw new ShapeError(`${name}: input of shape ${fmtShape(x.shape)} must have ${rank + 2} axes (${layout}); add a batch axis with expandDims(0) for a single sample`);
   }

@@ -69,7 +69,7 @@ export abstract class RecurrentCell extends Block {
   override forward(x: NDArray, states: readonly NDArray[]): [NDArray, NDArray[]];
   override forward(x: NDArray, states?: readonly NDArray[]): NDArray | [NDArray, NDArray[]] {
     if (states !== undefined) return this.step(x, states);
-    if (!(x instanceof NDArray) || x.ndim < 1) throw new ShapeError(`${this.name}: a step's input must be (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : fmtValue(x)}`);
+    if (!NDArray.isInstance(x) || x.ndim < 1) throw new ShapeError(`${this.name}: a step's input must be (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : fmtValue(x)}`);
     return this.step(x, this.beginState(x.shape[0]!, { dtype: x.dtype === 'float64' ? 'float64' : 'float32' }))[0];
   }
 
@@ -163,7 +163,7 @@ abstract class GatedCell extends RecurrentCell {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray) || x.ndim !== 2) {
+    if (!NDArray.isInstance(x) || x.ndim !== 2) {
       throw new ShapeError(`${this.name}: a step's input must be 2-D (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : fmtValue(x)}`);
     }
     return { i2h_weight: [GATES[this.#mode] * this.hiddenSize, x.shape[1]!] };

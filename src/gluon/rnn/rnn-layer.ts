@@ -141,7 +141,7 @@ export class RecurrentLayer extends Block {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim !== 3) {
       throw new ShapeError(`${this.name}: the input must be 3-D (${this.layout === 'TNC' ? 'time, batch, features' : 'batch, time, features'}), got ${fmtShape(x.shape)}`);
     }

@@ -14,7 +14,7 @@
  * `SymbolBlock.imports` does (dtypes as saved). `block.export(path)` writes them back.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { readFileBytes, inFile, writeFileBytes } from '../../io/file.js';
 import { ModelFormatError } from '../../io/model-format-error.js';
 import { decodeMXNetParams, encodeMXNetParams } from '../../io/mxnet-params.js';
@@ -163,7 +163,7 @@ export class SymbolBlock extends Block {
       throw new ValueError(`${this.name}: the graph takes ${this.inputNames.length} input${this.inputNames.length === 1 ? '' : 's'} (${this.inputNames.join(', ')}), got ${inputs.length}`);
     }
     inputs.forEach((x, i) => {
-      if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: input ${this.inputNames[i]} must be an NDArray, got ${String(x)}`);
+      if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: input ${this.inputNames[i]} must be an NDArray, got ${fmtValue(x)}`);
     });
     return runGraph(this.graph, {
       value: (node) => {

@@ -87,7 +87,7 @@ export class ImageLabelDataset extends Dataset<[NDArray, NDArray]> {
   constructor(images: NDArray, labels: NDArray, transform?: TransformLike<NDArray, NDArray>) {
     super();
     const who = new.target.name;
-    if (!(images instanceof NDArray) || !(labels instanceof NDArray)) {
+    if (!NDArray.isInstance(images) || !NDArray.isInstance(labels)) {
       throw new ValueError(`${who}: images and labels must be NDArrays, got ${fmtValue(images)} and ${fmtValue(labels)}`);
     }
     if (transform !== undefined && typeof transform !== 'function' && !(transform !== null && typeof transform === 'object' && typeof (transform as { forward?: unknown }).forward === 'function')) {
