@@ -15,11 +15,14 @@
  */
 import { TsGluonError, ValueError } from './errors.js';
 
-/** True when `message` already starts with `name` as its subject (`name:` or `name.`). */
+/**
+ * True when `message` already starts with `name` as its subject: `name:`, `name.` (a method) or
+ * `name (` (a qualified subject, `Trainer (kvstore 'dist_sync'): ...`).
+ */
 function namedBy(message: string, name: string): boolean {
   if (!message.startsWith(name)) return false;
   const next = message.charCodeAt(name.length);
-  return next === 58 /* : */ || next === 46 /* . */;
+  return next === 58 /* : */ || next === 46 /* . */ || (next === 32 /* space */ && message.charCodeAt(name.length + 1) === 40 /* ( */);
 }
 
 /**

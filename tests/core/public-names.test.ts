@@ -122,6 +122,8 @@ test('publicOp keeps the wrapped function\'s name, length and source, and leaves
   const named = new ValueError('outer: already named');
   assert.equal((relabel(named, 'outer') as Error).message, 'outer: already named');
   assert.equal((relabel(new ValueError('outer.step: a method'), 'outer') as Error).message, 'outer.step: a method');
+  assert.equal((relabel(new ValueError("outer (mode 'x'): qualified"), 'outer') as Error).message, "outer (mode 'x'): qualified");
+  assert.equal((relabel(new ValueError('outer space: another subject'), 'outer') as Error).message, 'outer: outer space: another subject');
 });
 
 test('options that are not a plain object are refused instead of read as "no options"', () => {
