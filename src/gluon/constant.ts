@@ -48,7 +48,7 @@ class ValueInit extends Initializer {
 }
 
 function toValue(value: ConstantValue, dtype: DType | undefined, name: string): NDArray {
-  if (value instanceof NDArray) {
+  if (NDArray.isInstance(value)) {
     if (value.isShapeOnly) throw new ValueError(`Constant ${name}: needs an array with values, got a shape-only ${fmtShape(value.shape)} array`);
     return array(value, dtype === undefined ? {} : { dtype });
   }
@@ -121,7 +121,7 @@ export class Constant extends Parameter {
    * saved network does that).
    */
   override setData(value: NDArray): void {
-    if (value instanceof NDArray && this.holds(value)) return;
+    if (NDArray.isInstance(value) && this.holds(value)) return;
     throw new ValueError(
       `Constant ${this.name} ${fmtShape(this.shape)} cannot be changed: a constant keeps the value it was created with. ` +
         `Create a new Constant for another value, or use a Parameter with gradReq: 'null' for an untrained value that may change.`,

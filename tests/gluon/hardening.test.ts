@@ -146,3 +146,10 @@ test('a forward given a list nested 10,000 deep or an object faking an NDArray i
   refused(() => new nn.Dropout(0.5, { axes: -3 as unknown as number[] }), ValueError, 'Dropout: axes must be a list of axes', /got -3/);
   refused(() => new gluon.data.vision.ImageLabelDataset(fake, nd.zeros([0])), ValueError, 'ImageLabelDataset: images and labels must be NDArrays');
 });
+
+test('Constant and ImageLabelDataset refuse an object faking an NDArray, and arrays without values', () => {
+  const fake = Object.create(nd.NDArray.prototype) as nd.NDArray;
+  refused(() => new gluon.Constant('c', fake), ValueError, 'Constant c: the value must be an NDArray');
+  const shapeOnly = nd.NDArray.shapeOnly([3, 3, 4], 'float32');
+  refused(() => new gluon.data.vision.ImageLabelDataset(shapeOnly, nd.zeros([3], { dtype: 'int32' })), ValueError, 'ImageLabelDataset: images and labels must hold values');
+});

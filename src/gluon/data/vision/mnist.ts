@@ -90,6 +90,9 @@ export class ImageLabelDataset extends Dataset<[NDArray, NDArray]> {
     if (!NDArray.isInstance(images) || !NDArray.isInstance(labels)) {
       throw new ValueError(`${who}: images and labels must be NDArrays, got ${fmtValue(images)} and ${fmtValue(labels)}`);
     }
+    if (images.isShapeOnly || labels.isShapeOnly) {
+      throw new ValueError(`${who}: images and labels must hold values; got a shape-only array (from shape inference) for ${images.isShapeOnly ? 'images' : 'labels'}`);
+    }
     if (transform !== undefined && typeof transform !== 'function' && !(transform !== null && typeof transform === 'object' && typeof (transform as { forward?: unknown }).forward === 'function')) {
       throw new ValueError(`${who}: transform must be a function or a transform with forward(), got ${fmtValue(transform)}`);
     }
