@@ -264,13 +264,13 @@ for (const t of threadCounts) {
     const pt = py?.torch[n];
     const w = wasm?.gemm[n];
     const c = cpu?.gemm[n];
-    rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(op), fmt(np), ratio(o, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
+    rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(op), fmt(np), ratio(o, np), ratio(op, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
   }
   const { ours: mlp, torch: pm } = mlpRows.get(t)!;
-  rows.push(['MLP train step (steps/s)', String(t), fmt(mlp), '', '', '', '', fmt(pm), ratio(mlp, pm), fmt(wasm?.mlp), ratio(mlp, wasm?.mlp), fmt(cpu?.mlp), ratio(mlp, cpu?.mlp)]);
+  rows.push(['MLP train step (steps/s)', String(t), fmt(mlp), '', '', '', '', '', fmt(pm), ratio(mlp, pm), fmt(wasm?.mlp), ratio(mlp, wasm?.mlp), fmt(cpu?.mlp), ratio(mlp, cpu?.mlp)]);
 }
 
-const header = ['benchmark', 'threads', 'tsgluon', '% peak', 'nd.dot', 'OpenBLAS', 'ratio', 'PyTorch', 'ratio', 'tfjs-wasm', 'ratio', 'tfjs-cpu', 'ratio'];
+const header = ['benchmark', 'threads', 'tsgluon', '% peak', 'nd.dot', 'OpenBLAS', 'ratio', 'nd.dot ratio', 'PyTorch', 'ratio', 'tfjs-wasm', 'ratio', 'tfjs-cpu', 'ratio'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
 console.log();
@@ -283,5 +283,6 @@ for (const [t, parts] of breakdowns) {
 }
 console.log(`MLP steps/s: the median of ${MLP_ROUNDS} rounds for tsgluon and for PyTorch, measured alternately before any GEMM measurement; the breakdown times every kernel call (a little overhead).`);
 console.log('\nratio = tsgluon / peer. For GEMM, tsgluon is the native kernel writing into a preallocated array; nd.dot is the');
-console.log('public op (output allocation and the op layer included). TensorFlow.js runs single-threaded in Node: its figures repeat on every thread row; tfjs-cpu skips n = 2048 (about 20 s per multiply).');
+console.log("public op (a fresh output array each call and the op layer, as numpy's a @ b allocates its result); 'nd.dot ratio' is nd.dot / OpenBLAS.");
+console.log('TensorFlow.js runs single-threaded in Node: its figures repeat on every thread row; tfjs-cpu skips n = 2048 (about 20 s per multiply).');
 process.exit(0);

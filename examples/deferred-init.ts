@@ -1,7 +1,16 @@
 // Deferred initialization of model parameters, following D2L's chapter (MXNet edition) cell by
 // cell, then the chapter's exercise and what tsgluon adds: clear errors, resetShapes() and shape
 // inference without data.
+// With --hybridize every network is a HybridSequential hybridized before its first forward: the
+// output is the same, deferred initialization happening while the graph is traced.
 import { nd, init, nn } from 'tsgluon';
+
+const hybrid = process.argv.includes('--hybridize');
+function sequential(): nn.Sequential {
+  const s = hybrid ? new nn.HybridSequential() : new nn.Sequential();
+  if (hybrid) s.hybridize();
+  return s;
+}
 
 // Deferred Initialization: MyInit prints instead of initializing.
 class MyInit extends init.Initializer {
@@ -11,7 +20,7 @@ class MyInit extends init.Initializer {
   }
 }
 
-const deferred = new nn.Sequential();
+const deferred = sequential();
 deferred.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
 let net = deferred;
 net.initialize({ init: new MyInit() });
@@ -32,7 +41,7 @@ net.initialize({ init: new MyInit(), forceReinit: true });
 
 // ...and giving the number of inputs to every layer.
 console.log('# inUnits');
-net = new nn.Sequential();
+net = sequential();
 net.add(new nn.Dense(256, { inUnits: 20, activation: 'relu' }));
 net.add(new nn.Dense(10, { inUnits: 256 }));
 net.initialize({ init: new MyInit() });
@@ -52,7 +61,7 @@ for (const model of [deferred, net]) {
 
 // Beyond the chapter: shape inference without data, and re-inference.
 console.log('# inferShape: every shape known without computing a forward');
-const net3 = new nn.Sequential();
+const net3 = sequential();
 net3.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
 net3.initialize({ init: new MyInit(), inputShape: [2, 20] });
 console.log(net3.toString());

@@ -13,6 +13,7 @@ export * as mxnetParams from './io/mxnet-params.js';
 export * as symbolJson from './io/symbol-json.js';
 export * as init from './init/index.js';
 export * as gluon from './gluon/index.js';
+export * as graph from './graph/index.js';
 export * as nn from './gluon/nn/index.js';
 export * as optimizer from './optim/index.js';
 export * as lrScheduler from './optim/lr-scheduler.js';

@@ -1,6 +1,6 @@
 /**
  * The one-way import rule of docs/ARCHITECTURE.md, checked on every file under src/:
- * core -> backend -> ndarray -> ops and autograd -> init, optim, io, dist -> gluon -> plot, cli, and the
+ * core -> backend -> ndarray -> ops and autograd -> graph -> init, optim, io, dist -> gluon -> plot, cli, and the
  * root files (index.ts, nd.ts) that only re-export. A file may import from its own layer or an
  * earlier one; core imports nothing but core. Import statements are read with TypeScript's own
  * pre-processor, so comments, strings and `export ... from` are handled as the compiler does, and
@@ -21,6 +21,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   ndarray: 2,
   ops: 3,
   autograd: 3,
+  graph: 3.5,
   init: 4,
   optim: 4,
   io: 4,

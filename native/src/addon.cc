@@ -334,11 +334,100 @@ Napi::Value Window(const Napi::CallbackInfo& info) {
   return Bool(env, windowKernel(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, w));
 }
 
+// batchNorm(kind, out, x, g, mean, var, gamma, beta, sums, dims = [outer, channels, inner], eps):
+// the kernels of bn-impl.h (isa.h lists the kinds and the operands each reads; pass null for the
+// others). The output may not share memory with an operand.
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t kind = num(info, 0);
+  if (kind < 0 || kind >= BN_COUNT) return fail(env, "batchNorm: unknown kind");
+  Arr t[8];
+  bool has[8];
+  for (int i = 0; i < 8; i++) {
+    has[i] = info.Length() > (size_t)(1 + i) && !info[1 + i].IsNull() && !info[1 + i].IsUndefined();
+    if (has[i] && !getArr(env, info[1 + i], t[i])) return fail(env, "batchNorm: operands must be typed arrays or null");
+  }
+  size_t pl;
+  const int32_t* p = plan(info, 9, 3, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (info.Length() < 11 || !info[10].IsNumber()) return fail(env, "batchNorm: eps must be a number");
+  BnArgs a;
+  a.outer = p[0], a.channels = p[1], a.inner = p[2];
+  a.eps = info[10].As<Napi::Number>().DoubleValue();
+  if (a.outer < 0 || a.channels < 0 || a.inner < 0) return fail(env, "batchNorm: bad dims");
+  const int64_t total = a.outer * a.channels * a.inner, C = a.channels;
+  // Required operands per kind (out, x, g, mean, var, gamma, beta, sums) and their lengths.
+  static const bool need[BN_COUNT][8] = {{1, 1, 0, 0, 0, 0, 0, 0}, {1, 1, 0, 1, 0, 0, 0, 0}, {1, 1, 0, 1, 1, 0, 0, 0},
+                                         {1, 1, 1, 1, 1, 0, 0, 0}, {1, 1, 1, 1, 1, 0, 0, 0}};
+  static const bool allowed[BN_COUNT][8] = {{1, 1, 0, 0, 0, 0, 0, 0}, {1, 1, 0, 1, 0, 0, 0, 0}, {1, 1, 0, 1, 1, 1, 1, 0},
+                                            {1, 1, 1, 1, 1, 0, 0, 0}, {1, 1, 1, 1, 1, 1, 0, 1}};
+  const int64_t outLen = kind == BN_MEAN || kind == BN_VARIANCE ? C : kind == BN_GRAD_STATS ? 2 * C : total;
+  const int64_t len[8] = {outLen, total, total, C, C, C, C, 2 * C};
+  for (int i = 0; i < 8; i++) {
+    if (need[kind][i] && !has[i]) return fail(env, "batchNorm: missing operand");
+    if (has[i] && !allowed[kind][i]) return fail(env, "batchNorm: unexpected operand");
+    if (has[i] && ((int64_t)t[i].len != len[i] || t[i].dt != t[0].dt)) return fail(env, "batchNorm: operands do not match the dims");
+    const char* o0 = static_cast<const char*>(t[0].data);
+    const char* q0 = static_cast<const char*>(t[i].data);
+    if (i > 0 && has[i] && t[0].len > 0 && t[i].len > 0 && q0 < o0 + t[0].len * t[0].elem && o0 < q0 + t[i].len * t[i].elem)
+      return fail(env, "batchNorm: the output shares memory with an operand");
+  }
+  if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
+  a.out = t[0].data;
+  const void* const* ptr[7] = {&a.x, &a.g, &a.mean, &a.var, &a.gamma, &a.beta, &a.sums};
+  for (int i = 1; i < 8; i++) *const_cast<const void**>(ptr[i - 1]) = has[i] ? t[i].data : nullptr;
+  return Bool(env, gIsa->batchNorm(kRuntime, t[0].dt, (int)kind, a));
+}
+
 // True when the byte ranges [a, a + n) and [b, b + n) overlap.
 bool overlaps(const void* a, const void* b, size_t n) {
   const char* x = static_cast<const char*>(a);
   const char* y = static_cast<const char*>(b);
   return n > 0 && x < y + n && y < x + n;
+}
+
+// conv(kind, out, a, b, bias or null, plan = [batch, channels, filters, in[3], out[3], kernel[3],
+// stride[3], pad[3], dilation[3]]): the convolution kernels of conv-impl.h (isa.h lists the kinds
+// and operands). The output may not share memory with an input: every kind overwrites it.
+Napi::Value Conv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t kind = num(info, 0);
+  Arr t[3], bias;
+  if (!args(info, 1, 3, t, "conv")) return env.Undefined();
+  const bool hasBias = info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined();
+  if (hasBias && !getArr(env, info[4], bias)) return fail(env, "conv: bias must be a typed array or null");
+  size_t pl;
+  const int32_t* p = plan(info, 5, 21, &pl);
+  if (p == nullptr) return env.Undefined();
+  if (kind < 0 || kind >= CONV_COUNT) return fail(env, "conv: unknown kind");
+  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt || (hasBias && bias.dt != t[0].dt)) return fail(env, "conv: dtypes differ");
+  if (hasBias && kind != CONV_FORWARD) return fail(env, "conv: only the forward kind takes a bias");
+  ConvArgs c;
+  c.batch = p[0], c.channels = p[1], c.filters = p[2];
+  if (c.batch < 0 || c.channels < 0 || c.filters < 0) return fail(env, "conv: bad plan");
+  int64_t inSize = 1, outSize = 1, k = 1;
+  for (int i = 0; i < 3; i++) {
+    c.in[i] = p[3 + i], c.out[i] = p[6 + i], c.kernel[i] = p[9 + i];
+    c.stride[i] = p[12 + i], c.pad[i] = p[15 + i], c.dilation[i] = p[18 + i];
+    if (c.in[i] < 0 || c.out[i] < 0 || c.pad[i] < 0 || c.kernel[i] < 1 || c.stride[i] < 1 || c.dilation[i] < 1)
+      return fail(env, "conv: bad plan");
+    inSize *= c.in[i], outSize *= c.out[i], k *= c.kernel[i];
+  }
+  const int64_t xLen = c.batch * c.channels * inSize, yLen = c.batch * c.filters * outSize;
+  const int64_t wLen = c.filters * c.channels * k;
+  const int64_t want[CONV_COUNT][3] = {{yLen, xLen, wLen}, {xLen, yLen, wLen}, {wLen, xLen, yLen}};
+  for (int i = 0; i < 3; i++)
+    if ((int64_t)t[i].len != want[kind][i]) return fail(env, "conv: plan does not match the operands");
+  if (hasBias && (int64_t)bias.len != c.filters) return fail(env, "conv: bias length must equal the filter count");
+  const char* o0 = static_cast<const char*>(t[0].data);
+  const char* o1 = o0 + t[0].len * (size_t)t[0].elem;
+  for (int i = 1; i < 3; i++) {
+    const char* i0 = static_cast<const char*>(t[i].data);
+    if (o1 > o0 && i0 + t[i].len * (size_t)t[i].elem > o0 && i0 < o1 && t[i].len > 0)
+      return fail(env, "conv: the output shares memory with an input");
+  }
+  if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
+  return Bool(env, gIsa->conv(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, hasBias ? bias.data : nullptr, c));
 }
 
 // optimizer(kind, weight, grad, s0, s1, s2, params): a fused update (isa.h lists the kinds, the
@@ -439,6 +528,68 @@ Napi::Value Rnn(const Napi::CallbackInfo& info) {
   return Bool(env, gIsa->rnn(kRuntime, t[0].dt, (int)kind, ptrs, a));
 }
 
+// fused(out, inputs[], layouts, code, eps, size, inner, channels): a fused element-wise chain.
+// code holds 8 numbers per step: kind, op, five argument registers, flags (1 scale, 2 center);
+// eps one number per step. Everything is checked before any memory is touched.
+Napi::Value Fused(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr out;
+  if (!args(info, 0, 1, &out, "fused")) return env.Undefined();
+  if (info.Length() < 8 || !info[1].IsArray()) return fail(env, "fused: inputs must be an array of typed arrays");
+  Napi::Array list = info[1].As<Napi::Array>();
+  const uint32_t nin = list.Length();
+  size_t ll, cl;
+  const int32_t* layouts = plan(info, 2, nin, &ll);
+  if (layouts == nullptr) return env.Undefined();
+  const int32_t* code = plan(info, 3, 8, &cl);
+  if (code == nullptr) return env.Undefined();
+  Arr epsArr;
+  napi_typedarray_type et;
+  if (napi_get_typedarray_info(env, info[4], &et, &epsArr.len, &epsArr.data, nullptr, nullptr) != napi_ok || et != napi_float64_array)
+    return fail(env, "fused: eps must be a Float64Array");
+  const int64_t size = num(info, 5), inner = num(info, 6), channels = num(info, 7);
+  const int nsteps = (int)(cl / 8);
+  if (nin > 32 || nsteps < 1 || nsteps > 32 || epsArr.len < (size_t)nsteps) return fail(env, "fused: at most 32 inputs and 1 to 32 steps");
+  if (size < 0 || inner < 1 || channels < 1 || out.len != (size_t)size) return fail(env, "fused: sizes do not match the output");
+  if (out.dt != F32 && out.dt != F64) return Bool(env, false);
+  const void* inputs[32];
+  for (uint32_t i = 0; i < nin; i++) {
+    Arr a;
+    if (!getArr(env, list.Get(i), a)) return fail(env, "fused: every input must be a typed array");
+    if (a.dt != out.dt) return Bool(env, false);
+    const int l = layouts[i];
+    const size_t want = l == 0 ? (size_t)size : l == 1 ? 1 : l == 2 ? (size_t)channels : 0;
+    if (want == 0 && !(l == 0 && size == 0)) return fail(env, "fused: unknown input layout");
+    if (a.len < want) return fail(env, "fused: an input is shorter than its layout needs");
+    inputs[i] = a.data;
+  }
+  bool channel = false;
+  for (uint32_t i = 0; i < nin; i++) channel = channel || layouts[i] == 2;
+  const int64_t run = channel ? (inner > 1 ? inner : channels) : 1;
+  if (channel && (size % run != 0 || (inner > 1 && size % (inner * channels) != 0) || (inner == 1 && size % channels != 0)))
+    return fail(env, "fused: the output size is not a whole number of channel runs");
+  FusedStepC steps[32];
+  for (int s = 0; s < nsteps; s++) {
+    const int32_t* c = code + 8 * s;
+    FusedStepC& p = steps[s];
+    p.kind = c[0];
+    p.op = c[1];
+    const int nargs = p.kind == FK_UNARY ? 1 : p.kind == FK_BINARY ? 2 : p.kind == FK_BATCHNORM ? 5 : -1;
+    if (nargs < 0) return fail(env, "fused: unknown step kind");
+    if ((p.kind == FK_UNARY && (p.op < 0 || p.op >= U_COUNT)) || (p.kind == FK_BINARY && (p.op < 0 || p.op >= B_COUNT)))
+      return fail(env, "fused: unknown op");
+    for (int k = 0; k < 5; k++) {
+      p.arg[k] = k < nargs ? c[2 + k] : 0;
+      if (p.arg[k] < 0 || p.arg[k] >= (int)nin + s) return fail(env, "fused: a step reads a register not yet written");
+    }
+    p.scale = (c[7] & 1) != 0;
+    p.center = (c[7] & 2) != 0;
+    p.eps = static_cast<const double*>(epsArr.data)[s];
+  }
+  FusedArgs fa{size, inner, channels, (int)nin, nsteps, inputs, layouts, steps, out.data};
+  return Bool(env, gIsa->fused(kRuntime, out.dt, fa));
+}
+
 // fmaLoop(iters): float32 FMA throughput probe on the calling thread; returns the flops done.
 Napi::Value FmaLoop(const Napi::CallbackInfo& info) {
   int64_t iters = num(info, 0);
@@ -483,7 +634,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyStrided", Napi::Function::New(env, CopyStrided, "copyStrided"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("window", Napi::Function::New(env, Window, "window"));
+  exports.Set("conv", Napi::Function::New(env, Conv, "conv"));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
+  exports.Set("fused", Napi::Function::New(env, Fused, "fused"));
   exports.Set("rnn", Napi::Function::New(env, Rnn, "rnn"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));
   exports.Set("isa", Napi::Function::New(env, GetIsa, "isa"));

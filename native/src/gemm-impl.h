@@ -225,6 +225,28 @@ static inline void transpose16(float* dst, int64_t ldd, const float* src, int64_
 #pragma GCC diagnostic pop
 #endif
 
+#if TSG_ISA == 256
+// dst[q * ldd + r] = src[r * lds + q] for an 8 x 8 block, in registers.
+static inline void transpose8(float* dst, int64_t ldd, const float* src, int64_t lds) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#endif
+
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-wide micro-panels, zero-padding the last one.
 template <typename T, typename B>
 static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool trans, int64_t p0, int64_t kc,
@@ -244,6 +266,14 @@ static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool tr
           for (int64_t jb = 0; jb < NR; jb += 16)
             transpose16(reinterpret_cast<float*>(d) + pb * NR + jb, NR,
                         reinterpret_cast<const float*>(s) + jb * ldb + pb, ldb);
+#elif TSG_ISA == 256
+      if (sizeof(T) == 4 && nr == NR)
+        for (; pb + 16 <= kc; pb += 16)
+          for (int64_t jb = 0; jb < NR; jb += 8) {
+            transpose8(reinterpret_cast<float*>(d) + pb * NR + jb, NR, reinterpret_cast<const float*>(s) + jb * ldb + pb, ldb);
+            transpose8(reinterpret_cast<float*>(d) + (pb + 8) * NR + jb, NR,
+                       reinterpret_cast<const float*>(s) + jb * ldb + pb + 8, ldb);
+          }
 #endif
       for (; pb < kc; pb += 16) {
         const int64_t pe = kc - pb < 16 ? kc - pb : 16;
@@ -278,12 +308,14 @@ static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool tr
   }
 }
 
-// One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C.
+// One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C, with explicit
+// leading dimensions (row strides of the stored matrices: A is m x k, or k x m when transA; B is
+// k x n, or n x k when transB; C is m x n).
 template <typename T, typename B>
-static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
-                      bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t lda, const T* b, int64_t ldb,
+                      int64_t k, bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0,
+                      int64_t j1) {
   constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
-  const int64_t lda = transA ? m : k, ldb = transB ? k : n;
   // Row-layout slivers for a row-major A with few rows per sliver (the wide kernel); the narrow
   // kernel's 12 row offsets would not stay in registers.
   const bool rows = !transA && MR <= 8;
@@ -311,15 +343,21 @@ static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m
           int mr = (int)(mc - ir < MR ? mc - ir : MR);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             int nr = (int)(nc - jr < NR ? nc - jr : NR);
-            T* ct = c + (ic + ir) * n + jc + jr;
-            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bp + jr * kc, ct, n, mr, nr, beta);
-            else if (mr == MR) microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bp + jr * kc, ct, n, mr, nr, beta);
-            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bp + jr * kc, ct, n, mr, nr, beta);
+            T* ct = c + (ic + ir) * ldc + jc + jr;
+            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bp + jr * kc, ct, ldc, mr, nr, beta);
+            else if (mr == MR) microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bp + jr * kc, ct, ldc, mr, nr, beta);
+            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bp + jr * kc, ct, ldc, mr, nr, beta);
           }
         }
       }
     }
   }
+}
+
+template <typename T, typename B>
+static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
+                      bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  gemmBlock<T, B>(rt, c, n, a, transA ? m : k, b, transB ? k : n, k, transA, transB, accumulate, i0, i1, j0, j1);
 }
 
 template <typename T> struct GemmJob {
@@ -399,9 +437,32 @@ static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const Gemm
   }
 }
 
+// Whether C with n columns takes the narrow micro-kernel.
+template <typename T> static inline bool narrowGemm(int64_t n) {
+  return n < 3 * Narrow<T>::NRV * SimdOf<T>::S::W && Narrow<T>::NRV != Blocking<T>::NRV;
+}
+
 template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
-  if (g.n < 3 * Narrow<T>::NRV * SimdOf<T>::S::W && Narrow<T>::NRV != Blocking<T>::NRV)
+  if (narrowGemm<T>(g.n))
     gemmWith<T, Narrow<T>>(rt, c, a, b, g);
   else
     gemmWith<T, Blocking<T>>(rt, c, a, b, g);
+}
+
+// C (m x n, row stride ldc) (+)= op(A) op(B) on the calling thread, for kernels that split their
+// own work (convolution): the same blocking and summation order as gemm().
+template <typename T>
+static void gemmSerial(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t lda, bool transA, const T* b,
+                       int64_t ldb, bool transB, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = T(0);
+    return;
+  }
+  if (narrowGemm<T>(n))
+    gemmBlock<T, Narrow<T>>(rt, c, ldc, a, lda, b, ldb, k, transA, transB, accumulate, 0, m, 0, n);
+  else
+    gemmBlock<T, Blocking<T>>(rt, c, ldc, a, lda, b, ldb, k, transA, transB, accumulate, 0, m, 0, n);
 }

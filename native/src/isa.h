@@ -17,7 +17,8 @@ namespace tsg {
 struct Runtime {
   int (*threads)();
   void (*run)(int ntasks, void (*fn)(void* ctx, int task, int ntasks), void* ctx);
-  // A 64-byte aligned buffer private to the calling thread, reused across calls (slot 0 or 1).
+  // A 64-byte aligned buffer private to the calling thread, reused across calls (slots 0 to 4:
+  // 0 and 1 belong to the GEMM, 2 to 4 to the convolution kernels that call it).
   void* (*scratch)(int slot, size_t bytes);
 };
 
@@ -62,6 +63,54 @@ struct OptimArgs {
   double p[9];
 };
 
+// Convolution geometry over (N, C, D, H, W) inputs (1-D and 2-D arrive with leading extents of
+// 1): C input channels, O filters, output extents already validated by the op layer.
+struct ConvArgs {
+  int64_t batch, channels, filters;
+  int64_t in[3], out[3], kernel[3], stride[3], pad[3], dilation[3];
+};
+// conv kinds (conv-impl.h): every one overwrites its whole output.
+//   CONV_FORWARD     out = y (N, O, *out), a = x, b = w (O, C, *kernel), bias (O) or null
+//   CONV_DATA_GRAD   out = gx (N, C, *in), a = g (N, O, *out), b = w
+//   CONV_WEIGHT_GRAD out = gw (O, C, *kernel), a = x, b = g
+enum ConvKind { CONV_FORWARD, CONV_DATA_GRAD, CONV_WEIGHT_GRAD, CONV_COUNT };
+
+// Batch normalization over x viewed as (outer, channels, inner) (bn-impl.h; semantics of
+// src/backend/kernels.ts): out and the operands each kind reads, the others null.
+//   BN_MEAN        out (C) = mean of each channel of x
+//   BN_VARIANCE    out (C) = biased variance around mean
+//   BN_FORWARD     out = (x - mean) / sqrt(var + eps) * gamma + beta (gamma, beta may be null)
+//   BN_GRAD_STATS  out (2C) = [Σ g x̂, Σ g] per channel, from g, x, mean, var
+//   BN_GRAD_DATA   out = the input's gradient from g, x, mean, var, gamma (or null), sums (or null)
+enum BnKind { BN_MEAN, BN_VARIANCE, BN_FORWARD, BN_GRAD_STATS, BN_GRAD_DATA, BN_COUNT };
+struct BnArgs {
+  int64_t outer, channels, inner;
+  double eps;
+  void* out;
+  const void *x, *g, *mean, *var, *gamma, *beta, *sums;
+};
+
+// A fused element-wise chain (hybridize's fusion; src/backend/kernels.ts FusedPlan). Registers
+// 0..nin-1 are the inputs, read per layout (0 full, 1 scalar, 2 per channel: element j reads
+// channel (j / inner) % channels); step s writes register nin + s, the last one the output.
+enum FusedKind { FK_UNARY, FK_BINARY, FK_BATCHNORM };
+struct FusedStepC {
+  int kind;
+  int op;       // UnaryOp / BinaryOp code
+  int arg[5];   // registers: unary x; binary a, b; batchNorm x, mean, variance, gamma, beta
+  bool scale;   // batchNorm: multiply by gamma
+  bool center;  // batchNorm: add beta
+  double eps;
+};
+struct FusedArgs {
+  int64_t size, inner, channels;
+  int nin, nsteps;
+  const void* const* inputs;
+  const int* layouts;
+  const FusedStepC* steps;
+  void* out;
+};
+
 struct Bcast {
   int nd;  // after dimension merging; 0 means a single element
   int64_t shape[32];
@@ -92,6 +141,13 @@ struct IsaTable {
                   int64_t outer, int64_t len, int64_t inner);
   // Fused optimizer update; false for a dtype left to the reference kernels.
   bool (*optim)(const Runtime&, int dt, const OptimArgs&);
+  // Convolution (see ConvKind); false for a dtype left to the reference kernels.
+  bool (*conv)(const Runtime&, int dt, int kind, void* out, const void* a, const void* b, const void* bias,
+               const ConvArgs&);
+  // Batch normalization (see BnKind); false for a dtype left to the reference kernels.
+  bool (*batchNorm)(const Runtime&, int dt, int kind, const BnArgs&);
+  // Fused element-wise chain; false for a dtype left to the reference kernels.
+  bool (*fused)(const Runtime&, int dt, const FusedArgs&);
   // kind 0 rnnForward (out, ws, xproj, whh, bhh, h0, c0, whr), 1 rnnBackward (grads, dout, out,
   // ws, whh, h0, c0, whr); false for a dtype left to the reference kernels.
   bool (*rnn)(const Runtime&, int dt, int kind, void* const* arrays, const RnnArgs& args);

@@ -250,6 +250,9 @@ static bool binaryT(const Runtime& rt, int op, T* out, const T* a, const T* b, i
 
 #include "reduce-impl.h"
 #include "optim-impl.h"
+#include "conv-impl.h"
+#include "bn-impl.h"
+#include "fused-impl.h"
 #include "rnn-impl.h"
 
 static bool unaryAny(const Runtime& rt, int dt, int op, void* out, const void* x, int64_t n) {
@@ -298,7 +301,8 @@ static double fmaLoop(int64_t iters) {
 
 extern const IsaTable TSG_TABLE = {
     TSG_NAME, TSG_NS::gemmF32, TSG_NS::gemmF64, TSG_NS::unaryAny, TSG_NS::binaryAny,
-    TSG_NS::reduceAny, TSG_NS::argReduceAny, TSG_NS::softmaxAny, TSG_NS::optimAny, TSG_NS::rnnAny, TSG_NS::fmaLoop,
+    TSG_NS::reduceAny, TSG_NS::argReduceAny, TSG_NS::softmaxAny, TSG_NS::optimAny, TSG_NS::convAny,
+    TSG_NS::batchNormAny, TSG_NS::fusedAny, TSG_NS::rnnAny, TSG_NS::fmaLoop,
 };
 
 }  // namespace tsg

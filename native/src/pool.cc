@@ -25,11 +25,10 @@ inline void cpuRelax() {
 constexpr auto kSpin = std::chrono::microseconds(20);
 
 struct Scratch {
-  void* p[2] = {nullptr, nullptr};
-  size_t cap[2] = {0, 0};
+  void* p[kScratchSlots] = {};
+  size_t cap[kScratchSlots] = {};
   ~Scratch() {
-    std::free(p[0]);
-    std::free(p[1]);
+    for (void* q : p) std::free(q);
   }
 };
 thread_local Scratch tlsScratch;

@@ -46,6 +46,9 @@ class Pool {
   std::mutex runMutex_;
 };
 
+// Scratch slots per thread: 0 and 1 hold the GEMM's packed operands, 2 to 4 the convolution's
+// unfolded columns, staged outputs and padded input planes.
+constexpr int kScratchSlots = 5;
 void* scratchBuffer(int slot, size_t bytes);
 
 }  // namespace tsg

@@ -5,8 +5,13 @@
 // reference order, so results are bitwise those of one thread.
 #include "window.h"
 
+#include "window-2x2.h"
+
 #include <algorithm>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace tsg {
 namespace {
@@ -53,6 +58,13 @@ inline bool inside(const WindowPlan& P) {
   for (int a = 0; a < 3; a++)
     if (P.pad[a] != 0 || P.dilation[a] != 1 || (P.out[a] - 1) * P.stride[a] + P.kernel[a] > P.in[a]) return false;
   return true;
+}
+
+// 2x2 windows at stride 2 over 2-D planes, no padding (window-2x2.h).
+inline bool twoByTwo(const WindowPlan& P) {
+  return P.in[0] == 1 && P.out[0] == 1 && P.kernel[0] == 1 && P.pad[0] == 0 && P.kernel[1] == 2 && P.kernel[2] == 2 &&
+         P.stride[1] == 2 && P.stride[2] == 2 && P.pad[1] == 0 && P.pad[2] == 0 && P.dilation[1] == 1 &&
+         P.dilation[2] == 1 && 2 * P.out[1] <= P.in[1] && 2 * P.out[2] <= P.in[2];
 }
 
 template <typename T, int KH, int KW>
@@ -112,6 +124,77 @@ void poolInside(const Job<T>& J, int64_t nc0, int64_t nc1, int64_t kh_, int64_t 
   }
 }
 
+// Max pooling over output columns [owA, owB) of one output row whose windows lie inside the
+// input (window rows start at offset r0, columns at ow * SW - PW): the first maximum in row-major
+// order, or the first NaN, without branches. kind 2 writes the maxima at out[o0 ...]; kind 3 adds
+// g[o0 ...] to gx (base-relative cells), output by output in order as the general loop does.
+template <typename T, int K>
+void maxRowInside(int kind, T* out, const T* xs, const T* g, int64_t r0, int64_t W, int64_t SW, int64_t PW, int64_t owA,
+                  int64_t owB, int64_t o0, int64_t kw_, int64_t kh_ = 0) {
+  const int64_t kh = K > 0 ? K : kh_, kw = K > 0 ? K : kw_;
+  int64_t ow = owA;
+#if defined(__SSE2__)
+  // float, 3x3 at stride 2 (ResNet's stem pooling): four windows at a time, each window column a
+  // shuffle of two loads (the even or odd cells of a run of the row); the cell index travels in
+  // an integer vector. The loads of a row reach 10 cells past the group's first window start,
+  // which must stay inside that input row (the loop condition).
+  if constexpr (sizeof(T) == 4 && K == 3) {
+    if (SW == 2) {
+      const float* f = reinterpret_cast<const float*>(xs);
+      for (; ow + 4 <= owB && ow * 2 - PW + 10 <= W; ow += 4) {
+        const int64_t c = r0 + ow * 2 - PW;
+        __m128 best = _mm_setzero_ps();
+        __m128i at = _mm_setzero_si128();
+        const __m128i step = _mm_set_epi32(6, 4, 2, 0);
+        for (int h = 0; h < 3; h++) {
+          const float* rp = f + c + h * W;
+          const __m128 p0 = _mm_loadu_ps(rp), p1 = _mm_loadu_ps(rp + 4), p2 = _mm_loadu_ps(rp + 2), p3 = _mm_loadu_ps(rp + 6);
+          const __m128 cols[3] = {_mm_shuffle_ps(p0, p1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(p0, p1, _MM_SHUFFLE(3, 1, 3, 1)),
+                                  _mm_shuffle_ps(p2, p3, _MM_SHUFFLE(2, 0, 2, 0))};
+          for (int w = 0; w < 3; w++) {
+            const __m128 v = cols[w];
+            const __m128i idx = _mm_add_epi32(_mm_set1_epi32((int32_t)(h * W + w)), step);
+            if (h == 0 && w == 0) {
+              best = v, at = idx;
+              continue;
+            }
+            const __m128 take = _mm_and_ps(_mm_cmpord_ps(best, best), _mm_or_ps(_mm_cmpgt_ps(v, best), _mm_cmpunord_ps(v, v)));
+            best = _mm_or_ps(_mm_and_ps(take, v), _mm_andnot_ps(take, best));
+            const __m128i t = _mm_castps_si128(take);
+            at = _mm_or_si128(_mm_and_si128(t, idx), _mm_andnot_si128(t, at));
+          }
+        }
+        if (kind == 2) {
+          _mm_storeu_ps(reinterpret_cast<float*>(out) + o0 + ow - owA, best);
+        } else {
+          alignas(16) int32_t a[4];
+          _mm_store_si128(reinterpret_cast<__m128i*>(a), at);
+          for (int j = 0; j < 4; j++) out[c + a[j]] += g[o0 + ow - owA + j];
+        }
+      }
+    }
+  }
+#endif
+  for (; ow < owB; ow++) {
+    const int64_t c = r0 + ow * SW - PW;
+    T best = xs[c];
+    int64_t at = c;
+    // Bitwise & and |, not && and ||: no short-circuit branches on data.
+#pragma GCC unroll 4
+    for (int64_t h = 0; h < kh; h++)
+#pragma GCC unroll 4
+      for (int64_t w = 0; w < kw; w++) {
+        const int64_t i = c + h * W + w;
+        const T v = xs[i];
+        const bool take = (i != c) & (best == best) & ((v > best) | (v != v));
+        best = take ? v : best;
+        at = take ? i : at;
+      }
+    if (kind == 2) out[o0 + ow - owA] = best;
+    else out[at] += g[o0 + ow - owA];
+  }
+}
+
 template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
   const WindowPlan& P = *J.p;
   const int64_t D = P.in[0], H = P.in[1], W = P.in[2], OD = P.out[0], OH = P.out[1], OW = P.out[2];
@@ -162,6 +245,13 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
     }
     return;
   }
+  if (twoByTwo(P)) {
+    pool2x2::planes(J.kind, J.out, J.x, J.y, H, W, OH, OW, nc0, nc1);
+    return;
+  }
+  // Gradients overwrite gx: each task zeroes its planes, then scatters into them.
+  if (J.kind == 3 || J.kind == 5)
+    for (int64_t i = nc0 * inSize; i < nc1 * inSize; i++) J.out[i] = T(0);
   if (inside(P)) {
     if (P.kernel[1] == 2 && P.kernel[2] == 2) poolInside<T, 2, 2>(J, nc0, nc1, 2, 2);
     else if (P.kernel[1] == 3 && P.kernel[2] == 3) poolInside<T, 3, 3>(J, nc0, nc1, 3, 3);
@@ -169,12 +259,32 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
     return;
   }
   const bool includePad = P.countIncludePad;
+  // Max pooling over 2-D planes without dilation (ResNet's 3x3 / stride 2 / pad 1): windows that
+  // lie wholly inside the input take the branch-free row loop; the border ones the loop below.
+  const bool fastMax = (J.kind == 2 || J.kind == 3) && D == 1 && OD == 1 && KD == 1 && DH == 1 && DW == 1;
+  int64_t ohA = 0, ohB = 0, owA = 0, owB = 0;
+  if (fastMax) {
+    ohA = (PH + SH - 1) / SH, ohB = std::min(OH, (H - KH + PH) / SH + 1);
+    owA = (PW + SW - 1) / SW, owB = std::min(OW, (W - KW + PW) / SW + 1);
+    if (H < KH || ohB < ohA) ohB = ohA;
+    if (W < KW || owB < owA) owB = owA;
+  }
   for (int64_t nc = nc0; nc < nc1; nc++) {
     const int64_t base = nc * inSize;
     int64_t o = nc * L;
     for (int64_t od = 0; od < OD; od++) {
       for (int64_t oh = 0; oh < OH; oh++) {
         for (int64_t ow = 0; ow < OW; ow++, o++) {
+          if (fastMax && oh >= ohA && oh < ohB && ow == owA && owB > owA) {
+            const T* xs = J.kind == 2 ? J.x : J.y;
+            const int64_t r0 = base + (oh * SH - PH) * W;
+            if (KH == 3 && KW == 3) maxRowInside<T, 3>(J.kind, J.out, xs, J.x, r0, W, SW, PW, owA, owB, o, KW);
+            else if (KH == 2 && KW == 2) maxRowInside<T, 2>(J.kind, J.out, xs, J.x, r0, W, SW, PW, owA, owB, o, KW);
+            else maxRowInside<T, 0>(J.kind, J.out, xs, J.x, r0, W, SW, PW, owA, owB, o, KW, KH);
+            o += owB - owA - 1;
+            ow = owB - 1;
+            continue;
+          }
           if (J.kind == 2 || J.kind == 3) {
             int64_t d0, d1, h0, h1, w0, w1;
             windowBounds(od, SD, PD, D, KD, DD, &d0, &d1);

@@ -14,8 +14,8 @@ struct WindowPlan {
 };
 
 // kind: 0 im2col(cols, x), 1 col2im(gx, cols), 2 maxPool(out, x), 3 maxPoolGrad(gx, g, x),
-// 4 avgPool(out, x), 5 avgPoolGrad(gx, g). Outputs of 0, 1, 3 and 5 arrive zeroed (accumulated
-// into). False for dtypes other than float32/float64.
+// 4 avgPool(out, x), 5 avgPoolGrad(gx, g). Outputs of 0 and 1 arrive zeroed (accumulated into);
+// the others are overwritten. False for dtypes other than float32/float64.
 bool windowKernel(const Runtime& rt, int dt, int kind, void* out, const void* x, const void* y, const WindowPlan& p);
 
 }  // namespace tsg

@@ -9,6 +9,7 @@
  * across iterations.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
+import { isHalf } from '../core/half.js';
 import { AutogradError, DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { publicOp } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
@@ -111,6 +112,18 @@ export const backward = publicOp('backward', function backward(
 }, 2);
 
 function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
+  const { order } = propagate(heads, headGrads, options.retainGraph ?? false, true);
+  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+}
+
+/**
+ * Walks the graph from the heads in reverse topological order, calling each node's gradient rule
+ * and accumulating what flows into each array (summed back to its shape and cast to its dtype).
+ * Returns the order and the gradients: a leaf's is its total gradient. With `live`, rules are
+ * offered the leaves' gradient buffers to write into (GradContext.into) and leaf gradients are
+ * written as they become final; without it nothing reads or writes storage.
+ */
+function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, live: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
   const grads = new Map<NDArray, NDArray>();
   const accumulate = (x: NDArray, g: NDArray): void => {
     const prev = grads.get(x);
@@ -124,37 +137,48 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const { targets, read } = gradTargets(order, heads, headGrads);
-  const leaves = new LeafWriter(order, read, grads);
+  const { targets, read } = live ? gradTargets(order, heads, headGrads) : { targets: new Map<NDArray, NDArray>(), read: new Set<TypedArray>() };
+  const leaves = live ? new LeafWriter(order, read, grads) : null;
   for (const arr of order) {
     const node = arr._node;
     if (node === null) {
-      leaves.reached(arr);
+      leaves?.reached(arr);
       continue;
     }
     const g = grads.get(arr);
     if (g !== undefined) {
-      let offer: (NDArray | null)[] | undefined;
+      let into: (NDArray | null)[] | undefined;
       if (targets.size > 0) {
         node.inputs.forEach((x, i) => {
           const t = targets.get(x);
           if (t === undefined) return;
-          offer ??= new Array<NDArray | null>(node.inputs.length).fill(null);
-          offer[i] = t;
+          into ??= new Array<NDArray | null>(node.inputs.length).fill(null);
+          into[i] = t;
         });
       }
-      const inputGrads = node.backward(g, offer);
+      const inputGrads = node.backward(g, into, retain);
       node.inputs.forEach((x, i) => {
         const gi = inputGrads[i];
         if (gi === null || gi === undefined || !needsGrad(x) || !isFloat(x.dtype)) return;
         accumulate(x, ensureDType(shapesEqual(gi.shape, x.shape) ? gi : sumTo(gi, x.shape), x.dtype));
       });
-      if (!options.retainGraph) grads.delete(arr);
+      if (!retain) grads.delete(arr);
     }
-    leaves.consumed(node);
+    leaves?.consumed(node);
   }
-  leaves.finish();
-  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+  leaves?.finish();
+  return { order, grads };
+}
+
+/**
+ * @internal The gradients a backward from `heads` (seeded with `headGrads`) would give each
+ * array of `leaves`, or undefined where none flows, computed with exactly backward's order of
+ * rules and accumulations but without reading or writing any storage. The graph layer runs it
+ * while tracing, over shape-only stand-ins, to build a backward graph once.
+ */
+export function traceGradients(heads: readonly NDArray[], headGrads: readonly NDArray[], leaves: readonly NDArray[]): (NDArray | undefined)[] {
+  const { grads } = propagate([...heads], [...headGrads], false, false);
+  return leaves.map((x) => grads.get(x));
 }
 
 /**
@@ -173,7 +197,7 @@ class LeafWriter {
     this.#grads = grads;
     for (const arr of order) {
       if (arr._gradReq === 'null' || arr._grad === null) continue;
-      if (arr._node === null && !read.has(arr._grad.storage)) this.#remaining.set(arr, 0);
+      if (arr._node === null && !read.has(arr._grad._raw)) this.#remaining.set(arr, 0);
       else this.#late.push(arr);
     }
     for (const arr of order) {
@@ -215,13 +239,20 @@ function finishLeaf(leaf: NDArray, g: NDArray | undefined): void {
   // A leaf in the graph that received no gradient (every path to it has zero derivative, as
   // through sign or a comparison) has gradient zero: 'write' must not leave a stale one.
   if (g !== undefined) writeGrad(leaf, g);
-  else if (leaf._gradReq === 'write') leaf._grad!.storage.fill(0);
+  else if (leaf._gradReq === 'write') leaf._grad!._raw.fill(0);
   leaf._gradFresh = true;
   gradReady(leaf);
 }
 
 function writeGrad(leaf: NDArray, g: NDArray): void {
-  const dst = leaf._grad!.storage;
+  const buf = leaf._grad!;
+  if (isHalf(leaf.dtype)) {
+    // 16-bit gradients are summed in float32 and rounded once, like every op on them.
+    const total = leaf._gradReq === 'add' ? add(buf, g) : g;
+    buf._raw.set(ensureDType(total, leaf.dtype)._raw);
+    return;
+  }
+  const dst = buf.storage;
   if (leaf._gradReq === 'add') {
     const src = g.storage;
     for (let i = 0; i < dst.length; i++) dst[i]! += src[i]!;
@@ -244,12 +275,12 @@ function gradTargets(
   const uses = new Map<NDArray, number>();
   const read = new Set<TypedArray>();
   for (const h of heads) uses.set(h, 2);
-  for (const g of headGrads) if (g !== null) read.add(g.storage);
+  for (const g of headGrads) if (g !== null) read.add(g._raw);
   for (const arr of order) {
     const node = arr._node;
     if (node === null) continue;
     for (const x of node.inputs) {
-      read.add(x.storage);
+      read.add(x._raw);
       if (needsGrad(x) && isFloat(x.dtype)) uses.set(x, (uses.get(x) ?? 0) + 1);
     }
   }
@@ -261,8 +292,8 @@ function gradTargets(
     const node = arr._node;
     if (node === null) {
       const buf = arr._grad;
-      if (arr._gradReq === 'write' && buf !== null && !read.has(buf.storage)) targets.set(arr, buf);
-    } else if (node.inputs.length === 1 && node.inputs[0]!.storage === arr.storage) {
+      if (arr._gradReq === 'write' && buf !== null && !read.has(buf._raw)) targets.set(arr, buf);
+    } else if (node.inputs.length === 1 && node.inputs[0]!._raw === arr._raw) {
       const base = targets.get(node.inputs[0]!);
       if (base !== undefined) targets.set(arr, reshape(base, arr.shape));
     }
@@ -290,7 +321,7 @@ export const attachGrad = publicOp('attachGrad', function attachGrad(x: NDArray,
 /** A new array with the same values that is cut off from the recorded graph. */
 export const detach = publicOp('detach', function detach(x: NDArray): NDArray {
   expectArray('detach', x);
-  return x.isShapeOnly ? NDArray.shapeOnly(x.shape, x.dtype) : new NDArray(x.storage, x.shape, x.dtype);
+  return x.isShapeOnly ? NDArray.shapeOnly(x.shape, x.dtype) : new NDArray(x._raw, x.shape, x.dtype);
 });
 
 declare module '../ndarray/ndarray.js' {

@@ -7,7 +7,7 @@
  * `KernelTable` is a mapped type over the primitive names: a backend that lacks a kernel does not
  * compile. A backend that reuses the reference kernel for some entry says so in its table.
  */
-import type { TypedArray } from '../core/dtype.js';
+import type { DType, TypedArray } from '../core/dtype.js';
 
 export const UNARY_OPS = [
   'neg', 'abs', 'sign', 'exp', 'log', 'log2', 'log10', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'cbrt',
@@ -107,6 +107,11 @@ export interface WindowPlan {
   readonly dilation: readonly [number, number, number];
 }
 
+/** Convolution: the window plan over the input (N, C, *in) plus the number of filters O. */
+export interface ConvPlan extends WindowPlan {
+  readonly filters: number;
+}
+
 /** Average pooling also needs to know whether padded cells count in the divisor. */
 export interface AvgPoolPlan extends WindowPlan {
   readonly countIncludePad: boolean;
@@ -122,6 +127,32 @@ export interface BatchNormPlan {
   readonly channels: number;
   readonly inner: number;
   readonly eps: number;
+}
+
+/**
+ * One step of a fused element-wise chain. `args` are registers: the kernel's inputs are registers
+ * 0..k-1 and step i writes register k + i. A unary or binary step is exactly that kernel; a
+ * `batchNorm` step is `batchNormForward` on one element (its mean, variance, gamma and beta are
+ * per-channel registers; gamma and beta are used when `scale` / `center`).
+ */
+export type FusedStep =
+  | { readonly op: UnaryOp; readonly args: readonly [number] }
+  | { readonly op: BinaryOp; readonly args: readonly [number, number] }
+  | { readonly op: 'batchNorm'; readonly args: readonly [number, number, number, number, number]; readonly eps: number; readonly scale: boolean; readonly center: boolean };
+
+/**
+ * A chain of element-wise steps computed in one pass over memory (hybridize's fusion). The output
+ * has `size` elements; input `i` is read per `layouts[i]`: 0 full (`size` elements, element j at
+ * j), 1 scalar (one element), 2 per channel (`channels` elements, element j reads channel
+ * floor(j / inner) % channels). Every step's result is rounded to the output's dtype, as the
+ * separate kernels would store it, so a fused chain gives the same bits as the chain unfused.
+ */
+export interface FusedPlan {
+  readonly size: number;
+  readonly inner: number;
+  readonly channels: number;
+  readonly layouts: readonly number[];
+  readonly steps: readonly FusedStep[];
 }
 
 /**
@@ -222,6 +253,11 @@ export interface KernelTable {
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: TernaryPlan): void;
   /** Converts between dtypes (float to int truncates toward zero, as typed arrays do). */
   cast(out: TypedArray, x: TypedArray): void;
+  /**
+   * Converts to or from a 16-bit float storage dtype (float16, bfloat16 bit patterns in a
+   * Uint16Array), rounding to nearest even; `from` and `to` say what each array holds.
+   */
+  castHalf(out: TypedArray, x: TypedArray, from: DType, to: DType): void;
   /** Copies `shape` elements from a strided view of `src` into a strided view of `dst`. */
   copyStrided(dst: TypedArray, dstView: View, src: TypedArray, srcView: View, shape: readonly number[]): void;
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void;
@@ -247,13 +283,22 @@ export interface KernelTable {
   im2col(cols: TypedArray, x: TypedArray, plan: WindowPlan): void;
   /** The adjoint of im2col: gx[n, c, pos] += every cols entry read from pos (gx zeroed by the caller). */
   col2im(gx: TypedArray, cols: TypedArray, plan: WindowPlan): void;
+  /**
+   * Ungrouped convolution y (N, O, *out) = w (O, C, *kernel) applied to every window of x
+   * (N, C, *in), plus bias (O) when given; overwrites all of y.
+   */
+  conv(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, plan: ConvPlan): void;
+  /** Gradient of conv with respect to x: gx = col2im(wᵀ · g) per sample; overwrites all of gx. */
+  convDataGrad(gx: TypedArray, g: TypedArray, w: TypedArray, plan: ConvPlan): void;
+  /** Gradient of conv with respect to w: gw = Σn g[n] · im2col(x[n])ᵀ; overwrites all of gw. */
+  convWeightGrad(gw: TypedArray, x: TypedArray, g: TypedArray, plan: ConvPlan): void;
   /** Max over each window (cells outside x are ignored; a window with none gives -Infinity). */
   maxPool(out: TypedArray, x: TypedArray, plan: WindowPlan): void;
-  /** gx[argmax of each window] += g (first maximum wins ties; gx zeroed by the caller). */
+  /** gx[argmax of each window] += g, from zero (first maximum wins ties); overwrites all of gx. */
   maxPoolGrad(gx: TypedArray, g: TypedArray, x: TypedArray, plan: WindowPlan): void;
   /** Mean over each window; the divisor counts padded cells when `countIncludePad`. */
   avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void;
-  /** The adjoint of avgPool: gx[pos] += g / divisor for each window covering pos (gx zeroed). */
+  /** The adjoint of avgPool: gx[pos] = the sum of g / divisor over the windows covering pos; overwrites all of gx. */
   avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void;
   /** mean[c] = the mean of channel c (summed in double precision). */
   batchNormMean(mean: TypedArray, x: TypedArray, plan: BatchNormPlan): void;
@@ -277,6 +322,8 @@ export interface KernelTable {
   ): void;
   /** running = momentum · running + (1 - momentum) · batch, element-wise, in place. */
   movingAverage(running: TypedArray, batch: TypedArray, momentum: number): void;
+  /** The last step of a fused element-wise chain into `out` (float32 or float64), one pass. */
+  fused(out: TypedArray, inputs: readonly TypedArray[], plan: FusedPlan): void;
   /**
    * A recurrent layer direction over a whole sequence (RnnPlan): per step one GEMM h2h and one
    * fused sweep over the gates. Writes `out` and the workspace `ws`.

@@ -1,5 +1,5 @@
 /**
- * The `tsgluon` command: `train`, `demo`, `bench`, `--help`, `--version`. Arguments are parsed
+ * The `tsgluon` command: `train`, `demo`, `bench`, `predict`, `export`, `--help`, `--version`. Arguments are parsed
  * with node:util's parseArgs. Errors a user can fix (a missing or malformed data file, a bad
  * option) print one clear message and exit with status 1; only unexpected failures (bugs) print
  * a stack trace.
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { TsGluonError, ValueError } from '../core/errors.js';
 import { DATASETS, MODELS, train, type TrainOptions } from './train.js';
 import { formatPredictions, predict } from './predict.js';
+import { exportCommand } from './export.js';
 
 const HELP = `tsgluon: deep learning for TypeScript with the Gluon API
 
@@ -21,6 +22,12 @@ usage:
   tsgluon bench [name]      run the package's benchmark scripts (npm run bench, or bench:<name>)
   tsgluon predict --model FILE [--params FILE] [--shape -1,784] [--top K] INPUT.idx
                             run an ONNX model or MXNet symbol + params on the samples of an IDX file
+  tsgluon export [--model NAME] [--params FILE] --out PATH [--shape 1,3,224,224] [--format mxnet|onnx|both]
+                 [--classes N] [--epoch N] [--seed N]
+                            write a network as MXNet files (PATH-symbol.json, PATH-0000.params,
+                            PATH-0000.safetensors) and ONNX (PATH.onnx): a checkpoint of tsgluon train
+                            (--params, its metadata names the model) or a model-zoo name (random
+                            initial weights from --seed unless --params is given)
   tsgluon --version
 
 train options:
@@ -174,8 +181,28 @@ export async function main(argv: string[]): Promise<number> {
         })));
         return 0;
       }
+      case 'export': {
+        const { values: v, positionals } = parseArgs({
+          args: rest, allowPositionals: true, strict: true,
+          options: {
+            model: { type: 'string' }, params: { type: 'string' }, out: { type: 'string' }, shape: { type: 'string' }, format: { type: 'string' },
+            classes: { type: 'string' }, epoch: { type: 'string' }, seed: { type: 'string' },
+          },
+        });
+        if (v.out === undefined || positionals.length > 0) throw new ValueError('export needs --out PATH and no positional arguments (tsgluon --help)');
+        const shape = v.shape?.split(',').map((s) => num('shape', s)!);
+        const r = exportCommand({
+          out: v.out, ...(v.model === undefined ? {} : { model: v.model }), ...(v.params === undefined ? {} : { params: v.params }),
+          ...(shape === undefined ? {} : { shape }), ...(v.format === undefined ? {} : { format: v.format }),
+          ...(v.classes === undefined ? {} : { classes: num('classes', v.classes)! }), ...(v.epoch === undefined ? {} : { epoch: num('epoch', v.epoch)! }),
+          ...(v.seed === undefined ? {} : { seed: num('seed', v.seed)! }),
+        });
+        const files = [...(r.mxnet === null ? [] : [r.mxnet.symbol, r.mxnet.params, r.mxnet.safetensors]), ...(r.onnx === null ? [] : [r.onnx])];
+        process.stdout.write(`${r.model}: ${files.join(', ')}\n`);
+        return 0;
+      }
       default:
-        throw new ValueError(`unknown command ${JSON.stringify(command)}; the commands are train, demo, bench and predict (tsgluon --help)`);
+        throw new ValueError(`unknown command ${JSON.stringify(command)}; the commands are train, demo, bench, predict and export (tsgluon --help)`);
     }
   } catch (e) {
     // Mistakes a user can fix get one line; anything else is a bug and keeps its stack.

@@ -15,7 +15,8 @@ import { seed } from '../ndarray/random.js';
 import { record } from '../autograd/index.js';
 import { Xavier } from '../init/index.js';
 import { registered } from '../optim/index.js';
-import { Sequential } from '../gluon/sequential.js';
+import type { Sequential } from '../gluon/sequential.js';
+import { HybridSequential } from '../gluon/hybrid-block.js';
 import { Dense } from '../gluon/nn/basic-layers.js';
 import { lenet } from '../gluon/model-zoo/classic.js';
 import { SoftmaxCrossEntropyLoss } from '../gluon/loss/index.js';
@@ -86,9 +87,10 @@ const STATS: Record<TrainOptions['data'], [number, number]> = {
   'fashion-mnist': [0.286, 0.353],
 };
 
-function buildNet(model: TrainOptions['model']): Sequential {
+/** The network `train` builds for `model` (a HybridSequential, so `tsgluon export` can trace it). */
+export function buildNet(model: TrainOptions['model']): Sequential {
   if (model === 'lenet') return lenet({ activation: 'relu', pool: 'max' });
-  const net = new Sequential();
+  const net = new HybridSequential();
   net.add(new Dense(256, { activation: 'relu' }), new Dense(10));
   return net;
 }

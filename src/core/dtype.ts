@@ -1,9 +1,12 @@
 /**
  * Data types of NDArrays and the rules for combining them.
  *
- * Four dtypes are supported, each stored in the matching typed array. When two arrays meet in a
- * binary op, the result takes the "wider" of the two in the order
- * `uint8 < int32 < float32 < float64`. A JavaScript number used as an operand takes the dtype of
+ * Four compute dtypes are supported, each stored in the matching typed array, and two 16-bit
+ * storage dtypes, float16 and bfloat16, held as bit patterns in a Uint16Array (see half.ts): ops
+ * compute them in float32 and return float32 (`apply` widens them first), so they serve to store
+ * parameters and to read and write files as PyTorch and safetensors hold them. When two arrays
+ * meet in a binary op, the result takes the "wider" of the two in the order
+ * `uint8 < int32 < float16, bfloat16 < float32 < float64` (float16 with bfloat16 gives float32). A JavaScript number used as an operand takes the dtype of
  * the array it meets (Gluon's rule, so `x.mul(2)` on float32 stays float32), with two exceptions:
  * a fractional number meeting an integer array promotes the result to float32, and an integer
  * outside an integer array's range widens it (uint8 to int32, int32 to float64).
@@ -17,24 +20,26 @@ import { fmtShape } from './errors.js';
 import { allocationError, checkAllocation, fitsAllocation } from './limits.js';
 
 /** The element type of an NDArray. */
-export type DType = 'float32' | 'float64' | 'int32' | 'uint8';
+export type DType = 'float32' | 'float64' | 'int32' | 'uint8' | 'float16' | 'bfloat16';
 
-/** The storage behind an NDArray of each dtype. */
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** The storage behind an NDArray of each dtype (Uint16Array: float16 and bfloat16 bit patterns). */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array;
 
-/** The floating-point dtypes: those that math functions and gradients compute in. */
+/** The floating-point dtypes that math functions and gradients compute in. */
 export type FloatDType = 'float32' | 'float64';
 
 /** Every supported dtype, the default (float32) first. */
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'float16', 'bfloat16'];
 
-const RANK: Record<DType, number> = { uint8: 0, int32: 1, float32: 2, float64: 3 };
+const RANK: Record<DType, number> = { uint8: 0, int32: 1, float16: 2, bfloat16: 2, float32: 3, float64: 4 };
 
 const CTORS = {
   float32: Float32Array,
   float64: Float64Array,
   int32: Int32Array,
   uint8: Uint8Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
 } as const;
 
 /** True when `s` names a supported dtype; narrows untrusted input such as option values. */
@@ -42,13 +47,14 @@ export function isDType(s: unknown): s is DType {
   return typeof s === 'string' && s in RANK;
 }
 
-/** True for float32 and float64. */
-export function isFloat(dtype: DType): dtype is FloatDType {
-  return dtype === 'float32' || dtype === 'float64';
+/** True for the float dtypes: float32, float64 and the 16-bit storage ones (float16, bfloat16). */
+export function isFloat(dtype: DType): dtype is FloatDType | 'float16' | 'bfloat16' {
+  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }
 
 /** The wider of two dtypes, used for array-array binary ops. */
 export function promote(a: DType, b: DType): DType {
+  if (RANK[a] === RANK[b] && a !== b) return 'float32';
   return RANK[a] >= RANK[b] ? a : b;
 }
 
@@ -77,11 +83,15 @@ export function allocate(dtype: DType, size: number, shape?: readonly number[]):
   }
 }
 
-/** The dtype a typed array stores. */
-export function dtypeOf(arr: TypedArray): DType {
+/**
+ * The dtype a typed array stores; null for a Uint16Array, which holds float16 or bfloat16 bit
+ * patterns and says nothing about which.
+ */
+export function dtypeOf(arr: TypedArray): DType | null {
   if (arr instanceof Float32Array) return 'float32';
   if (arr instanceof Float64Array) return 'float64';
   if (arr instanceof Int32Array) return 'int32';
+  if (arr instanceof Uint16Array) return null;
   return 'uint8';
 }
 

@@ -24,8 +24,24 @@ export class ValueError extends TsGluonError {}
 /** Autograd misuse: backward without a graph, gradient of an array that was never attached. */
 export class AutogradError extends TsGluonError {}
 
-/** Data was asked of an array that carries only a shape (used for data-free shape inference). */
-export class ShapeOnlyError extends TsGluonError {}
+/**
+ * Data was asked of an array that carries only a shape (used for data-free shape inference and
+ * for tracing a hybridized forward). `call` names what asked: 'toArray()', 'item()' or 'storage'.
+ */
+export class ShapeOnlyError extends TsGluonError {
+  constructor(
+    message: string,
+    readonly call = 'storage',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A hybridized forward did what a traced graph cannot record: it read an array's values while
+ * its graph was traced (`toArray`, `item`, JavaScript control flow on data).
+ */
+export class TraceError extends TsGluonError {}
 
 /** A parameter whose shape is not yet known was asked for its data. */
 export class DeferredInitializationError extends TsGluonError {}
@@ -47,6 +63,9 @@ export class AllocationError extends TsGluonError {}
 
 /** A feature needs an optional package that is not installed; the message names what to install. */
 export class MissingDependencyError extends TsGluonError {}
+
+/** A block's child Block or Parameter field overwritten by a value of another kind (Gluon's TypeError). */
+export class ChildTypeError extends TsGluonError {}
 
 /** Distributed training: MPI missing or not initialized, or ranks that disagree on a collective. */
 export class DistributedError extends TsGluonError {}

@@ -95,7 +95,7 @@ export class Communicator {
     }
     this.#writable('dist.allreduce', x);
     this.agree('dist.allreduce', [['element count', x.size], dtypeAgreed(x.dtype), ['op', code, (v) => OPS[v] ?? String(v)]]);
-    this.allreduceStart(x.storage, op, x.dtype).wait();
+    this.allreduceStart(x._raw, op, x.dtype).wait();
     return x;
   }
 
@@ -109,7 +109,7 @@ export class Communicator {
     }
     this.#writable('dist.broadcast', x);
     this.agree('dist.broadcast', [['element count', x.size], dtypeAgreed(x.dtype), ['root', root]]);
-    this.broadcastStart(x.storage, root).wait();
+    this.broadcastStart(x._raw, root).wait();
     return x;
   }
 
@@ -144,7 +144,7 @@ export class Communicator {
     const row = x.shape.slice(1).reduce((a, b) => a * b, 1);
     const first = shapes.reduce((a, s) => a + s[0]!, 0);
     const out = allocate(x.dtype, first * row);
-    this.#gather(x.storage, out, Float64Array.from(shapes, (s) => s[0]! * row));
+    this.#gather(x._raw, out, Float64Array.from(shapes, (s) => s[0]! * row));
     return new NDArray(out, [first, ...x.shape.slice(1)], x.dtype);
   }
 

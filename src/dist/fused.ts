@@ -77,8 +77,8 @@ export function broadcastArrays(comm: Communicator, where: string, arrays: reado
   for (const dtype of [...new Set(arrays.map((a) => a.dtype))]) {
     const group = arrays.filter((a) => a.dtype === dtype);
     const fused = new FusedBuffer(dtype, group.map((a) => a.size));
-    if (comm.rank === root) group.forEach((a, i) => fused.pack(i, a.storage));
+    if (comm.rank === root) group.forEach((a, i) => fused.pack(i, a._raw));
     comm.broadcastStart(fused.buf, root).wait();
-    if (comm.rank !== root) group.forEach((a, i) => fused.unpack(i, a.storage));
+    if (comm.rank !== root) group.forEach((a, i) => fused.unpack(i, a._raw));
   }
 }

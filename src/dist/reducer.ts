@@ -99,7 +99,7 @@ export class GradientReducer {
       b.weights.forEach((w, i) => {
         // A positive flag (or its bit pattern, for 16-bit floats) means some rank computed it.
         if (b.fused.buf[b.fused.extraAt + i]! > 0) {
-          b.fused.unpack(i, w._grad!.storage);
+          b.fused.unpack(i, w._grad!._raw);
           w._gradFresh = true;
         } else w._gradFresh = false;
       });
@@ -122,7 +122,7 @@ export class GradientReducer {
     const groups: NDArray[][] = [];
     for (let i = weights.length - 1; i >= 0; i--) {
       const w = weights[i]!;
-      const size = w.size * w.storage.BYTES_PER_ELEMENT;
+      const size = w.size * w._raw.BYTES_PER_ELEMENT;
       let group = open.get(w.dtype);
       if (group === undefined || (group.length > 0 && bytes.get(w.dtype)! + size > this.#bucketBytes)) {
         group = [];
@@ -160,7 +160,7 @@ export class GradientReducer {
   }
 
   #pack(bucket: Bucket, w: NDArray, i: number): void {
-    if (w._gradFresh) bucket.fused.pack(i, w._grad!.storage);
+    if (w._gradFresh) bucket.fused.pack(i, w._grad!._raw);
     else bucket.fused.zero(i);
     bucket.fused.buf[bucket.fused.extraAt + i] = w._gradFresh ? (ONE_BITS[w.dtype] ?? 1) : 0;
     bucket.packed++;

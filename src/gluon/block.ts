@@ -17,20 +17,28 @@
  *
  * Users call `net.forward(x)`. The base class wraps each instance's `forward` so these steps run
  * before the subclass's code; define `forward` as a method (not an arrow-function field).
+ *
+ * Name scopes (name-scope.ts), forward hooks (hooks.ts) and the child-field rules (fields.ts) live
+ * in their own files; this class calls them.
  */
 import { inspect } from 'node:util';
 import type { DType } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { ShapeError, TraceError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkOptions, relabel } from '../core/public.js';
 import { checkShape } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
+import { activeTracer } from '../graph/trace.js';
 import type { InitLike } from '../init/builtins.js';
 import { checkInputDType } from './input-dtype.js';
 import { checkBlockOptions } from './block-options.js';
-import { Parameter, withShapeOnlyParams } from './parameter.js';
+import { Parameter, inShapeOnlyMode, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
-import { noteHolder, noteInferred, shareInto, sharedOrigin, type SharedParams } from './sharing.js';
+import { noteHolder, noteInferred, shareInto, shareOnFirstUse, sharedOrigin, type SharedParams } from './sharing.js';
+import { blockPrefix, withScope } from './name-scope.js';
+import { addHook, runPostHooks, runPreHooks, type ForwardHook, type ForwardPreHook, type HookHandle } from './hooks.js';
+import { checkFields, installFieldGuard, warnUnregisteredContainers } from './fields.js';
+import { structureChanged } from './structure.js';
 
 /** Shapes a block's parameters need for given inputs, keyed by parameter key; 0 = still unknown. */
 export type ParamShapes = Readonly<Record<string, readonly number[]>>;
@@ -40,13 +48,28 @@ export type ShapeSpec = readonly number[] | NDArray;
 
 /** Options every block constructor accepts. */
 export interface BlockOptions {
-  /** Prefix of the display names, e.g. 'encoder_'; default lowercase class name + counter + '_'. */
+  /**
+   * Prefix of the display names, e.g. 'encoder_'; default lowercase class name + counter + '_'.
+   * Inside a parent's `nameScope` both are appended to the parent's prefix (`mlp0_dense0_`).
+   */
   prefix?: string;
   /**
    * Share parameters with another block (Gluon's `params=`): `params.get(key, ...)` reuses the
-   * parameter of this dict with the same key. `new nn.Dense(8, { params: other.params })`.
+   * parameter of this dict with the same key, `new nn.Dense(8, { params: other.params })`; and
+   * for a composite block, every parameter of its tree whose structural path is a key of the
+   * dict becomes that parameter, `new Net({ params: net1.collectParams() })`.
    */
   params?: ParameterDict;
+}
+
+/** Options of `net.hybridize(options)` (Gluon's `hybridize(active, static_alloc, static_shape)`). */
+export interface HybridizeOptions {
+  /** Run HybridBlocks as traced graphs (default true); false returns them to imperative. */
+  active?: boolean;
+  /** Allocate a graph's intermediate buffers once and reuse them across calls (default false). */
+  staticAlloc?: boolean;
+  /** Keep one graph per block for one input shape instead of a cache of several (default false). */
+  staticShape?: boolean;
 }
 
 /** Options of `net.initialize(options)`. */
@@ -59,21 +82,10 @@ export interface BlockInitOptions {
   inputShape?: readonly number[] | readonly (readonly number[])[];
 }
 
+export { resetNameCounters } from './name-scope.js';
+
 /** Errors a block's forward already named, so the blocks around it do not rename them. */
 const namedByBlock = new WeakSet<object>();
-
-const counters = new Map<string, number>();
-
-/** Resets the per-class counters behind display names (`dense0`, `dense1`...), e.g. between tests. */
-export function resetNameCounters(): void {
-  counters.clear();
-}
-
-function nextName(base: string): string {
-  const n = counters.get(base) ?? 0;
-  counters.set(base, n + 1);
-  return `${base}${n}`;
-}
 
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
@@ -102,6 +114,8 @@ export class Block {
   readonly #params: ParameterDict;
   readonly #children = new Map<string, Block>();
   #reached = false;
+  /** The dict given as `params` when this block is a composite still to be tied to it, else null. */
+  #shareFrom: ParameterDict | null;
 
   /**
    * The name counter a layer family shares, as Gluon's `_alias`: every convolution is `conv0`,
@@ -119,8 +133,9 @@ export class Block {
   constructor(options: BlockOptions = {}) {
     checkBlockOptions(new.target.name, options);
     const base = (new.target as typeof Block).alias ?? (new.target.name || 'block').toLowerCase();
-    this.#prefix = options.prefix ?? `${nextName(base)}_`;
+    this.#prefix = blockPrefix(base, options.prefix);
     this.#params = new ParameterDict(this.#prefix, { shared: options.params ?? null });
+    this.#shareFrom = options.params ?? null;
     const userForward = this.forward;
     Object.defineProperty(this, 'forward', {
       value: (...args: unknown[]): unknown => this.#callForward(userForward, args),
@@ -156,6 +171,8 @@ export class Block {
 
   /** The direct children with their keys: registered ones first, then fields in definition order. */
   namedChildren(): [string, Block][] {
+    this.#resolveSharing();
+    checkFields(this, isBlock);
     const out = new Map(this.#children);
     const known = new Set(out.values());
     for (const [key, value] of Object.entries(this)) {
@@ -173,7 +190,46 @@ export class Block {
   registerChild<B extends Block>(block: B, key?: string): B {
     if (!(block instanceof Block)) throw new ValueError(`${this.name}: registerChild needs a Block, got ${String(block)}`);
     this.#children.set(key ?? String(this.#children.size), block);
+    structureChanged();
     return block;
+  }
+
+  /**
+   * Runs `fn` (synchronously) with this block's name scope open: blocks created inside are named
+   * under this block's prefix with counters of their own (`mlp0_dense0`), as Gluon 1.x's
+   * `with self.name_scope():`. Returns what `fn` returns. See name-scope.ts.
+   * @example
+   * class MLP extends gluon.Block {
+   *   constructor() {
+   *     super();
+   *     this.nameScope(() => {
+   *       this.hidden = new nn.Dense(64);   // mlp0_dense0_weight
+   *       this.out = new nn.Dense(10);      // mlp0_dense1_weight
+   *     });
+   *   }
+   * }
+   */
+  nameScope<T>(fn: () => T): T {
+    const out = withScope(this, this.#prefix, fn);
+    checkFields(this, isBlock);
+    return out;
+  }
+
+  /**
+   * Calls `hook(block, inputs)` before every forward of this block; `handle.detach()` removes it.
+   * @example const handle = net.registerForwardPreHook((b, [x]) => console.log(b.name, x));
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>): HookHandle {
+    return addHook(this, 'pre', hook, this.name);
+  }
+
+  /**
+   * Calls `hook(block, inputs, output)` after every forward of this block; `handle.detach()`
+   * removes it.
+   * @example net.get(0).registerForwardHook((b, inputs, out) => console.log(b.name, (out as nd.NDArray).shape));
+   */
+  registerForwardHook(hook: ForwardHook<this>): HookHandle {
+    return addHook(this, 'post', hook, this.name);
   }
 
   /**
@@ -201,19 +257,35 @@ export class Block {
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
     try {
+      this.#resolveSharing();
+      // No hooks while shapes are inferred without data or a hybridized forward is traced: a
+      // hybridized block runs its hooks around the graph (hybridize.ts), its children's are inside it.
+      const hooked = !inShapeOnlyMode() && activeTracer() === null;
+      if (hooked) runPreHooks(this, args);
       if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
       const declared = this.paramShapes(...args);
       if (declared !== undefined) this.#reconcile(declared, args);
-      return fn.apply(this, args);
+      const out = fn.apply(this, args);
+      if (hooked) runPostHooks(this, args, out);
+      return out;
     } catch (e) {
       // Named by the innermost block it came through (`dense1: fullyConnected: ...`); the
       // blocks around it leave that name alone.
-      if (typeof e === 'object' && e !== null && !namedByBlock.has(e)) {
+      // A TraceError names the traced block and the one that failed inside it already.
+      if (typeof e === 'object' && e !== null && !namedByBlock.has(e) && !(e instanceof TraceError)) {
         relabel(e, this.name);
         namedByBlock.add(e);
       }
       throw e;
     }
+  }
+
+  /** Ties a composite block to the dict given as `params`, once, before its tree is first used. */
+  #resolveSharing(): void {
+    const from = this.#shareFrom;
+    if (from === null) return;
+    this.#shareFrom = null;
+    shareOnFirstUse(this, from);
   }
 
   #reconcile(declared: ParamShapes, args: unknown[]): void {
@@ -270,6 +342,7 @@ export class Block {
     const dict = new ParameterDict('', { pendingReport: () => this.pendingParams() });
     const seen = new Set<Parameter>();
     this.#walk((b, path) => {
+      warnUnregisteredContainers(b, isBlock);
       for (const [key, p] of b.params) {
         if (seen.has(p)) continue;
         seen.add(p);
@@ -323,6 +396,7 @@ export class Block {
    * paths reset.
    */
   resetShapes(): string[] {
+    structureChanged();
     return this.collectParams()
       .entries()
       .filter(([, p]) => p.resetShape())
@@ -377,6 +451,7 @@ export class Block {
    */
   shareParameters(shared: SharedParams): this {
     shareInto(this, shared);
+    structureChanged();
     return this;
   }
 
@@ -390,8 +465,13 @@ export class Block {
     for (const p of this.collectParams().values()) p.cast(dtype);
   }
 
-  /** Accepted for Gluon compatibility; tsgluon always runs imperatively. */
-  hybridize(): this {
+  /**
+   * Hybridizes the HybridBlocks of the tree (see src/gluon/hybrid-block.ts); a plain Block itself
+   * always runs imperatively, so this only passes the options on to its children.
+   * @example net.hybridize();                 // HybridBlock children run as traced graphs
+   */
+  hybridize(options: HybridizeOptions = {}): this {
+    for (const [, child] of this.namedChildren()) child.hybridize(options);
     return this;
   }
 
@@ -407,3 +487,9 @@ export class Block {
     return this.toString();
   }
 }
+
+function isBlock(v: unknown): boolean {
+  return v instanceof Block;
+}
+
+installFieldGuard(Block.prototype, isBlock);

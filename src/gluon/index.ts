@@ -7,9 +7,10 @@ export {
 } from './parameter.js';
 export { ParameterDict, type PendingParam, type PendingReport, type DictInitOptions } from './parameter-dict.js';
 export {
-  Block, Block as HybridBlock, resetNameCounters,
-  type BlockOptions, type BlockInitOptions, type ParamShapes, type ShapeSpec,
+  Block, resetNameCounters,
+  type BlockOptions, type BlockInitOptions, type HybridizeOptions, type ParamShapes, type ShapeSpec,
 } from './block.js';
+export { HybridBlock, HybridSequential } from './hybrid-block.js';
 export { setWarningHandler, type WarningHandler } from './warnings.js';
 export { Constant, type ConstantValue, type ConstantOptions } from './constant.js';
 export { holdersOf, inferredBy, type SharedParams } from './sharing.js';
@@ -17,6 +18,9 @@ export * as nn from './nn/index.js';
 export * as rnn from './rnn/index.js';
 export * as data from './data/index.js';
 export { ParameterKeyError, type SaveParametersOptions, type LoadParametersOptions, type LoadReport } from './serialization.js';
+// parameter-dict-io.ts installs ParameterDict.prototype.save / load, so it is imported for its effect.
+import './parameter-dict-io.js';
+export { HookHandle, type ForwardHook, type ForwardPreHook } from './hooks.js';
 export * as loss from './loss/index.js';
 export { Trainer, StaleGradientError, type TrainerParams, type StepOptions } from './trainer.js';
 export type { TrainerOptions, KVStore } from './trainer-dist.js';
@@ -28,3 +32,6 @@ import './summary.js';
 export type { SummaryOptions } from './summary.js';
 export { SymbolBlock, decodeParamFile, type SymbolBlockOptions, type ExportOptions, type ExportedFiles } from './symbol/symbol-block.js';
 export { ONNX_OPSET, type OnnxExportOptions } from './symbol/onnx-export.js';
+export { toSymbol } from './symbol/export-block.js';
+export type { ExportedGraph } from './symbol/graph-export.js';
+export type { HybridExportOptions, HybridOnnxExportOptions } from './hybrid-block.js';

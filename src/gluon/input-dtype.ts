@@ -1,7 +1,8 @@
 /**
  * The input-dtype rule of the layers that compute with their parameters in floating point (Dense,
  * the convolutions, normalization, PReLU: the classes whose static `floatInput` is true): the
- * data input must have the dtype of the layer's parameters. As in MXNet and PyTorch, nothing is
+ * data input must have the dtype of the layer's parameters (or float32, the dtype float16 /
+ * bfloat16 parameters compute in). As in MXNet and PyTorch, nothing is
  * converted silently: a uint8 image batch fed to a float32 Dense would otherwise train on raw
  * 0-255 values, and a float64 input would quietly make every later layer compute in float64.
  *
@@ -12,6 +13,7 @@
  */
 import { isFloat, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
+import { isHalf } from '../core/half.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { Parameter } from './parameter.js';
 
@@ -35,5 +37,7 @@ export function checkInputDType(layer: string, x: unknown, params: readonly Para
   if (!NDArray.isInstance(x) || x.isShapeOnly) return;
   const want = params.find((p) => isFloat(p.dtype))?.dtype;
   if (want === undefined || x.dtype === want) return;
+  // float16 / bfloat16 parameters compute in float32 (ops return float32): their layers take it too.
+  if (isHalf(want) && x.dtype === 'float32') return;
   throw new DTypeError(`${layer}: the input is ${x.dtype} but the layer's parameters are ${want}. ${fix(x.dtype, want)}.`);
 }

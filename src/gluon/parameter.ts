@@ -10,6 +10,9 @@
  * The seed is drawn from the current generator at `initialize()`, one draw per parameter, and
  * the initializer later runs with a generator built from it: the values a parameter receives do
  * not depend on whether its shape was known at `initialize()` or only at the first forward.
+ *
+ * A float16 / bfloat16 parameter stores 16-bit values: initializers fill a float32 array that is
+ * then rounded, and values given to `setData` or kept by `cast` are converted as `astype` does.
  */
 import { isFloat, type DType } from '../core/dtype.js';
 import { DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, AutogradError, fmtShape, fmtValue } from '../core/errors.js';
@@ -17,9 +20,12 @@ import { checkOptions, relabel } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
 import { Generator, currentGenerator, withGenerator } from '../core/rng.js';
 import { NDArray, type GradReq } from '../ndarray/ndarray.js';
-import { checkDType } from '../ndarray/creation.js';
+import { array, checkDType } from '../ndarray/creation.js';
+import { isHalf } from '../core/half.js';
 import { attachGrad } from '../autograd/backward.js';
 import { pause } from '../autograd/state.js';
+import { withCapture } from '../ops/define.js';
+import { activeTracer } from '../graph/trace.js';
 import { Uniform, create, type InitLike } from '../init/builtins.js';
 import type { Initializer } from '../init/initializer.js';
 import { warn } from './warnings.js';
@@ -239,10 +245,18 @@ export class Parameter {
    */
   data(): NDArray {
     if (this.#data === null && this.#spec !== null && this.shapeKnown) this.#materialize();
+    // While a hybridized forward is traced, the graph reads this parameter through a stand-in.
+    const tracer = activeTracer();
+    if (tracer !== null && this.#data !== null) return tracer.param(this, this.#data.shape, this.#dtype);
     if (shapeOnlyDepth > 0 && this.shapeKnown) return NDArray.shapeOnly(this.#shape!, this.#dtype);
     if (this.#data !== null) return this.#data;
     if (this.#spec !== null || shapeOnlyDepth > 0) throw this.#deferredError('data');
     throw this.#uninitializedError('data');
+  }
+
+  /** @internal The array when there is one, else null; no initialization, no error (hybridize's check). */
+  dataIfReady(): NDArray | null {
+    return this.#data;
   }
 
   /** The gradient array (backward writes it); errors like `data()`, and when gradReq is 'null'. */
@@ -273,21 +287,19 @@ export class Parameter {
       this.#data = NDArray.empty(this.#shape, this.#dtype);
       attachGrad(this.#data, { gradReq: this.#gradReq });
     }
-    this.#data.storage.set(value.storage);
+    this.#data._raw.set(value.dtype === this.#dtype ? value._raw : array(value, { dtype: this.#dtype })._raw);
   }
 
   /** Sets the gradient to zero (nothing to do before initialization or with gradReq 'null'). */
   zeroGrad(): void {
-    this.#data?._grad?.storage.fill(0);
+    this.#data?._grad?._raw.fill(0);
   }
 
   /** Converts the parameter (and its value, if any) to another dtype. */
   cast(dtype: DType): void {
     this.#dtype = checkDType(dtype, `Parameter ${this.name}`);
     if (this.#data !== null) {
-      const old = this.#data;
-      this.#data = NDArray.empty(old.shape, this.#dtype);
-      this.#data.storage.set(old.storage);
+      this.#data = array(this.#data, { dtype: this.#dtype });
       attachGrad(this.#data, { gradReq: this.#gradReq });
     }
   }
@@ -327,16 +339,21 @@ export class Parameter {
 
   #materialize(): void {
     const spec = this.#spec!;
+    // Initializers write numbers: a 16-bit parameter is initialized in float32, then rounded.
+    // Both compute eagerly even while a hybridized forward is traced around them.
     let data: NDArray;
     try {
-      data = NDArray.empty(this.#shape!, this.#dtype);
-      pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, data, { byName: spec.byName })));
+      data = withCapture(null, () => {
+        const values = NDArray.empty(this.#shape!, isHalf(this.#dtype) ? 'float32' : this.#dtype);
+        pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, values, { byName: spec.byName })));
+        return values.dtype === this.#dtype ? values : pause(() => array(values, { dtype: this.#dtype }));
+      });
     } catch (e) {
       throw relabel(e, `Parameter ${this.name}`);
     }
     const old = this.#data;
     // Re-initializing keeps the same array object, so references to data() stay valid.
-    if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) old.storage.set(data.storage);
+    if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) old._raw.set(data._raw);
     else {
       attachGrad(data, { gradReq: this.#gradReq });
       this.#data = data;

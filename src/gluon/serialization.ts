@@ -19,7 +19,7 @@
  * same way op families attach methods to NDArray.
  */
 import { isFloat, type DType } from '../core/dtype.js';
-import { DTypeError, DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkDType } from '../ndarray/creation.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { inFile, readFileBytes, writeFileBytes } from '../io/file.js';
@@ -27,6 +27,7 @@ import { publicOp } from '../core/public.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { Block } from './block.js';
 import type { Parameter } from './parameter.js';
+import type { ParameterDict } from './parameter-dict.js';
 import { Constant } from './constant.js';
 
 /** Options of `net.saveParameters(path, options)`. */
@@ -47,6 +48,13 @@ export interface LoadParametersOptions {
    * takes the file's dtype; a dtype casts every loaded parameter to it.
    */
   dtype?: 'current' | 'saved' | DType;
+  /**
+   * Gluon's `cast_dtype`: true converts as `dtypeSource` says; false refuses a file whose dtypes
+   * differ from the parameters'. Omitted: `dtype` decides (by default converting to 'current').
+   */
+  castDType?: boolean;
+  /** Gluon's `dtype_source` with `castDType: true`: 'current' (default) or 'saved'. */
+  dtypeSource?: 'current' | 'saved';
   /**
    * Maps a key of the file to the parameter path it loads into, or null to skip the tensor (for
    * files from other libraries, e.g. PyTorch). Default: keys are parameter paths.
@@ -116,31 +124,36 @@ function pathsByParam(net: Block): Map<string, Parameter> {
   return byPath;
 }
 
-function arraysToSave(net: Block): [string, NDArray][] {
-  const entries = net.collectParams().entries();
-  const report = net.pendingParams();
+/**
+ * @internal The safetensors bytes of `dict`'s parameters, keyed by its keys; `where` names the
+ * call for messages. Nothing is produced while a parameter is pending or was never initialized.
+ */
+export function encodeParameters(dict: ParameterDict, where: string, options: SaveParametersOptions = {}): Uint8Array {
+  const entries = dict.entries();
+  const report = dict.pendingParams();
   if (report.params.length > 0) {
-    throw new DeferredInitializationError(`${net.name}.saveParameters: nothing was written. ${report.message}`);
+    throw new DeferredInitializationError(`${where}: nothing was written. ${report.message}`);
   }
   const declared = entries.filter(([, p]) => p.state === 'declared').map(([path, p]) => `${path} (${p.name})`);
   if (declared.length > 0) {
     throw new UninitializedParameterError(
-      `${net.name}.saveParameters: nothing was written; ${declared.length} parameter${declared.length === 1 ? ' has' : 's have'} never been initialized: ` +
+      `${where}: nothing was written; ${declared.length} parameter${declared.length === 1 ? ' has' : 's have'} never been initialized: ` +
         `${declared.join(', ')}. Call net.initialize() (and run a forward or net.inferShape(...) if shapes are unknown), or loadParameters first.`,
     );
   }
-  return entries.map(([path, p]) => [path, p.data()]);
+  const arrays: [string, NDArray][] = entries.map(([path, p]) => [path, p.data()]);
+  return encodeSafetensors(arrays, { ...options.metadata, ...LIBRARY_METADATA, tsgluon_content: 'parameters' });
 }
 
 function saveBytes(net: Block, options: SaveParametersOptions = {}): Uint8Array {
-  return encodeSafetensors(arraysToSave(net), { ...options.metadata, ...LIBRARY_METADATA, tsgluon_content: 'parameters' });
+  return encodeParameters(net.collectParams(), `${net.name}.saveParameters`, options);
 }
 
 /** Bitwise equality of two arrays' values (NaN payloads included). */
 function sameBits(a: NDArray, b: NDArray): boolean {
   if (a.dtype !== b.dtype || a.size !== b.size || a.shape.some((d, i) => d !== b.shape[i])) return false;
-  const x = new Uint8Array(a.storage.buffer, a.storage.byteOffset, a.storage.byteLength);
-  const y = new Uint8Array(b.storage.buffer, b.storage.byteOffset, b.storage.byteLength);
+  const x = new Uint8Array(a._raw.buffer, a._raw.byteOffset, a._raw.byteLength);
+  const y = new Uint8Array(b._raw.buffer, b._raw.byteOffset, b._raw.byteLength);
   return x.every((v, i) => v === y[i]);
 }
 
@@ -166,13 +179,33 @@ interface Planned {
   readonly dtype: DType;
 }
 
+/** The `dtype` mode that `dtype`, `castDType` and `dtypeSource` ask for together ('strict': no conversion). */
+function dtypeModeOf(where: string, options: LoadParametersOptions): 'current' | 'saved' | 'strict' | DType {
+  const { castDType, dtypeSource, dtype } = options;
+  if (castDType !== undefined && dtype !== undefined) throw new ValueError(`${where}: give either dtype or castDType (Gluon's cast_dtype), not both`);
+  if (dtypeSource !== undefined && dtypeSource !== 'current' && dtypeSource !== 'saved') {
+    throw new ValueError(`${where}: dtypeSource must be 'current' or 'saved', got ${JSON.stringify(dtypeSource)}`);
+  }
+  if (castDType === false) return 'strict';
+  if (castDType === true) return dtypeSource ?? 'current';
+  const mode = dtype ?? 'current';
+  if (mode !== 'current' && mode !== 'saved') checkDType(mode, where);
+  return mode;
+}
+
+/** What a load reads and where: the parameters by canonical key, every key each is reachable at, and the caller's name. */
+export interface LoadTarget {
+  readonly where: string;
+  readonly canonical: readonly [string, Parameter][];
+  readonly byPath: ReadonlyMap<string, Parameter>;
+}
+
 /** Checks everything and returns what to write; throws (changing nothing) on any problem. */
-function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParametersOptions): { planned: Planned[]; report: LoadReport } {
-  const { allowMissing = false, ignoreExtra = false, rename, dtype: dtypeMode = 'current' } = options;
-  if (dtypeMode !== 'current' && dtypeMode !== 'saved') checkDType(dtypeMode, 'loadParameters');
-  const canonical = net.collectParams().entries();
+function plan(target: LoadTarget, tensors: Record<string, NDArray>, options: LoadParametersOptions): { planned: Planned[]; report: LoadReport } {
+  const { allowMissing = false, ignoreExtra = false, rename } = options;
+  const { where, canonical, byPath } = target;
+  const dtypeMode = dtypeModeOf(where, options);
   const pathOf = new Map<Parameter, string>(canonical.map(([path, p]) => [p, path]));
-  const byPath = pathsByParam(net);
   const ignored: string[] = [];
   const unexpected: string[] = [];
   const found = new Map<Parameter, { key: string; value: NDArray }>();
@@ -183,9 +216,9 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
       ignored.push(fileKey);
       continue;
     }
-    if (typeof key !== 'string') throw new ValueError(`loadParameters: rename(${JSON.stringify(fileKey)}) returned ${String(key)}; return a parameter path or null`);
+    if (typeof key !== 'string') throw new ValueError(`${where}: rename(${JSON.stringify(fileKey)}) returned ${fmtValue(key)}; return a parameter path or null`);
     const clash = renamedFrom.get(key);
-    if (clash !== undefined) throw new ValueError(`loadParameters: rename maps both ${JSON.stringify(clash)} and ${JSON.stringify(fileKey)} to ${JSON.stringify(key)}`);
+    if (clash !== undefined) throw new ValueError(`${where}: rename maps both ${JSON.stringify(clash)} and ${JSON.stringify(fileKey)} to ${JSON.stringify(key)}`);
     renamedFrom.set(key, fileKey);
     const p = byPath.get(key);
     if (p === undefined) {
@@ -196,7 +229,7 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
     if (prior !== undefined) {
       if (!sameBits(prior.value, value)) {
         throw new ValueError(
-          `loadParameters: ${JSON.stringify(prior.key)} and ${JSON.stringify(key)} are the same shared parameter (${p.name}) in this network, ` +
+          `${where}: ${JSON.stringify(prior.key)} and ${JSON.stringify(key)} are the same shared parameter (${p.name}) in this network, ` +
             `but the file holds different values for them; a shared parameter can only take one value`,
         );
       }
@@ -210,7 +243,7 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
     if (missing.length > 0 && !allowMissing) parts.push(`missing from the file: ${list(missing)}`);
     if (unexpected.length > 0 && !ignoreExtra) parts.push(`in the file but not in the network: ${list(unexpected)}`);
     throw new ParameterKeyError(
-      `${net.name}.loadParameters: the file's keys do not match the network's parameters (nothing was loaded). ${parts.join('; ')}.` +
+      `${where}: the file's keys do not match the network's parameters (nothing was loaded). ${parts.join('; ')}.` +
         keyHint(missing, unexpected) +
         ` The network's keys are ${list(canonical.map(([k]) => k))}. Pass allowMissing: true / ignoreExtra: true to load the common part, ` +
         `or rename to map keys.`,
@@ -233,7 +266,11 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
       constantProblems.push(`${path} (${p.name}): the network's constant differs from the file's value`);
       continue;
     }
-    const target = dtypeMode === 'current' ? p.dtype : dtypeMode === 'saved' ? value.dtype : dtypeMode;
+    if (dtypeMode === 'strict' && value.dtype !== p.dtype) {
+      dtypeProblems.push(`${path} (${p.name}): the parameter is ${p.dtype}, the file holds ${value.dtype}; pass castDType: true to convert`);
+      continue;
+    }
+    const target = dtypeMode === 'current' || dtypeMode === 'strict' ? p.dtype : dtypeMode === 'saved' ? value.dtype : dtypeMode;
     if (!isFloat(target) && isFloat(value.dtype)) {
       dtypeProblems.push(`${path} (${p.name}): the file holds ${value.dtype} values, which would be truncated into ${target}`);
     } else if (!isFloat(target) && p.gradReq !== 'null') {
@@ -243,25 +280,26 @@ function plan(net: Block, tensors: Record<string, NDArray>, options: LoadParamet
   }
   if (shapeProblems.length > 0) {
     throw new ShapeError(
-      `${net.name}.loadParameters: shapes in the file do not fit the network (nothing was loaded; 0 in a network shape means not yet known):\n  ` +
+      `${where}: shapes in the file do not fit the network (nothing was loaded; 0 in a network shape means not yet known):\n  ` +
         `${shapeProblems.join('\n  ')}\nBuild the network with the same layer sizes as the one that was saved.`,
     );
   }
   if (constantProblems.length > 0) {
     throw new ValueError(
-      `${net.name}.loadParameters: nothing was loaded; constants never change, and the file holds other values for:\n  ${constantProblems.join('\n  ')}\n` +
+      `${where}: nothing was loaded; constants never change, and the file holds other values for:\n  ${constantProblems.join('\n  ')}\n` +
         `Build the network with the constants it was saved with, or skip them: rename returning null for their keys, with allowMissing: true.`,
     );
   }
   if (dtypeProblems.length > 0) {
-    throw new DTypeError(`${net.name}.loadParameters: nothing was loaded:\n  ${dtypeProblems.join('\n  ')}\nPass dtype: 'saved' to take the file's dtypes, or a float dtype.`);
+    throw new DTypeError(`${where}: nothing was loaded:\n  ${dtypeProblems.join('\n  ')}\nPass dtype: 'saved' to take the file's dtypes, or a float dtype.`);
   }
   return { planned, report: { loaded: planned.map((x) => x.path), missing, ignored: [...ignored, ...unexpected] } };
 }
 
-function loadBytesInto(net: Block, bytes: Uint8Array | ArrayBuffer, options: LoadParametersOptions = {}): LoadReport {
+/** @internal Loads safetensors bytes into `target`'s parameters, all or nothing. */
+export function loadBytesInto(target: LoadTarget, bytes: Uint8Array | ArrayBuffer, options: LoadParametersOptions = {}): LoadReport {
   const { tensors } = decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  return loadArraysInto(net, tensors, options);
+  return loadTensorsInto(target, tensors, options);
 }
 
 /**
@@ -269,13 +307,21 @@ function loadBytesInto(net: Block, bytes: Uint8Array | ArrayBuffer, options: Loa
  * checks and options; transactional (nothing changes on error).
  */
 export function loadArraysInto(net: Block, tensors: Record<string, NDArray>, options: LoadParametersOptions = {}): LoadReport {
-  const { planned, report } = plan(net, tensors, options);
+  return loadTensorsInto(blockTarget(net), tensors, options);
+}
+
+function loadTensorsInto(target: LoadTarget, tensors: Record<string, NDArray>, options: LoadParametersOptions): LoadReport {
+  const { planned, report } = plan(target, tensors, options);
   // Everything is validated: from here on nothing can fail.
   for (const { param, value, dtype } of planned) {
     if (param.dtype !== dtype) param.cast(dtype);
     param.setData(value);
   }
   return report;
+}
+
+function blockTarget(net: Block): LoadTarget {
+  return { where: `${net.name}.loadParameters`, canonical: net.collectParams().entries(), byPath: pathsByParam(net) };
 }
 
 const methods = {
@@ -286,11 +332,11 @@ const methods = {
     writeFileBytes(path, saveBytes(this, options), 'saveParameters');
   },
   loadParametersBytes(this: Block, bytes: Uint8Array | ArrayBuffer, options?: LoadParametersOptions): LoadReport {
-    return loadBytesInto(this, bytes, options);
+    return loadBytesInto(blockTarget(this), bytes, options);
   },
   loadParameters(this: Block, path: string, options?: LoadParametersOptions): LoadReport {
     const bytes = readFileBytes(path, 'loadParameters');
-    return inFile(path, () => loadBytesInto(this, bytes, options));
+    return inFile(path, () => loadBytesInto(blockTarget(this), bytes, options));
   },
 };
 

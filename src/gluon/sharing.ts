@@ -2,7 +2,11 @@
  * Parameter sharing (tied weights). Two ways, as Gluon 1 and Gluon 2 offer them:
  * - at construction, `new nn.Dense(8, { params: shared.params })`: when the new block declares a
  *   parameter, its ParameterDict finds one of the same key in `shared.params` and uses that
- *   Parameter object instead of creating one (ParameterDict.get checks that it fits);
+ *   Parameter object instead of creating one (ParameterDict.get checks that it fits). For a
+ *   composite, `new Net({ params: net1.collectParams() })`, the children do not exist yet when
+ *   the constructor of Block runs, so the tree is tied on its first use (a forward, collectParams,
+ *   initialize): every parameter whose structural path is a key of the dict becomes that one, as
+ *   `shareParameters` does;
  * - afterwards, `block.shareParameters(other.collectParams())`: every parameter of the block's
  *   tree whose structural path is a key of the given dict is replaced by that Parameter.
  *
@@ -87,7 +91,7 @@ function pairsOf(shared: SharedParams): [string, Parameter][] {
  * path (relative to `root`) is a key of `shared` by that Parameter. Everything is checked before
  * anything changes. Returns the paths replaced.
  */
-export function shareInto(root: Block, shared: SharedParams): string[] {
+export function shareInto(root: Block, shared: SharedParams, how = 'shareParameters'): string[] {
   const wanted = new Map(pairsOf(shared));
   const plan: { block: Block; key: string; path: string; old: Parameter; p: Parameter }[] = [];
   const seen = new Set<Block>();
@@ -102,12 +106,12 @@ export function shareInto(root: Block, shared: SharedParams): string[] {
       matched++;
       if (p === old) continue;
       if (p.dtype !== old.dtype) {
-        throw new DTypeError(`${b.name}.shareParameters: '${full}' is ${old.dtype} (${old.name}) but the shared ${p.name} is ${p.dtype}; nothing was shared`);
+        throw new DTypeError(`${b.name}.${how}: '${full}' is ${old.dtype} (${old.name}) but the shared ${p.name} is ${p.dtype}; nothing was shared`);
       }
       const oldRankUnknown = old.shape.length === 0 && !old.shapeKnown;
       if (!oldRankUnknown && !p.fits(old.shape)) {
         throw new ShapeError(
-          `${b.name}.shareParameters: '${full}' (${old.name}) has shape ${fmtShape(old.shape)}, the shared ${p.name} has shape ${fmtShape(p.shape)}; ` +
+          `${b.name}.${how}: '${full}' (${old.name}) has shape ${fmtShape(old.shape)}, the shared ${p.name} has shape ${fmtShape(p.shape)}; ` +
             `nothing was shared. Share only between layers of the same sizes.`,
         );
       }
@@ -118,7 +122,7 @@ export function shareInto(root: Block, shared: SharedParams): string[] {
   visit(root, '');
   if (matched === 0 && wanted.size > 0) {
     throw new ValueError(
-      `${root.name}.shareParameters: no key of the given parameters matches a parameter path of ${root.name}. ` +
+      `${root.name}.${how}: no key of the given parameters matches a parameter path of ${root.name}. ` +
         `Given: ${[...wanted.keys()].slice(0, 8).join(', ')}; ${root.name} has: ${root.collectParams().keys().slice(0, 8).join(', ') || '(none)'}. ` +
         `Keys are structural paths relative to each network (collectParams() keys).`,
     );
@@ -132,4 +136,13 @@ export function shareInto(root: Block, shared: SharedParams): string[] {
     noteHolder(p, block.name);
   }
   return plan.map((x) => x.path);
+}
+
+/**
+ * @internal Ties `root`'s tree to the dict given as its `params` option (see the file comment).
+ * Parameters its own ParameterDict already took from the dict count as matched; a dict none of
+ * whose keys matches a parameter path is an error rather than silently ignored.
+ */
+export function shareOnFirstUse(root: Block, shared: SharedParams): void {
+  shareInto(root, shared, 'params (the params option given at construction)');
 }

@@ -11,7 +11,7 @@
 import { constants, gunzipSync, gzipSync, gunzip, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 import { allocate, type DType } from '../core/dtype.js';
-import { FormatError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { DTypeError, FormatError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkAllocation } from '../core/limits.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { readFileBytes, readFileBytesAsync, writeFileBytes } from './file.js';
@@ -29,7 +29,7 @@ const IDX_TYPES: Record<number, { name: string; bytes: number; dtype: DType }> =
   0x0e: { name: 'double', bytes: 8, dtype: 'float64' },
 };
 
-const CODE_OF_DTYPE: Record<DType, number> = { uint8: 0x08, int32: 0x0c, float32: 0x0d, float64: 0x0e };
+const CODE_OF_DTYPE: Partial<Record<DType, number>> = { uint8: 0x08, int32: 0x0c, float32: 0x0d, float64: 0x0e };
 
 /** Largest payload accepted (4 GiB); guards against headers that claim absurd sizes. */
 const MAX_BYTES = 2 ** 32;
@@ -238,6 +238,7 @@ export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array
     throw new ValueError(`encodeIdx: IDX files hold 1 to 255 dimensions, the array has shape ${fmtShape(x.shape)}; reshape it first`);
   }
   const code = CODE_OF_DTYPE[x.dtype];
+  if (code === undefined) throw new DTypeError(`encodeIdx: IDX files have no ${x.dtype} type; convert with x.astype('float32') first`);
   const bytesPer = IDX_TYPES[code]!.bytes;
   const header = 4 + 4 * x.ndim;
   checkAllocation(header + x.size * bytesPer, 1, () => `encodeIdx: the IDX bytes of a ${fmtShape(x.shape)} ${x.dtype} array`);

@@ -42,7 +42,7 @@ export const NDARRAY_V3_MAGIC = 0xf993faca;
 
 /** mshadow::TypeFlag values, as the safetensors dtype with the same bytes (conversions shared). */
 const TYPE_FLAGS: readonly string[] = ['F32', 'F64', 'F16', 'U8', 'I32', 'I8', 'I64', 'BOOL', 'I16', 'U16', 'U32', 'U64', 'BF16'];
-const FLAG_OF: Readonly<Record<DType, number>> = { float32: 0, float64: 1, uint8: 3, int32: 4 };
+const FLAG_OF: Readonly<Record<DType, number>> = { float32: 0, float64: 1, float16: 2, uint8: 3, int32: 4, bfloat16: 12 };
 const STORAGE = ['dense', 'row_sparse', 'csr'];
 /** MXNet's own limit on dimensions (mshadow supports far fewer; 32 is generous). */
 const MAX_NDIM = 32;
@@ -235,7 +235,7 @@ export function encodeMXNetParams(entries: readonly (readonly [string, NDArray])
     if (arr.ndim === 0) throw new ValueError(`encodeMXNetParams: ${JSON.stringify(name)} is a scalar; MXNet 1.x (V2 arrays) cannot store 0-d arrays, reshape it to (1,)`);
     if (seen.has(name)) throw new ValueError(`encodeMXNetParams: the name ${JSON.stringify(name)} appears twice`);
     seen.add(name);
-    parts.push({ name: enc.encode(name), arr, data: leBytes(arr.storage, arr.storage.BYTES_PER_ELEMENT) });
+    parts.push({ name: enc.encode(name), arr, data: leBytes(arr._raw, arr._raw.BYTES_PER_ELEMENT) });
   }
   let size = 24 + 8;
   for (const p of parts) size += 4 + 4 + 4 + 8 * p.arr.ndim + 8 + 4 + p.data.length + 8 + p.name.length;

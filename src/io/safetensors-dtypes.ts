@@ -1,11 +1,10 @@
 /**
  * The safetensors dtype table and the conversions from file bytes to tsgluon typed arrays.
  *
- * tsgluon stores float32, float64, int32 and uint8, which map one to one onto safetensors' F32,
- * F64, I32 and U8 and are copied bit for bit (NaN payloads and -0 included). Files written by other
+ * tsgluon stores float32, float64, int32, uint8, float16 and bfloat16, which map one to one onto
+ * safetensors' F32, F64, I32, U8, F16 and BF16 and are copied bit for bit (NaN payloads and -0
+ * included; a PyTorch `half()` checkpoint loads as float16 arrays). Files written by other
  * libraries often hold other dtypes, so the reader also accepts, converting exactly:
- * - F16 and BF16 -> float32 (every half and bfloat16 value, NaN payloads included, is exactly a
- *   float32; this is how a PyTorch `half()` checkpoint loads);
  * - BOOL -> uint8, exactly 0 or 1 (any non-zero byte reads as 1, as PyTorch and NumPy read it);
  * - I8, I16, U16 -> int32 (always fits);
  * - I64, U64, U32 -> int32 only when every value fits in int32 (PyTorch writes integer buffers
@@ -40,8 +39,8 @@ export const SAFETENSORS_DTYPES: Readonly<Record<string, StDTypeInfo>> = Object.
   F8_E5M2FNUZ: { bits: 8, target: null },
   I16: { bits: 16, target: 'int32' },
   U16: { bits: 16, target: 'int32' },
-  F16: { bits: 16, target: 'float32' },
-  BF16: { bits: 16, target: 'float32' },
+  F16: { bits: 16, target: 'float16' },
+  BF16: { bits: 16, target: 'bfloat16' },
   I32: { bits: 32, target: 'int32' },
   U32: { bits: 32, target: 'int32' },
   F32: { bits: 32, target: 'float32' },
@@ -57,6 +56,8 @@ export const ST_DTYPE_OF: Readonly<Record<DType, string>> = Object.freeze({
   float64: 'F64',
   int32: 'I32',
   uint8: 'U8',
+  float16: 'F16',
+  bfloat16: 'BF16',
 });
 
 /** True when `s` is a dtype the safetensors format defines (supported or not). */
@@ -94,25 +95,10 @@ function copyNative(src: Uint8Array, dtype: DType, count: number): TypedArray {
       return new Int32Array(copy.buffer, 0, count);
     case 'uint8':
       return copy;
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(copy.buffer, 0, count);
   }
-}
-
-/** float16 bits -> float32 bits, exactly (subnormals normalised, NaN payload kept). */
-function halfToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  let exp = (h >> 10) & 0x1f;
-  let mant = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (mant << 13)) >>> 0;
-  if (exp === 0) {
-    if (mant === 0) return sign >>> 0;
-    exp = 1;
-    while ((mant & 0x400) === 0) {
-      mant <<= 1;
-      exp--;
-    }
-    mant &= 0x3ff;
-  }
-  return (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
 }
 
 function int32Overflow(name: string, index: number, value: bigint, st: string, offset: number): SafetensorsError {
@@ -149,15 +135,8 @@ export function convertFromFile(name: string, st: string, src: Uint8Array, count
       return out;
     }
     case 'F16':
-    case 'BF16': {
-      const out = allocate('float32', count) as Float32Array;
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) {
-        const h = src[2 * i]! | (src[2 * i + 1]! << 8);
-        bits[i] = st === 'F16' ? halfToFloatBits(h) : (h << 16) >>> 0;
-      }
-      return out;
-    }
+    case 'BF16':
+      return copyNative(src, info.target, count);
     case 'I8': {
       const out = allocate('int32', count) as Int32Array;
       for (let i = 0; i < count; i++) out[i] = (src[i]! << 24) >> 24;

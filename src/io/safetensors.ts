@@ -329,7 +329,7 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + json.length, 8 + n);
   let pos = 8 + n;
   for (const { t: [, arr], width } of ordered) {
-    const b = leBytes(arr.storage, width);
+    const b = leBytes(arr._raw, width);
     out.set(b, pos);
     pos += b.length;
   }

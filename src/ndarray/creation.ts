@@ -1,8 +1,10 @@
 /**
  * Creating arrays: from JavaScript values (`array`), constant fills (`zeros`, `ones`, `full`),
- * ranges (`arange`, `linspace`) and `eye`. The default dtype is float32, as in Gluon.
+ * ranges (`arange`, `linspace`) and `eye`. The default dtype is float32, as in Gluon. Values for a
+ * float16 / bfloat16 array are computed as numbers and then rounded to 16 bits (core/half.ts).
  */
 import { allocate, dtypeOf, isDType, type DType, type TypedArray } from '../core/dtype.js';
+import { decodeHalf, encodeHalf, isHalf, toHalfBits } from '../core/half.js';
 import { DTypeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { MAX_NDIM, checkShape, sizeOf } from '../core/shape.js';
 import { NDArray, describeValue, expectArray, type NestedArray } from './ndarray.js';
@@ -25,9 +27,36 @@ export function toShape(shape: ShapeLike, op: string): number[] {
 /** @internal Validates a dtype given by a user; `op` names the caller in errors. */
 export function checkDType(dtype: unknown, op: string): DType {
   if (!isDType(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype ${dtype === undefined ? 'undefined' : fmtValue(dtype)}; use 'float32', 'float64', 'int32' or 'uint8'`);
+    throw new DTypeError(`${op}: unknown dtype ${dtype === undefined ? 'undefined' : fmtValue(dtype)}; use 'float32', 'float64', 'int32', 'uint8', 'float16' or 'bfloat16'`);
   }
   return dtype;
+}
+
+/**
+ * @internal Fills `out` through `write`, which receives a numeric buffer of `out`'s length: the
+ * storage itself, or for float16 / bfloat16 a Float64Array (within the allocation limit) rounded
+ * into the 16-bit patterns after.
+ */
+export function writeValues(out: NDArray, write: (data: TypedArray | Float64Array) => void): NDArray {
+  if (!isHalf(out.dtype)) {
+    write(out.storage);
+    return out;
+  }
+  const values = allocate('float64', out.size, out.shape) as Float64Array;
+  write(values);
+  encodeHalf(out._raw as Uint16Array, values, out.dtype);
+  return out;
+}
+
+/** Copies `src`'s values into `dst` (same shape), converting between dtypes as `astype` does. */
+function copyConverted(dst: NDArray, src: NDArray): void {
+  if (dst.dtype === src.dtype) dst._raw.set(src._raw);
+  else if (isHalf(dst.dtype)) {
+    const values = isHalf(src.dtype) ? allocate('float32', src.size, src.shape) : src.storage;
+    if (isHalf(src.dtype)) decodeHalf(values, src._raw as Uint16Array, src.dtype);
+    encodeHalf(dst._raw as Uint16Array, values, dst.dtype);
+  } else if (isHalf(src.dtype)) decodeHalf(dst.storage, src._raw as Uint16Array, src.dtype);
+  else dst.storage.set(src.storage);
 }
 
 /** Nesting deeper than an array may have dimensions is refused before it is walked. */
@@ -60,9 +89,9 @@ function inferNestedShape(value: NestedArray | readonly NestedArray[], op: strin
 
 /** The dtype a typed array's values come in as; other element types are refused (bigints) or widened. */
 function typedDType(value: ArrayBufferView, op: string): DType {
-  if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint8Array) return dtypeOf(value);
+  if (value instanceof Float32Array || value instanceof Float64Array || value instanceof Int32Array || value instanceof Uint8Array) return dtypeOf(value)!;
   if (value instanceof Uint8ClampedArray) return 'uint8';
-  if (value instanceof Int8Array || value instanceof Int16Array || value instanceof Uint16Array) return 'int32';
+  if (value instanceof Int8Array || value instanceof Int16Array) return 'int32';
   if (value instanceof Uint32Array) return 'float64';
   throw new DTypeError(
     `${op}: cannot read a ${value.constructor.name}; give a Float32Array, Float64Array, Int32Array, Uint8Array (or another array of numbers)` +
@@ -81,20 +110,28 @@ export const array = publicOp('array', function array(
   if (NDArray.isInstance(value)) {
     const dtype = checkDType(options.dtype ?? value.dtype, 'array');
     const out = NDArray.empty(value.shape, dtype);
-    out.storage.set(value.storage);
+    copyConverted(out, value);
     return out;
   }
   if (ArrayBuffer.isView(value)) {
-    const source = typedDType(value, 'array');
+    // A Uint16Array holds float16 or bfloat16 bit patterns, copied as they are.
+    const bits = value instanceof Uint16Array;
+    if (bits && !(options.dtype === 'float16' || options.dtype === 'bfloat16')) {
+      throw new DTypeError(`array: a Uint16Array holds float16 or bfloat16 bit patterns; say which with dtype: 'float16' or 'bfloat16' (got ${options.dtype === undefined ? 'undefined' : fmtValue(options.dtype)})`);
+    }
+    const source = bits ? options.dtype! : typedDType(value, 'array');
     const length = (value as TypedArray).length;
     const dtype = checkDType(options.dtype ?? source, 'array');
     const shape = checkShape(options.shape ?? [length], 'array');
     if (sizeOf(shape) !== length) {
       throw new ValueError(`array: shape (${shape.join(', ')}) needs ${sizeOf(shape)} values, the typed array has ${length}`);
     }
-    const data = allocate(dtype, length, shape);
-    data.set(value as TypedArray);
-    return new NDArray(data, shape, dtype);
+    if (bits) {
+      const data = allocate(dtype, length, shape);
+      data.set(value as Uint16Array);
+      return new NDArray(data, shape, dtype);
+    }
+    return writeValues(NDArray.empty(shape, dtype), (data) => data.set(value as TypedArray));
   }
   const dtype = checkDType(options.dtype ?? 'float32', 'array');
   const shape = inferNestedShape(value as NestedArray, 'array');
@@ -102,13 +139,14 @@ export const array = publicOp('array', function array(
   if (sizeOf(target) !== sizeOf(shape)) {
     throw new ValueError(`array: shape ${fmtShape(target)} needs ${sizeOf(target)} values, the nested lists hold ${sizeOf(shape)} (shape ${fmtShape(shape)})`);
   }
-  const data = allocate(dtype, sizeOf(shape), shape);
-  if (shape.length === 0) data[0] = Number(value);
-  else {
-    const flat = (value as unknown[]).flat(Infinity) as (number | boolean)[];
-    for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
-  }
-  return new NDArray(data, target, dtype);
+  const out = NDArray.empty(target, dtype);
+  return writeValues(out, (data) => {
+    if (shape.length === 0) data[0] = Number(value);
+    else {
+      const flat = (value as unknown[]).flat(Infinity) as (number | boolean)[];
+      for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+    }
+  });
 }, 1);
 
 /**
@@ -138,7 +176,8 @@ function checkNumber(op: string, what: string, value: unknown, finite = false): 
 function filled(op: string, shape: ShapeLike, value: number, options: DTypeOption): NDArray {
   checkNumber(op, 'the fill value', value);
   const out = NDArray.empty(toShape(shape, op), checkDType(options.dtype ?? 'float32', op));
-  out.storage.fill(value);
+  if (isHalf(out.dtype)) out._raw.fill(toHalfBits(value, out.dtype));
+  else out.storage.fill(value);
   return out;
 }
 
@@ -178,9 +217,9 @@ export const arange = publicOp('arange', function arange(start: number, stop?: n
   if (typeof step !== 'number' || step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a finite non-zero number, got ${String(step)}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const out = NDArray.empty([n], checkDType(options.dtype ?? 'float32', 'arange'));
-  const data = out.storage;
-  for (let i = 0; i < n; i++) data[i] = lo + i * step;
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  });
 }, 3);
 
 /** `num` evenly spaced values from start to stop (inclusive unless `endpoint: false`). */
@@ -192,22 +231,22 @@ export const linspace = publicOp('linspace', function linspace(start: number, st
   const out = NDArray.empty([num], checkDType(options.dtype ?? 'float32', 'linspace'));
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
-  const data = out.storage;
-  for (let i = 0; i < num; i++) data[i] = start + i * step;
-  if (endpoint && num > 1) data[num - 1] = stop;
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < num; i++) data[i] = start + i * step;
+    if (endpoint && num > 1) data[num - 1] = stop;
+  });
 }, 3);
 
 /** An (n, m) matrix with ones on diagonal k. */
 export const eye = publicOp('eye', function eye(n: number, m = n, k = 0, options: DTypeOption = {}): NDArray {
   if (!Number.isInteger(k)) throw new ValueError(`eye: the diagonal offset k must be an integer, got ${String(k)}`);
   const out = NDArray.empty(checkShape([n, m], 'eye'), checkDType(options.dtype ?? 'float32', 'eye'));
-  const data = out.storage;
-  // Rows past the last column hold no diagonal: (2^40, 0) costs nothing.
-  const rows = Math.min(n, Math.max(0, m - k));
-  for (let i = Math.max(0, -k); i < rows; i++) {
-    const j = i + k;
-    if (j >= 0 && j < m) data[i * m + j] = 1;
-  }
-  return out;
+  return writeValues(out, (data) => {
+    // Rows past the last column hold no diagonal: (2^40, 0) costs nothing.
+    const rows = Math.min(n, Math.max(0, m - k));
+    for (let i = Math.max(0, -k); i < rows; i++) {
+      const j = i + k;
+      if (j >= 0 && j < m) data[i * m + j] = 1;
+    }
+  });
 }, 3);

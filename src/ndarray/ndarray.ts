@@ -8,9 +8,14 @@
  *
  * Operator methods (`x.add(y)`, `x.sum()`...) are attached by the op families in `src/ops`, and
  * the autograd methods (`attachGrad`, `backward`) by `src/autograd`.
+ *
+ * A float16 or bfloat16 array keeps 16-bit patterns, not numbers, so its `storage` throws (a
+ * numeric loop over it would read bit patterns as values); `toArray`, `item` and printing decode
+ * the values, ops widen the array to float32 first, and code that only moves bits uses `_raw`.
  */
 import { inspect } from 'node:util';
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
+import { decodeHalf, isHalf } from '../core/half.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
 import { MAX_NDIM, sizeOf, type Shape } from '../core/shape.js';
 import { checkJsArray } from '../core/limits.js';
@@ -27,8 +32,10 @@ export interface TapeNode {
   /**
    * Gradients for each input given the output's gradient; null where none flows. `into`, when
    * given, offers a buffer per input that the rule may write that input's gradient into.
+   * `retain` is backward's retainGraph: when false the node is never run again, so it may drop
+   * what it kept for this call as it goes.
    */
-  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[]) => readonly (NDArray | null)[];
+  readonly backward: (grad: NDArray, into?: readonly (NDArray | null)[], retain?: boolean) => readonly (NDArray | null)[];
 }
 
 /**
@@ -97,20 +104,48 @@ export class NDArray {
     return this.#storage === null;
   }
 
-  /** The contiguous row-major storage, shared, not copied. Writing to it changes the array. */
+  /**
+   * The contiguous row-major storage, shared, not copied. Writing to it changes the array. A
+   * float16 / bfloat16 array has no numeric storage: convert it with `astype('float32')`.
+   */
   get storage(): TypedArray {
+    if (isHalf(this.dtype)) {
+      throw new DTypeError(
+        `this ${fmtShape(this.shape)} ${this.dtype} array stores 16-bit patterns that a typed array cannot hold as numbers; ` +
+          `read its values with toArray() or item(), or convert it with astype('float32') first`,
+      );
+    }
+    return this.#bits('storage');
+  }
+
+  /** @internal The typed array behind the array whatever its dtype (bit patterns for float16 / bfloat16). */
+  get _raw(): TypedArray {
+    return this.#bits('storage');
+  }
+
+  #bits(call: string): TypedArray {
     if (this.#storage === null) {
       throw new ShapeOnlyError(
         `this ${fmtShape(this.shape)} ${this.dtype} array carries a shape but no data ` +
           `(it comes from shape inference); run a real forward with data to get values`,
+        call,
       );
     }
     return this.#storage;
   }
 
+  /** The values as numbers: the storage, or for float16 / bfloat16 a decoded Float32Array. */
+  #values(call: string): TypedArray {
+    const raw = this.#bits(call);
+    if (!isHalf(this.dtype)) return raw;
+    const out = new Float32Array(raw.length);
+    decodeHalf(out, raw as Uint16Array, this.dtype);
+    return out;
+  }
+
   /** The values as nested JavaScript arrays (a number for a 0-d array). */
   toArray(): NestedArray {
-    const data = this.storage;
+    const data = this.#values('toArray()');
     if (this.ndim === 0) return data[0]!;
     // The nested lists live on V8's heap: count them with the values, so that a huge array,
     // or an empty one of shape (2^31, 0), is refused instead of exhausting the heap.
@@ -140,7 +175,7 @@ export class NDArray {
           `reduce it first, for example x.sum().item()`,
       );
     }
-    return this.storage[0]!;
+    return this.#values('item()')[0]!;
   }
 
   /** Gluon's printed form: the values, then `<NDArray 2x2 @cpu>`. */
@@ -150,7 +185,7 @@ export class NDArray {
     const dims = this.ndim === 0 ? '0-d' : this.shape.join('x');
     if (this.isShapeOnly) return `<NDArray ${dims} ${this.dtype} @shape-only>`;
     const dtypeTag = this.dtype === 'float32' ? '' : ` ${this.dtype}`;
-    return `${formatArray(this.storage, this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
+    return `${formatArray(this.#values('toString()'), this.shape, this.dtype)}\n<NDArray ${dims}${dtypeTag} @cpu>`;
   }
 
   [inspect.custom](): string {

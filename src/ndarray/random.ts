@@ -7,7 +7,7 @@ import { Generator, currentGenerator, globalGenerator } from '../core/rng.js';
 import { ValueError, fmtValue } from '../core/errors.js';
 import { checkAllocation } from '../core/limits.js';
 import { NDArray, expectArray } from './ndarray.js';
-import { checkDType, toShape, type ShapeLike } from './creation.js';
+import { checkDType, toShape, writeValues, type ShapeLike } from './creation.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { publicOp } from '../core/public.js';
 
@@ -45,16 +45,15 @@ function numberOption(op: string, name: string, value: unknown, fallback: number
 function sample(op: string, options: SampleOptions, draw: (g: Generator) => number): NDArray {
   const g = generatorOf(op, options);
   const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
-  const data = out.storage;
-  for (let i = 0; i < data.length; i++) data[i] = draw(g);
-  return out;
+  return writeValues(out, (data) => {
+    for (let i = 0; i < data.length; i++) data[i] = draw(g);
+  });
 }
 
-function fill(op: string, options: SampleOptions, draw: (g: Generator, data: TypedArray) => void): NDArray {
+function fill(op: string, options: SampleOptions, draw: (g: Generator, data: TypedArray | Float64Array) => void): NDArray {
   const g = generatorOf(op, options);
   const out = NDArray.empty(toShape(options.shape ?? [1], op), checkDType(options.dtype ?? 'float32', op));
-  draw(g, out.storage);
-  return out;
+  return writeValues(out, (data) => draw(g, data));
 }
 
 /** Uniform samples in [low, high), defaults 0 and 1. */
@@ -114,8 +113,8 @@ export const shuffle = publicOp('random.shuffle', function shuffle(x: NDArray, o
     perm[i] = perm[j]!;
     perm[j] = t;
   }
-  const src = x.storage;
-  const dst = out.storage;
+  const src = x._raw;
+  const dst = out._raw;
   for (let i = 0; i < n; i++) dst.set(src.subarray(perm[i]! * row, (perm[i]! + 1) * row), i * row);
   return out;
 }, 1);

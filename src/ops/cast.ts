@@ -1,19 +1,23 @@
 /**
  * `astype`: dtype conversion, a primitive whose gradient casts back. Other ops call it to bring
- * their inputs to one compute dtype before reaching a kernel.
+ * their inputs to one compute dtype before reaching a kernel, and `apply` calls it to widen
+ * float16 / bfloat16 inputs to float32 (the one primitive that takes them as they are).
  */
 import { isFloat, type DType } from '../core/dtype.js';
+import { isHalf } from '../core/half.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkDType } from '../ndarray/creation.js';
-import { apply, primitive, type Primitive } from './define.js';
+import { apply, primitive, setHalfConversions, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { publicOp } from '../core/public.js';
 
-const castPrim: Primitive<{ dtype: DType }, null> = primitive({
+const castPrim: Primitive<{ dtype: DType }, DType> = primitive({
   name: 'astype',
   outputInit: 'none',
-  infer: (inputs, { dtype }) => ({ shape: inputs[0]!.shape, dtype, plan: null }),
-  compute: (k, out, [x]) => k.cast(out, x!),
+  halfInputs: true,
+  // The plan is the input's dtype: float16 / bfloat16 conversions go through castHalf.
+  infer: (inputs, { dtype }) => ({ shape: inputs[0]!.shape, dtype, plan: inputs[0]!.dtype }),
+  compute: (k, out, [x], from, { dtype }) => (isHalf(from) || isHalf(dtype) ? k.castHalf(out, x!, from, dtype) : k.cast(out, x!)),
   grad: (g, { inputs }) => [isFloat(inputs[0]!.dtype) ? astype(g, inputs[0]!.dtype) : null],
 });
 
@@ -37,3 +41,4 @@ declare module '../ndarray/ndarray.js' {
 }
 
 installMethods({ astype });
+setHalfConversions((x) => astype(x, 'float32'), (x, dtype) => astype(x, dtype));

@@ -14,10 +14,19 @@
  * Every primitive is registered by name (`primitive(...)`), so a graph described as plain data
  * (op names, attributes, inputs) can be run, and `apply` has a capture hook: while a graph is
  * being traced (src/graph), `apply` hands each call to the capture instead of computing.
+ *
+ * float16 and bfloat16 inputs are storage, not compute, dtypes: `apply` widens them to float32
+ * (a recorded conversion, so gradients flow back to them in their own dtype) before a primitive
+ * sees them, so kernels never meet 16-bit patterns. Only view primitives (which move no values)
+ * and primitives marked `halfInputs` (the conversion itself) take them as they are; an in-place
+ * primitive updates a widened copy, which is rounded back into its 16-bit input.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
+import { sizeOf } from '../core/shape.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import type { KernelTable } from '../backend/kernels.js';
-import { ValueError } from '../core/errors.js';
+import { DTypeError, ValueError } from '../core/errors.js';
+import { isHalf } from '../core/half.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { isRecording } from '../autograd/state.js';
@@ -94,6 +103,33 @@ export interface Primitive<A, P> {
    * (BatchNorm's running statistics).
    */
   readonly effect?: 'random' | 'inPlace';
+  /** When true, float16 / bfloat16 inputs reach `infer` and `compute` as they are (astype); otherwise `apply` widens them. */
+  readonly halfInputs?: boolean;
+}
+
+let widen: ((x: NDArray) => NDArray) | null = null;
+let narrow: ((x: NDArray, dtype: DType) => NDArray) | null = null;
+
+/** @internal cast.ts installs the conversions `apply` uses for float16 / bfloat16 inputs. */
+export function setHalfConversions(toFloat32: (x: NDArray) => NDArray, back: (x: NDArray, dtype: DType) => NDArray): void {
+  widen = toFloat32;
+  narrow = back;
+}
+
+function hasHalf(inputs: readonly NDArray[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (isHalf(inputs[i]!.dtype)) return true;
+  return false;
+}
+
+/** `apply` on float16 / bfloat16 inputs: the primitive runs on float32 copies (see the file comment). */
+function applyWidened<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
+  if (widen === null || narrow === null) throw new DTypeError(`${prim.name}: float16 / bfloat16 inputs need the astype op, which is not loaded; import tsgluon's nd namespace`);
+  const w = widen;
+  const out = apply(prim, inputs.map((x) => (isHalf(x.dtype) ? w(x) : x)), attrs);
+  const target = inputs[0]!;
+  if (prim.effect !== 'inPlace' || !isHalf(target.dtype) || target.isShapeOnly || capture !== null) return out;
+  target._raw.set(narrow(out, target.dtype)._raw);
+  return target;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- primitives of every attribute and plan type share one table
@@ -171,6 +207,7 @@ export function needsGrad(x: NDArray): boolean {
  * @example const y = apply(expPrim, [x], null);
  */
 export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A): NDArray {
+  if (prim.view !== true && prim.halfInputs !== true && hasHalf(inputs)) return applyWidened(prim, inputs, attrs);
   const inferred = prim.infer(inputs, attrs);
   if (capture !== null) return capture.record(prim, inputs, attrs, inferred);
   const { shape, dtype, plan } = inferred;
@@ -179,19 +216,19 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
   for (let i = 0; i < n; i++) if (inputs[i]!.isShapeOnly) return inPlace ? inputs[0]! : NDArray.shapeOnly(shape, dtype);
   let out: NDArray;
   if (inPlace) {
-    prim.compute(getBackend().kernels, inputs[0]!.storage, inputs.map((x) => x.storage), plan, attrs);
+    prim.compute(getBackend().kernels, inputs[0]!._raw, inputs.map((x) => x._raw), plan, attrs);
     return inputs[0]!;
   } else if (prim.view === true) {
     const x = inputs[0]!;
-    out = new NDArray(x.storage, shape, dtype);
+    out = new NDArray(x._raw, shape, dtype);
     out._viewOf = x._viewOf ?? x;
   } else {
-    out = NDArray.empty(shape, dtype);
+    out = prim.outputInit === 'none' ? new NDArray(allocateUninitialized(dtype, sizeOf(shape)), shape, dtype) : NDArray.empty(shape, dtype);
     // An empty result has nothing to compute, whatever the other dimensions: O(1).
     if (out.size > 0) {
       const storages: TypedArray[] = new Array<TypedArray>(n);
-      for (let i = 0; i < n; i++) storages[i] = inputs[i]!.storage;
-      prim.compute(getBackend().kernels, out.storage, storages, plan, attrs);
+      for (let i = 0; i < n; i++) storages[i] = inputs[i]!._raw;
+      prim.compute(getBackend().kernels, out._raw, storages, plan, attrs);
     }
   }
   if (prim.grad !== undefined && isRecording()) {
@@ -233,7 +270,7 @@ export class PrimNode<A, P> implements TapeNode {
  * @example const gw = applyInto(bmmPrim, [g, x], attrs, ctx.into?.[1] ?? null);
  */
 export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, dest: NDArray | null): NDArray {
-  if (capture !== null || dest === null || dest.isShapeOnly || prim.view === true || prim.effect !== undefined || isRecording() || inputs.some((x) => x.isShapeOnly)) {
+  if (capture !== null || dest === null || dest.isShapeOnly || prim.view === true || prim.effect !== undefined || isRecording() || inputs.some((x) => x.isShapeOnly) || hasHalf(inputs) || isHalf(dest.dtype)) {
     return apply(prim, inputs, attrs);
   }
   const { shape, dtype, plan } = prim.infer(inputs, attrs);

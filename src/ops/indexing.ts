@@ -39,8 +39,7 @@ function toIndexArray(indices: IndexLike): NDArray {
 function normalizeIndices(op: string, data: TypedArray, n: number, a: GatherAttrs): Int32Array {
   const out = new Int32Array(data.length);
   if (data.length === 0) return out;
-  const where = `axis ${a.axis} of shape ${fmtShape(a.full)}`;
-  if (n === 0) throw new ShapeError(`${op}: cannot index ${where}, which has length 0`);
+  if (n === 0) throw new ShapeError(`${op}: cannot index ${whereOf(a)}, which has length 0`);
   const { mode, strict } = a;
   for (let j = 0; j < data.length; j++) {
     const v = data[j]!;
@@ -55,13 +54,17 @@ function normalizeIndices(op: string, data: TypedArray, n: number, a: GatherAttr
     else if (mode === 'wrap') i = ((i % n) + n) % n;
     else {
       if (!(i >= -n && i < n)) {
-        throw new ValueError(`${op}: index ${v} is out of range for ${where} of length ${n} (mode 'raise' accepts [${-n}, ${n - 1}]); use mode 'clip' or 'wrap' to map it into range`);
+        throw new ValueError(`${op}: index ${v} is out of range for ${whereOf(a)} of length ${n} (mode 'raise' accepts [${-n}, ${n - 1}]); use mode 'clip' or 'wrap' to map it into range`);
       }
       if (i < 0) i += n;
     }
     out[j] = i;
   }
   return out;
+}
+
+function whereOf(a: GatherAttrs): string {
+  return `axis ${a.axis} of shape ${fmtShape(a.full)}`;
 }
 
 function checkMode(op: string, mode: string): IndexMode {

@@ -8,8 +8,12 @@
  * has not run, or an array with an attached gradient while recording is on. A reshape is a view
  * sharing its input's memory, so writing into it is checked against the array that owns the memory
  * as well.
+ *
+ * A float16 / bfloat16 target is written through a float32 copy that is rounded back, so values
+ * land in it rounded to 16 bits as `astype` rounds them.
  */
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { isHalf, toHalfBits } from '../core/half.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../core/shape.js';
 import { getBackend } from '../backend/registry.js';
 import type { View } from '../backend/kernels.js';
@@ -30,6 +34,12 @@ export type AssignValue = number | NDArray | NestedArray;
  * `dst`'s storage.
  */
 function write(op: string, dst: NDArray, dstView: View, shape: readonly number[], value: AssignValue): void {
+  if (isHalf(dst.dtype)) {
+    const wide = pause(() => ensureDType(dst, 'float32'));
+    write(op, wide, dstView, shape, value);
+    dst._raw.set(pause(() => ensureDType(wide, dst.dtype))._raw);
+    return;
+  }
   if (typeof value === 'number') {
     if (shapesEqual(shape, dst.shape)) dst.storage.fill(value);
     else getBackend().kernels.copyStrided(dst.storage, dstView, new (dst.storage.constructor as Float64ArrayConstructor)([value]), { offset: 0, strides: shape.map(() => 0) }, shape);
@@ -70,7 +80,8 @@ export const fill = publicOp('fill', function fill(x: NDArray, value: number): N
   expectArray('fill', x);
   if (typeof value !== 'number') throw new ValueError(`fill: the value must be a number, got ${fmtValue(value)}; use x.assign(v) to write an array`);
   checkWritable('fill', x);
-  x.storage.fill(value);
+  if (isHalf(x.dtype)) x._raw.fill(toHalfBits(value, x.dtype));
+  else x.storage.fill(value);
   return x;
 });
 

@@ -40,6 +40,7 @@ interface PoolAttrs {
 
 const maxPoolGradPrim: Primitive<PoolAttrs, AvgPoolPlan> = primitive({
   name: 'maxPoolGrad',
+  outputInit: 'none',
   infer: ([, x], attrs) => ({ shape: x!.shape, dtype: x!.dtype, plan: attrs.plan }),
   compute: (k, out, [g, x], plan) => k.maxPoolGrad(out, g!, x!, plan),
 });
@@ -54,6 +55,7 @@ const maxPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = primitive({
 
 const avgPoolGradPrim: Primitive<PoolAttrs & { readonly inShape: readonly number[] }, AvgPoolPlan> = primitive({
   name: 'avgPoolGrad',
+  outputInit: 'none',
   infer: ([g], attrs) => ({ shape: attrs.inShape, dtype: g!.dtype, plan: attrs.plan }),
   compute: (k, out, [g], plan) => k.avgPoolGrad(out, g!, plan),
   // Average pooling is linear, so the gradient of its gradient is average pooling again.

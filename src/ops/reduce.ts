@@ -215,16 +215,36 @@ function argReduce(op: ArgReduceOp, x: NDArray, axis: number | null | undefined,
   return apply(argPrims[op], [input], attrs);
 }
 
-/** Index (int32) of the largest value along `axis` (of the flattened array when omitted). */
-export const argmax = publicOp('argmax', function argmax(x: NDArray, axis?: number | null, options: { keepdims?: boolean } = {}): NDArray {
+/** Options of `argmax` / `argmin`: one axis (omitted or null: the flattened array), `keepdims`. */
+export interface ArgReduceOptions {
+  axis?: number | null;
+  keepdims?: boolean;
+}
+
+/** `x.argmax(1)`, `x.argmax(1, { keepdims: true })` and `x.argmax({ axis: 1, keepdims: true })` all work. */
+export type ArgAxisArg = number | ArgReduceOptions | null | undefined;
+
+function parseArgArgs(op: ArgReduceOp, axisOrOptions: ArgAxisArg, options: ArgReduceOptions | undefined): { axis: number | null | undefined; keepdims: boolean } {
+  const opts = parseArgs(axisOrOptions as AxisArg, options);
+  if (Array.isArray(opts.axis)) throw new ValueError(`${op}: axis must be one axis (a number) or null, got [${opts.axis.join(', ')}]; ${op} reduces over a single axis`);
+  return { axis: opts.axis as number | null | undefined, keepdims: opts.keepdims ?? false };
+}
+
+/**
+ * Index (int32) of the largest value along `axis` (of the flattened array when omitted).
+ * @example nd.argmax(x, 1); x.argmax({ axis: 1, keepdims: true })
+ */
+export const argmax = publicOp('argmax', function argmax(x: NDArray, axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray {
   expectArray('argmax', x);
-  return argReduce('argmax', x, axis, options.keepdims ?? false);
+  const opts = parseArgArgs('argmax', axis, options);
+  return argReduce('argmax', x, opts.axis, opts.keepdims);
 }, 2);
 
 /** Index (int32) of the smallest value along `axis` (of the flattened array when omitted). */
-export const argmin = publicOp('argmin', function argmin(x: NDArray, axis?: number | null, options: { keepdims?: boolean } = {}): NDArray {
+export const argmin = publicOp('argmin', function argmin(x: NDArray, axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray {
   expectArray('argmin', x);
-  return argReduce('argmin', x, axis, options.keepdims ?? false);
+  const opts = parseArgArgs('argmin', axis, options);
+  return argReduce('argmin', x, opts.axis, opts.keepdims);
 }, 2);
 
 declare module '../ndarray/ndarray.js' {
@@ -235,8 +255,8 @@ declare module '../ndarray/ndarray.js' {
     min(axis?: AxisArg, options?: ReduceOptions): NDArray;
     mean(axis?: AxisArg, options?: ReduceOptions): NDArray;
     norm(axis?: number | readonly number[] | NormOptions | null, options?: NormOptions): NDArray;
-    argmax(axis?: number | null, options?: { keepdims?: boolean }): NDArray;
-    argmin(axis?: number | null, options?: { keepdims?: boolean }): NDArray;
+    argmax(axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray;
+    argmin(axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray;
   }
 }
 

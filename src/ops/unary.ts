@@ -108,7 +108,9 @@ export const sigmoid = define('sigmoid', true, (g, _x, y) => sigmoidGrad(g, y));
  * `max(x, 0)`; the gradient at 0 is 0.
  * @example nd.relu(nd.array([-1, 2])) // [0, 2]
  */
-export const relu = define('relu', false, (g, x) => reluGrad(g, x));
+// NOTE: the rule reads the output (y > 0 exactly where x > 0, NaN included), so a graph need not
+// keep relu's input alive for backward: BatchNorm's output before a relu is dropped early.
+export const relu = define('relu', false, (g, _x, y) => reluGrad(g, y));
 /**
  * Softplus `log(1 + e^x)`, computed without overflow.
  * @example nd.softrelu(nd.array([0])) // [0.6931]

@@ -10,6 +10,7 @@
  * src/backend/kernels.ts), which sweeps the weight, gradient and state once.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
+import { decodeHalf, encodeHalf, isHalf } from '../core/half.js';
 import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import type { NDArray } from '../ndarray/ndarray.js';
@@ -182,7 +183,7 @@ export abstract class Optimizer {
   update(index: number, weight: NDArray, grad: NDArray, state: OptimizerState): void {
     const name = this.paramDict.get(index)?.name ?? `parameter ${index}`;
     const where = `${this.constructor.name}.update (${name})`;
-    if (!isFloat(weight.dtype)) throw new DTypeError(`${where}: weights must be float32 or float64, got ${weight.dtype}`);
+    if (!isFloat(weight.dtype)) throw new DTypeError(`${where}: weights must be float32, float64, float16 or bfloat16, got ${weight.dtype}`);
     if (!shapesEqual(weight.shape, grad.shape)) {
       throw new ShapeError(`${where}: gradient shape ${fmtShape(grad.shape)} does not match weight shape ${fmtShape(weight.shape)}`);
     }
@@ -196,19 +197,27 @@ export abstract class Optimizer {
     const t = this.updateCount(index) + 1;
     this.#counts.set(index, t);
     this.numUpdate = Math.max(this.numUpdate, t);
-    this.step(weight.storage, grad.storage, raw, {
-      lr: this.lrFor(index),
-      wd: this.wdFor(index),
-      t,
-      rescale: this.rescaleGrad,
-      clip: this.clipGradient ?? Infinity,
-    });
+    const ctx = { lr: this.lrFor(index), wd: this.wdFor(index), t, rescale: this.rescaleGrad, clip: this.clipGradient ?? Infinity };
+    if (!isHalf(weight.dtype)) {
+      this.step(weight.storage, grad.storage, raw, ctx);
+      return;
+    }
+    // A 16-bit weight is updated in float32 (its state is float32 too) and rounded back once.
+    const w = new Float32Array(weight.size);
+    decodeHalf(w, weight._raw as Uint16Array, weight.dtype);
+    let g: TypedArray = grad._raw;
+    if (isHalf(grad.dtype)) {
+      g = new Float32Array(grad.size);
+      decodeHalf(g, grad._raw as Uint16Array, grad.dtype);
+    }
+    this.step(w, g, raw, ctx);
+    encodeHalf(weight._raw as Uint16Array, w, weight.dtype);
   }
 
-  /** Zeroed state arrays shaped like `weight`, one per name. */
+  /** Zeroed state arrays shaped like `weight`, one per name (float32 for a float16 / bfloat16 weight). */
   protected zerosState(weight: NDArray, ...names: string[]): OptimizerState {
     const state: OptimizerState = {};
-    for (const n of names) state[n] = zerosLike(weight);
+    for (const n of names) state[n] = zerosLike(weight, isHalf(weight.dtype) ? { dtype: 'float32' } : {});
     return state;
   }
 }

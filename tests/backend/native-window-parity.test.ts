@@ -1,6 +1,7 @@
 /**
  * The native window kernels (im2col, col2im, max and average pooling and their gradients) against
- * the reference backend: padding, stride, dilation, ceil mode, 1-D/2-D/3-D windows, NaN.
+ * the reference backend: padding, stride, dilation, ceil mode, 1-D/2-D/3-D windows, NaN, and the
+ * 2x2 stride-2 and 3x3 stride-2 paths; pooling gradients overwrite their output.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -20,6 +21,13 @@ describe('native window kernels match ref', { skip }, () => {
       { batch: 3, channels: 1, in: [1, 1, 255], kernel: [1, 1, 5], stride: [1, 1, 2], pad: [0, 0, 2], dilation: [1, 1, 1], ceil: true },
       { batch: 1, channels: 2, in: [5, 6, 7], kernel: [2, 3, 2], stride: [2, 1, 2], pad: [1, 1, 0], dilation: [1, 1, 2], ceil: false },
       { batch: 16, channels: 6, in: [1, 28, 28], kernel: [1, 5, 5], stride: [1, 1, 1], pad: [0, 2, 2], dilation: [1, 1, 1], ceil: false },
+      // 2x2 windows at stride 2 (the branch-free path): an exact cover, and odd extents whose last
+      // row and column no window reaches.
+      { batch: 3, channels: 4, in: [1, 10, 12], kernel: [1, 2, 2], stride: [1, 2, 2], pad: [0, 0, 0], dilation: [1, 1, 1], ceil: false },
+      { batch: 2, channels: 3, in: [1, 9, 11], kernel: [1, 2, 2], stride: [1, 2, 2], pad: [0, 0, 0], dilation: [1, 1, 1], ceil: false },
+      // ResNet's 3x3 / stride 2 / pad 1 max pooling: interior windows four at a time, the border
+      // ones by the general loop.
+      { batch: 2, channels: 3, in: [1, 24, 27], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1], dilation: [1, 1, 1], ceil: false },
     ];
     for (const [dt, C] of FLOATS) {
       for (const c of cases) {
@@ -52,8 +60,9 @@ describe('native window kernels match ref', { skip }, () => {
           refKernels.maxPool(mw, x, dplan);
           nat.maxPool(mg, x, dplan);
           same(mg, mw, `maxPool ${what}`);
-          const mgw = new C(inSize);
-          const mgg = new C(inSize);
+          // Gradient outputs start as garbage: the kernels overwrite every cell.
+          const mgw = new C(inSize).fill(7);
+          const mgg = new C(inSize).fill(7);
           refKernels.maxPoolGrad(mgw, gd, x, dplan);
           nat.maxPoolGrad(mgg, gd, x, dplan);
           close(mgg, mgw, 1e-6, 1e-6, `maxPoolGrad ${what}`);
@@ -65,8 +74,8 @@ describe('native window kernels match ref', { skip }, () => {
           refKernels.avgPool(aw, x, ap);
           nat.avgPool(ag, x, ap);
           same(ag, aw, `avgPool pad=${countIncludePad} ${what}`);
-          const agw = new C(inSize);
-          const agg = new C(inSize);
+          const agw = new C(inSize).fill(7);
+          const agg = new C(inSize).fill(7);
           refKernels.avgPoolGrad(agw, g, ap);
           nat.avgPoolGrad(agg, g, ap);
           same(agg, agw, `avgPoolGrad pad=${countIncludePad} ${what}`);

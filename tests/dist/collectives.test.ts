@@ -30,6 +30,8 @@ interface Result {
   afterErrors: number[];
   float16: { sum: number[]; average: number[]; max: number[]; min: number[] };
   bfloat16: { sum: number[]; average: number[]; max: number[] };
+  float16Array: number[];
+  bfloat16Array: number[];
   stats: { seconds: number; operations: number };
 }
 
@@ -75,6 +77,8 @@ test('allreduce, broadcast, barrier and allgather on 3 ranks give the hand-compu
     // 3 + 1.5 ulp of 3, a tie that rounds to even (3 + 2 ulp), whose third is 1 + ulp again.
     assert.deepEqual(res.float16, { sum: [0x4880, 0x4202, 0x3a00], average: [0x4200, 0x3c01, 0x3400], max: [0x4480, 0x3c01, 0x3800], min: [0x3e00, 0x3c01, 0x0000] });
     assert.deepEqual(res.bfloat16, { sum: [0x4110, 0x4042, 0x3f40], average: [0x4040, 0x3f81, 0x3e80], max: [0x4090, 0x3f81, 0x3f00] });
+    assert.deepEqual(res.float16Array, [9, 0.75]);
+    assert.deepEqual(res.bfloat16Array, [3, 0.25]);
     assert.equal(res.barrierSawAll, true);
     assert.deepEqual(res.afterErrors, [3]);
     assert.ok(res.stats.operations >= 20 && res.stats.seconds >= 0, JSON.stringify(res.stats));

@@ -24,6 +24,9 @@ interface Result {
   accuracyLocal: [string, number];
   compositeGlobal: [string[], number[]];
   differentNetworks: string;
+  halfGradMaxError: number;
+  halfDtype: string[];
+  halfWeights: number[];
   stats: { steps: number; buckets: number; bucketsDuringBackward: number };
 }
 
@@ -94,4 +97,14 @@ test('metric.getGlobal combines every rank\'s statistics and leaves each rank\'s
   }
   assert.deepEqual(r0.accuracyLocal, ['accuracy', 0.75]);
   assert.deepEqual(r1.accuracyLocal, ['accuracy', 0.5]);
+});
+
+test('float16 parameters: the averaged gradient is the 16-bit rounding of the ranks\' mean, and the weights agree', () => {
+  const [r0, r1] = results() as [Result, Result];
+  for (const r of [r0, r1]) {
+    assert.equal(r.halfGradMaxError, 0);
+    assert.deepEqual(r.halfDtype, ['float16', 'float16']);
+  }
+  assert.deepEqual(r0.halfWeights, r1.halfWeights);
+  assert.equal(r0.halfWeights.length, 15);
 });

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFormatError, UnsupportedOperatorError, autograd, gluon, nd, symbolJson } from '../../src/index.js';
@@ -49,6 +49,12 @@ test('an imported block fine-tunes: gradients reach every parameter and a Traine
     losses.push(loss.item());
     for (const [key, p] of net.collectParams()) {
       if (p.gradReq === 'null') continue;
+      // conv0's bias feeds a training-mode BatchNorm, which subtracts the batch mean: its exact
+      // gradient is 0 (the fused BatchNorm gradient kernels give 0 or rounding noise).
+      if (key === 'convnet0_conv0_bias') {
+        assert.ok(p.grad().abs().max().item() < 1e-5, `${key}: gradient through BatchNorm's mean is 0`);
+        continue;
+      }
       assert.ok((p.grad().abs().sum().item()) > 0, `${key} got no gradient`);
     }
     trainer.step(1);
@@ -71,6 +77,7 @@ test('a symbol without params infers parameter shapes at the first forward (defe
 test('export writes MXNet files that import back bit for bit, and the JSON keeps MXNet spellings', () => {
   const net = gluon.SymbolBlock.imports(`${dir}/convnet-symbol.json`, ['data'], `${dir}/convnet-0000.params`);
   const out = mkdtempSync(join(tmpdir(), 'tsgluon-export-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
   const files = net.export(join(out, 'convnet'), { epoch: 3 });
   assert.ok(files.params.endsWith('convnet-0003.params'));
   assert.deepEqual(readFileSync(files.params), readFileSync(`${dir}/convnet-0000.params`));

@@ -2,7 +2,8 @@
 // layer, output shapes for several inputs (data-free, through inferShape on shape-only arrays and
 // checked against a real forward), parameter names and shapes after inference, a hand-computed
 // small forward, a float64 finite-difference check of the gradients with respect to the input
-// and every trainable parameter, and the error for a wrong channel count after inference.
+// and every trainable parameter, the same forward and gradients hybridized (bit for bit), and the
+// error for a wrong channel count after inference.
 import { test, describe, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, autograd, gluon, nd, nn } from '../../src/index.js';
@@ -109,6 +110,36 @@ const rows: LayerRow[] = [
     mismatch: [[1, 1, 2], [1, 2, 2]],
   },
   {
+    name: 'Conv2D(1, 2) channels last (NHWC): weight (O, kH, kW, I)',
+    make: () => new nn.Conv2D(1, 2, { layout: 'NHWC', dtype: 'float64' }),
+    shapes: [[[1, 3, 3, 1], [1, 2, 2, 1]], [[4, 5, 7, 3], [4, 4, 6, 1]]],
+    params: { weight: ['conv0_weight', [1, 2, 2, 1]], bias: ['conv0_bias', [1]] },
+    forward: { x: [[[[0], [1], [2]], [[3], [4], [5]], [[6], [7], [8]]]], set: { weight: [[[[1], [0]], [[0], [1]]]], bias: [1] }, expected: [[[[5], [7]], [[11], [13]]]] },
+    gradShape: [2, 3, 4, 3],
+    mismatch: [[1, 3, 3, 2], [1, 3, 3, 3]],
+  },
+  {
+    name: 'MaxPool2D() channels last (NHWC)',
+    make: () => new nn.MaxPool2D(2, { layout: 'NHWC' }),
+    shapes: [[[1, 4, 4, 1], [1, 2, 2, 1]], [[2, 5, 7, 3], [2, 2, 3, 3]]],
+    params: {},
+    forward: { x: nd.arange(0, 16).reshape([1, 4, 4, 1]).toArray() as Nested, expected: [[[[5], [7]], [[13], [15]]]] },
+  },
+  {
+    name: 'ReflectionPad2D(1) mirrors without repeating the border',
+    make: () => new nn.ReflectionPad2D(1),
+    shapes: [[[1, 1, 2, 3], [1, 1, 4, 5]], [[2, 3, 5, 5], [2, 3, 7, 7]]],
+    params: {},
+    forward: { x: [[[[1, 2, 3], [4, 5, 6]]]], expected: [[[[5, 4, 5, 6, 5], [2, 1, 2, 3, 2], [5, 4, 5, 6, 5], [2, 1, 2, 3, 2]]]] },
+  },
+  {
+    name: 'ReflectionPad2D([top, bottom, left, right]) = [0, 1, 2, 0]',
+    make: () => new nn.ReflectionPad2D([0, 1, 2, 0]),
+    shapes: [[[1, 1, 2, 3], [1, 1, 3, 5]]],
+    params: {},
+    forward: { x: [[[[1, 2, 3], [4, 5, 6]]]], expected: [[[[3, 2, 1, 2, 3], [6, 5, 4, 5, 6], [3, 2, 1, 2, 3]]]] },
+  },
+  {
     name: 'MaxPool2D() default 2x2, strides = pool size',
     make: () => new nn.MaxPool2D(),
     shapes: [[[1, 1, 4, 4], [1, 1, 2, 2]], [[2, 3, 5, 7], [2, 3, 2, 3]]],
@@ -189,6 +220,21 @@ const rows: LayerRow[] = [
     gradShape: [3, 2, 2],
     gradTrain: true,
     mismatch: [[2, 2], [2, 3]],
+  },
+  {
+    name: 'BatchNorm({ layout: \'NHWC\' }) training mode: channels last',
+    make: () => new nn.BatchNorm({ layout: 'NHWC', epsilon: 0, dtype: 'float64' }),
+    shapes: [[[2, 1, 1, 2], [2, 1, 1, 2]], [[4, 3, 3, 2], [4, 3, 3, 2]]],
+    params: {
+      gamma: ['batchnorm0_gamma', [2]],
+      beta: ['batchnorm0_beta', [2]],
+      running_mean: ['batchnorm0_running_mean', [2]],
+      running_var: ['batchnorm0_running_var', [2]],
+    },
+    forward: { x: [[[[1, 2]]], [[[3, 6]]]], set: { gamma: [1, 2], beta: [0, 10] }, expected: [[[[-1, 8]]], [[[1, 12]]]], train: true },
+    gradShape: [3, 2, 2, 2],
+    gradTrain: true,
+    mismatch: [[2, 1, 1, 2], [2, 1, 1, 3]],
   },
   {
     name: 'BatchNorm() prediction mode: running statistics',
@@ -385,6 +431,25 @@ for (const row of rows) {
       });
     }
 
+    test('hybridized: outputs and gradients equal eager mode bit for bit, in training and prediction', () => {
+      const shape = gradShape === false || gradShape === undefined ? row.shapes[0]![0] : gradShape;
+      const run = (hybrid: boolean, train: boolean) => {
+        gluon.resetNameCounters();
+        const layer = row.make();
+        nd.random.seed(21);
+        layer.initialize({ init: 'normal' });
+        if (hybrid) layer.hybridize();
+        nd.random.seed(22);
+        const x = row.forward.intInput ? nd.array(row.forward.x, { dtype: 'int32' }) : nd.random.normal({ shape, dtype: 'float64' });
+        if (!row.forward.intInput) x.attachGrad();
+        const y = autograd.record(() => layer.forward(x), { trainMode: train });
+        y.backward(nd.random.normal({ shape: y.shape, dtype: y.dtype }));
+        const grads = layer.collectParams().values().filter((p) => p.gradReq !== 'null').map((p) => Array.from(p.grad().storage));
+        return [Array.from(y.storage), ...grads, ...(x.grad === null ? [] : [Array.from(x.grad.storage)])];
+      };
+      for (const train of [false, true]) assert.deepEqual(run(true, train), run(false, train), train ? 'training' : 'prediction');
+    });
+
     if (row.mismatch) {
       test('a wrong channel count after inference names the layer and both shapes', () => {
         const [good, bad] = row.mismatch!;
@@ -433,12 +498,13 @@ describe('layer table: behaviours beyond one forward', () => {
     assertClose(y.square().mean([0, 2, 3]), [1, 1, 1], { atol: 1e-12 });
   });
 
-  test('Conv layers reject channels-last layouts and bad groups with a clear error', () => {
-    assert.throws(() => new nn.Conv2D(8, 3, { layout: 'NHWC' }), /Conv2D: layout 'NHWC' is not supported/);
+  test('Conv layers reject layouts of another rank and bad groups with a clear error', () => {
+    assert.throws(() => new nn.Conv2D(8, 3, { layout: 'NWC' }), /Conv2D: layout 'NWC' is not one of 'NCHW' \(channels first, the default\) and 'NHWC' \(channels last\) for 2 spatial axes/);
+    assert.throws(() => new nn.MaxPool1D(2, { layout: 'NHWC' }), /MaxPool1D: layout 'NHWC' is not one of 'NCW'.*'NWC'/);
     assert.throws(() => new nn.Conv2D(6, 3, { groups: 4 }), /Conv2D: channels \(6\) and inChannels \(0\) must both be divisible by groups \(4\)/);
     const conv = new nn.Conv2D(4, 3, { groups: 2 });
     conv.initialize();
-    assert.throws(() => conv.forward(nd.zeros([1, 3, 5, 5])), /conv\d+: input of shape \(1, 3, 5, 5\) has 3 channels, not divisible by groups \(2\)/);
+    assert.throws(() => conv.forward(nd.zeros([1, 3, 5, 5])), /conv\d+: input of shape \(1, 3, 5, 5\) \(NCHW\) has 3 channels, not divisible by groups \(2\)/);
     assert.throws(() => conv.forward(nd.zeros([3, 5, 5])), /conv\d+: input of shape \(3, 5, 5\) must have 4 axes \(NCHW\)/);
   });
 

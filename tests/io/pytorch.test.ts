@@ -35,14 +35,37 @@ test('PyTorch dtypes (F16, BF16, I64, BOOL, I8, F64) load with their exact value
   const want = JSON.parse(readFileSync(`${DIR}/dtypes.expected.json`, 'utf8')) as Record<string, { dtype: string; shape: number[]; flat: (number | string | boolean)[] }>;
   const { tensors, fileDTypes, metadata } = safetensors.decodeSafetensors(readFileSync(`${DIR}/dtypes.safetensors`));
   assert.deepEqual(metadata, { format: 'pt' });
-  const ours: Record<string, string> = { F16: 'float32', BF16: 'float32', I64: 'int32', BOOL: 'uint8', I8: 'int32', F64: 'float64' };
+  const ours: Record<string, string> = { F16: 'float16', BF16: 'bfloat16', I64: 'int32', BOOL: 'uint8', I8: 'int32', F64: 'float64' };
   for (const [name, { dtype, shape, flat }] of Object.entries(want)) {
     const t = tensors[name]!;
     assert.equal(fileDTypes[name], dtype, name);
     assert.equal(t.dtype, ours[dtype], name);
     assert.deepEqual(t.shape, shape, name);
     const values = flat.map((v) => (v === 'inf' ? Infinity : v === '-inf' ? -Infinity : Number(v)));
-    assert.deepEqual(Array.from(t.storage), values, name);
+    assert.deepEqual(Array.from(t.astype('float64').storage), values, name);
   }
-  assert.ok(Object.is(tensors['half']!.storage[5], -0));
+  assert.ok(Object.is(tensors['half']!.astype('float32').storage[5], -0));
+});
+
+test('float16 and bfloat16 tensors written by tsgluon are byte for byte the ones PyTorch wrote', () => {
+  const file = readFileSync(`${DIR}/dtypes.safetensors`);
+  const { tensors } = safetensors.decodeSafetensors(file);
+  for (const name of ['half', 'bfloat']) {
+    const again = safetensors.decodeSafetensors(safetensors.encodeSafetensors({ [name]: tensors[name]! }));
+    assert.equal(again.fileDTypes[name], name === 'half' ? 'F16' : 'BF16');
+    assert.deepEqual(Array.from(again.tensors[name]!._raw), Array.from(tensors[name]!._raw), name);
+  }
+  // A float16 parameter saved by tsgluon loads back as float16 with dtype 'saved', or widened by default.
+  const net = new nn.Dense(2, { inUnits: 3, dtype: 'float16' });
+  net.initialize({ init: 'normal' });
+  const bytes = net.saveParametersBytes();
+  assert.equal(safetensors.decodeSafetensors(bytes).fileDTypes['weight'], 'F16');
+  const wide = new nn.Dense(2, { inUnits: 3 });
+  wide.loadParametersBytes(bytes);
+  assert.equal(wide.weight.dtype, 'float32');
+  assert.deepEqual(wide.weight.data().toArray(), net.weight.data().toArray());
+  const same = new nn.Dense(2, { inUnits: 3 });
+  same.loadParametersBytes(bytes, { dtype: 'saved' });
+  assert.equal(same.weight.dtype, 'float16');
+  assert.deepEqual(Array.from(same.weight.data()._raw), Array.from(net.weight.data()._raw));
 });

@@ -106,10 +106,12 @@ function oneTensor(dtype: string, shape: number[], data: number[]): Uint8Array {
   return rawFile(JSON.stringify({ t: entry(dtype, shape, 0, data.length) }), Uint8Array.from(data));
 }
 
-test('other writers\' dtypes convert exactly: F16, BF16, BOOL, I8, I16, U16, U32, I64, U64', () => {
+test('other writers\' dtypes load exactly: F16, BF16 (as float16 / bfloat16), BOOL, I8, I16, U16, U32, I64, U64', () => {
   // F16: 1, -2, 65504 (max), 2^-24 (smallest subnormal), -0, +inf, NaN with payload 0x155.
-  const f16 = decodeSafetensors(oneTensor('F16', [7], [0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, 0x00, 0x80, 0x00, 0x7c, 0x55, 0x7d])).tensors['t']!;
-  assert.equal(f16.dtype, 'float32');
+  const half = decodeSafetensors(oneTensor('F16', [7], [0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, 0x00, 0x80, 0x00, 0x7c, 0x55, 0x7d])).tensors['t']!;
+  assert.equal(half.dtype, 'float16');
+  assert.deepEqual(Array.from(half._raw), [0x3c00, 0xc000, 0x7bff, 0x0001, 0x8000, 0x7c00, 0x7d55]);
+  const f16 = half.astype('float32');
   const v = Array.from(f16.storage);
   assert.deepEqual(v.slice(0, 4), [1, -2, 65504, 2 ** -24]);
   assert.ok(Object.is(v[4], -0));

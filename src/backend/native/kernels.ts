@@ -6,13 +6,14 @@
  *
  * Native for float32 and float64: matmul, unary and binary element-wise ops, reductions and
  * arg-reductions, the softmax family, takeGrad and pickGrad, im2col/col2im and max/avg pooling
- * with their gradients.
+ * with their gradients, convolution (forward, data and weight gradients), batch normalization
+ * (statistics, forward, gradient statistics and data gradient).
  * Native for float32 and float64 too: the fused optimizer updates (sgdUpdate, adamUpdate,
  * rmspropUpdate, adagradUpdate), except when arrays share memory or mix dtypes.
  * Native for float32 and float64 too: the recurrences rnnForward and rnnBackward.
  * Native for every dtype: cast, copyStrided, where, take, pick.
- * Left to ref for now: the batch-normalization kernels (batchNormMean, batchNormVariance,
- * batchNormForward, batchNormGradStats, batchNormGradData, movingAverage).
+ * Native for float32 and float64: the fused element-wise chains of hybridized graphs (fused).
+ * Left to ref: movingAverage (a few channels' worth of work).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
  * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes, whose arrays have 2^31
  * or more elements, or whose plan holds any value an int32 cannot (a pad or stride of 2^31): every value is
@@ -35,6 +36,9 @@ import {
   type RnnPlan,
   type TernaryPlan,
   type AvgPoolPlan,
+  type BatchNormPlan,
+  type ConvPlan,
+  type FusedPlan,
   type WindowPlan,
   type UnaryKernel,
   type UpdateParams,
@@ -194,6 +198,34 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
       const packed = packWindow(plan, (plan as Partial<AvgPoolPlan>).countIncludePad ?? false);
       if (!packed || !addon.window(kind, out, x, y, P)) ref(out, x, y, plan);
     };
+  /**
+   * Packs a ConvPlan into P: batch, channels, filters, then the six 3-vectors. False when a value
+   * (a pad or stride of 2^31 or more) would not survive the int32.
+   */
+  function packConv(p: ConvPlan): boolean {
+    if (!isInt32(p.batch) || !isInt32(p.channels) || !isInt32(p.filters)) return false;
+    P[0] = p.batch;
+    P[1] = p.channels;
+    P[2] = p.filters;
+    const vecs = [p.in, p.out, p.kernel, p.stride, p.pad, p.dilation];
+    for (let v = 0; v < 6; v++) {
+      for (let i = 0; i < 3; i++) {
+        const value = vecs[v]![i]!;
+        if (!isInt32(value)) return false;
+        P[3 + 3 * v + i] = value;
+      }
+    }
+    return true;
+  }
+  const conv: KernelTable['conv'] = (y, x, w, bias, plan) => {
+    if (!packConv(plan) || !addon.conv(0, y, x, w, bias, P)) refKernels.conv(y, x, w, bias, plan);
+  };
+  const convDataGrad: KernelTable['convDataGrad'] = (gx, g, w, plan) => {
+    if (!packConv(plan) || !addon.conv(1, gx, g, w, null, P)) refKernels.convDataGrad(gx, g, w, plan);
+  };
+  const convWeightGrad: KernelTable['convWeightGrad'] = (gw, x, g, plan) => {
+    if (!packConv(plan) || !addon.conv(2, gw, x, g, null, P)) refKernels.convWeightGrad(gw, x, g, plan);
+  };
   const im2col = windowed<WindowPlan>(0, (o, x, _y, p) => refKernels.im2col(o, x, p));
   const col2im = windowed<WindowPlan>(1, (o, x, _y, p) => refKernels.col2im(o, x, p));
   const maxPool = windowed<WindowPlan>(2, (o, x, _y, p) => refKernels.maxPool(o, x, p));
@@ -233,6 +265,60 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     if (!addon.optimizer(3, w, g, history, null, null, hyper(p, p.epsilon))) refKernels.adagradUpdate(w, g, history, p);
   };
 
+  // Batch normalization: kind and operands as native/src/isa.h's BnKind lists.
+  const BN = new Int32Array(3);
+  const bn = (kind: number, out: TypedArray, x: TypedArray, g: TypedArray | null, mean: TypedArray | null, v: TypedArray | null,
+    gamma: TypedArray | null, beta: TypedArray | null, sums: TypedArray | null, p: BatchNormPlan): boolean => {
+    if (x.length > MAX_LEN || !isInt32(p.outer) || !isInt32(p.channels) || !isInt32(p.inner)) return false;
+    BN[0] = p.outer;
+    BN[1] = p.channels;
+    BN[2] = p.inner;
+    return addon.batchNorm(kind, out, x, g, mean, v, gamma, beta, sums, BN, p.eps);
+  };
+  const batchNormMean: KernelTable['batchNormMean'] = (mean, x, p) => {
+    if (!bn(0, mean, x, null, null, null, null, null, null, p)) refKernels.batchNormMean(mean, x, p);
+  };
+  const batchNormVariance: KernelTable['batchNormVariance'] = (v, x, mean, p) => {
+    if (!bn(1, v, x, null, mean, null, null, null, null, p)) refKernels.batchNormVariance(v, x, mean, p);
+  };
+  const batchNormForward: KernelTable['batchNormForward'] = (y, x, mean, v, gamma, beta, p) => {
+    if (!bn(2, y, x, null, mean, v, gamma, beta, null, p)) refKernels.batchNormForward(y, x, mean, v, gamma, beta, p);
+  };
+  const batchNormGradStats: KernelTable['batchNormGradStats'] = (sums, g, x, mean, v, p) => {
+    if (!bn(3, sums, x, g, mean, v, null, null, null, p)) refKernels.batchNormGradStats(sums, g, x, mean, v, p);
+  };
+  const batchNormGradData: KernelTable['batchNormGradData'] = (gx, g, x, mean, v, gamma, sums, p) => {
+    if (!bn(4, gx, x, g, mean, v, gamma, null, sums, p)) refKernels.batchNormGradData(gx, g, x, mean, v, gamma, sums, p);
+  };
+  /** The fused plan packed for the addon once (plans live as long as their graph). */
+  const packed = new WeakMap<FusedPlan, { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null>();
+  function pack(plan: FusedPlan): { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null {
+    const code = new Int32Array(8 * plan.steps.length);
+    const eps = new Float64Array(plan.steps.length);
+    for (let s = 0; s < plan.steps.length; s++) {
+      const st = plan.steps[s]!;
+      const c = code.subarray(8 * s, 8 * s + 8);
+      if (st.op === 'batchNorm') {
+        c.set([2, 0, ...st.args, (st.scale ? 1 : 0) | (st.center ? 2 : 0)]);
+        eps[s] = st.eps;
+        continue;
+      }
+      const unary = addon.unaryOps.indexOf(st.op);
+      const binary = addon.binaryOps.indexOf(st.op);
+      if (st.args.length === 1 && unary >= 0) c.set([0, unary, st.args[0]!]);
+      else if (st.args.length === 2 && binary >= 0) c.set([1, binary, st.args[0]!, st.args[1]!]);
+      else return null;
+    }
+    return { layouts: Int32Array.from(plan.layouts), code, eps };
+  }
+  const fused: KernelTable['fused'] = (out, inputs, plan) => {
+    let p = packed.get(plan);
+    if (p === undefined) packed.set(plan, (p = pack(plan)));
+    if (p === null || plan.size > MAX_LEN || !addon.fused(out, inputs, p.layouts, p.code, p.eps, plan.size, plan.inner, plan.channels)) {
+      refKernels.fused(out, inputs, plan);
+    }
+  };
+
   // A recurrence's plan: [mode, T, N, H, P, reverse] (native/src/isa.h, RnnArgs).
   function rnnPlan(plan: RnnPlan): Int32Array {
     P[0] = RNN_MODES.indexOf(plan.mode);
@@ -252,11 +338,12 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
 
   return {
     ...refKernels,
-    batchNormMean: refKernels.batchNormMean,
-    batchNormVariance: refKernels.batchNormVariance,
-    batchNormForward: refKernels.batchNormForward,
-    batchNormGradStats: refKernels.batchNormGradStats,
-    batchNormGradData: refKernels.batchNormGradData,
+    batchNormMean,
+    batchNormVariance,
+    batchNormForward,
+    batchNormGradStats,
+    batchNormGradData,
+    fused,
     movingAverage: refKernels.movingAverage,
     sgdUpdate,
     adamUpdate,
@@ -266,6 +353,9 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     rnnBackward,
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
+    conv,
+    convDataGrad,
+    convWeightGrad,
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),
     maxPoolGrad,
     avgPool: (out, x, plan) => avgPool(out, x, x, plan),

@@ -22,6 +22,16 @@ export interface NativeAddon {
   gather(kind: number, out: TypedArray, x: TypedArray, idx: Int32Array, outer: number, axisLen: number, inner: number): boolean;
   window(kind: number, out: TypedArray, x: TypedArray, y: TypedArray, plan: Int32Array): boolean;
   /**
+   * Batch normalization: kind 0 mean, 1 variance, 2 forward, 3 gradient statistics, 4 data
+   * gradient; operands a kind does not read are null; dims = [outer, channels, inner].
+   */
+  batchNorm(
+    kind: number, out: TypedArray, x: TypedArray, g: TypedArray | null, mean: TypedArray | null, variance: TypedArray | null,
+    gamma: TypedArray | null, beta: TypedArray | null, sums: TypedArray | null, dims: Int32Array, eps: number,
+  ): boolean;
+  /** Convolution: kind 0 forward (y, x, w, bias), 1 data gradient (gx, g, w), 2 weight gradient (gw, x, g). */
+  conv(kind: number, out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray | null, plan: Int32Array): boolean;
+  /**
    * A fused optimizer update: kind 0 SGD, 1 Adam, 2 RMSProp, 3 AdaGrad; unused states null; the
    * hyper-parameters in the order native/src/isa.h lists.
    */
@@ -34,6 +44,11 @@ export interface NativeAddon {
     s2: TypedArray | null,
     params: Float64Array,
   ): boolean;
+  /**
+   * A fused element-wise chain: per step 8 codes in `code` (kind 0 unary / 1 binary / 2 batchNorm,
+   * op, five argument registers, flags 1 scale 2 center) and its eps in `eps`.
+   */
+  fused(out: TypedArray, inputs: readonly TypedArray[], layouts: Int32Array, code: Int32Array, eps: Float64Array, size: number, inner: number, channels: number): boolean;
   /**
    * A recurrent layer direction over a sequence: kind 0 rnnForward (out, ws, xproj, whh, bhh, h0,
    * c0, whr), 1 rnnBackward (grads, dout, out, ws, whh, h0, c0, whr); plan [mode, T, N, H, P, reverse].

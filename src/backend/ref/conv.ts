@@ -121,6 +121,7 @@ export function maxPool(out: TypedArray, x: TypedArray, plan: WindowPlan): void 
 
 export function maxPoolGrad(gx: TypedArray, g: TypedArray, x: TypedArray, plan: WindowPlan): void {
   const { batch, channels, in: [D, H, W], out: [OD, OH, OW] } = plan;
+  gx.fill(0);
   const inSize = D * H * W;
   let o = 0;
   for (let nc = 0; nc < batch * channels; nc++) {
@@ -194,5 +195,6 @@ export function avgPool(out: TypedArray, x: TypedArray, plan: AvgPoolPlan): void
 }
 
 export function avgPoolGrad(gx: TypedArray, g: TypedArray, plan: AvgPoolPlan): void {
+  gx.fill(0);
   avgPoolTraverse(gx, g, plan, true);
 }

@@ -7,11 +7,14 @@ import type { Backend } from '../registry.js';
 import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
+import { conv, convDataGrad, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
+import { castHalf } from './half.js';
 
 export const refKernels: KernelTable = {
   unary: unaryKernels,
@@ -20,6 +23,7 @@ export const refKernels: KernelTable = {
   argReduce: argReduceKernels,
   where,
   cast,
+  castHalf,
   copyStrided,
   matmul,
   take,
@@ -32,6 +36,9 @@ export const refKernels: KernelTable = {
   logSoftmaxGrad,
   im2col,
   col2im,
+  conv,
+  convDataGrad,
+  convWeightGrad,
   maxPool,
   maxPoolGrad,
   avgPool,
@@ -42,6 +49,7 @@ export const refKernels: KernelTable = {
   batchNormGradStats,
   batchNormGradData,
   movingAverage,
+  fused,
   sgdUpdate,
   adamUpdate,
   rmspropUpdate,

@@ -13,3 +13,6 @@ export {
 } from './classification.js';
 export { KLDivLoss, type KLDivLossOptions } from './divergence.js';
 export { HingeLoss, SquaredHingeLoss, LogisticLoss, type HingeLossOptions, type LogisticLossOptions } from './margin.js';
+export { CTCLoss, type CTCLossOptions } from './ctc.js';
+export { TripletLoss, CosineEmbeddingLoss, SDMLLoss, type MarginLossOptions, type SDMLLossOptions } from './embedding.js';
+export { PoissonNLLLoss, type PoissonNLLLossOptions } from './poisson.js';

@@ -9,11 +9,11 @@
  */
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { broadcastShapes, normalizeAxis, shapesEqual } from '../../core/shape.js';
-import type { NDArray } from '../../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../../ndarray/ndarray.js';
 import { mul } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
-import { Block } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { checkOptions, refuseAbstract } from '../../core/public.js';
 
 /** Options every loss accepts. */
@@ -35,7 +35,7 @@ export interface LossOptions {
  * const l = autograd.record(() => loss.forward(net.forward(x), y)); // shape (batchSize,)
  * l.backward();
  */
-export abstract class Loss extends Block {
+export abstract class Loss extends HybridBlock {
   readonly weight: number | null;
   readonly batchAxis: number;
 
@@ -60,6 +60,8 @@ export abstract class Loss extends Block {
 
   /** The label reshaped to the prediction's shape (they must hold the same number of elements). */
   protected labelLike(label: NDArray, pred: NDArray): NDArray {
+    expectArray(`${this.where}.forward`, pred, 'the prediction');
+    expectArray(`${this.where}.forward`, label, 'the label');
     if (shapesEqual(label.shape, pred.shape)) return label;
     if (label.size !== pred.size) {
       throw new ShapeError(

@@ -6,7 +6,7 @@
  */
 import { ValueError, fmtValue } from '../../core/errors.js';
 import type { Block } from '../block.js';
-import { Sequential } from '../sequential.js';
+import { HybridSequential } from '../hybrid-block.js';
 import { Dense, Dropout, Flatten } from '../nn/basic-layers.js';
 import { Activation, type ActivationType } from '../nn/activations.js';
 import { Conv2D } from '../nn/conv-layers.js';
@@ -32,10 +32,10 @@ export interface LeNetOptions extends ClassifierOptions {
  * const net = vision.lenet();                       // sigmoid + average pooling, 10 classes
  * net.initialize({ inputShape: [1, 1, 28, 28] });    // 61,706 parameters
  */
-export function lenet(options: LeNetOptions = {}): Sequential {
+export function lenet(options: LeNetOptions = {}): HybridSequential {
   const { classes = 10, activation = 'sigmoid', pool = 'avg' } = options;
   const Pool = pool === 'max' ? MaxPool2D : AvgPool2D;
-  return new Sequential().add(
+  return new HybridSequential().add(
     new Conv2D(6, 5, { padding: 2, activation }),
     new Pool(2, { strides: 2 }),
     new Conv2D(16, 5, { activation }),
@@ -62,9 +62,9 @@ function fullyConnectedHead(classes: number): Block[] {
  * AlexNet (Krizhevsky et al., 2012) in Gluon's / torchvision's single-tower form: five
  * convolutions (64, 192, 384, 256, 256 channels), three max pools, two Dense 4096 with dropout.
  */
-export function alexnet(options: ClassifierOptions = {}): Sequential {
+export function alexnet(options: ClassifierOptions = {}): HybridSequential {
   const { classes = 1000 } = options;
-  return new Sequential().add(
+  return new HybridSequential().add(
     new Conv2D(64, 11, { strides: 4, padding: 2, activation: 'relu' }),
     new MaxPool2D(3, { strides: 2 }),
     new Conv2D(192, 5, { padding: 2, activation: 'relu' }),
@@ -94,11 +94,11 @@ export interface VGGOptions extends ClassifierOptions {
  * VGG (Simonyan and Zisserman, 2014) with 11, 13, 16 or 19 weight layers: 3x3 convolutions
  * (padding 1) in blocks closed by 2x2 max pooling, then Dense 4096, 4096, classes.
  */
-export function vgg(numLayers: 11 | 13 | 16 | 19, options: VGGOptions = {}): Sequential {
+export function vgg(numLayers: 11 | 13 | 16 | 19, options: VGGOptions = {}): HybridSequential {
   const spec = VGG_SPECS[numLayers];
   if (spec === undefined) throw new ValueError(`vgg: numLayers must be 11, 13, 16 or 19, got ${fmtValue(numLayers)}`);
   const { classes = 1000, batchNorm = false } = options;
-  const net = new Sequential();
+  const net = new HybridSequential();
   for (const v of spec) {
     if (v === 'M') net.add(new MaxPool2D(2, { strides: 2 }));
     else if (batchNorm) net.add(new Conv2D(v, 3, { padding: 1 }), new BatchNorm(), new Activation('relu'));
@@ -108,18 +108,18 @@ export function vgg(numLayers: 11 | 13 | 16 | 19, options: VGGOptions = {}): Seq
 }
 
 /** VGG-11 (configuration A). */
-export function vgg11(options: VGGOptions = {}): Sequential {
+export function vgg11(options: VGGOptions = {}): HybridSequential {
   return vgg(11, options);
 }
 
 /** VGG-16 (configuration D). */
-export function vgg16(options: VGGOptions = {}): Sequential {
+export function vgg16(options: VGGOptions = {}): HybridSequential {
   return vgg(16, options);
 }
 
 /** One NiN block: a k x k convolution followed by two 1x1 convolutions, all with ReLU. */
-function ninBlock(channels: number, kernel: number, strides: number, padding: number): Sequential {
-  return new Sequential().add(
+function ninBlock(channels: number, kernel: number, strides: number, padding: number): HybridSequential {
+  return new HybridSequential().add(
     new Conv2D(channels, kernel, { strides, padding, activation: 'relu' }),
     new Conv2D(channels, 1, { activation: 'relu' }),
     new Conv2D(channels, 1, { activation: 'relu' }),
@@ -131,9 +131,9 @@ function ninBlock(channels: number, kernel: number, strides: number, padding: nu
  * `classes` channels) with max pooling between, dropout, and global average pooling instead of
  * Dense layers.
  */
-export function nin(options: ClassifierOptions = {}): Sequential {
+export function nin(options: ClassifierOptions = {}): HybridSequential {
   const { classes = 1000 } = options;
-  return new Sequential().add(
+  return new HybridSequential().add(
     ninBlock(96, 11, 4, 0),
     new MaxPool2D(3, { strides: 2 }),
     ninBlock(256, 5, 1, 2),

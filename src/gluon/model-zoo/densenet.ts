@@ -7,8 +7,8 @@
 import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { concat } from '../../ops/movement.js';
-import { Block, type BlockOptions } from '../block.js';
-import { Sequential } from '../sequential.js';
+import type { BlockOptions } from '../block.js';
+import { HybridBlock, HybridSequential } from '../hybrid-block.js';
 import { Dense, Dropout, Flatten } from '../nn/basic-layers.js';
 import { Activation } from '../nn/activations.js';
 import { Conv2D } from '../nn/conv-layers.js';
@@ -20,13 +20,13 @@ import type { ClassifierOptions } from './classic.js';
  * BN-ReLU-Conv1x1 (bnSize * growthRate) - BN-ReLU-Conv3x3 (growthRate); the output is the input
  * with the new `growthRate` channels appended.
  */
-export class DenseLayer extends Block {
-  readonly body: Sequential;
+export class DenseLayer extends HybridBlock {
+  readonly body: HybridSequential;
   readonly dropout: Dropout | null;
 
   constructor(growthRate: number, bnSize: number, dropout: number, options: BlockOptions = {}) {
     super(options);
-    this.body = new Sequential().add(
+    this.body = new HybridSequential().add(
       new BatchNorm(),
       new Activation('relu'),
       new Conv2D(bnSize * growthRate, 1, { useBias: false }),
@@ -44,8 +44,8 @@ export class DenseLayer extends Block {
   }
 }
 
-function transition(channels: number): Sequential {
-  return new Sequential().add(new BatchNorm(), new Activation('relu'), new Conv2D(channels, 1, { useBias: false }), new AvgPool2D(2, { strides: 2 }));
+function transition(channels: number): HybridSequential {
+  return new HybridSequential().add(new BatchNorm(), new Activation('relu'), new Conv2D(channels, 1, { useBias: false }), new AvgPool2D(2, { strides: 2 }));
 }
 
 const SPECS: Record<number, [number, number, readonly number[]]> = {
@@ -63,8 +63,8 @@ export interface DenseNetOptions extends ClassifierOptions {
 }
 
 /** A DenseNet: `features` (stem, dense blocks, transitions, BN-ReLU, global pooling) and `output`. */
-export class DenseNet extends Block {
-  readonly features: Sequential;
+export class DenseNet extends HybridBlock {
+  readonly features: HybridSequential;
   readonly output: Dense;
 
   constructor(numLayers: 121 | 161 | 169 | 201, options: DenseNetOptions & BlockOptions = {}) {
@@ -73,7 +73,7 @@ export class DenseNet extends Block {
     if (spec === undefined) throw new ValueError(`DenseNet: numLayers must be 121, 161, 169 or 201, got ${fmtValue(numLayers)}`);
     const [initChannels, growthRate, blocks] = spec;
     const { bnSize = 4, dropout = 0 } = options;
-    this.features = new Sequential().add(
+    this.features = new HybridSequential().add(
       new Conv2D(initChannels, 7, { strides: 2, padding: 3, useBias: false }),
       new BatchNorm(),
       new Activation('relu'),
@@ -81,7 +81,7 @@ export class DenseNet extends Block {
     );
     let channels = initChannels;
     blocks.forEach((n, i) => {
-      const stage = new Sequential();
+      const stage = new HybridSequential();
       for (let j = 0; j < n; j++) stage.add(new DenseLayer(growthRate, bnSize, dropout));
       this.features.add(stage);
       channels += n * growthRate;

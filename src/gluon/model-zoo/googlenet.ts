@@ -7,8 +7,8 @@
  */
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { concat } from '../../ops/movement.js';
-import { Block, type BlockOptions } from '../block.js';
-import { Sequential } from '../sequential.js';
+import type { BlockOptions } from '../block.js';
+import { HybridBlock, HybridSequential } from '../hybrid-block.js';
 import { Dense, Dropout, Flatten } from '../nn/basic-layers.js';
 import { Activation } from '../nn/activations.js';
 import { Conv2D } from '../nn/conv-layers.js';
@@ -16,26 +16,26 @@ import { GlobalAvgPool2D, MaxPool2D } from '../nn/pooling.js';
 import { BatchNorm } from '../nn/normalization.js';
 import type { ClassifierOptions } from './classic.js';
 
-function basicConv(channels: number, kernel: number, options: { strides?: number; padding?: number } = {}): Sequential {
-  return new Sequential().add(new Conv2D(channels, kernel, { ...options, useBias: false }), new BatchNorm({ epsilon: 0.001 }), new Activation('relu'));
+function basicConv(channels: number, kernel: number, options: { strides?: number; padding?: number } = {}): HybridSequential {
+  return new HybridSequential().add(new Conv2D(channels, kernel, { ...options, useBias: false }), new BatchNorm({ epsilon: 0.001 }), new Activation('relu'));
 }
 
 /**
  * Four parallel branches (1x1; 1x1 then 3x3; 1x1 then "5x5"; 3x3 max pool then 1x1) whose
  * outputs are concatenated: c1 + c3 + c5 + pool channels.
  */
-export class Inception extends Block {
-  readonly b1: Sequential;
-  readonly b2: Sequential;
-  readonly b3: Sequential;
-  readonly b4: Sequential;
+export class Inception extends HybridBlock {
+  readonly b1: HybridSequential;
+  readonly b2: HybridSequential;
+  readonly b3: HybridSequential;
+  readonly b4: HybridSequential;
 
   constructor(c1: number, c3r: number, c3: number, c5r: number, c5: number, pool: number, options: BlockOptions = {}) {
     super(options);
     this.b1 = basicConv(c1, 1);
-    this.b2 = new Sequential().add(basicConv(c3r, 1), basicConv(c3, 3, { padding: 1 }));
-    this.b3 = new Sequential().add(basicConv(c5r, 1), basicConv(c5, 3, { padding: 1 }));
-    this.b4 = new Sequential().add(new MaxPool2D(3, { strides: 1, padding: 1, ceilMode: true }), basicConv(pool, 1));
+    this.b2 = new HybridSequential().add(basicConv(c3r, 1), basicConv(c3, 3, { padding: 1 }));
+    this.b3 = new HybridSequential().add(basicConv(c5r, 1), basicConv(c5, 3, { padding: 1 }));
+    this.b4 = new HybridSequential().add(new MaxPool2D(3, { strides: 1, padding: 1, ceilMode: true }), basicConv(pool, 1));
   }
 
   override forward(x: NDArray): NDArray {
@@ -44,14 +44,14 @@ export class Inception extends Block {
 }
 
 /** GoogLeNet: `features` (stem, nine Inception blocks, global pooling, dropout) and `output`. */
-export class GoogLeNet extends Block {
-  readonly features: Sequential;
+export class GoogLeNet extends HybridBlock {
+  readonly features: HybridSequential;
   readonly output: Dense;
 
   constructor(options: ClassifierOptions & BlockOptions = {}) {
     super(options);
     const pool = (k: number) => new MaxPool2D(k, { strides: 2, ceilMode: true });
-    this.features = new Sequential().add(
+    this.features = new HybridSequential().add(
       basicConv(64, 7, { strides: 2, padding: 3 }),
       pool(3),
       basicConv(64, 1),

@@ -10,8 +10,8 @@ import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { add } from '../../ops/binary.js';
 import { relu } from '../../ops/unary.js';
-import { Block, type BlockOptions } from '../block.js';
-import { Sequential } from '../sequential.js';
+import type { BlockOptions } from '../block.js';
+import { HybridBlock, HybridSequential } from '../hybrid-block.js';
 import { Dense, Flatten } from '../nn/basic-layers.js';
 import { Activation } from '../nn/activations.js';
 import { Conv2D } from '../nn/conv-layers.js';
@@ -19,26 +19,26 @@ import { GlobalAvgPool2D, MaxPool2D } from '../nn/pooling.js';
 import { BatchNorm } from '../nn/normalization.js';
 import type { ClassifierOptions } from './classic.js';
 
-function convBN(body: Sequential, channels: number, kernel: number, strides: number): Sequential {
+function convBN(body: HybridSequential, channels: number, kernel: number, strides: number): HybridSequential {
   return body.add(new Conv2D(channels, kernel, { strides, padding: (kernel - 1) / 2, useBias: false }), new BatchNorm());
 }
 
 /** The projection shortcut: a strided 1x1 convolution and BatchNorm, when the shape changes. */
-function shortcut(channels: number, strides: number): Sequential {
-  return convBN(new Sequential(), channels, 1, strides);
+function shortcut(channels: number, strides: number): HybridSequential {
+  return convBN(new HybridSequential(), channels, 1, strides);
 }
 
 /**
  * Two 3x3 convolutions with BatchNorm; output relu(body(x) + shortcut(x)).
  * @example new BasicBlock(128, 2, true) // halves H and W, 128 channels, projected shortcut
  */
-export class BasicBlock extends Block {
-  readonly body: Sequential;
-  readonly downsample: Sequential | null;
+export class BasicBlock extends HybridBlock {
+  readonly body: HybridSequential;
+  readonly downsample: HybridSequential | null;
 
   constructor(channels: number, strides: number, downsample: boolean, options: BlockOptions = {}) {
     super(options);
-    this.body = convBN(convBN(new Sequential(), channels, 3, strides).add(new Activation('relu')), channels, 3, 1);
+    this.body = convBN(convBN(new HybridSequential(), channels, 3, strides).add(new Activation('relu')), channels, 3, 1);
     this.downsample = downsample ? shortcut(channels, strides) : null;
   }
 
@@ -52,14 +52,14 @@ export class BasicBlock extends Block {
  * 1x1 (channels / 4), 3x3 (channels / 4, strided) and 1x1 (channels) convolutions with
  * BatchNorm; output relu(body(x) + shortcut(x)).
  */
-export class Bottleneck extends Block {
-  readonly body: Sequential;
-  readonly downsample: Sequential | null;
+export class Bottleneck extends HybridBlock {
+  readonly body: HybridSequential;
+  readonly downsample: HybridSequential | null;
 
   constructor(channels: number, strides: number, downsample: boolean, options: BlockOptions = {}) {
     super(options);
     const width = channels / 4;
-    const body = convBN(new Sequential(), width, 1, 1).add(new Activation('relu'));
+    const body = convBN(new HybridSequential(), width, 1, 1).add(new Activation('relu'));
     convBN(body, width, 3, strides).add(new Activation('relu'));
     this.body = convBN(body, channels, 1, 1);
     this.downsample = downsample ? shortcut(channels, strides) : null;
@@ -85,8 +85,8 @@ const SPECS: Record<number, ['basic' | 'bottleneck', readonly number[]]> = {
  * const net = vision.resnet18();
  * net.initialize({ inputShape: [1, 3, 224, 224] });   // 11,689,512 parameters, no forward pass
  */
-export class ResNet extends Block {
-  readonly features: Sequential;
+export class ResNet extends HybridBlock {
+  readonly features: HybridSequential;
   readonly output: Dense;
 
   constructor(numLayers: 18 | 34 | 50 | 101 | 152, options: ClassifierOptions & BlockOptions = {}) {
@@ -96,7 +96,7 @@ export class ResNet extends Block {
     const [kind, counts] = spec;
     const expansion = kind === 'basic' ? 1 : 4;
     const Unit = kind === 'basic' ? BasicBlock : Bottleneck;
-    this.features = new Sequential().add(
+    this.features = new HybridSequential().add(
       new Conv2D(64, 7, { strides: 2, padding: 3, useBias: false }),
       new BatchNorm(),
       new Activation('relu'),
@@ -105,7 +105,7 @@ export class ResNet extends Block {
     let inChannels = 64;
     counts.forEach((n, stage) => {
       const channels = 64 * 2 ** stage * expansion;
-      const stageNet = new Sequential();
+      const stageNet = new HybridSequential();
       for (let i = 0; i < n; i++) {
         const strides = i === 0 && stage > 0 ? 2 : 1;
         stageNet.add(new Unit(channels, strides, i === 0 && (strides !== 1 || inChannels !== channels)));

@@ -12,7 +12,8 @@ import { reshape } from '../../ops/shape.js';
 import { erf, expm1, sigmoid, tanh } from '../../ops/unary.js';
 import { Constant, type InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { type BlockOptions, type ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { refuseAbstract } from '../../core/public.js';
 
 function checkInput(name: string, x: unknown): asserts x is NDArray {
@@ -58,12 +59,11 @@ export function swish(x: NDArray, beta: number): NDArray {
  * An element-wise activation written with nd ops: `forward` checks the input once, then applies
  * `activate`. LeakyReLU, ELU, SELU, GELU and Swish are these.
  */
-export abstract class ElementwiseActivation extends Block {
+export abstract class ElementwiseActivation extends HybridBlock {
   constructor(options: BlockOptions = {}) {
     refuseAbstract(new.target, ElementwiseActivation, 'use LeakyReLU, ELU, SELU, GELU or Swish, or extend it and implement activate');
     super(options);
   }
-
   override forward(x: NDArray): NDArray {
     checkInput(this.name, x);
     return this.activate(x);
@@ -107,7 +107,7 @@ export interface PReLUOptions extends BlockOptions {
  * Parametric ReLU (He et al., 2015): x for x > 0, alpha * x otherwise, alpha learned.
  * @example new nn.PReLU({ inChannels: 16 }) // one slope per channel, each starting at 0.25
  */
-export class PReLU extends Block {
+export class PReLU extends HybridBlock {
   static override readonly floatInput = true;
   readonly inChannels: number;
   readonly alpha: Parameter;

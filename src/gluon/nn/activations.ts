@@ -7,7 +7,8 @@ import type { NDArray } from '../../ndarray/ndarray.js';
 import { abs, relu, sigmoid, softrelu, tanh } from '../../ops/unary.js';
 import { add, div } from '../../ops/binary.js';
 import { relabel } from '../../core/public.js';
-import { Block, type BlockOptions } from '../block.js';
+import { type BlockOptions } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 
 /** The activations `nn.Activation` and Dense's `activation` option accept (Gluon's names). */
 export type ActivationType = 'relu' | 'sigmoid' | 'tanh' | 'softrelu' | 'softsign';
@@ -34,7 +35,7 @@ export function isActivationType(s: string): s is ActivationType {
  * Applies an activation function.
  * @example new nn.Activation('relu').forward(nd.array([-1, 2])) // [0, 2]
  */
-export class Activation extends Block {
+export class Activation extends HybridBlock {
   readonly activation: ActivationType;
 
   constructor(activation: ActivationType, options: BlockOptions = {}) {

@@ -16,6 +16,7 @@ import { isTraining } from '../../autograd/state.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { Activation, activationOf, type ActivationType } from './activations.js';
 
 /** Options of `new nn.Dense(units, options)`. */
@@ -42,7 +43,7 @@ export interface DenseOptions extends BlockOptions {
  * const layer = new nn.Dense(256, { activation: 'relu' });   // input size inferred later
  * const fixed = new nn.Dense(10, { inUnits: 256 });          // initialized at initialize()
  */
-export class Dense extends Block {
+export class Dense extends HybridBlock {
   static override readonly floatInput = true;
   readonly units: number;
   readonly flatten: boolean;
@@ -92,7 +93,7 @@ export class Dense extends Block {
  * Flattens (N, d1, ..., dk) to (N, d1*...*dk).
  * @example new nn.Flatten().forward(nd.zeros([2, 3, 4])).shape // [2, 12]
  */
-export class Flatten extends Block {
+export class Flatten extends HybridBlock {
   override forward(x: NDArray): NDArray {
     if (x.ndim === 0) throw new ShapeError(`${this.name}: cannot flatten a scalar; give an array with a batch axis`);
     return reshape(x, [x.shape[0]!, sizeOf(x.shape.slice(1))]);
@@ -114,7 +115,7 @@ export interface DropoutOptions extends BlockOptions {
  * probability `rate` and scales the rest by 1 / (1 - rate); in prediction mode the identity.
  * @example net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dropout(0.5));
  */
-export class Dropout extends Block {
+export class Dropout extends HybridBlock {
   readonly rate: number;
   readonly axes: readonly number[];
 
@@ -145,27 +146,31 @@ export class Dropout extends Block {
 
 type UnaryName = { [K in keyof typeof unary]: (typeof unary)[K] extends (x: NDArray) => NDArray ? K : never }[keyof typeof unary];
 
+type LambdaFn = (...inputs: NDArray[]) => NDArray;
+
+/** The function a Lambda wraps and its label, from a function or an element-wise op's name. */
+function lambdaOf(cls: string, fn: LambdaFn | UnaryName): [LambdaFn, string] {
+  if (typeof fn === 'string') {
+    const op = (unary as Record<string, unknown>)[fn];
+    if (typeof op !== 'function') throw new ValueError(`${cls}: '${fn}' is not an element-wise nd function; pass a function (x) => ... instead`);
+    return [op as LambdaFn, fn];
+  }
+  if (typeof fn === 'function') return [fn, fn.name || '<function>'];
+  throw new ValueError(`${cls}: expected a function or the name of an nd op, got ${fmtValue(fn)}`);
+}
+
 /**
- * Wraps a function as a block: a function of NDArrays, or the name of an element-wise nd op.
+ * Wraps a function as a block: a function of NDArrays, or the name of an element-wise nd op. A
+ * plain Block, as in Gluon: it always runs imperatively (use HybridLambda inside hybridized nets).
  * @example net.add(new nn.Lambda((x) => x.mul(2)), new nn.Lambda('tanh'));
  */
 export class Lambda extends Block {
-  readonly fn: (...inputs: NDArray[]) => NDArray;
+  readonly fn: LambdaFn;
   readonly #label: string;
 
-  constructor(fn: ((...inputs: NDArray[]) => NDArray) | UnaryName, options: BlockOptions = {}) {
+  constructor(fn: LambdaFn | UnaryName, options: BlockOptions = {}) {
     super(options);
-    if (typeof fn === 'string') {
-      const op = (unary as Record<string, unknown>)[fn];
-      if (typeof op !== 'function') throw new ValueError(`Lambda: '${fn}' is not an element-wise nd function; pass a function (x) => ... instead`);
-      this.fn = op as (x: NDArray) => NDArray;
-      this.#label = fn;
-    } else if (typeof fn === 'function') {
-      this.fn = fn;
-      this.#label = fn.name || '<function>';
-    } else {
-      throw new ValueError(`Lambda: expected a function or the name of an nd op, got ${fmtValue(fn)}`);
-    }
+    [this.fn, this.#label] = lambdaOf('Lambda', fn);
   }
 
   override forward(...inputs: NDArray[]): NDArray {
@@ -174,5 +179,28 @@ export class Lambda extends Block {
 
   override toString(): string {
     return `Lambda(${this.#label})`;
+  }
+}
+
+/**
+ * Lambda as a HybridBlock: the function becomes part of a hybridized graph, so it must only use
+ * nd ops (no reading values).
+ * @example net.add(new nn.HybridLambda((x) => x.relu().mul(2)));
+ */
+export class HybridLambda extends HybridBlock {
+  readonly fn: LambdaFn;
+  readonly #label: string;
+
+  constructor(fn: LambdaFn | UnaryName, options: BlockOptions = {}) {
+    super(options);
+    [this.fn, this.#label] = lambdaOf('HybridLambda', fn);
+  }
+
+  override forward(...inputs: NDArray[]): NDArray {
+    return this.fn(...inputs);
+  }
+
+  override toString(): string {
+    return `HybridLambda(${this.#label})`;
   }
 }

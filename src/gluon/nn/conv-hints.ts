@@ -20,8 +20,9 @@ export function channelsLastError(layer: string, x: NDArray, inChannels: number)
   if (!looksLast) return null;
   return new ShapeError(
     `${layer}: input of shape ${fmtShape(x.shape)} looks like a channels-last image batch (N, H, W, C), but the layer ` +
-      `expects channels first, (N, C, H, W) (layout 'NCHW'): transpose it with x.transpose([0, 3, 1, 2]), or prepare ` +
-      `images with gluon.data.vision.transforms.ToTensor(), which turns (H, W, C) into (C, H, W)` +
+      `expects channels first, (N, C, H, W) (layout 'NCHW'): transpose it with x.transpose([0, 3, 1, 2]), prepare ` +
+      `images with gluon.data.vision.transforms.ToTensor(), which turns (H, W, C) into (C, H, W), or build the layer ` +
+      `with layout: 'NHWC'` +
       (known ? '' : `. If it really has ${c} channels, build the layer with inChannels: ${c}`),
   );
 }

@@ -5,8 +5,10 @@
  * `net.initialize({ inputShape })` materializes a whole convolutional network without data.
  *
  * Weight layouts are MXNet's: (channels, inChannels / groups, *kernel) for convolution and
- * (inChannels, channels / groups, *kernel) for transposed convolution. Only channels-first
- * layouts (NCW, NCHW, NCDHW) are supported.
+ * (inChannels, channels / groups, *kernel) for transposed convolution. With a channels-last data
+ * layout (NWC, NHWC, NDHWC) the weight is channels-last too, as MXNet's NHWC convolution:
+ * (channels, *kernel, inChannels / groups), and (inChannels, *kernel, channels / groups) for the
+ * transposed form. Channels-last layers transpose around the channels-first op (see layout.ts).
  */
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
@@ -14,11 +16,11 @@ import { NDArray } from '../../ndarray/ndarray.js';
 import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { type BlockOptions, type ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { Activation, activationOf, type ActivationType } from './activations.js';
+import { parseLayout, toChannelsFirst, toChannelsLast } from './layout.js';
 import { channelsLastError } from './conv-hints.js';
-
-const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
 
 export interface ConvOptions extends BlockOptions {
   /** Step between windows (default 1 on every axis). */
@@ -29,7 +31,10 @@ export interface ConvOptions extends BlockOptions {
   dilation?: SpatialArg;
   /** Channel groups (default 1); both channel counts must be divisible by it. */
   groups?: number;
-  /** 'NCW', 'NCHW' or 'NCDHW' (the default for the layer's rank); channels-last is not supported. */
+  /**
+   * 'NCW', 'NCHW' or 'NCDHW' (channels first, the default for the layer's rank), or 'NWC',
+   * 'NHWC', 'NDHWC' (channels last; the weight is then channels-last too).
+   */
   layout?: string;
   /** Input channels; 0 (default) infers them from the first input. */
   inChannels?: number;
@@ -56,7 +61,7 @@ const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 
  * Shared implementation of every convolution layer. ConvND and ConvTransposeND fix the direction,
  * and each concrete class its number of spatial axes (`static readonly rank`).
  */
-export abstract class ConvBase extends Block {
+export abstract class ConvBase extends HybridBlock {
   static override readonly alias: string | undefined = 'conv';
   static override readonly floatInput = true;
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
@@ -74,6 +79,7 @@ export abstract class ConvBase extends Block {
   readonly act: Activation | null;
   readonly #rank: number;
   readonly #transposed: boolean;
+  readonly #channelsLast: boolean;
 
   protected constructor(transposed: boolean, channels: number, kernelSize: SpatialArg, options: ConvTransposeOptions) {
     super(options);
@@ -88,22 +94,20 @@ export abstract class ConvBase extends Block {
     if (channels % groups !== 0 || inChannels % groups !== 0) {
       throw new ValueError(`${cls}: channels (${channels}) and inChannels (${inChannels}) must both be divisible by groups (${groups})`);
     }
-    const layout = options.layout ?? LAYOUTS[rank - 1]!;
-    if (layout !== LAYOUTS[rank - 1]) {
-      throw new ValueError(`${cls}: layout ${typeof layout === 'string' ? `'${layout}'` : fmtValue(layout)} is not supported; only '${LAYOUTS[rank - 1]}' (channels first) is. Transpose the input instead.`);
-    }
+    const layout = parseLayout(cls, rank, options.layout);
+    this.#channelsLast = layout.channelsLast;
     this.#rank = rank;
     this.#transposed = transposed;
     this.channels = channels;
     this.groups = groups;
-    this.layout = layout;
+    this.layout = layout.name;
     this.kernelSize = spatialTuple(kernelSize, rank, 'kernelSize', cls, 1);
     this.strides = spatialTuple(options.strides ?? 1, rank, 'strides', cls, 1);
     this.padding = spatialTuple(options.padding ?? 0, rank, 'padding', cls, 0);
     this.dilation = spatialTuple(options.dilation ?? 1, rank, 'dilation', cls, 1);
     this.outputPadding = spatialTuple(options.outputPadding ?? 0, rank, 'outputPadding', cls, 0);
     const dtype = options.dtype ?? 'float32';
-    const shape = transposed ? [inChannels, channels / groups, ...this.kernelSize] : [channels, inChannels / groups, ...this.kernelSize];
+    const shape = this.#weightShape(transposed ? inChannels : channels, transposed ? channels / groups : inChannels / groups);
     this.weight = this.params.get('weight', { shape, dtype, init: options.weightInitializer ?? null, allowDeferredInit: true });
     this.bias = options.useBias === false
       ? null
@@ -119,29 +123,36 @@ export abstract class ConvBase extends Block {
           `add a batch axis with expandDims(0) for a single sample`,
       );
     }
-    if (this.#rank === 2) {
+    if (this.#rank === 2 && !this.#channelsLast) {
       const hint = channelsLastError(this.name, x, this.#transposed ? this.weight.shape[0]! : this.weight.shape[1]! * this.groups);
       if (hint !== null) throw hint;
     }
-    const c = x.shape[1]!;
+    const c = x.shape[this.#channelsLast ? x.ndim - 1 : 1]!;
     if (c % this.groups !== 0) {
-      throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} has ${c} channels, not divisible by groups (${this.groups})`);
+      throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} (${this.layout}) has ${c} channels, not divisible by groups (${this.groups})`);
     }
-    const k = this.kernelSize;
-    return { weight: this.#transposed ? [c, this.channels / this.groups, ...k] : [this.channels, c / this.groups, ...k] };
+    return { weight: this.#transposed ? this.#weightShape(c, this.channels / this.groups) : this.#weightShape(this.channels, c / this.groups) };
+  }
+
+  /** The weight's shape for its two channel dimensions, in this layer's layout. */
+  #weightShape(outer: number, inner: number): number[] {
+    return this.#channelsLast ? [outer, ...this.kernelSize, inner] : [outer, inner, ...this.kernelSize];
   }
 
   override forward(x: NDArray): NDArray {
-    const w = this.weight.data();
+    const last = this.#channelsLast;
+    const w = last ? toChannelsFirst(this.weight.data()) : this.weight.data();
     const b = this.bias === null ? null : this.bias.data();
+    const input = last ? toChannelsFirst(x) : x;
     const geometry = { stride: this.strides, pad: this.padding, dilation: this.dilation, numGroup: this.groups };
-    const y = this.#transposed ? deconvolution(x, w, b, { ...geometry, adj: this.outputPadding }) : convolution(x, w, b, geometry);
+    const conv = this.#transposed ? deconvolution(input, w, b, { ...geometry, adj: this.outputPadding }) : convolution(input, w, b, geometry);
+    const y = last ? toChannelsLast(conv) : conv;
     return this.act === null ? y : this.act.forward(y);
   }
 
   /** Gluon's form: `Conv2D(3 -> 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))`. */
   override toString(): string {
-    const inC = this.#transposed ? this.weight.shape[0] : this.weight.shape[1]! * this.groups;
+    const inC = this.#transposed ? this.weight.shape[0] : this.weight.shape[this.#channelsLast ? this.#rank + 1 : 1]! * this.groups;
     const parts = [`${inC || 'None'} -> ${this.channels}`, `kernel_size=${tuple(this.kernelSize)}`, `stride=${tuple(this.strides)}`];
     if (this.padding.some((p) => p !== 0)) parts.push(`padding=${tuple(this.padding)}`);
     if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${tuple(this.dilation)}`);

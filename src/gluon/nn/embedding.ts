@@ -10,7 +10,8 @@ import { NDArray } from '../../ndarray/ndarray.js';
 import { embeddingLookup } from '../../ops/embedding.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions } from '../block.js';
+import { type BlockOptions } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 
 export interface EmbeddingOptions extends BlockOptions {
   /** Parameter dtype (default float32). */
@@ -27,7 +28,7 @@ export interface EmbeddingOptions extends BlockOptions {
  * emb.initialize();
  * emb.forward(nd.array([[1, 2], [3, 999]])).shape // [2, 2, 16]
  */
-export class Embedding extends Block {
+export class Embedding extends HybridBlock {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly weight: Parameter;

@@ -2,10 +2,11 @@
  * The `nn` namespace: layers and containers. Each layer family lives in its own file; append
  * one export line per new file.
  */
-export { Sequential, Sequential as HybridSequential } from '../sequential.js';
-export { Block, Block as HybridBlock, type BlockOptions, type ParamShapes } from '../block.js';
+export { Sequential } from '../sequential.js';
+export { Block, type BlockOptions, type ParamShapes, type HybridizeOptions } from '../block.js';
+export { HybridBlock, HybridSequential } from '../hybrid-block.js';
 export { Activation, type ActivationType } from './activations.js';
-export { Dense, Flatten, Dropout, Lambda, Lambda as HybridLambda, type DenseOptions, type DropoutOptions } from './basic-layers.js';
+export { Dense, Flatten, Dropout, Lambda, HybridLambda, type DenseOptions, type DropoutOptions } from './basic-layers.js';
 export { Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, ConvBase, ConvND, ConvTransposeND, type ConvOptions, type ConvTransposeOptions } from './conv-layers.js';
 export {
   MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
@@ -22,3 +23,4 @@ export {
   type AdditiveAttentionOptions, type MultiHeadAttentionOptions, type PositionalEncodingOptions,
 } from './attention.js';
 export { PositionWiseFFN, AddNorm, TransformerEncoderBlock, type TransformerEncoderBlockOptions } from './transformer.js';
+export { ReflectionPad2D, type Padding2D } from './padding.js';

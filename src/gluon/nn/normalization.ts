@@ -25,7 +25,9 @@ import { isTraining } from '../../autograd/state.js';
 import { batchNorm } from '../../ops/batch-norm.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import { type BlockOptions, type ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
+import { channelAxisOf } from './layout.js';
 
 export interface NormOptions extends BlockOptions {
   /** Added to the variance before the square root (default 1e-5). */
@@ -45,6 +47,11 @@ export interface NormOptions extends BlockOptions {
 export interface BatchNormOptions extends NormOptions {
   /** The channel axis (default 1, NCHW). */
   axis?: number;
+  /**
+   * The data layout, another way to give the channel axis: 'NCW', 'NCHW', 'NCDHW' (axis 1) or
+   * channels last, 'NWC', 'NHWC', 'NDHWC' (the last axis); inputs must then have that many axes.
+   */
+  layout?: string;
   /** Weight of the old running statistics in each update (default 0.9). */
   momentum?: number;
   /** Use the running statistics in training mode too (default false). */
@@ -62,7 +69,7 @@ function affine(x: NDArray, m: NDArray, v: NDArray, eps: number, gamma: NDArray 
 }
 
 /** Shared parts: epsilon, gamma and beta of shape (C,), C deferred, and the shape checks. */
-abstract class NormBase extends Block {
+abstract class NormBase extends HybridBlock {
   static override readonly floatInput = true;
   readonly epsilon: number;
   readonly center: boolean;
@@ -111,6 +118,8 @@ abstract class NormBase extends Block {
  */
 export class BatchNorm extends NormBase {
   readonly axis: number;
+  /** The layout given at construction, or null when the channel axis came from `axis`. */
+  readonly layout: string | null;
   readonly momentum: number;
   readonly useGlobalStats: boolean;
   readonly runningMean: Parameter;
@@ -118,7 +127,11 @@ export class BatchNorm extends NormBase {
 
   constructor(options: BatchNormOptions = {}) {
     super(options, true);
-    this.axis = options.axis ?? 1;
+    this.layout = options.layout ?? null;
+    this.axis = this.layout === null ? options.axis ?? 1 : channelAxisOf('BatchNorm', this.layout);
+    if (this.layout !== null && options.axis !== undefined && options.axis !== this.axis && options.axis !== this.axis - this.layout.length) {
+      throw new ValueError(`BatchNorm: axis ${options.axis} contradicts layout '${this.layout}', whose channel axis is ${this.axis}; give one of them`);
+    }
     this.momentum = options.momentum ?? 0.9;
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${fmtValue(this.momentum)}`);
     this.useGlobalStats = options.useGlobalStats ?? false;
@@ -133,6 +146,9 @@ export class BatchNorm extends NormBase {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
+    if (this.layout !== null && x instanceof NDArray && x.ndim !== this.layout.length) {
+      throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} must have ${this.layout.length} axes for layout '${this.layout}'`);
+    }
     const c = [x.shape[this.channelAxis(x, this.axis, 2)]!];
     return { gamma: c, beta: c, running_mean: c, running_var: c };
   }

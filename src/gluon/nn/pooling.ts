@@ -1,15 +1,16 @@
 /**
  * Pooling layers with Gluon's options and defaults: MaxPool1D/2D/3D and AvgPool1D/2D/3D (strides
  * default to the pool size, `ceilMode` rounds the output size up, `countIncludePad` for averages)
- * and the global forms, which reduce every spatial axis to 1. They have no parameters.
+ * and the global forms, which reduce every spatial axis to 1. They have no parameters. Channels-last
+ * layouts (NWC, NHWC, NDHWC) transpose around the channels-first op (see layout.ts).
  */
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { pooling, type PoolType } from '../../ops/pool.js';
 import { spatialTuple, type SpatialArg } from '../../ops/conv.js';
 import { Block, type BlockOptions } from '../block.js';
-
-const LAYOUTS = ['NCW', 'NCHW', 'NCDHW'] as const;
+import { HybridBlock } from '../hybrid-block.js';
+import { parseLayout, toChannelsFirst, toChannelsLast } from './layout.js';
 
 export interface PoolOptions extends BlockOptions {
   /** Step between windows; default: the pool size (non-overlapping windows). */
@@ -18,7 +19,7 @@ export interface PoolOptions extends BlockOptions {
   padding?: SpatialArg;
   /** Round the output size up instead of down (MXNet's pooling_convention 'full'); default false. */
   ceilMode?: boolean;
-  /** 'NCW', 'NCHW' or 'NCDHW' (the default for the layer's rank). */
+  /** 'NCW', 'NCHW' or 'NCDHW' (channels first, the default for the layer's rank), or 'NWC', 'NHWC', 'NDHWC'. */
   layout?: string;
 }
 
@@ -29,18 +30,16 @@ export interface AvgPoolOptions extends PoolOptions {
 
 const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
 
-function checkLayout(cls: string, rank: number, layout: string | undefined): string {
-  const want = LAYOUTS[rank - 1]!;
-  const got = layout ?? want;
-  if (got !== want) throw new ValueError(`${cls}: layout ${typeof got === 'string' ? `'${got}'` : fmtValue(got)} is not supported; only '${want}' (channels first) is. Transpose the input instead.`);
-  return got;
-}
-
 function checkInput(name: string, x: NDArray, rank: number, layout: string): void {
   if (!NDArray.isInstance(x)) throw new ValueError(`${name}: forward expects an NDArray, got ${fmtValue(x)}`);
   if (x.ndim !== rank + 2) {
     throw new ShapeError(`${name}: input of shape ${fmtShape(x.shape)} must have ${rank + 2} axes (${layout}); add a batch axis with expandDims(0) for a single sample`);
   }
+}
+
+/** Runs the channels-first `op` on `x`, transposing around it when the layout is channels last. */
+function inLayout(x: NDArray, channelsLast: boolean, op: (x: NDArray) => NDArray): NDArray {
+  return channelsLast ? toChannelsLast(op(toChannelsFirst(x))) : op(x);
 }
 
 /** The spatial rank a concrete layer class declares (`static readonly rank = 2`). */
@@ -54,7 +53,7 @@ function rankOf(layer: Block, cls: string): number {
  * Shared implementation of the windowed pooling layers. MaxPoolND and AvgPoolND fix the pool
  * type, and each concrete class its number of spatial axes (`static readonly rank`).
  */
-export abstract class PoolBase extends Block {
+export abstract class PoolBase extends HybridBlock {
   static override readonly alias: string | undefined = 'pool';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
@@ -66,6 +65,7 @@ export abstract class PoolBase extends Block {
   readonly layout: string;
   readonly poolType: PoolType;
   readonly #rank: number;
+  readonly #channelsLast: boolean;
 
   protected constructor(poolType: PoolType, poolSize: SpatialArg, options: AvgPoolOptions) {
     super(options);
@@ -73,7 +73,9 @@ export abstract class PoolBase extends Block {
     const rank = rankOf(this, cls);
     this.#rank = rank;
     this.poolType = poolType;
-    this.layout = checkLayout(cls, rank, options.layout);
+    const layout = parseLayout(cls, rank, options.layout);
+    this.layout = layout.name;
+    this.#channelsLast = layout.channelsLast;
     this.poolSize = spatialTuple(poolSize, rank, 'poolSize', cls, 1);
     this.strides = spatialTuple(options.strides ?? this.poolSize, rank, 'strides', cls, 1);
     this.padding = spatialTuple(options.padding ?? 0, rank, 'padding', cls, 0);
@@ -83,14 +85,15 @@ export abstract class PoolBase extends Block {
 
   override forward(x: NDArray): NDArray {
     checkInput(this.name, x, this.#rank, this.layout);
-    return pooling(x, {
+    const options = {
       kernel: this.poolSize,
       stride: this.strides,
       pad: this.padding,
       poolType: this.poolType,
       ceilMode: this.ceilMode,
       countIncludePad: this.countIncludePad,
-    });
+    };
+    return inLayout(x, this.#channelsLast, (h) => pooling(h, options));
   }
 
   /** Gluon's form: `MaxPool2D(size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False)`. */
@@ -155,24 +158,27 @@ export class AvgPool3D extends AvgPoolND {
  * Shared implementation of global pooling: (N, C, *spatial) to (N, C, 1, ...). GlobalMaxPoolND
  * and GlobalAvgPoolND fix the pool type, each concrete class its rank.
  */
-export abstract class GlobalPoolBase extends Block {
+export abstract class GlobalPoolBase extends HybridBlock {
   static override readonly alias: string | undefined = 'pool';
   /** Number of spatial axes (1, 2 or 3); set by each concrete class. */
   static readonly rank: number = 0;
   readonly layout: string;
   readonly poolType: PoolType;
   readonly #rank: number;
+  readonly #channelsLast: boolean;
 
   protected constructor(poolType: PoolType, options: PoolOptions) {
     super(options);
     this.#rank = rankOf(this, this.constructor.name);
     this.poolType = poolType;
-    this.layout = checkLayout(this.constructor.name, this.#rank, options.layout);
+    const layout = parseLayout(this.constructor.name, this.#rank, options.layout);
+    this.layout = layout.name;
+    this.#channelsLast = layout.channelsLast;
   }
 
   override forward(x: NDArray): NDArray {
     checkInput(this.name, x, this.#rank, this.layout);
-    return pooling(x, { globalPool: true, poolType: this.poolType });
+    return inLayout(x, this.#channelsLast, (h) => pooling(h, { globalPool: true, poolType: this.poolType }));
   }
 
   override toString(): string {

@@ -15,6 +15,7 @@
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { refuseAbstract } from '../../core/public.js';
+import { NDARRAY_OBJECT_BYTES, checkJsArray } from '../../core/limits.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { zeros } from '../../ndarray/creation.js';
 import { fullyConnected } from '../../ops/matmul.js';
@@ -86,6 +87,8 @@ export class RecurrentLayer extends Block {
     };
     positive(hiddenSize, 'hiddenSize', 1);
     positive(numLayers, 'numLayers', 1);
+    // Four parameters per layer and direction, each an object on V8's heap: a huge count is refused, not built.
+    checkJsArray(numLayers * 2 * 4, () => `${what}: the parameters of ${numLayers} layers`, NDARRAY_OBJECT_BYTES);
     positive(inputSize, 'inputSize', 0);
     positive(projection.size, 'projectionSize', 0);
     if (layout !== 'TNC' && layout !== 'NTC') throw new ValueError(`${what}: layout must be 'TNC' or 'NTC', got ${fmtValue(layout)}`);

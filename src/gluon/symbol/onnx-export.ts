@@ -177,6 +177,20 @@ const EXPORTERS: Record<string, (c: Ctx) => string[]> = {
   broadcast_maximum: same('Max'), broadcast_minimum: same('Min'), add_n: same('Sum'),
   _plus_scalar: scalarOp('Add'), _minus_scalar: scalarOp('Sub'), _rminus_scalar: scalarOp('Sub', true), _mul_scalar: scalarOp('Mul'),
   _div_scalar: scalarOp('Div'), _rdiv_scalar: scalarOp('Div', true), _power_scalar: scalarOp('Pow'),
+  _maximum_scalar: scalarOp('Max'), _minimum_scalar: scalarOp('Min'),
+  // MXNet's comparisons give 0/1 in the input's type; ONNX's give booleans, and Where takes one.
+  _greater_scalar: (c) => c.e.node('Cast', [scalarOp('Greater')({ ...c, out: `${c.out}_bool` })[0]!], { to: 1 }, c.out),
+  _lesser_scalar: (c) => c.e.node('Cast', [scalarOp('Less')({ ...c, out: `${c.out}_bool` })[0]!], { to: 1 }, c.out),
+  broadcast_greater: (c) => c.e.node('Cast', [c.e.node('Greater', c.ins)[0]!], { to: 1 }, c.out),
+  broadcast_lesser: (c) => c.e.node('Cast', [c.e.node('Less', c.ins)[0]!], { to: 1 }, c.out),
+  where: (c) => c.e.node('Where', [c.e.node('Cast', [c.ins[0]!], { to: 9 })[0]!, c.ins[1]!, c.ins[2]!], {}, c.out),
+  rsqrt: (c) => c.e.node('Reciprocal', [c.e.node('Sqrt', c.ins)[0]!], {}, c.out),
+  expm1: (c) => c.e.node('Sub', [c.e.node('Exp', c.ins)[0]!, c.e.constant(`${c.out}_one`, full([], 1))], {}, c.out),
+  log1p: (c) => c.e.node('Log', [c.e.node('Add', [c.ins[0]!, c.e.constant(`${c.out}_one`, full([], 1))])[0]!], {}, c.out),
+  Cast: (c) => {
+    const to = ({ float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float16: 10, float64: 11 } as Record<string, number>)[c.a.str('dtype')];
+    return to === undefined ? unsupported(c, `dtype ${c.a.str('dtype')}`) : c.e.node('Cast', c.ins, { to }, c.out);
+  },
   relu: same('Relu'), sigmoid: same('Sigmoid'), tanh: same('Tanh'), exp: same('Exp'), log: same('Log'), sqrt: same('Sqrt'), abs: same('Abs'),
   negative: same('Neg'), reciprocal: same('Reciprocal'), erf: same('Erf'), floor: same('Floor'), ceil: same('Ceil'), sin: same('Sin'), cos: same('Cos'),
   softsign: same('Softsign'), square: (c) => c.e.node('Mul', [c.ins[0]!, c.ins[0]!], {}, c.out),

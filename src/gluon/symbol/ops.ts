@@ -16,13 +16,13 @@ import { sizeOf } from '../../core/shape.js';
 import type { DType } from '../../core/dtype.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { uniform } from '../../ndarray/random.js';
-import { isTraining, pause } from '../../autograd/state.js';
+import { isTraining } from '../../autograd/state.js';
 import { detach } from '../../autograd/backward.js';
 import * as bin from '../../ops/binary.js';
 import * as un from '../../ops/unary.js';
 import { astype } from '../../ops/cast.js';
 import { convolution, deconvolution } from '../../ops/conv.js';
-import { clip, take } from '../../ops/indexing.js';
+import { clip, take, where } from '../../ops/indexing.js';
 import { batchDot, dot, fullyConnected, matmul } from '../../ops/matmul.js';
 import { concat, pad, split } from '../../ops/movement.js';
 import { pooling } from '../../ops/pool.js';
@@ -30,6 +30,7 @@ import { max, mean, min, sum } from '../../ops/reduce.js';
 import { expandDims, reshape, squeeze, transpose } from '../../ops/shape.js';
 import { sliceAxis } from '../../ops/slice.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
+import { batchNorm as batchNormOp } from '../../ops/batch-norm.js';
 import { activate, isActivationType } from '../nn/activations.js';
 import { elu, gelu, leakyRelu, selu } from '../nn/activations-advanced.js';
 import { UnsupportedOperatorError } from '../../io/model-format-error.js';
@@ -84,28 +85,14 @@ function along(p: NDArray, ndim: number, axis: number): NDArray {
   return reshape(p, shape);
 }
 
+/** MXNet's BatchNorm through the BatchNorm primitive, so a trace keeps the running-statistics update as a step. */
 function batchNorm(inputs: readonly NDArray[], a: Attrs): NDArray[] {
-  const [x, gamma0, beta, runMean, runVar] = inputs as [NDArray, NDArray, NDArray, NDArray, NDArray];
-  const axis = a.int('axis', 1) < 0 ? a.int('axis', 1) + x.ndim : a.int('axis', 1);
-  const eps = a.float('eps', 1e-3);
-  // fix_gamma (MXNet's default) holds gamma at 1.
-  const gamma = a.bool('fix_gamma', true) ? null : along(gamma0, x.ndim, axis);
-  const finish = (y: NDArray): NDArray => bin.add(gamma === null ? y : bin.mul(y, gamma), along(beta, x.ndim, axis));
-  if (!isTraining() || a.bool('use_global_stats', false)) {
-    return [finish(normalize(x, along(runMean, x.ndim, axis), along(runVar, x.ndim, axis), eps)), runMean, runVar];
-  }
-  const reduce = x.shape.map((_, i) => i).filter((i) => i !== axis);
-  const m = mean(x, { axis: reduce, keepdims: true });
-  const v = mean(un.square(bin.sub(x, m)), { axis: reduce, keepdims: true });
-  if (!x.isShapeOnly) {
-    const mom = a.float('momentum', 0.9);
-    pause(() => {
-      for (const [run, batch] of [[runMean, m], [runVar, v]] as const) {
-        run.storage.set(bin.add(bin.mul(run, mom), bin.mul(reshape(batch, run.shape), 1 - mom)).storage);
-      }
-    });
-  }
-  return [finish(normalize(x, m, v, eps)), reshape(m, runMean.shape), reshape(v, runVar.shape)];
+  const [x, gamma, beta, runMean, runVar] = inputs as [NDArray, NDArray, NDArray, NDArray, NDArray];
+  const y = batchNormOp(x, gamma, beta, runMean, runVar, {
+    axis: a.int('axis', 1), eps: a.float('eps', 1e-3), momentum: a.float('momentum', 0.9),
+    fixGamma: a.bool('fix_gamma', true), useGlobalStats: a.bool('use_global_stats', false),
+  });
+  return [y, runMean, runVar];
 }
 
 /** MXNet's Reshape codes: 0 copy, -1 infer, -2 copy the rest, -3 merge two, -4 split one in two. */
@@ -328,6 +315,11 @@ const OPS: Record<string, OpDef> = {
   broadcast_power: two(bin.pow),
   broadcast_maximum: two(bin.maximum),
   broadcast_minimum: two(bin.minimum),
+  broadcast_greater: two(bin.greater),
+  broadcast_lesser: two(bin.lesser),
+  where: { run: ([c, x, y]) => [where(c!, x!, y!)] },
+  _greater_scalar: scalar(bin.greater),
+  _lesser_scalar: scalar(bin.lesser),
   add_n: { run: (xs) => [xs.slice(1).reduce((s, x) => bin.add(s, x), xs[0]!)] },
   _plus_scalar: scalar(bin.add),
   _minus_scalar: scalar(bin.sub),
@@ -350,6 +342,8 @@ const OPS: Record<string, OpDef> = {
   negative: one(un.neg),
   reciprocal: one(un.reciprocal),
   erf: one(un.erf),
+  expm1: one(un.expm1),
+  log1p: one(un.log1p),
   floor: one(un.floor),
   ceil: one(un.ceil),
   sin: one(un.sin),

@@ -21,7 +21,9 @@ import { decodeMXNetParams, encodeMXNetParams } from '../../io/mxnet-params.js';
 import { decodeSafetensors, encodeSafetensors, LIBRARY_METADATA } from '../../io/safetensors.js';
 import { parseSymbolJson, symbolToJson, type SymbolGraph, type SymbolNode } from '../../io/symbol-json.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { Block, type BlockOptions } from '../block.js';
+import { Block, type BlockOptions, type HybridizeOptions, type ShapeSpec } from '../block.js';
+import type { Graph } from '../../graph/graph.js';
+import { graphOf, hybridizeBlock, installHybrid } from '../hybridize.js';
 import type { Parameter } from '../parameter.js';
 import { loadArraysInto, type LoadParametersOptions, type LoadReport } from '../serialization.js';
 import { decodeOnnx } from '../../io/onnx/codec.js';
@@ -69,6 +71,28 @@ export function decodeParamFile(bytes: Uint8Array): Record<string, NDArray> {
   return Object.fromEntries(out);
 }
 
+/** A symbol graph as MXNet's JSON text (node_row_ptr counts each operator's MXNet outputs). */
+function graphJson(graph: SymbolGraph): string {
+  return symbolToJson(graph, (n) => (n.op === 'null' ? 1 : defOf(n).numOutputs?.(new Attrs(n.attrs, n.op, n.name)) ?? 1));
+}
+
+/**
+ * @internal Writes `path-symbol.json`, `path-EEEE.params` (MXNet's NDArray-list format, keys
+ * `arg:name` / `aux:name`) and `path-EEEE.safetensors` (the same arrays, keys without prefix).
+ */
+export function writeExport(who: string, graph: SymbolGraph, arrays: readonly (readonly [string, NDArray])[], path: string, epoch = 0): ExportedFiles {
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch > 9999) throw new ValueError(`${who}.export: epoch must be an integer in [0, 9999], got ${epoch}`);
+  const tag = String(epoch).padStart(4, '0');
+  const files = { symbol: `${path}-symbol.json`, params: `${path}-${tag}.params`, safetensors: `${path}-${tag}.safetensors` };
+  const json = new TextEncoder().encode(graphJson(graph));
+  const params = encodeMXNetParams(arrays);
+  const st = encodeSafetensors(arrays.map(([k, v]) => [k.slice(4), v] as const), { ...LIBRARY_METADATA, tsgluon_content: 'parameters' });
+  writeFileBytes(files.symbol, json, `${who}.export`);
+  writeFileBytes(files.params, params, `${who}.export`);
+  writeFileBytes(files.safetensors, st, `${who}.export`);
+  return files;
+}
+
 /**
  * A block running an imported graph.
  * @example
@@ -108,10 +132,25 @@ export class SymbolBlock extends Block {
         dtype, gradReq: kind === 'aux' ? 'null' : 'write', allowDeferredInit: true,
       }));
     }
+    installHybrid(this);
   }
 
   override get name(): string {
     return this.#label;
+  }
+
+  /**
+   * Runs the imported graph as a traced tsgluon graph, as any HybridBlock (`net instanceof
+   * HybridBlock` holds): the first call per input signature traces it, later calls run it compiled.
+   */
+  override hybridize(options: HybridizeOptions = {}): this {
+    hybridizeBlock(this, options, () => super.hybridize(options));
+    return this;
+  }
+
+  /** The traced graph (of the last call, or for inputs of these shapes), as `HybridBlock.graph()` (`graph` holds the MXNet graph). */
+  tracedGraph(...inputs: ShapeSpec[]): Graph {
+    return graphOf(this, inputs);
   }
 
   /**
@@ -195,7 +234,7 @@ export class SymbolBlock extends Block {
 
   /** The graph as MXNet symbol JSON (`Symbol.tojson()`). */
   toJSON(): string {
-    return symbolToJson(this.graph, (n) => (n.op === 'null' ? 1 : defOf(n).numOutputs?.(new Attrs(n.attrs, n.op, n.name)) ?? 1));
+    return graphJson(this.graph);
   }
 
   /** The parameters keyed as a `.params` file keys them: `arg:<name>` or `aux:<name>`. */
@@ -208,17 +247,7 @@ export class SymbolBlock extends Block {
    * readable by MXNet 1.x's `SymbolBlock.imports` and by `SymbolBlock.imports` here.
    */
   export(path: string, options: ExportOptions = {}): ExportedFiles {
-    const epoch = options.epoch ?? 0;
-    if (!Number.isInteger(epoch) || epoch < 0 || epoch > 9999) throw new ValueError(`${this.name}.export: epoch must be an integer in [0, 9999], got ${epoch}`);
-    const arrays = this.namedParamArrays();
-    const files = { symbol: `${path}-symbol.json`, params: `${path}-${String(epoch).padStart(4, '0')}.params`, safetensors: `${path}-${String(epoch).padStart(4, '0')}.safetensors` };
-    const json = new TextEncoder().encode(this.toJSON());
-    const params = encodeMXNetParams(arrays);
-    const st = encodeSafetensors(arrays.map(([k, v]) => [k.slice(4), v] as const), { ...LIBRARY_METADATA, tsgluon_content: 'parameters' });
-    writeFileBytes(files.symbol, json, `${this.name}.export`);
-    writeFileBytes(files.params, params, `${this.name}.export`);
-    writeFileBytes(files.safetensors, st, `${this.name}.export`);
-    return files;
+    return writeExport(this.name, this.graph, this.namedParamArrays(), path, options.epoch);
   }
 
   /**

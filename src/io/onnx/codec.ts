@@ -25,7 +25,7 @@ const ModelProto = root.lookupType('onnx.ModelProto');
 /** ONNX TensorProto.DataType values, as the safetensors dtype with the same bytes. */
 const ELEM_TYPES: Readonly<Record<number, string>> = { 1: 'F32', 2: 'U8', 3: 'I8', 4: 'U16', 5: 'I16', 6: 'I32', 7: 'I64', 9: 'BOOL', 10: 'F16', 11: 'F64', 12: 'U32', 13: 'U64', 16: 'BF16' };
 /** The ONNX element type of each tsgluon dtype. */
-export const ONNX_TYPE_OF: Readonly<Record<DType, number>> = { float32: 1, float64: 11, int32: 6, uint8: 2 };
+export const ONNX_TYPE_OF: Readonly<Record<DType, number>> = { float32: 1, float64: 11, int32: 6, uint8: 2, float16: 10, bfloat16: 16 };
 /** ONNX element type 7 (int64), which shape tensors must use. */
 export const ONNX_INT64 = 7;
 
@@ -226,7 +226,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
 /** A TensorProto object for protobufjs, data little-endian in raw_data. */
 export function tensorProto(name: string, arr: NDArray): Obj {
   if (arr.isShapeOnly) throw new ValueError(`ONNX: tensor ${JSON.stringify(name)} is a shape-only array with no data`);
-  return { name, dims: [...arr.shape], data_type: ONNX_TYPE_OF[arr.dtype], raw_data: leBytes(arr.storage) };
+  return { name, dims: [...arr.shape], data_type: ONNX_TYPE_OF[arr.dtype], raw_data: leBytes(arr._raw) };
 }
 
 /** An int64 TensorProto (shapes, axes) from plain integers. */

@@ -56,6 +56,9 @@ const f16 = [[0x3e00, 0x3c01, 0x0000], [0x4200, 0x3c01, 0x3400], [0x4480, 0x3c01
 const bf16 = [[0x3fc0, 0x3f81, 0x0000], [0x4040, 0x3f81, 0x3e80], [0x4090, 0x3f81, 0x3f00]][r]!;
 result['float16'] = { sum: half(f16, 'float16', 'sum'), average: half(f16, 'float16', 'average'), max: half(f16, 'float16', 'max'), min: half(f16, 'float16', 'min') };
 result['bfloat16'] = { sum: half(bf16, 'bfloat16', 'sum'), average: half(bf16, 'bfloat16', 'average'), max: half(bf16, 'bfloat16', 'max') };
+// The same through NDArrays of those dtypes (their bits travel, values read back widened).
+result['float16Array'] = values(comm.allreduce(nd.array([1.5 * (r + 1), r / 4], { dtype: 'float16' })).astype('float32'));
+result['bfloat16Array'] = values(comm.allreduce(nd.array([1.5 * (r + 1), r / 4], { dtype: 'bfloat16' }), { op: 'average' }).astype('float32'));
 
 // barrier: every rank writes its file before the barrier, so after it all three exist.
 writeFileSync(join(out, `before-${r}`), '');

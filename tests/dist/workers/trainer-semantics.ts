@@ -134,5 +134,26 @@ result['compositeGlobal'] = composite.getGlobal(comm);
 const odd = new nn.Dense(r === 0 ? 4 : 5, { inUnits: 2 });
 odd.initialize();
 result['differentNetworks'] = errorOf(() => new gluon.Trainer(odd.collectParams(), 'sgd', {}, { kvstore: 'dist_sync' }));
+// float16 parameters: their bits travel, the average of two ranks' gradients is their sum (taken
+// in float32, rounded to 16 bits once) halved, and the weights stay equal on both ranks.
+nd.random.seed(70 + r);
+const half = new nn.Dense(3, { inUnits: 4, dtype: 'float16' });
+half.initialize();
+const halfTrainer = new gluon.Trainer(half.collectParams(), 'sgd', { learningRate: 0.5 }, { kvstore: 'dist_sync' });
+const hx = nd.random.uniform({ low: -1, high: 1, shape: [2, 4] });
+autograd.record(() => half.forward(hx).square().sum()).backward();
+const halfLocal = half.collectParams().values().map((p) => p.grad().astype('float32'));
+halfTrainer.allreduceGrads();
+let halfWorst = 0;
+half.collectParams().values().forEach((p, i) => {
+  const mean = comm.allgather(halfLocal[i]!.reshape([1, -1])).mean(0);
+  const expected = nd.array(mean, { dtype: 'float16' }).astype('float32').storage;
+  const got = p.grad().astype('float32').reshape([-1]).storage;
+  expected.forEach((v, j) => (halfWorst = Math.max(halfWorst, Math.abs(v - got[j]!))));
+});
+result['halfGradMaxError'] = halfWorst;
+result['halfDtype'] = half.collectParams().values().map((p) => p.data().dtype);
+halfTrainer.update(2);
+result['halfWeights'] = half.collectParams().values().flatMap((p) => Array.from(p.data().astype('float32').storage));
 result['stats'] = trainer._distStats;
 writeFileSync(join(out, `rank-${r}.json`), JSON.stringify(result));

@@ -71,6 +71,9 @@ const args: OpCase[] = [
   { name: 'argmax returns the first of ties', fn: (x) => nd.argmax(x!, -1), inputs: () => [f64([[3, 3, 1], [0, 2, 2]])], expected: [0, 1] },
   { name: 'argmax and argmin pick the first NaN', fn: (x) => nd.argmax(x!, 1).add(nd.argmin(x!, 1).mul(10)), inputs: () => [f64([[1, NaN, 9, NaN], [NaN, 0, 1, 2]])], expected: [11, 0] },
   { name: 'argmax middle axis of (2,3,2)', fn: (x) => nd.argmax(x!, 1), inputs: () => [f64([[[1, 9], [5, 2], [3, 4]], [[0, 0], [1, -1], [-2, 5]]])], expected: [[1, 0], [1, 2]] },
+  { name: 'argmax with an options object (axis, keepdims)', fn: (x) => nd.argmax(x!, { axis: 1, keepdims: true }), inputs: () => [f64([[1, 5, 2], [7, 0, 7]])], expected: [[1], [0]], shape: [2, 1] },
+  { name: 'argmin method with an options object', fn: (x) => x!.argmin({ axis: -1 }), inputs: () => [f64([[1, 5, 2], [7, 0, 7]])], expected: [0, 1], shape: [2] },
+  { name: 'argmax options without axis reduce the flattened array', fn: (x) => x!.argmax({ keepdims: true }), inputs: () => [f64([[1, 5, 2], [7, 0, 9]])], expected: [[5]], shape: [1, 1] },
   { name: 'argmax with -inf everywhere is 0', fn: (x) => nd.argmax(x!, 0), inputs: () => [f64([-Infinity, -Infinity])], expected: 0 },
 ];
 
@@ -118,6 +121,7 @@ export const { cases, errors }: CaseFile = {
     { name: 'sum with a fractional axis', fn: () => nd.sum(nd.ones([2, 3]), 0.5), error: AxisError, message: /sum: axis 0.5/ },
     { name: 'max over an empty axis', fn: () => nd.max(nd.zeros([0, 3]), 0), error: ValueError, message: /max:.*zero-size.*\(0, 3\)/ },
     { name: 'min of an empty array', fn: () => nd.min(nd.zeros([0])), error: ValueError, message: /min:.*\(0,\)/ },
+    { name: 'argmax with a list of axes', fn: () => nd.argmax(nd.zeros([2, 3]), { axis: [0, 1] as unknown as number }), error: ValueError, message: /argmax: axis must be one axis/ },
     { name: 'argmax over an empty axis', fn: () => nd.argmax(nd.zeros([2, 0]), 1), error: ValueError, message: /argmax:.*\(2, 0\)/ },
     { name: 'argmin of an empty array', fn: () => nd.argmin(nd.zeros([0, 2])), error: ValueError, message: /argmin:.*\(0, 2\)/ },
     { name: 'argmax bad axis', fn: () => nd.argmax(nd.ones([2]), 1), error: AxisError, message: /argmax: axis 1/ },

@@ -1,0 +1,141 @@
+/**
+ * The native convolution kernels (forward with and without bias, data gradient, weight gradient)
+ * against the reference backend's, on every instruction set the CPU offers: LeNet's and ResNet's
+ * layer shapes, strides, padding, dilation, 1-D and 3-D windows, 1x1 convolutions, chunks that
+ * split a sample's rows, weight gradients summed in partials and across channel ranges. Results
+ * must not depend on the thread count, bit for bit.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { TypedArray } from '../../src/core/dtype.js';
+import type { ConvPlan } from '../../src/backend/kernels.js';
+import { refKernels } from '../../src/backend/ref/index.js';
+import { FLOATS, addon, close, forEachIsa, nat, rand, same, skip, withSpecials, withThreads, type Ctor } from './parity-helpers.js';
+
+type V3 = [number, number, number];
+interface Case {
+  name: string;
+  N: number;
+  C: number;
+  O: number;
+  in: V3;
+  kernel: V3;
+  stride?: V3;
+  pad?: V3;
+  dilation?: V3;
+}
+
+const CASES: Case[] = [
+  { name: 'LeNet conv1', N: 5, C: 1, O: 6, in: [1, 28, 28], kernel: [1, 5, 5], pad: [0, 2, 2] },
+  { name: 'LeNet conv2', N: 9, C: 6, O: 16, in: [1, 14, 14], kernel: [1, 5, 5] },
+  { name: 'ResNet 3x3', N: 3, C: 16, O: 24, in: [1, 12, 12], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  { name: '3x3 stride 2', N: 2, C: 8, O: 16, in: [1, 13, 11], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1] },
+  { name: 'stem 7x7 stride 2', N: 2, C: 3, O: 8, in: [1, 20, 20], kernel: [1, 7, 7], stride: [1, 2, 2], pad: [0, 3, 3] },
+  { name: '1x1', N: 4, C: 12, O: 20, in: [1, 7, 7], kernel: [1, 1, 1] },
+  { name: '1x1 stride 2', N: 3, C: 8, O: 16, in: [1, 9, 9], kernel: [1, 1, 1], stride: [1, 2, 2] },
+  { name: '1-D dilated', N: 3, C: 4, O: 5, in: [1, 1, 40], kernel: [1, 1, 3], stride: [1, 1, 2], pad: [0, 0, 2], dilation: [1, 1, 3] },
+  { name: '3-D', N: 2, C: 3, O: 4, in: [5, 6, 7], kernel: [2, 3, 2], stride: [2, 1, 1], pad: [1, 1, 0], dilation: [1, 1, 2] },
+  // One sample's columns exceed the unfold buffer, so its output rows are cut into chunks.
+  { name: 'rows in chunks', N: 2, C: 16, O: 8, in: [1, 48, 48], kernel: [1, 5, 5], pad: [0, 2, 2] },
+  // Over 64K weights: the weight gradient splits channels instead of summing partials.
+  { name: 'large filter bank', N: 2, C: 96, O: 80, in: [1, 6, 6], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  { name: 'padding wider than the input', N: 2, C: 2, O: 3, in: [1, 2, 3], kernel: [1, 3, 3], pad: [0, 3, 3] },
+  { name: 'one sample', N: 1, C: 5, O: 7, in: [1, 10, 10], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  { name: 'empty batch', N: 0, C: 3, O: 4, in: [1, 5, 5], kernel: [1, 3, 3] },
+];
+
+function plan(c: Case): ConvPlan {
+  const stride = c.stride ?? [1, 1, 1];
+  const pad = c.pad ?? [0, 0, 0];
+  const dilation = c.dilation ?? [1, 1, 1];
+  const out = [0, 1, 2].map((i) => Math.floor((c.in[i]! + 2 * pad[i]! - dilation[i]! * (c.kernel[i]! - 1) - 1) / stride[i]!) + 1) as V3;
+  return { batch: c.N, channels: c.C, filters: c.O, in: c.in, out, kernel: c.kernel, stride, pad, dilation };
+}
+
+const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
+
+/** Every kernel's output on one case, for the active instruction set and thread count. */
+function runAll(k: typeof nat, C: Ctor, p: ConvPlan, x: TypedArray, w: TypedArray, b: TypedArray, g: TypedArray): TypedArray[] {
+  const yLen = p.batch * p.filters * prod(p.out);
+  // Outputs start as garbage: every kernel must overwrite all of its output.
+  const fresh = (n: number) => new C(n).fill(12345);
+  const y = fresh(yLen);
+  k.conv(y, x, w, null, p);
+  const yb = fresh(yLen);
+  k.conv(yb, x, w, b, p);
+  const gx = fresh(x.length);
+  k.convDataGrad(gx, g, w, p);
+  const gw = fresh(w.length);
+  k.convWeightGrad(gw, x, g, p);
+  return [y, yb, gx, gw];
+}
+
+describe('native convolution kernels match ref', { skip }, () => {
+  test('forward, bias, data and weight gradients on LeNet, ResNet and odd geometries', () => {
+    for (const [dt, C] of FLOATS) {
+      const tol = dt === 'float32' ? 2e-5 : 1e-12;
+      for (const c of CASES) {
+        const p = plan(c);
+        const x = rand(C, c.N * c.C * prod(c.in));
+        const w = rand(C, c.O * c.C * prod(c.kernel));
+        const b = rand(C, c.O);
+        const g = rand(C, c.N * c.O * prod(p.out));
+        const want = runAll(refKernels, C, p, x, w, b, g);
+        forEachIsa((isa) => {
+          const got = runAll(nat, C, p, x, w, b, g);
+          const names = ['conv', 'conv with bias', 'convDataGrad', 'convWeightGrad'];
+          // Sums of up to C·K·N·L products of values in [-2, 2]: a tolerance relative to their scale.
+          const scale = [c.C * prod(c.kernel), c.C * prod(c.kernel), c.O * prod(c.kernel), Math.max(1, c.N * prod(p.out))];
+          for (let i = 0; i < 4; i++) close(got[i]!, want[i]!, tol, tol * 4 * scale[i]!, `${names[i]} ${dt} ${isa} ${c.name}`);
+        });
+      }
+    }
+  });
+
+  test('infinities and NaN in the input reach the same outputs', () => {
+    const c = CASES[1]!;
+    const p = plan(c);
+    for (const [dt, C] of FLOATS) {
+      const x = withSpecials(rand(C, c.N * c.C * prod(c.in)));
+      const w = rand(C, c.O * c.C * prod(c.kernel));
+      const g = withSpecials(rand(C, c.N * c.O * prod(p.out)));
+      const b = rand(C, c.O);
+      const want = runAll(refKernels, C, p, x, w, b, g);
+      const got = runAll(nat, C, p, x, w, b, g);
+      for (let i = 0; i < 4; i++) close(got[i]!, want[i]!, 1e-4, 1e-3, `${dt} specials, output ${i}`);
+    }
+  });
+
+  test('results do not depend on the thread count, bit for bit', () => {
+    const C = Float32Array;
+    for (const c of CASES) {
+      const p = plan({ ...c, N: Math.max(c.N, 1) * 3 });
+      const x = rand(C, p.batch * c.C * prod(c.in));
+      const w = rand(C, c.O * c.C * prod(c.kernel));
+      const b = rand(C, c.O);
+      const g = rand(C, p.batch * c.O * prod(p.out));
+      const one = withThreads(1, () => runAll(nat, C, p, x, w, b, g));
+      for (const t of [2, 3, 5]) {
+        const many = withThreads(t, () => runAll(nat, C, p, x, w, b, g));
+        for (let i = 0; i < 4; i++) same(many[i]!, one[i]!, `${c.name}: 1 vs ${t} threads, output ${i}`);
+      }
+    }
+  });
+
+  test('the addon refuses plans that do not match the operands, and outputs that alias inputs', () => {
+    const p = new Int32Array([1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 3, 3, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
+    const f = (n: number) => new Float32Array(n);
+    assert.equal(addon!.conv(0, f(1), f(9), f(9), null, p), true);
+    assert.throws(() => addon!.conv(0, f(2), f(9), f(9), null, p), /plan does not match/);
+    assert.throws(() => addon!.conv(0, f(1), f(9), f(9), f(2), p), /bias length/);
+    assert.throws(() => addon!.conv(1, f(9), f(1), f(9), f(1), p), /only the forward kind takes a bias/);
+    assert.throws(() => addon!.conv(3, f(1), f(9), f(9), null, p), /unknown kind/);
+    const shared = f(18);
+    assert.throws(() => addon!.conv(1, shared.subarray(0, 9), f(1), shared.subarray(8, 17), null, p), /shares memory/);
+    assert.equal(addon!.conv(1, shared.subarray(0, 9), f(1), shared.subarray(9, 18), null, p), true);
+    const bad = Int32Array.from(p);
+    bad[9] = 0;
+    assert.throws(() => addon!.conv(0, f(1), f(9), f(9), null, bad), /bad plan/);
+    assert.equal(addon!.conv(0, new Int32Array(1), new Int32Array(9), new Int32Array(9), null, p), false);
+  });
+});
