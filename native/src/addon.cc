@@ -618,12 +618,12 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 
 Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), runtimeThreads()); }
 
-// setNumThreads(n): rebuilds the pool with n threads (n >= 1).
+// setNumThreads(n): rebuilds the pool with n threads (1 <= n <= kMaxThreads). Returns "" on
+// success, else why the OS refused the threads (the previous pool stays in service).
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = num(info, 0);
-  if (n < 1 || n > 1024) return fail(info.Env(), "setNumThreads: n must be an integer in [1, 1024]");
-  setThreads((int)n);
-  return info.Env().Undefined();
+  if (n < 1 || n > kMaxThreads) return fail(info.Env(), "setNumThreads: n must be an integer in [1, 1024]");
+  return Napi::String::New(info.Env(), setThreads((int)n));
 }
 
 Napi::Array names(const Napi::Env& env, const char* const* list, int n) {

@@ -48,10 +48,20 @@ void* scratchBuffer(int slot, size_t bytes) {
 }
 
 Pool::Pool(int n) : size_(n < 1 ? 1 : n) {
-  for (int i = 1; i < size_; i++) threads_.emplace_back([this] { worker(); });
+  try {
+    threads_.reserve(size_ - 1);
+    for (int i = 1; i < size_; i++) threads_.emplace_back([this] { worker(); });
+  } catch (...) {
+    // The OS refused a thread (a container's thread or memory limit): stop the workers that did
+    // start, then let the caller keep its previous pool or fall back to fewer threads.
+    shutdown();
+    throw;
+  }
 }
 
-Pool::~Pool() {
+Pool::~Pool() { shutdown(); }
+
+void Pool::shutdown() {
   {
     std::lock_guard<std::mutex> lock(m_);
     stop_.store(true, std::memory_order_release);
@@ -59,6 +69,7 @@ Pool::~Pool() {
   }
   cv_.notify_all();
   for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 void Pool::work(uint64_t job, TaskFn fn, void* ctx, int ntasks) {

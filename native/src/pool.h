@@ -14,6 +14,8 @@ using TaskFn = void (*)(void* ctx, int task, int ntasks);
 
 class Pool {
  public:
+  // Starts n - 1 workers; throws (std::system_error) when the OS refuses one, after stopping
+  // those already started.
   explicit Pool(int n);
   ~Pool();
   int size() const { return size_; }
@@ -24,6 +26,7 @@ class Pool {
 
  private:
   void worker();
+  void shutdown();
   void work(uint64_t job, TaskFn fn, void* ctx, int ntasks);
   int size_;
   std::vector<std::thread> threads_;

@@ -5,10 +5,12 @@
 #include "runtime.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
+#include <stdexcept>
 #include <thread>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -29,13 +31,35 @@ std::mutex gPoolInit;
 std::shared_mutex gPoolSwap;
 std::atomic<int> gWantThreads{0};
 
-int defaultThreads() {
-  if (const char* s = std::getenv("TSGLUON_NUM_THREADS")) {
-    int n = std::atoi(s);
-    if (n > 0) return n;
-  }
+int hardwareThreads() {
   unsigned hc = std::thread::hardware_concurrency();
   return hc > 0 ? (int)hc : 1;
+}
+
+// TSGLUON_NUM_THREADS when it is an integer in [1, kMaxThreads], else the machine's count.
+int defaultThreads() {
+  if (const char* s = std::getenv("TSGLUON_NUM_THREADS")) {
+    char* end = nullptr;
+    long n = std::strtol(s, &end, 10);
+    if (end != s && *end == '\0' && n >= 1 && n <= kMaxThreads) return (int)n;
+    std::fprintf(stderr, "tsgluon: TSGLUON_NUM_THREADS=%s is not an integer in [1, %d]; using %d threads\n", s, kMaxThreads,
+                 hardwareThreads());
+  }
+  return hardwareThreads();
+}
+
+// A pool of n threads, or of fewer when the OS refuses threads (down to the caller alone, which
+// needs no thread), so the first kernel never aborts the process.
+Pool* startPool(int n) {
+  for (int k = n;; k = k > hardwareThreads() ? hardwareThreads() : 1) {
+    try {
+      return new Pool(k);
+    } catch (const std::exception& e) {
+      if (k == 1) throw;
+      std::fprintf(stderr, "tsgluon: could not start a pool of %d threads (%s); trying %d\n", k, e.what(),
+                   k > hardwareThreads() ? hardwareThreads() : 1);
+    }
+  }
 }
 
 Pool* pool() {
@@ -45,7 +69,7 @@ Pool* pool() {
     p = gPool.load(std::memory_order_relaxed);
     if (p == nullptr) {
       const int want = gWantThreads.load();
-      p = new Pool(want > 0 ? want : defaultThreads());
+      p = startPool(want > 0 ? want : defaultThreads());
       gPool.store(p, std::memory_order_release);
     }
   }
@@ -112,14 +136,25 @@ const Runtime kRuntime = {rtThreads, rtRun, scratchBuffer};
 
 int runtimeThreads() { return rtThreads(); }
 
-void setThreads(int n) {
+std::string setThreads(int n) {
   std::unique_lock<std::shared_mutex> swap(gPoolSwap);
   std::lock_guard<std::mutex> lock(gPoolInit);
-  gWantThreads = n;
   Pool* old = gPool.load(std::memory_order_relaxed);
-  if (old != nullptr && old->size() == n) return;
+  if (old != nullptr && old->size() == n) {
+    gWantThreads = n;
+    return "";
+  }
+  // The new pool first: if the OS refuses its threads, the old one stays in service.
+  Pool* fresh;
+  try {
+    fresh = new Pool(n);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  gWantThreads = n;
   delete old;
-  gPool.store(new Pool(n), std::memory_order_release);
+  gPool.store(fresh, std::memory_order_release);
+  return "";
 }
 
 bool selectIsa(const std::string& name) {

@@ -15,7 +15,10 @@ void initRuntime();
 // Switches to the named instruction set ("avx512", "avx2", "generic") if this CPU runs it.
 bool selectIsa(const std::string& name);
 int runtimeThreads();
+// The most threads a pool may have (setNumThreads and TSGLUON_NUM_THREADS).
+constexpr int kMaxThreads = 1024;
 // Replaces the pool by one of n threads; jobs running on other JavaScript threads finish first.
-void setThreads(int n);
+// Returns "" on success, else why the threads could not start (the previous pool stays).
+std::string setThreads(int n);
 
 }  // namespace tsg

@@ -10,9 +10,10 @@
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { isHalf } from '../core/half.js';
-import { AutogradError, DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { AutogradError, DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { publicOp } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
-import { NDArray, type GradReq, type TapeNode } from '../ndarray/ndarray.js';
+import { NDArray, expectArray, type GradReq, type TapeNode } from '../ndarray/ndarray.js';
 import { onesLike, zerosLike } from '../ndarray/creation.js';
 import { needsGrad } from '../ops/define.js';
 import { add } from '../ops/binary.js';
@@ -78,13 +79,18 @@ function topoOrder(heads: readonly NDArray[]): NDArray[] {
  * Differentiates `heads` with respect to every array with an attached gradient. A non-scalar head
  * is seeded with ones unless `headGrads` gives its gradient.
  */
-export function backward(
+export const backward = publicOp('backward', function backward(
   heads: NDArray | readonly NDArray[],
   headGrads?: NDArray | readonly (NDArray | null)[] | null,
   options: BackwardOptions = {},
 ): void {
-  const hs = heads instanceof NDArray ? [heads] : [...heads];
-  const hg = headGrads === undefined || headGrads === null ? [] : headGrads instanceof NDArray ? [headGrads] : [...headGrads];
+  const list = <T>(v: unknown, what: string, each: (e: unknown) => boolean): T[] => {
+    const out = v instanceof NDArray ? [v] : Array.isArray(v) ? Array.from(v as unknown[]) : null;
+    if (out === null || !out.every(each)) throw new AutogradError(`backward: ${what}, got ${fmtValue(v)}`);
+    return out as T[];
+  };
+  const hs = list<NDArray>(heads, 'the heads must be an NDArray or a list of NDArrays', (e) => e instanceof NDArray);
+  const hg = headGrads === undefined || headGrads === null ? [] : list<NDArray | null>(headGrads, 'head gradients must be an NDArray or a list of NDArrays (or null for ones)', (e) => e === null || e instanceof NDArray);
   for (const h of hs) {
     if (h._node === FREED) {
       throw new AutogradError(
@@ -103,7 +109,7 @@ export function backward(
     throw new AutogradError(`backward: got ${hg.length} head gradients for ${hs.length} heads; give one per head (or null for ones)`);
   }
   pause(() => run(hs, hg, options), { trainMode: options.trainMode ?? true });
-}
+}, 2);
 
 function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
   const { order } = propagate(heads, headGrads, options.retainGraph ?? false, true);
@@ -300,20 +306,23 @@ function gradTargets(
  * `gradReq`: 'write' (default) overwrites the gradient on each backward, 'add' accumulates,
  * 'null' detaches.
  */
-export function attachGrad(x: NDArray, options: { gradReq?: GradReq } = {}): void {
+export const attachGrad = publicOp('attachGrad', function attachGrad(x: NDArray, options: { gradReq?: GradReq } = {}): void {
+  expectArray('attachGrad', x);
   const req = options.gradReq ?? 'write';
+  if (req !== 'write' && req !== 'add' && req !== 'null') throw new ValueError(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${fmtValue(req)}`);
   if (req !== 'null' && !isFloat(x.dtype)) {
     throw new DTypeError(`attachGrad: gradients need a float32 or float64 array, this one is ${x.dtype}; convert with .astype('float32')`);
   }
   x._node = null;
   x._gradReq = req;
   x._grad = req === 'null' ? null : zerosLike(x);
-}
+}, 1);
 
 /** A new array with the same values that is cut off from the recorded graph. */
-export function detach(x: NDArray): NDArray {
+export const detach = publicOp('detach', function detach(x: NDArray): NDArray {
+  expectArray('detach', x);
   return x.isShapeOnly ? NDArray.shapeOnly(x.shape, x.dtype) : new NDArray(x._raw, x.shape, x.dtype);
-}
+});
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

@@ -48,7 +48,7 @@ const DEFAULT_SHAPES: Readonly<Record<string, readonly number[]>> = { mlp: [1, 7
 function modelName(o: ExportCommandOptions): string {
   if (o.model !== undefined) return o.model;
   if (o.params === undefined) throw new ValueError('export: pass --model NAME (mlp, lenet or a model-zoo name) or --params CHECKPOINT written by tsgluon train --out');
-  const bytes = readFileBytes(o.params);
+  const bytes = readFileBytes(o.params, 'export');
   const header = readSafetensorsHeader(bytes.subarray(0, Math.min(bytes.length, 8 + 100 * 1024 * 1024)));
   const model = header.metadata?.['model'];
   if (model === undefined) throw new ValueError(`export: ${o.params} does not say which model it holds (no "model" metadata); pass --model NAME`);
@@ -74,7 +74,7 @@ export function exportCommand(o: ExportCommandOptions): ExportCommandResult {
   let onnx: string | null = null;
   if (format !== 'mxnet') {
     onnx = `${o.out}.onnx`;
-    writeFileBytes(onnx, hybridToOnnx(net, { inputShapes: [shape] }));
+    writeFileBytes(onnx, hybridToOnnx(net, { inputShapes: [shape] }), 'export');
   }
   return { model, mxnet, onnx };
 }

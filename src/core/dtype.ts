@@ -16,6 +16,9 @@
  * of uint8 compute in int32; `mean` and `norm` of integers give float32; comparisons return 0/1
  * in the operands' dtype (as MXNet does); `argmax`/`argmin` return int32.
  */
+import { fmtShape } from './errors.js';
+import { allocationError, checkAllocation, fitsAllocation } from './limits.js';
+
 /** The element type of an NDArray. */
 export type DType = 'float32' | 'float64' | 'int32' | 'uint8' | 'float16' | 'bfloat16';
 
@@ -61,9 +64,23 @@ export function promoteScalar(a: DType, scalar: number): DType {
   return a;
 }
 
-/** A zero-filled typed array of `size` elements of `dtype`. */
-export function allocate(dtype: DType, size: number): TypedArray {
-  return new CTORS[dtype](size);
+/**
+ * A zero-filled typed array of `size` elements of `dtype`, within the allocation limit
+ * (core/limits.ts); `shape`, when given, only improves the error message.
+ */
+export function allocate(dtype: DType, size: number, shape?: readonly number[]): TypedArray {
+  const ctor = CTORS[dtype];
+  // The check every op output passes through: no closure unless it fails.
+  if (!fitsAllocation(size, ctor.BYTES_PER_ELEMENT)) {
+    checkAllocation(size, ctor.BYTES_PER_ELEMENT, () => `${dtype === 'int32' ? 'an' : 'a'} ${dtype} array of ${shape === undefined ? `${size} elements` : `shape ${fmtShape(shape)}`}`);
+  }
+  try {
+    return new ctor(size);
+  } catch (e) {
+    // The limit allowed it but the system did not have the memory.
+    if (!(e instanceof RangeError)) throw e;
+    throw allocationError(`${dtype === 'int32' ? 'an' : 'a'} ${dtype} array of ${size} elements (the system refused the memory: ${e.message})`, size * ctor.BYTES_PER_ELEMENT);
+  }
 }
 
 /**

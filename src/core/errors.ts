@@ -55,6 +55,12 @@ export class BackendError extends TsGluonError {}
 /** A file could not be read, or its content is malformed. */
 export class FormatError extends TsGluonError {}
 
+/**
+ * An allocation sized by the caller's input is over the limit (`setMaxAllocation`), or the system
+ * refused the memory.
+ */
+export class AllocationError extends TsGluonError {}
+
 /** A feature needs an optional package that is not installed; the message names what to install. */
 export class MissingDependencyError extends TsGluonError {}
 
@@ -67,7 +73,30 @@ export class ChildTypeError extends TsGluonError {}
 /** Distributed training: MPI missing or not initialized, or ranks that disagree on a collective. */
 export class DistributedError extends TsGluonError {}
 
-/** Formats a shape the way Gluon prints it: (256, 20). */
+/**
+ * Formats a shape the way Gluon prints it: (256, 20). Shapes in messages often come straight from
+ * the caller, so any element prints (a symbol or an object without prototype would make a
+ * template string throw).
+ */
 export function fmtShape(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dims = Array.from(shape, (d: unknown) => (typeof d === 'number' ? String(d) : fmtValue(d)));
+  return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
+}
+
+/**
+ * Any value as short text for a message, never throwing (symbols, objects without prototype,
+ * lists nested thousands deep): as JSON.stringify writes them, lists showing their first 8
+ * elements, 3 levels deep.
+ */
+export function fmtValue(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'symbol' || typeof v === 'function') return typeof v;
+  if (v === null || typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) {
+    if (depth >= 3) return '[...]';
+    const items = Array.from(v.length > 8 ? v.slice(0, 8) : v, (e: unknown) => fmtValue(e, depth + 1));
+    return `[${items.join(',')}${v.length > 8 ? ',...' : ''}]`;
+  }
+  return `an object (${(Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'no prototype'})`;
 }

@@ -2,7 +2,7 @@
  * Shape arithmetic shared by every op: sizes, row-major strides, NumPy broadcasting and axis
  * normalization. Everything here is pure and works on plain number arrays.
  */
-import { AxisError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { AxisError, ShapeError, ValueError, fmtShape, fmtValue } from './errors.js';
 
 /** Dimensions of an array, outermost first; `[]` is a 0-d (scalar) array. */
 export type Shape = readonly number[];
@@ -32,13 +32,22 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return true;
 }
 
-/** Rejects negative, fractional and non-finite dimensions. */
+/**
+ * The most dimensions an array may have (NumPy 2's limit). Deeper nesting is refused up front, so
+ * recursive walks over dimensions (printing, `toArray`, nested input) cannot exhaust the stack.
+ */
+export const MAX_NDIM = 64;
+
+/** Rejects negative, fractional and non-finite dimensions, holes, and more than MAX_NDIM axes. */
 export function checkShape(shape: Shape, op: string): number[] {
-  if (!Array.isArray(shape)) throw new ValueError(`${op}: a shape must be a list of non-negative integers, e.g. [2, 3], got ${typeof shape}`);
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: a shape must be a list of non-negative integers, e.g. [2, 3], got ${fmtValue(shape)}`);
+  if (shape.length > MAX_NDIM) throw new ValueError(`${op}: a shape has at most ${MAX_NDIM} dimensions, got ${shape.length}`);
+  // An indexed loop: a hole ([, 3]) must be seen, not skipped as for...of and map would.
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isInteger(d) || d! < 0) {
       throw new ValueError(
-        `${op}: invalid shape ${fmtShape(shape)}: every dimension must be a non-negative integer, got ${d}`,
+        `${op}: invalid shape ${fmtShape(shape)}: every dimension must be a non-negative integer, got ${fmtValue(d)}`,
       );
     }
   }
@@ -80,7 +89,7 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
     throw new AxisError(
-      `${op}: axis ${axis} is out of range for an array with ${ndim} dimension(s); ` +
+      `${op}: axis ${fmtValue(axis)} is out of range for an array with ${ndim} dimension(s); ` +
         `use an axis in [${-ndim}, ${Math.max(ndim - 1, 0)}]`,
     );
   }
@@ -91,10 +100,11 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 export function normalizeAxes(axis: number | readonly number[] | undefined | null, ndim: number, op: string): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
-  if (!Array.isArray(list)) throw new AxisError(`${op}: axis must be a number, a list of numbers or null, got ${typeof axis}`);
-  const out = list.map((a) => normalizeAxis(a, ndim, op));
+  if (!Array.isArray(list)) throw new AxisError(`${op}: axis must be a number, a list of numbers or null, got ${fmtValue(axis)}`);
+  // Array.from reads holes as undefined (map would skip them), which normalizeAxis refuses.
+  const out = Array.from(list as readonly unknown[], (a) => normalizeAxis(a as number, ndim, op));
   const seen = new Set(out);
-  if (seen.size !== out.length) throw new AxisError(`${op}: repeated axis in ${JSON.stringify(list)}`);
+  if (seen.size !== out.length) throw new AxisError(`${op}: repeated axis in ${fmtValue(list)}`);
   return out.sort((x, y) => x - y);
 }
 

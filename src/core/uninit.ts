@@ -6,6 +6,7 @@
  * without `Buffer`, get an ordinary zero-filled array: the saving is only worth it for big ones.
  */
 import { allocate, bytesPerElement, type DType, type TypedArray } from './dtype.js';
+import { fitsAllocation } from './limits.js';
 
 /** Below this many bytes a zero-filled array is as cheap as an uninitialized one. */
 const MIN_BYTES = 1 << 16;
@@ -27,7 +28,14 @@ const VIEWS = {
 /** A typed array of `size` elements of `dtype` whose initial contents are unspecified. */
 export function allocateUninitialized(dtype: DType, size: number): TypedArray {
   const bytes = size * bytesPerElement(dtype);
-  if (nodeBuffer === undefined || bytes < MIN_BYTES) return allocate(dtype, size);
-  const b = nodeBuffer.allocUnsafeSlow(bytes);
+  // Past the allocation limit, `allocate` throws the typed error that names the request.
+  if (nodeBuffer === undefined || bytes < MIN_BYTES || !fitsAllocation(size, bytesPerElement(dtype))) return allocate(dtype, size);
+  let b: Uint8Array<ArrayBuffer>;
+  try {
+    b = nodeBuffer.allocUnsafeSlow(bytes);
+  } catch {
+    // The system refused the memory: `allocate` tries again and turns a refusal into a typed error.
+    return allocate(dtype, size);
+  }
   return new VIEWS[dtype](b.buffer, b.byteOffset, size);
 }

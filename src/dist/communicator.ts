@@ -10,8 +10,9 @@
  * collective that runs on the communication thread while JavaScript goes on.
  */
 import { DTYPES, allocate, isFloat, type DType, type TypedArray } from '../core/dtype.js';
-import { DTypeError, DistributedError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import { DTypeError, DistributedError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions } from '../core/public.js';
+import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkWritable } from '../ops/writable.js';
 import type { MpiAddon, MpiInfo } from './addon.js';
 
@@ -84,9 +85,11 @@ export class Communicator {
    * average (float dtypes), maximum or minimum of the ranks' values, element by element.
    */
   allreduce(x: NDArray, options: { op?: ReduceOp } = {}): NDArray {
+    expectArray('dist.allreduce', x);
+    checkOptions('dist.allreduce', options);
     const op = options.op ?? 'sum';
     const code = OPS.indexOf(op);
-    if (code < 0) throw new ValueError(`dist.allreduce: op must be one of ${OPS.join(', ')}, got ${JSON.stringify(op)}`);
+    if (code < 0) throw new ValueError(`dist.allreduce: op must be one of ${OPS.join(', ')}, got ${fmtValue(op)}`);
     if (op === 'average' && !isFloat(x.dtype)) {
       throw new DTypeError(`dist.allreduce: op 'average' needs a float array, this one is ${x.dtype}; use op 'sum' and divide, or cast with .astype('float32')`);
     }
@@ -98,9 +101,11 @@ export class Communicator {
 
   /** Overwrites `x` on every rank with rank `root`'s values (default rank 0) and returns it. */
   broadcast(x: NDArray, options: { root?: number } = {}): NDArray {
+    expectArray('dist.broadcast', x);
+    checkOptions('dist.broadcast', options);
     const root = options.root ?? 0;
     if (!Number.isInteger(root) || root < 0 || root >= this.size) {
-      throw new ValueError(`dist.broadcast: root must be a rank in [0, ${this.size - 1}], got ${String(root)}`);
+      throw new ValueError(`dist.broadcast: root must be a rank in [0, ${this.size - 1}], got ${fmtValue(root)}`);
     }
     this.#writable('dist.broadcast', x);
     this.agree('dist.broadcast', [['element count', x.size], dtypeAgreed(x.dtype), ['root', root]]);
@@ -118,6 +123,7 @@ export class Communicator {
    * every rank). The first dimension may differ between ranks; the others and the dtype may not.
    */
   allgather(x: NDArray): NDArray {
+    expectArray('dist.allgather', x);
     if (x.isShapeOnly) throw new ValueError(`dist.allgather: this ${fmtShape(x.shape)} array carries only a shape; pass an array with values`);
     if (x.shape.length < 1 || x.shape.length > MAX_DIMS) {
       throw new ShapeError(`dist.allgather: concatenates along the first axis, so it needs 1 to ${MAX_DIMS} dimensions, got ${fmtShape(x.shape)}; reshape a scalar to [1]`);

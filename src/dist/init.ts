@@ -8,9 +8,10 @@
  * for it forever inside a collective. A rank that ends normally meets the others in a final
  * barrier and finalizes MPI. Waiting for any collective is bounded by `timeout`.
  */
-import { DistributedError, PlatformError, ValueError } from '../core/errors.js';
+import { DistributedError, PlatformError, ValueError, fmtValue } from '../core/errors.js';
 import { env, isNode, nodeModule } from '../core/platform.js';
-import { loadMpiAddon, missingMpiMessage, type MpiAddon } from './addon.js';
+import { checkOptions } from '../core/public.js';
+import { loadMpiAddon, missingMpiMessage, type MpiAddon, type MpiInfo } from './addon.js';
 import { Communicator } from './communicator.js';
 
 /** Options of `dist.init`. */
@@ -34,12 +35,20 @@ let world: Communicator | null = null;
  * if (comm.rank === 0) console.log(`training on ${comm.size} processes`);
  */
 export function init(options: InitOptions = {}): Communicator {
+  checkOptions('dist.init', options);
   if (world !== null) return world;
   if (!isNode()) throw new PlatformError('dist.init: distributed training runs in Node processes started by mpirun; this is not Node');
   const timeout = resolveTimeout(options.timeout);
   const { addon, error } = loadMpiAddon();
   if (addon === null) throw new DistributedError(missingMpiMessage(error));
-  const info = addon.init(Math.round(timeout * 1000));
+  let info: MpiInfo;
+  try {
+    // Beyond 2^50 ms (35,000 years) a wait is unbounded in all but name.
+    info = addon.init(Math.min(Math.round(timeout * 1000), 2 ** 50));
+  } catch (e) {
+    // MPI_Init failed, or the OS refused the communication thread: the addon's reason.
+    throw new DistributedError(`dist.init: MPI could not start: ${(e as Error).message.replace(/^tsgluon MPI addon: init: /, '')}`);
+  }
   world = new Communicator(addon, info);
   endWithTheJob(addon, world);
   return world;
@@ -60,7 +69,7 @@ function resolveTimeout(given: number | undefined): number {
   const t = given ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? Number(fromEnv) : DEFAULT_TIMEOUT);
   if (!(Number.isFinite(t) && t >= 0)) {
     const where = given !== undefined ? 'options.timeout' : 'TSGLUON_DIST_TIMEOUT';
-    throw new ValueError(`dist.init: ${where} must be a number of seconds >= 0 (0 waits forever), got ${JSON.stringify(given ?? fromEnv)}`);
+    throw new ValueError(`dist.init: ${where} must be a number of seconds >= 0 (0 waits forever), got ${fmtValue(given ?? fromEnv)}`);
   }
   return t;
 }

@@ -13,10 +13,11 @@
  * computed gets zeros from the others, as a single process would over the combined batch.
  */
 import type { DType } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
+import { checkOptions } from '../core/public.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { onGradReady } from '../autograd/hooks.js';
-import type { Communicator, Pending } from './communicator.js';
+import { Communicator, type Pending } from './communicator.js';
 import { FusedBuffer, agreeOnLayout } from './fused.js';
 
 /** Options of `GradientReducer`. */
@@ -64,8 +65,10 @@ export class GradientReducer {
   readonly stats: ReducerStats = { steps: 0, waitSeconds: 0, buckets: 0, bucketsDuringBackward: 0 };
 
   constructor(comm: Communicator, options: ReducerOptions = {}) {
+    if (!(comm instanceof Communicator)) throw new ValueError(`GradientReducer: comm must be the dist.Communicator of dist.init(), got ${fmtValue(comm)}`);
+    checkOptions('GradientReducer', options);
     const bytes = options.bucketBytes ?? DEFAULT_BUCKET_BYTES;
-    if (!(Number.isInteger(bytes) && bytes > 0)) throw new ValueError(`Trainer: bucketBytes must be a positive integer, got ${String(bytes)}`);
+    if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new ValueError(`GradientReducer: bucketBytes must be a positive integer, got ${fmtValue(bytes)}`);
     this.#comm = comm;
     this.#bucketBytes = bytes;
   }
@@ -81,6 +84,7 @@ export class GradientReducer {
    * dtypes and shapes, in the same order (checked whenever the set of arrays changes).
    */
   reduce(weights: readonly NDArray[]): void {
+    if (!Array.isArray(weights)) throw new ValueError(`GradientReducer.reduce: weights must be a list of parameter arrays, got ${fmtValue(weights)}`);
     if (weights.length !== this.#weights.length || weights.some((w, i) => w !== this.#weights[i])) this.#build(weights);
     if (this.#dirty) {
       // Early packs may hold gradients a later backward replaced: start over from the buffers.

@@ -22,12 +22,15 @@
  * in their own files; this class calls them.
  */
 import type { DType } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, TraceError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions, relabel } from '../core/public.js';
+import { checkShape } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { pause } from '../autograd/state.js';
 import { activeTracer } from '../graph/trace.js';
 import type { InitLike } from '../init/builtins.js';
 import { checkInputDType } from './input-dtype.js';
+import { checkBlockOptions } from './block-options.js';
 import { Parameter, inShapeOnlyMode, withShapeOnlyParams } from './parameter.js';
 import { ParameterDict, pendingMessage, type PendingParam, type PendingReport } from './parameter-dict.js';
 import { noteHolder, noteInferred, shareInto, shareOnFirstUse, sharedOrigin, type SharedParams } from './sharing.js';
@@ -80,6 +83,9 @@ export interface BlockInitOptions {
 
 export { resetNameCounters } from './name-scope.js';
 
+/** Errors a block's forward already named, so the blocks around it do not rename them. */
+const namedByBlock = new WeakSet<object>();
+
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
@@ -124,6 +130,7 @@ export class Block {
   static readonly floatInput: boolean = false;
 
   constructor(options: BlockOptions = {}) {
+    checkBlockOptions(new.target.name, options);
     const base = (new.target as typeof Block).alias ?? (new.target.name || 'block').toLowerCase();
     this.#prefix = blockPrefix(base, options.prefix);
     this.#params = new ParameterDict(this.#prefix, { shared: options.params ?? null });
@@ -248,17 +255,28 @@ export class Block {
 
   #callForward(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
     this.#reached = true;
-    this.#resolveSharing();
-    // No hooks while shapes are inferred without data or a hybridized forward is traced: a
-    // hybridized block runs its hooks around the graph (hybridize.ts), its children's are inside it.
-    const hooked = !inShapeOnlyMode() && activeTracer() === null;
-    if (hooked) runPreHooks(this, args);
-    if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
-    const declared = this.paramShapes(...args);
-    if (declared !== undefined) this.#reconcile(declared, args);
-    const out = fn.apply(this, args);
-    if (hooked) runPostHooks(this, args, out);
-    return out;
+    try {
+      this.#resolveSharing();
+      // No hooks while shapes are inferred without data or a hybridized forward is traced: a
+      // hybridized block runs its hooks around the graph (hybridize.ts), its children's are inside it.
+      const hooked = !inShapeOnlyMode() && activeTracer() === null;
+      if (hooked) runPreHooks(this, args);
+      if ((this.constructor as typeof Block).floatInput) checkInputDType(this.name, args[0], this.#params.values());
+      const declared = this.paramShapes(...args);
+      if (declared !== undefined) this.#reconcile(declared, args);
+      const out = fn.apply(this, args);
+      if (hooked) runPostHooks(this, args, out);
+      return out;
+    } catch (e) {
+      // Named by the innermost block it came through (`dense1: fullyConnected: ...`); the
+      // blocks around it leave that name alone.
+      // A TraceError names the traced block and the one that failed inside it already.
+      if (typeof e === 'object' && e !== null && !namedByBlock.has(e) && !(e instanceof TraceError)) {
+        relabel(e, this.name);
+        namedByBlock.add(e);
+      }
+      throw e;
+    }
   }
 
   /** Ties a composite block to the dict given as `params`, once, before its tree is first used. */
@@ -342,11 +360,17 @@ export class Block {
    * net.initialize({ init: 'normal', inputShape: [2, 20] });   // every shape known now
    */
   initialize(options: BlockInitOptions = {}): void {
-    this.collectParams().initialize({ init: options.init ?? null, forceReinit: options.forceReinit ?? false });
-    const { inputShape } = options;
-    if (inputShape === undefined) return;
-    const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly (readonly number[])[]) : [inputShape as readonly number[]];
-    this.inferShape(...shapes);
+    try {
+      checkOptions(`${this.name}.initialize`, options);
+      this.collectParams().initialize({ init: options.init ?? null, forceReinit: options.forceReinit ?? false });
+      const { inputShape } = options;
+      if (inputShape === undefined) return;
+      if (!Array.isArray(inputShape)) throw new ValueError(`initialize: inputShape must be a shape such as [2, 20] or a list of them, got ${fmtValue(inputShape)}`);
+      const shapes = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as readonly (readonly number[])[]) : [inputShape as readonly number[]];
+      this.inferShape(...shapes);
+    } catch (e) {
+      throw relabel(e, this.name);
+    }
   }
 
   /**
@@ -360,7 +384,7 @@ export class Block {
    */
   inferShape(...inputs: ShapeSpec[]): void {
     if (inputs.length === 0) throw new ValueError(`${this.name}.inferShape: give the shape of each input, e.g. inferShape([2, 20])`);
-    const xs = inputs.map((s) => (s instanceof NDArray ? NDArray.shapeOnly(s.shape, s.dtype) : NDArray.shapeOnly(s, 'float32')));
+    const xs = inputs.map((s) => (s instanceof NDArray ? NDArray.shapeOnly(s.shape, s.dtype) : NDArray.shapeOnly(checkShape(s, `${this.name}.inferShape`), 'float32')));
     withShapeOnlyParams(() => pause(() => this.forward(...xs)));
   }
 

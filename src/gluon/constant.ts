@@ -13,12 +13,13 @@
  * Parameter with `gradReq: 'null'` for values meant to change without training.
  */
 import type { DType } from '../core/dtype.js';
-import { AutogradError, ValueError, fmtShape } from '../core/errors.js';
+import { AutogradError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { NDArray, type GradReq, type NestedArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
 import { Initializer, fillFrom } from '../init/initializer.js';
 import { Parameter, type InitOutcome, type ParameterInitOptions } from './parameter.js';
 import { warn } from './warnings.js';
+import { checkOptions, relabel } from '../core/public.js';
 
 /** A constant's value: an NDArray, a nested list, or a number (a scalar). */
 /** The value of a Constant: an array, nested lists or a number. */
@@ -47,7 +48,7 @@ class ValueInit extends Initializer {
 }
 
 function toValue(value: ConstantValue, dtype: DType | undefined, name: string): NDArray {
-  if (value instanceof NDArray) {
+  if (NDArray.isInstance(value)) {
     if (value.isShapeOnly) throw new ValueError(`Constant ${name}: needs an array with values, got a shape-only ${fmtShape(value.shape)} array`);
     return array(value, dtype === undefined ? {} : { dtype });
   }
@@ -73,7 +74,14 @@ export class Constant extends Parameter {
   readonly #init: ValueInit;
 
   constructor(name: string, value: ConstantValue, options: ConstantOptions = {}) {
-    const v = toValue(value, options.dtype, name);
+    if (typeof name !== 'string') throw new ValueError(`Constant: the name must be a string such as 'scale', got ${fmtValue(name)}`);
+    checkOptions(`Constant ${name}`, options);
+    let v: NDArray;
+    try {
+      v = toValue(value, options.dtype, name);
+    } catch (e) {
+      throw relabel(e, `Constant ${name}`);
+    }
     const own = new ValueInit(v);
     super(name, { shape: v.shape, dtype: v.dtype, gradReq: 'null', init: own, allowDeferredInit: false });
     this.#init = own;
@@ -113,7 +121,7 @@ export class Constant extends Parameter {
    * saved network does that).
    */
   override setData(value: NDArray): void {
-    if (value instanceof NDArray && this.holds(value)) return;
+    if (NDArray.isInstance(value) && this.holds(value)) return;
     throw new ValueError(
       `Constant ${this.name} ${fmtShape(this.shape)} cannot be changed: a constant keeps the value it was created with. ` +
         `Create a new Constant for another value, or use a Parameter with gradReq: 'null' for an untrained value that may change.`,

@@ -15,7 +15,7 @@
  * A HybridBlock with a child that is a plain Block cannot be one graph: it runs imperatively (with
  * a warning at `hybridize()`), while its HybridBlock children are hybridized on their own.
  */
-import { ShapeOnlyError, ValueError } from '../core/errors.js';
+import { ShapeOnlyError, ValueError, fmtValue } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { isCapturing } from '../ops/define.js';
 import { isTraining } from '../autograd/state.js';
@@ -87,7 +87,7 @@ export function hybridizeBlock(block: Block, options: HybridizeOptions, children
   const staticAlloc = options.staticAlloc ?? false;
   const staticShape = options.staticShape ?? false;
   for (const [k, v] of Object.entries({ active, staticAlloc, staticShape })) {
-    if (typeof v !== 'boolean') throw new ValueError(`${block.name}.hybridize: ${k} must be true or false, got ${String(v)}`);
+    if (typeof v !== 'boolean') throw new ValueError(`${block.name}.hybridize: ${k} must be true or false, got ${fmtValue(v)}`);
   }
   Object.assign(st, { active, staticAlloc, staticShape, last: null });
   st.cache.clear();

@@ -34,7 +34,7 @@ function fix(got: DType, want: DType): string {
  * the dtype of the layer's floating-point parameters.
  */
 export function checkInputDType(layer: string, x: unknown, params: readonly Parameter[]): void {
-  if (!(x instanceof NDArray) || x.isShapeOnly) return;
+  if (!NDArray.isInstance(x) || x.isShapeOnly) return;
   const want = params.find((p) => isFloat(p.dtype))?.dtype;
   if (want === undefined || x.dtype === want) return;
   // float16 / bfloat16 parameters compute in float32 (ops return float32): their layers take it too.

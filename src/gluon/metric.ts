@@ -6,16 +6,19 @@
  * Regression metrics (MAE, MSE, RMSE) average over every element seen, so batches of different
  * sizes weigh in proportion to their size (MXNet 1.x averaged per batch instead).
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { argmax } from '../ops/reduce.js';
+import { checkOptions, refuseAbstract, relabel } from '../core/public.js';
 import type { Communicator } from '../dist/communicator.js';
 
 /** One array or a list of arrays (one per output of a multi-output network). */
 export type Arrays = NDArray | readonly NDArray[];
 
 function asList(x: Arrays): readonly NDArray[] {
-  return x instanceof NDArray ? [x] : x;
+  if (x instanceof NDArray) return [x];
+  if (!Array.isArray(x) || !x.every((a) => a instanceof NDArray)) throw new ValueError(`expected an NDArray or a list of NDArrays, got ${fmtValue(x)}`);
+  return x;
 }
 
 /** Pairs labels with predictions, checking that there are as many of each. */
@@ -52,7 +55,23 @@ export abstract class EvalMetric implements Metric {
   numInst = 0;
 
   constructor(name: string) {
+    refuseAbstract(new.target, EvalMetric, 'use a metric such as Accuracy or MAE, or extend it and implement update');
+    if (typeof name !== 'string') throw new ValueError(`${new.target.name}: the name must be a string, got ${fmtValue(name)}`);
     this.name = name;
+    // Errors of update() name the metric the user updated, whatever op inside raised them.
+    const update = this.update;
+    Object.defineProperty(this, 'update', {
+      value: (labels: Arrays, preds: Arrays): void => {
+        try {
+          update.call(this, labels, preds);
+        } catch (e) {
+          throw relabel(e, this.name);
+        }
+      },
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
   }
 
   /** Accumulates statistics from one batch (or several arrays) of labels and predictions. */
@@ -115,8 +134,9 @@ export class Accuracy extends EvalMetric {
   readonly axis: number;
 
   constructor(options: AccuracyOptions = {}) {
-    super(options.name ?? 'accuracy');
+    super(metricName(new.target.name, options) ?? 'accuracy');
     this.axis = options.axis ?? 1;
+    if (!Number.isInteger(this.axis)) throw new ValueError(`${this.constructor.name}: axis must be an integer, got ${fmtValue(this.axis)}`);
   }
 
   update(labels: Arrays, preds: Arrays): void {
@@ -155,9 +175,10 @@ export class TopKAccuracy extends EvalMetric {
   readonly topK: number;
 
   constructor(options: TopKAccuracyOptions = {}) {
+    const name = metricName(new.target.name, options);
     const k = options.topK ?? 1;
-    super(options.name ?? `top_k_accuracy_${k}`);
-    if (!Number.isInteger(k) || k < 1) throw new ValueError(`TopKAccuracy: topK must be an integer >= 1, got ${k}`);
+    super(name ?? `top_k_accuracy_${k}`);
+    if (!Number.isInteger(k) || k < 1) throw new ValueError(`TopKAccuracy: topK must be an integer >= 1, got ${fmtValue(k)}`);
     this.topK = k;
   }
 
@@ -210,7 +231,7 @@ abstract class ElementwiseMetric extends EvalMetric {
  */
 export class MAE extends ElementwiseMetric {
   constructor(options: { name?: string } = {}) {
-    super(options.name ?? 'mae');
+    super(metricName(new.target.name, options) ?? 'mae');
   }
 
   protected term(d: number): number {
@@ -224,7 +245,7 @@ export class MAE extends ElementwiseMetric {
  */
 export class MSE extends ElementwiseMetric {
   constructor(options: { name?: string } = {}) {
-    super(options.name ?? 'mse');
+    super(metricName(new.target.name, options) ?? 'mse');
   }
 
   protected term(d: number): number {
@@ -238,7 +259,7 @@ export class MSE extends ElementwiseMetric {
  */
 export class RMSE extends MSE {
   constructor(options: { name?: string } = {}) {
-    super({ name: options.name ?? 'rmse' });
+    super({ name: metricName(new.target.name, options) ?? 'rmse' });
   }
 
   override get(): [string, number] {
@@ -263,7 +284,7 @@ export class CrossEntropy extends EvalMetric {
   readonly eps: number;
 
   constructor(options: CrossEntropyOptions = {}) {
-    super(options.name ?? 'cross-entropy');
+    super(metricName(new.target.name, options) ?? 'cross-entropy');
     this.eps = options.eps ?? 1e-12;
   }
 
@@ -293,7 +314,7 @@ export class CrossEntropy extends EvalMetric {
  */
 export class Loss extends EvalMetric {
   constructor(options: { name?: string } = {}) {
-    super(options.name ?? 'loss');
+    super(metricName(new.target.name, options) ?? 'loss');
   }
 
   update(_labels: Arrays | null, preds: Arrays): void {
@@ -316,12 +337,13 @@ export class CompositeEvalMetric implements Metric {
   readonly metrics: Metric[];
 
   constructor(metrics: readonly (Metric | string)[] = [], options: { name?: string } = {}) {
-    this.name = options.name ?? 'composite';
-    this.metrics = metrics.map((m) => (typeof m === 'string' ? create(m) : m));
+    this.name = metricName('CompositeEvalMetric', options) ?? 'composite';
+    if (!Array.isArray(metrics)) throw new ValueError(`CompositeEvalMetric: metrics must be a list of metrics or metric names, got ${fmtValue(metrics)}`);
+    this.metrics = metrics.map((m) => asMetric('CompositeEvalMetric', m));
   }
 
   add(m: Metric | string): void {
-    this.metrics.push(typeof m === 'string' ? create(m) : m);
+    this.metrics.push(asMetric(`${this.name}.add`, m));
   }
 
   getMetric(index: number): Metric {
@@ -379,7 +401,29 @@ const NAMED: Record<string, () => EvalMetric> = {
  * @example metric.create('acc')
  */
 export function create(name: string): EvalMetric {
-  const make = NAMED[name.toLowerCase()];
-  if (make === undefined) throw new ValueError(`unknown metric ${JSON.stringify(name)}; known metrics: ${Object.keys(NAMED).join(', ')}`);
+  const key = typeof name === 'string' ? name.toLowerCase() : '';
+  const make = Object.hasOwn(NAMED, key) ? NAMED[key] : undefined;
+  if (make === undefined) throw new ValueError(`unknown metric ${fmtValue(name)}; known metrics: ${Object.keys(NAMED).join(', ')}`);
   return make();
+}
+
+/** A metric name resolved, or a metric checked to have update, reset and getNameValue. */
+function asMetric(who: string, m: unknown): Metric {
+  if (typeof m === 'string') {
+    try {
+      return create(m);
+    } catch (e) {
+      throw relabel(e, who);
+    }
+  }
+  const ok = m !== null && typeof m === 'object' && ['update', 'reset', 'getNameValue'].every((k) => typeof (m as Record<string, unknown>)[k] === 'function');
+  if (!ok) throw new ValueError(`${who}: expected a metric (such as new metric.Accuracy()) or a metric name, got ${fmtValue(m)}`);
+  return m as Metric;
+}
+
+/** The `name` option of a metric constructor, after checking the options object. */
+function metricName(who: string, options: { name?: string }): string | undefined {
+  checkOptions(who, options);
+  if (options.name !== undefined && typeof options.name !== 'string') throw new ValueError(`${who}: name must be a string, got ${fmtValue(options.name)}`);
+  return options.name;
 }

@@ -42,13 +42,13 @@ const methods = {
     return encodeParameters(this, 'ParameterDict.save', options);
   },
   save(this: ParameterDict, path: string, options?: SaveParametersOptions): void {
-    writeFileBytes(path, encodeParameters(this, 'ParameterDict.save', options));
+    writeFileBytes(path, encodeParameters(this, 'ParameterDict.save', options), 'ParameterDict.save');
   },
   loadBytes(this: ParameterDict, bytes: Uint8Array | ArrayBuffer, options?: LoadParametersOptions): LoadReport {
     return loadBytesInto(target(this), bytes, options);
   },
   load(this: ParameterDict, path: string, options?: LoadParametersOptions): LoadReport {
-    const bytes = readFileBytes(path);
+    const bytes = readFileBytes(path, 'ParameterDict.load');
     return inFile(path, () => loadBytesInto(target(this), bytes, options));
   },
 };

@@ -4,13 +4,14 @@
  * (`0.weight`, `encoder.1.bias`), each parameter keeping its display name (`dense0_weight`).
  * It also reports which parameters are still pending, for the Trainer's error messages.
  */
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { toRegExp, type InitLike } from '../init/builtins.js';
 import type { GradReq } from '../ndarray/ndarray.js';
 import { Parameter, type ParameterOptions } from './parameter.js';
 import { Constant, type ConstantOptions, type ConstantValue } from './constant.js';
 import { noteHolder, ownerName } from './sharing.js';
 import { warn } from './warnings.js';
+import { checkOptions } from '../core/public.js';
 
 /** One parameter whose shape is still unknown. */
 export interface PendingParam {
@@ -80,6 +81,8 @@ export class ParameterDict implements Iterable<[string, Parameter]> {
    * `params=`), which is how two blocks share weights.
    */
   constructor(prefix = '', options: { pendingReport?: () => PendingReport; shared?: ParameterDict | null } = {}) {
+    if (typeof prefix !== 'string') throw new ValueError(`ParameterDict: the prefix must be a string, got ${fmtValue(prefix)}`);
+    checkOptions('ParameterDict', options);
     this.prefix = prefix;
     this.#report = options.pendingReport ?? null;
     this.#shared = options.shared ?? null;

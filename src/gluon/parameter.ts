@@ -15,7 +15,8 @@
  * then rounded, and values given to `setData` or kept by `cast` are converted as `astype` does.
  */
 import { isFloat, type DType } from '../core/dtype.js';
-import { DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, AutogradError, fmtShape } from '../core/errors.js';
+import { DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, AutogradError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions, relabel } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
 import { Generator, currentGenerator, withGenerator } from '../core/rng.js';
 import { NDArray, type GradReq } from '../ndarray/ndarray.js';
@@ -120,6 +121,8 @@ export class Parameter {
   readonly #onMaterialize = new Set<(data: NDArray) => void>();
 
   constructor(name: string, options: ParameterOptions = {}) {
+    if (typeof name !== 'string') throw new ValueError(`Parameter: the name must be a string such as 'weight', got ${fmtValue(name)}`);
+    checkOptions(`Parameter ${name}`, options);
     this.name = name;
     this.#dtype = checkDType(options.dtype ?? 'float32', `Parameter ${name}`);
     this.#gradReq = options.gradReq ?? (isFloat(this.#dtype) ? 'write' : 'null');
@@ -128,7 +131,13 @@ export class Parameter {
     this.#shape = options.shape === undefined ? null : [...options.shape];
     this.#declared = this.#shape === null ? null : [...this.#shape];
     this.init = options.init ?? null;
-    if (this.init !== null) create(this.init);
+    if (this.init !== null) {
+      try {
+        create(this.init);
+      } catch (e) {
+        throw relabel(e, `Parameter ${name}`);
+      }
+    }
     this.allowDeferredInit = options.allowDeferredInit ?? true;
     this.lrMult = options.lrMult ?? 1;
     this.wdMult = options.wdMult ?? 1;
@@ -332,11 +341,16 @@ export class Parameter {
     const spec = this.#spec!;
     // Initializers write numbers: a 16-bit parameter is initialized in float32, then rounded.
     // Both compute eagerly even while a hybridized forward is traced around them.
-    const data = withCapture(null, () => {
-      const values = NDArray.empty(this.#shape!, isHalf(this.#dtype) ? 'float32' : this.#dtype);
-      pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, values, { byName: spec.byName })));
-      return values.dtype === this.#dtype ? values : pause(() => array(values, { dtype: this.#dtype }));
-    });
+    let data: NDArray;
+    try {
+      data = withCapture(null, () => {
+        const values = NDArray.empty(this.#shape!, isHalf(this.#dtype) ? 'float32' : this.#dtype);
+        pause(() => withGenerator(new Generator(spec.seed), () => spec.init.initialize(this.name, values, { byName: spec.byName })));
+        return values.dtype === this.#dtype ? values : pause(() => array(values, { dtype: this.#dtype }));
+      });
+    } catch (e) {
+      throw relabel(e, `Parameter ${this.name}`);
+    }
     const old = this.#data;
     // Re-initializing keeps the same array object, so references to data() stay valid.
     if (old !== null && shapesEqual(old.shape, data.shape) && old.dtype === data.dtype) old._raw.set(data._raw);

@@ -5,7 +5,7 @@
  * `namedChildren()`: blocks assigned as fields (`net.fc1 = new nn.Dense(8)`) run after the added
  * ones, and indexing, `length`, iteration and `slice` see them too.
  */
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Block, type BlockOptions, type HybridizeOptions } from './block.js';
 import { isHybridBlock } from './hybridize.js';
@@ -29,7 +29,7 @@ export class Sequential extends Block implements Iterable<Block> {
   /** Appends blocks, in order. */
   add(...blocks: Block[]): this {
     for (const b of blocks) {
-      if (!(b instanceof Block)) throw new ValueError(`${this.name}.add: expected Block instances, got ${String(b)}`);
+      if (!(b instanceof Block)) throw new ValueError(`${this.name}.add: expected Block instances, got ${fmtValue(b)}`);
       this.registerChild(b, String(this.#added++));
     }
     return this;
@@ -62,7 +62,7 @@ export class Sequential extends Block implements Iterable<Block> {
    */
   slice(start = 0, end?: number): Sequential {
     for (const [what, v] of [['start', start], ['end', end]] as const) {
-      if (v !== undefined && !Number.isInteger(v)) throw new ValueError(`${this.name}.slice: ${what} must be an integer, got ${String(v)}`);
+      if (v !== undefined && !Number.isInteger(v)) throw new ValueError(`${this.name}.slice: ${what} must be an integer, got ${fmtValue(v)}`);
     }
     let out: Sequential;
     try {

@@ -19,10 +19,11 @@
  * same way op families attach methods to NDArray.
  */
 import { isFloat, type DType } from '../core/dtype.js';
-import { DTypeError, DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, DeferredInitializationError, ShapeError, UninitializedParameterError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkDType } from '../ndarray/creation.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { inFile, readFileBytes, writeFileBytes } from '../io/file.js';
+import { publicOp } from '../core/public.js';
 import { LIBRARY_METADATA, decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { bytesFrom, type ByteSource } from '../io/sources.js';
 import { Block } from './block.js';
@@ -223,7 +224,7 @@ function plan(target: LoadTarget, tensors: Record<string, NDArray>, options: Loa
       ignored.push(fileKey);
       continue;
     }
-    if (typeof key !== 'string') throw new ValueError(`${where}: rename(${JSON.stringify(fileKey)}) returned ${String(key)}; return a parameter path or null`);
+    if (typeof key !== 'string') throw new ValueError(`${where}: rename(${JSON.stringify(fileKey)}) returned ${fmtValue(key)}; return a parameter path or null`);
     const clash = renamedFrom.get(key);
     if (clash !== undefined) throw new ValueError(`${where}: rename maps both ${JSON.stringify(clash)} and ${JSON.stringify(fileKey)} to ${JSON.stringify(key)}`);
     renamedFrom.set(key, fileKey);
@@ -336,13 +337,13 @@ const methods = {
     return saveBytes(this, options);
   },
   saveParameters(this: Block, path: string, options?: SaveParametersOptions): void {
-    writeFileBytes(path, saveBytes(this, options));
+    writeFileBytes(path, saveBytes(this, options), 'saveParameters');
   },
   loadParametersBytes(this: Block, bytes: Uint8Array | ArrayBuffer, options?: LoadParametersOptions): LoadReport {
     return loadBytesInto(blockTarget(this), bytes, options);
   },
   loadParameters(this: Block, path: string, options?: LoadParametersOptions): LoadReport {
-    const bytes = readFileBytes(path);
+    const bytes = readFileBytes(path, 'loadParameters');
     return inFile(path, () => loadBytesInto(blockTarget(this), bytes, options));
   },
   saveParametersBlob(this: Block, options?: SaveParametersOptions): Blob {
@@ -354,5 +355,5 @@ const methods = {
 };
 
 for (const [name, fn] of Object.entries(methods)) {
-  Object.defineProperty(Block.prototype, name, { value: fn, writable: true, configurable: true });
+  Object.defineProperty(Block.prototype, name, { value: publicOp(name, fn), writable: true, configurable: true });
 }

@@ -11,7 +11,7 @@
  * there (a `net.summary()` on rank 0 alone before the first forward would fill parameters on rank
  * 0 alone).
  */
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Communicator } from '../dist/communicator.js';
 import { init } from '../dist/init.js';
@@ -71,5 +71,5 @@ export function distSyncFor(params: readonly Parameter[], options: TrainerOption
   }
   if (kv === 'dist_sync') return new DistSync(params, init(), options.bucketBytes);
   if (kv instanceof Communicator) return new DistSync(params, kv, options.bucketBytes);
-  throw new ValueError(`Trainer: kvstore must be 'device', 'local', 'dist_sync' or a dist.Communicator, got ${JSON.stringify(kv)}`);
+  throw new ValueError(`Trainer: kvstore must be 'device', 'local', 'dist_sync' or a dist.Communicator, got ${fmtValue(kv)}`);
 }

@@ -8,7 +8,8 @@
  * sums them. Parameters with `gradReq: 'null'` (frozen) are skipped. With `kvstore: 'dist_sync'`
  * gradients are averaged across the ranks of an MPI job before each update (trainer-dist.ts).
  */
-import { AutogradError, DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape } from '../core/errors.js';
+import { AutogradError, DeferredInitializationError, FormatError, ShapeError, UninitializedParameterError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkOptions, relabel } from '../core/public.js';
 import { shapesEqual } from '../core/shape.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { array } from '../ndarray/creation.js';
@@ -45,7 +46,7 @@ function entriesOf(params: TrainerParams): Entry[] {
   if (params instanceof ParameterDict) pairs = params.entries();
   else if (Array.isArray(params)) pairs = (params as readonly unknown[]).map((p) => [p instanceof Parameter ? p.name : '?', p]);
   else if (params !== null && typeof params === 'object' && !(params instanceof Parameter)) pairs = Object.entries(params);
-  else throw new ValueError(`Trainer: params must be a ParameterDict (net.collectParams()), a list or a record of Parameters, got ${String(params)}`);
+  else throw new ValueError(`Trainer: params must be a ParameterDict (net.collectParams()), a list or a record of Parameters, got ${fmtValue(params)}`);
   const seen = new Map<Parameter, string>();
   return pairs.map(([key, p], i) => {
     if (!(p instanceof Parameter)) {
@@ -83,13 +84,28 @@ export class Trainer {
     optimizerParams: OptimizerOptions & Record<string, unknown> = {},
     options: TrainerOptions = {},
   ) {
-    this.#entries = entriesOf(params);
+    try {
+      checkOptions('Trainer', optimizerParams);
+      checkOptions('Trainer', options);
+      this.#entries = entriesOf(params);
+      if (this.#entries.length === 0) {
+        throw new ValueError(
+          'Trainer: params holds no parameter, so step() would silently train nothing; pass net.collectParams() of a network that has parameters ' +
+            '(a network built with blocks as fields or registered children)',
+        );
+      }
+      if (typeof optimizer !== 'string' && !(optimizer instanceof Optimizer)) {
+        throw new ValueError(`Trainer: the optimizer must be a name such as 'sgd' or an Optimizer instance, got ${fmtValue(optimizer)}`);
+      }
+      this.optimizer = resolve(optimizer, optimizerParams);
+      this.#dist = distSyncFor(this.#entries.map((e) => e.param), options);
+    } catch (e) {
+      throw relabel(e, 'Trainer');
+    }
     this.#dict = params instanceof ParameterDict ? params : null;
-    this.optimizer = resolve(optimizer, optimizerParams);
     this.#scale = this.optimizer.rescaleGrad;
     // The optimizer reads lrMult, wdMult and the name from the live Parameter objects.
     this.#entries.forEach((e, i) => this.optimizer.paramDict.set(i, e.param));
-    this.#dist = distSyncFor(this.#entries.map((e) => e.param), options);
   }
 
   /** 'dist_sync' when gradients are averaged across MPI ranks, else 'device'. */
@@ -156,6 +172,7 @@ export class Trainer {
   }
 
   #update(batchSize: number, where: string, options: StepOptions): void {
+    checkOptions(`Trainer.${where}`, options);
     if (!(typeof batchSize === 'number' && batchSize > 0 && Number.isFinite(batchSize))) {
       throw new ValueError(`Trainer.${where}: batchSize must be a positive number (gradients are divided by it), got ${String(batchSize)}`);
     }
@@ -209,7 +226,7 @@ export class Trainer {
     const staged = new Map<number, Record<string, NDArray>>();
     const counts = new Map<number, number>();
     for (const [k, arr] of Object.entries(dict)) {
-      if (!(arr instanceof NDArray)) throw new ValueError(`Trainer.loadStates: entry ${k} is not an NDArray`);
+      if (!NDArray.isInstance(arr)) throw new ValueError(`Trainer.loadStates: entry ${k} is not an NDArray`);
       const [kind, ...rest] = k.split('.');
       const match = kind === 'counts' ? rest.join('.') : kind === 'states' ? rest.slice(0, -1).join('.') : null;
       const index = match === null ? undefined : byKey.get(match);
@@ -247,12 +264,20 @@ export class Trainer {
    * @example trainer.saveStates('checkpoint.states')
    */
   saveStates(path: string): void {
-    save(path, this.stateDict(), { metadata: { tsgluon_optimizer: this.optimizer.constructor.name } });
+    try {
+      save(path, this.stateDict(), { metadata: { tsgluon_optimizer: this.optimizer.constructor.name } });
+    } catch (e) {
+      throw relabel(e, 'Trainer.saveStates');
+    }
   }
 
   /** Loads a file written by `saveStates` (Gluon's `load_states`). */
   loadStates(path: string): void {
-    this.loadStateDict(load(path));
+    try {
+      this.loadStateDict(load(path));
+    } catch (e) {
+      throw relabel(e, 'Trainer.loadStates');
+    }
   }
 
   /** The state of parameter `i`, created (or restored from loaded arrays) on first use. */

@@ -5,7 +5,7 @@
  * device; tsgluon computes on one device (the CPU), so every slice stays there and a loop over
  * them is Gluon's data-parallel loop run on that device.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { isFloat } from '../core/dtype.js';
 import { encodeHalf, isHalf } from '../core/half.js';
 import { normalizeAxis } from '../core/shape.js';
@@ -29,11 +29,11 @@ export interface ClipGlobalNormOptions {
  * gluon.utils.clipGlobalNorm(grads, 1);
  */
 export function clipGlobalNorm(arrays: readonly NDArray[], maxNorm: number, options: ClipGlobalNormOptions = {}): number {
-  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${maxNorm}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new ValueError(`clipGlobalNorm: maxNorm must be a finite positive number, got ${fmtValue(maxNorm)}`);
   if (arrays.length === 0) throw new ValueError('clipGlobalNorm: got no arrays; pass the gradients to clip, e.g. params.map((p) => p.grad())');
   // float16 / bfloat16 arrays are read as numbers (decoded) and written back rounded.
   const values = arrays.map((a, i) => {
-    if (!(a instanceof NDArray)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
+    if (!NDArray.isInstance(a)) throw new ValueError(`clipGlobalNorm: element ${i} is not an NDArray`);
     if (!isFloat(a.dtype)) throw new ValueError(`clipGlobalNorm: element ${i} is ${a.dtype}; only float arrays can be scaled`);
     return isHalf(a.dtype) ? array(a, { dtype: 'float32' }).storage : a.storage;
   });
@@ -70,8 +70,8 @@ export interface SplitOptions {
  * @example gluon.utils.splitData(nd.arange(0, 10), 3, { evenSplit: false }).map((s) => s.size) // [4, 3, 3]
  */
 export function splitData(data: NDArray, numSlice: number, options: SplitOptions = {}): NDArray[] {
-  if (!(data instanceof NDArray)) throw new ValueError(`splitData: data must be an NDArray, got ${String(data)}; wrap it with nd.array`);
-  if (!Number.isInteger(numSlice) || numSlice < 1) throw new ValueError(`splitData: numSlice must be a positive integer, got ${String(numSlice)}`);
+  if (!NDArray.isInstance(data)) throw new ValueError(`splitData: data must be an NDArray, got ${fmtValue(data)}; wrap it with nd.array`);
+  if (!Number.isInteger(numSlice) || numSlice < 1) throw new ValueError(`splitData: numSlice must be a positive integer, got ${fmtValue(numSlice)}`);
   if (data.ndim === 0) throw new ShapeError('splitData: cannot split a 0-d array; it has no batch axis');
   const axis = normalizeAxis(options.batchAxis ?? 0, data.ndim, 'splitData');
   const size = data.shape[axis]!;
@@ -107,7 +107,7 @@ export function splitData(data: NDArray, numSlice: number, options: SplitOptions
  */
 export function splitAndLoad(data: NDArray | NestedArray, devices: number | readonly unknown[], options: SplitOptions = {}): NDArray[] {
   const count = typeof devices === 'number' ? devices : Array.isArray(devices) ? devices.length : NaN;
-  if (!Number.isInteger(count) || count < 1) throw new ValueError(`splitAndLoad: devices must be a non-empty list of devices or a positive count, got ${String(devices)}`);
-  const x = data instanceof NDArray ? data : array(data);
+  if (!Number.isInteger(count) || count < 1) throw new ValueError(`splitAndLoad: devices must be a non-empty list of devices or a positive count, got ${fmtValue(devices)}`);
+  const x = NDArray.isInstance(data) ? data : array(data);
   return count === 1 ? [x] : splitData(x, count, options);
 }

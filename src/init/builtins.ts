@@ -3,10 +3,21 @@
  * One, Xavier, MSRAPrelu, Orthogonal and Mixed, and `create` which resolves a spec such as
  * `'xavier'` to an instance.
  */
-import { ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { currentGenerator } from '../core/rng.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { broadcastShapes, shapesEqual } from '../core/shape.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { checkOptions, relabel } from '../core/public.js';
+import { assign } from '../ops/inplace.js';
 import { Initializer, fillValue, type InitializeOptions } from './initializer.js';
+
+/** A finite number at least `min` (NaN would fill every weight with NaN without a word). */
+function finite(who: string, what: string, v: unknown, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new ValueError(`${who}: ${what} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${fmtValue(v)}`);
+  }
+  return v;
+}
 
 /** Names that resolve to built-in initializers with their default settings. */
 export type InitName = 'zeros' | 'zero' | 'ones' | 'one' | 'uniform' | 'normal' | 'xavier' | 'orthogonal' | 'msraprelu';
@@ -21,6 +32,7 @@ export type InitLike = Initializer | InitName;
 export class Uniform extends Initializer {
   constructor(readonly scale = 0.07) {
     super();
+    finite('Uniform', 'scale', scale, 0);
   }
   protected initWeight(_name: string, data: NDArray): void {
     currentGenerator().fillUniform(data.storage, -this.scale, this.scale);
@@ -37,6 +49,7 @@ export class Uniform extends Initializer {
 export class Normal extends Initializer {
   constructor(readonly sigma = 0.01) {
     super();
+    finite('Normal', 'sigma', sigma, 0);
   }
   protected initWeight(_name: string, data: NDArray): void {
     currentGenerator().fillNormal(data.storage, 0, this.sigma);
@@ -47,21 +60,40 @@ export class Normal extends Initializer {
 }
 
 /**
- * Fills every element with `value`, whatever the parameter's name.
+ * Fills every element with `value`, whatever the parameter's name: a number, or an NDArray that
+ * broadcasts to the parameter's shape (as Gluon's `arr[:] = value`), cast to its dtype.
  * @example new nn.Dense(4, { weightInitializer: new init.Constant(42) })
+ * @example new nn.Dense(3, { inUnits: 2, biasInitializer: new init.Constant(nd.array([0.1, 0.25, 0.5])) })
  */
 export class Constant extends Initializer {
-  constructor(readonly value: number) {
+  constructor(readonly value: number | NDArray) {
     super();
+    if (NDArray.isInstance(value)) {
+      if (value.isShapeOnly) throw new ValueError(`Constant: the value is a shape-only ${fmtShape(value.shape)} array with no data; give an array with values`);
+    } else finite('Constant', 'value (a number or an NDArray)', value);
   }
-  override initialize(_name: string, data: NDArray, _options?: InitializeOptions): void {
-    fillValue(data, this.value);
+  override initialize(name: string, data: NDArray, _options?: InitializeOptions): void {
+    this.initWeight(name, data);
   }
-  protected initWeight(_name: string, data: NDArray): void {
-    fillValue(data, this.value);
+  protected initWeight(name: string, data: NDArray): void {
+    const v = this.value;
+    if (!NDArray.isInstance(v)) return fillValue(data, v as number);
+    let fits = false;
+    try {
+      fits = shapesEqual(broadcastShapes(v.shape, data.shape, 'Constant'), data.shape);
+    } catch {
+      fits = false;
+    }
+    if (!fits) {
+      throw new ShapeError(
+        `Constant: the value of shape ${fmtShape(v.shape)} does not fit parameter ${name} of shape ${fmtShape(data.shape)}; ` +
+          `give a value of that shape (or one that broadcasts to it), or a number`,
+      );
+    }
+    assign(data, v);
   }
   override toString(): string {
-    return `Constant(value=${this.value})`;
+    return `Constant(value=${this.value instanceof NDArray ? `array of shape ${fmtShape(this.value.shape)}` : this.value})`;
   }
 }
 
@@ -121,12 +153,14 @@ export class Xavier extends Initializer {
 
   constructor(options: XavierOptions = {}) {
     super();
+    const who = new.target.name;
+    checkOptions(who, options);
     this.rndType = options.rndType ?? 'uniform';
     this.factorType = options.factorType ?? 'avg';
     this.magnitude = options.magnitude ?? 3;
-    if (!['uniform', 'gaussian'].includes(this.rndType)) throw new ValueError(`Xavier: rndType must be 'uniform' or 'gaussian', got '${this.rndType}'`);
-    if (!['avg', 'in', 'out'].includes(this.factorType)) throw new ValueError(`Xavier: factorType must be 'avg', 'in' or 'out', got '${this.factorType}'`);
-    if (!(this.magnitude > 0)) throw new ValueError(`Xavier: magnitude must be positive, got ${this.magnitude}`);
+    if (!['uniform', 'gaussian'].includes(this.rndType)) throw new ValueError(`${who}: rndType must be 'uniform' or 'gaussian', got ${fmtValue(this.rndType)}`);
+    if (!['avg', 'in', 'out'].includes(this.factorType)) throw new ValueError(`${who}: factorType must be 'avg', 'in' or 'out', got ${fmtValue(this.factorType)}`);
+    if (!(finite(who, 'magnitude', this.magnitude) > 0)) throw new ValueError(`${who}: magnitude must be positive, got ${fmtValue(this.magnitude)}`);
   }
 
   protected initWeight(name: string, data: NDArray): void {
@@ -152,7 +186,8 @@ export class Xavier extends Initializer {
 export class MSRAPrelu extends Xavier {
   readonly slope: number;
   constructor(options: { factorType?: 'avg' | 'in' | 'out'; slope?: number } = {}) {
-    const slope = options.slope ?? 0.25;
+    checkOptions('MSRAPrelu', options);
+    const slope = finite('MSRAPrelu', 'slope', options.slope ?? 0.25);
     super({ rndType: 'gaussian', factorType: options.factorType ?? 'avg', magnitude: 2 / (1 + slope * slope) });
     this.slope = slope;
   }
@@ -172,9 +207,10 @@ export class Orthogonal extends Initializer {
   readonly rndType: 'uniform' | 'normal';
   constructor(options: { scale?: number; rndType?: 'uniform' | 'normal' } = {}) {
     super();
-    this.scale = options.scale ?? 1.414;
+    checkOptions('Orthogonal', options);
+    this.scale = finite('Orthogonal', 'scale', options.scale ?? 1.414);
     this.rndType = options.rndType ?? 'uniform';
-    if (!['uniform', 'normal'].includes(this.rndType)) throw new ValueError(`Orthogonal: rndType must be 'uniform' or 'normal', got '${this.rndType}'`);
+    if (!['uniform', 'normal'].includes(this.rndType)) throw new ValueError(`Orthogonal: rndType must be 'uniform' or 'normal', got ${fmtValue(this.rndType)}`);
   }
 
   protected initWeight(_name: string, data: NDArray): void {
@@ -221,10 +257,19 @@ export class Mixed extends Initializer {
   private readonly map: readonly (readonly [RegExp, Initializer])[];
   constructor(patterns: readonly (string | RegExp)[], initializers: readonly InitLike[]) {
     super();
+    if (!Array.isArray(patterns) || !Array.isArray(initializers)) {
+      throw new ValueError(`Mixed: give a list of patterns and a list of initializers, got ${fmtValue(patterns)} and ${fmtValue(initializers)}`);
+    }
     if (patterns.length !== initializers.length) {
       throw new ValueError(`Mixed: got ${patterns.length} patterns but ${initializers.length} initializers; give one initializer per pattern`);
     }
-    this.map = patterns.map((p, i) => [toRegExp(p), create(initializers[i]!)] as const);
+    this.map = patterns.map((p, i) => {
+      try {
+        return [toRegExp(p), create(initializers[i]!)] as const;
+      } catch (e) {
+        throw relabel(e, 'Mixed');
+      }
+    });
   }
 
   override initialize(name: string, data: NDArray, options: InitializeOptions = {}): void {
@@ -250,8 +295,13 @@ export class Mixed extends Initializer {
 
 /** A string pattern anchored at the start (Python re.match); a RegExp without stateful flags. */
 export function toRegExp(p: string | RegExp): RegExp {
-  if (typeof p === 'string') return new RegExp(`^(?:${p})`);
-  return new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+  if (p instanceof RegExp) return new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+  if (typeof p !== 'string') throw new ValueError(`a pattern must be a string (a regular expression) or a RegExp, got ${fmtValue(p)}`);
+  try {
+    return new RegExp(`^(?:${p})`);
+  } catch (e) {
+    throw new ValueError(`the pattern ${JSON.stringify(p)} is not a valid regular expression (${(e as Error).message})`);
+  }
 }
 
 /**
@@ -279,7 +329,7 @@ export function create(spec: InitLike): Initializer {
       return new MSRAPrelu();
     default:
       throw new ValueError(
-        `unknown initializer '${String(spec)}'; use an init.Initializer instance or one of ` +
+        `unknown initializer ${typeof spec === 'string' ? `'${spec}'` : fmtValue(spec)}; use an init.Initializer instance or one of ` +
           `'zeros', 'ones', 'uniform', 'normal', 'xavier', 'orthogonal', 'msraprelu'`,
       );
   }

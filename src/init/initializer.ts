@@ -14,6 +14,7 @@
  */
 import { ValueError } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import { refuseAbstract } from '../core/public.js';
 
 /** Options of `Initializer.initialize`. */
 export interface InitializeOptions {
@@ -37,6 +38,10 @@ export interface InitializeOptions {
  * net.initialize({ init: new MyInit() });
  */
 export abstract class Initializer {
+  constructor() {
+    refuseAbstract(new.target, Initializer, 'use a built-in such as init.Xavier or init.Normal, or extend it and implement initWeight');
+  }
+
   /** Fills `data`, the array of the parameter called `name`, in place. */
   initialize(name: string, data: NDArray, options: InitializeOptions = {}): void {
     if (options.byName === false) {

@@ -9,14 +9,15 @@
  * the file and what is wrong, so a truncated download never turns into a silently short dataset.
  */
 import { allocate, type DType } from '../core/dtype.js';
-import { DTypeError, FormatError, PlatformError, ValueError, fmtShape } from '../core/errors.js';
-import { nodeModule } from '../core/platform.js';
-import { NDArray } from '../ndarray/ndarray.js';
-import { gunzip, gunzipSync, gzipSync } from './gzip.js';
+import { DTypeError, FormatError, PlatformError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkAllocation } from '../core/limits.js';
+import { NDArray, expectArray } from '../ndarray/ndarray.js';
+import { readFileBytes, readFileBytesAsync, writeFileBytes } from './file.js';
+import { gunzip, gunzipPrefixSync, gunzipSync, gzipSync } from './gzip.js';
+import { checkOptions, relabel } from '../core/public.js';
+import { isNode } from '../core/platform.js';
 
-const BYTES_INSTEAD = 'in a browser, fetch the file and decode its bytes: `await decodeIdxAsync(new Uint8Array(await (await fetch(url)).arrayBuffer()))`';
-const fs = (purpose: string) => nodeModule<typeof import('node:fs')>('node:fs', purpose, BYTES_INSTEAD);
-const fsp = (purpose: string) => nodeModule<typeof import('node:fs/promises')>('node:fs/promises', purpose, BYTES_INSTEAD);
+const SYNC_INSTEAD = 'in a browser use `await decodeIdxAsync(bytes)`';
 
 /** IDX dtype codes, their byte sizes, and the NDArray dtype each is read into. */
 const IDX_TYPES: Record<number, { name: string; bytes: number; dtype: DType }> = {
@@ -35,15 +36,63 @@ const MAX_BYTES = 2 ** 32;
 
 /** True when `bytes` starts with the gzip magic number 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
+  checkBytes('isGzip', bytes);
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** Throws unless `bytes` is a Uint8Array (a Node Buffer is one). */
+function checkBytes(op: string, bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new FormatError(`${op}: expects the bytes of an IDX file as a Uint8Array, got ${fmtValue(bytes)}`);
+}
+
+/** The name errors give the data: a string (a file name, or the default 'IDX data'). */
+function checkSource(op: string, source: unknown): asserts source is string {
+  if (typeof source !== 'string' || source === '') throw new ValueError(`${op}: source (the name errors give the data) must be a non-empty string, got ${fmtValue(source)}`);
+}
+
+function corrupt(source: string, e: unknown): FormatError {
+  return new FormatError(`${source}: the file looks gzipped but cannot be decompressed (${(e as Error).message}); it is probably truncated or corrupt: delete it and download it again`);
+}
+
+/**
+ * How many bytes `gz` may decompress to: the size its IDX header declares. The header is read
+ * from a bounded prefix (a deflate stream expands at most about 1032:1, so 64 KiB of input gives
+ * at most 66 MiB); the whole stream is then decompressed with that size as a hard bound, so a
+ * gzip bomb stops at its header's word instead of filling memory.
+ */
+function gunzipBound(gz: Uint8Array, source: string): number {
+  for (const prefix of [4096, 65536]) {
+    let head: Uint8Array;
+    try {
+      head = gunzipPrefixSync(gz.subarray(0, prefix), `decompressing ${source} synchronously`, SYNC_INSTEAD);
+    } catch (e) {
+      if (e instanceof PlatformError) throw e;
+      throw corrupt(source, e);
+    }
+    const ndim = head.length >= 4 ? head[3]! : 0;
+    if (head.length >= 4 + 4 * ndim && (head.length >= 4 || prefix >= gz.length)) {
+      const { dataOffset, declared } = readHeader(head, source);
+      return dataOffset + declared;
+    }
+    if (prefix >= gz.length) break;
+  }
+  // Too short to hold a header: the strict parser says what is wrong with what there is.
+  return 4 + 4 * 255;
+}
+
+/** A FormatError when decompression produced more than the header declared. */
+function bomb(source: string, bound: number): FormatError {
+  return new FormatError(`${source}: the gzipped data decompresses to more than the ${bound} bytes its IDX header declares; the file is corrupt (or a decompression bomb)`);
+}
+
 function gunzipChecked(bytes: Uint8Array, source: string): Uint8Array {
+  const bound = gunzipBound(bytes, source);
   try {
-    return gunzipSync(bytes, `decompressing ${source} synchronously`, 'in a browser use `await decodeIdxAsync(bytes)`');
+    return gunzipSync(bytes, `decompressing ${source} synchronously`, SYNC_INSTEAD, { maxOutputLength: Math.max(1, bound) });
   } catch (e) {
     if (e instanceof PlatformError) throw e;
-    throw new FormatError(`${source}: the file looks gzipped but cannot be decompressed (${(e as Error).message}); it is probably truncated or corrupt: delete it and download it again`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bomb(source, bound);
+    throw corrupt(source, e);
   }
 }
 
@@ -58,8 +107,8 @@ export interface IdxHeader {
   dataOffset: number;
 }
 
-/** Parses and validates the header of uncompressed IDX bytes. `source` names the file in errors. */
-export function parseIdxHeader(bytes: Uint8Array, source = 'IDX data'): IdxHeader {
+/** The header fields and the payload size they declare; checks the magic number and the limit. */
+function readHeader(bytes: Uint8Array, source: string): { code: number; shape: number[]; magic: number; dataOffset: number; declared: number } {
   if (bytes.length < 4) {
     throw new FormatError(`${source}: ${bytes.length} bytes is too short for an IDX file (the magic number alone takes 4 bytes)`);
   }
@@ -84,21 +133,31 @@ export function parseIdxHeader(bytes: Uint8Array, source = 'IDX data'): IdxHeade
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
-  let expected = type.bytes;
+  let declared = type.bytes;
   for (let i = 0; i < ndim; i++) {
     const d = view.getUint32(4 + 4 * i, false);
     shape.push(d);
-    expected *= d;
+    declared *= d;
   }
-  if (expected > MAX_BYTES) {
-    throw new FormatError(`${source}: the header declares shape ${fmtShape(shape)} of ${type.name}s (${expected} bytes), more than the 4 GiB this reader accepts`);
+  if (declared > MAX_BYTES) {
+    throw new FormatError(`${source}: the header declares shape ${fmtShape(shape)} of ${type.name}s (${declared} bytes), more than the 4 GiB this reader accepts`);
   }
+  checkAllocation(declared, 1, () => `${source}: the header declares shape ${fmtShape(shape)} of ${type.name}s, which`);
+  return { code, shape, magic, dataOffset, declared };
+}
+
+/** Parses and validates the header of uncompressed IDX bytes. `source` names the file in errors. */
+export function parseIdxHeader(bytes: Uint8Array, source = 'IDX data'): IdxHeader {
+  checkBytes('parseIdxHeader', bytes);
+  checkSource('parseIdxHeader', source);
+  const { code, shape, magic, dataOffset, declared } = readHeader(bytes, source);
+  const type = IDX_TYPES[code]!;
   const actual = bytes.length - dataOffset;
-  if (actual !== expected) {
-    const what = actual < expected ? 'truncated' : 'has trailing bytes';
+  if (actual !== declared) {
+    const what = actual < declared ? 'truncated' : 'has trailing bytes';
     throw new FormatError(
-      `${source}: ${what}: the header declares shape ${fmtShape(shape)} of ${type.name}s, which needs ${expected} data bytes, ` +
-        `but the file has ${actual}` + (actual < expected ? '; the download was probably interrupted: delete the file and fetch it again' : ''),
+      `${source}: ${what}: the header declares shape ${fmtShape(shape)} of ${type.name}s, which needs ${declared} data bytes, ` +
+        `but the file has ${actual}` + (actual < declared ? '; the download was probably interrupted: delete the file and fetch it again' : ''),
     );
   }
   return { code, shape, magic, dataOffset };
@@ -110,22 +169,10 @@ export function parseIdxHeader(bytes: Uint8Array, source = 'IDX data'): IdxHeade
  * @example const labels = decodeIdx(readFileSync('train-labels-idx1-ubyte'), 'train-labels');
  */
 export function decodeIdx(bytes: Uint8Array, source = 'IDX data'): NDArray {
+  checkBytes('decodeIdx', bytes);
+  checkSource('decodeIdx', source);
   const raw = isGzip(bytes) ? gunzipChecked(bytes, source) : bytes;
   return decodeRaw(raw, source);
-}
-
-/** `decodeIdx` without blocking on the decompression; in a browser, the way to decode gzipped bytes. */
-export async function decodeIdxAsync(bytes: Uint8Array, source = 'IDX data'): Promise<NDArray> {
-  if (!isGzip(bytes)) return decodeRaw(bytes, source);
-  return decodeRaw(await gunzipOrExplain(bytes, source), source);
-}
-
-async function gunzipOrExplain(bytes: Uint8Array, source: string): Promise<Uint8Array> {
-  try {
-    return await gunzip(bytes);
-  } catch (e) {
-    throw new FormatError(`${source}: the file looks gzipped but cannot be decompressed (${(e as Error).message}); it is probably truncated or corrupt: delete it and download it again`);
-  }
 }
 
 function decodeRaw(raw: Uint8Array, source: string): NDArray {
@@ -150,38 +197,39 @@ function decodeRaw(raw: Uint8Array, source: string): NDArray {
   return new NDArray(out, shape, type.dtype);
 }
 
-function readError(path: string, e: unknown): Error {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return new FormatError(`${path}: no such file`);
-  if (err.code === 'EISDIR') return new FormatError(`${path}: is a directory, expected an IDX file`);
-  return new FormatError(`${path}: cannot read the file (${err.message})`);
-}
-
 /**
  * Reads an IDX file (gzipped or not) synchronously.
  * @example const images = readIdxSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
  */
 export function readIdxSync(path: string): NDArray {
-  const { readFileSync } = fs(`reading ${path}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw readError(path, e);
-  }
+  const bytes = readFileBytes(path, 'readIdxSync');
   return decodeIdx(bytes, path);
 }
 
 /** Reads an IDX file (gzipped or not) without blocking while the file is read and decompressed. */
 export async function readIdx(path: string): Promise<NDArray> {
-  const { readFile } = fsp(`reading ${path}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw readError(path, e);
-  }
+  const bytes = await readFileBytesAsync(path, 'readIdx');
   return decodeIdxAsync(bytes, path);
+}
+
+/**
+ * `decodeIdx` without blocking on the decompression; in a browser, the way to decode gzipped
+ * bytes. In Node the output is bounded by the size the IDX header declares; a browser's
+ * DecompressionStream has no bound, so there the size is checked once decompressed.
+ */
+export async function decodeIdxAsync(bytes: Uint8Array, source = 'IDX data'): Promise<NDArray> {
+  checkBytes('decodeIdxAsync', bytes);
+  checkSource('decodeIdxAsync', source);
+  if (!isGzip(bytes)) return decodeRaw(bytes, source);
+  const bound = isNode() ? gunzipBound(bytes, source) : Infinity;
+  let raw: Uint8Array;
+  try {
+    raw = await gunzip(bytes, Number.isFinite(bound) ? { maxOutputLength: Math.max(1, bound) } : {});
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bomb(source, bound);
+    throw corrupt(source, e);
+  }
+  return decodeRaw(raw, source);
 }
 
 /** Options of `encodeIdx` and `writeIdx`. */
@@ -196,6 +244,9 @@ export interface IdxWriteOptions {
  * @example writeFileSync('labels-idx1-ubyte', encodeIdx(nd.array([3, 1, 4], { dtype: 'uint8' })));
  */
 export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array {
+  expectArray('encodeIdx', x);
+  checkOptions('encodeIdx', options);
+  if (x.isShapeOnly) throw new ValueError(`encodeIdx: the ${fmtShape(x.shape)} array carries a shape but no data; only arrays with values can be written`);
   if (x.ndim === 0 || x.ndim > 255) {
     throw new ValueError(`encodeIdx: IDX files hold 1 to 255 dimensions, the array has shape ${fmtShape(x.shape)}; reshape it first`);
   }
@@ -203,6 +254,7 @@ export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array
   if (code === undefined) throw new DTypeError(`encodeIdx: IDX files have no ${x.dtype} type; convert with x.astype('float32') first`);
   const bytesPer = IDX_TYPES[code]!.bytes;
   const header = 4 + 4 * x.ndim;
+  checkAllocation(header + x.size * bytesPer, 1, () => `encodeIdx: the IDX bytes of a ${fmtShape(x.shape)} ${x.dtype} array`);
   const out = new Uint8Array(header + x.size * bytesPer);
   const view = new DataView(out.buffer);
   out[2] = code;
@@ -226,10 +278,20 @@ export function encodeIdx(x: NDArray, options: IdxWriteOptions = {}): Uint8Array
  * @example writeIdxSync('tests/data/tiny-images-idx3-ubyte.gz', images);
  */
 export function writeIdxSync(path: string, x: NDArray, options: IdxWriteOptions = {}): void {
-  fs(`writing ${path}`).writeFileSync(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }));
+  writeIdxAs('writeIdxSync', path, x, options);
 }
 
-/** Asynchronous `writeIdxSync`. */
+/** `writeIdxSync` returning a promise (the write itself is synchronous and atomic). */
 export async function writeIdx(path: string, x: NDArray, options: IdxWriteOptions = {}): Promise<void> {
-  await fsp(`writing ${path}`).writeFile(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }));
+  writeIdxAs('writeIdx', path, x, options);
+}
+
+function writeIdxAs(op: string, path: string, x: NDArray, options: IdxWriteOptions): void {
+  try {
+    if (typeof path !== 'string') throw new FormatError(`${op}: the path must be a string, got ${fmtValue(path)}`);
+    checkOptions(op, options);
+    writeFileBytes(path, encodeIdx(x, { gzip: options.gzip ?? path.endsWith('.gz') }), op);
+  } catch (e) {
+    throw relabel(e, op);
+  }
 }

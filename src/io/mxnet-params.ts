@@ -27,7 +27,8 @@
  * V2 dense arrays on cpu(0), what MXNet 1.x writes.
  */
 import type { DType, TypedArray } from '../core/dtype.js';
-import { ValueError, fmtShape } from '../core/errors.js';
+import { ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { checkAllocation } from '../core/limits.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { ModelFormatError } from './model-format-error.js';
 import { SafetensorsError } from './safetensors-error.js';
@@ -167,6 +168,7 @@ function readArray(r: Reader, index: number): { array: NDArray; fileDType: strin
  * @example const { names, arrays } = decodeMXNetParams(bytes)
  */
 export function decodeMXNetParams(input: Uint8Array): DecodedMXNetParams {
+  if (!(input instanceof Uint8Array)) throw new ValueError(`decodeMXNetParams: input must be the bytes of a .params file (a Uint8Array such as readFileSync(path)), got ${fmtValue(input)}`);
   const r = new Reader(new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
   if (r.left < 16) throw fail(`the file is ${r.left} bytes, too short for the 16-byte header; it is empty or truncated`, 0);
   const magic = r.u64('the header');
@@ -224,8 +226,11 @@ export function encodeMXNetParams(entries: readonly (readonly [string, NDArray])
   const enc = new TextEncoder();
   const seen = new Set<string>();
   const parts: { name: Uint8Array; arr: NDArray; data: Uint8Array }[] = [];
-  for (const [name, arr] of entries) {
-    if (!(arr instanceof NDArray)) throw new ValueError(`encodeMXNetParams: ${JSON.stringify(name)} is not an NDArray`);
+  if (!Array.isArray(entries)) throw new ValueError(`encodeMXNetParams: entries must be a list of [name, NDArray] pairs, got ${fmtValue(entries)}`);
+  for (const pair of entries as readonly unknown[]) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string') throw new ValueError(`encodeMXNetParams: each entry must be a [name, NDArray] pair with a string name, got ${fmtValue(pair)}`);
+    const [name, arr] = pair as [string, unknown];
+    if (!NDArray.isInstance(arr)) throw new ValueError(`encodeMXNetParams: ${JSON.stringify(name)} is not an NDArray`);
     if (arr.isShapeOnly) throw new ValueError(`encodeMXNetParams: ${JSON.stringify(name)} is a shape-only ${fmtShape(arr.shape)} array with no data to save`);
     if (arr.ndim === 0) throw new ValueError(`encodeMXNetParams: ${JSON.stringify(name)} is a scalar; MXNet 1.x (V2 arrays) cannot store 0-d arrays, reshape it to (1,)`);
     if (seen.has(name)) throw new ValueError(`encodeMXNetParams: the name ${JSON.stringify(name)} appears twice`);
@@ -234,6 +239,7 @@ export function encodeMXNetParams(entries: readonly (readonly [string, NDArray])
   }
   let size = 24 + 8;
   for (const p of parts) size += 4 + 4 + 4 + 8 * p.arr.ndim + 8 + 4 + p.data.length + 8 + p.name.length;
+  checkAllocation(size, 1, () => `encodeMXNetParams: a .params file of ${size} bytes`);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   let pos = 0;

@@ -5,7 +5,7 @@
  * safetensors' F32, F64, I32, U8, F16 and BF16 and are copied bit for bit (NaN payloads and -0
  * included; a PyTorch `half()` checkpoint loads as float16 arrays). Files written by other
  * libraries often hold other dtypes, so the reader also accepts, converting exactly:
- * - BOOL -> uint8 (0 or 1 per byte, as PyTorch writes them);
+ * - BOOL -> uint8, exactly 0 or 1 (any non-zero byte reads as 1, as PyTorch and NumPy read it);
  * - I8, I16, U16 -> int32 (always fits);
  * - I64, U64, U32 -> int32 only when every value fits in int32 (PyTorch writes integer buffers
  *   such as BatchNorm's `num_batches_tracked` as I64); otherwise a SafetensorsError names the
@@ -13,7 +13,7 @@
  * The 8-bit and smaller float formats (F8_*, F6_*, F4) and C64 are recognised, validated like any
  * other dtype, and refused with an error saying so. Any other dtype string is unknown and refused.
  */
-import { bytesPerElement, type DType, type TypedArray } from '../core/dtype.js';
+import { allocate, bytesPerElement, type DType, type TypedArray } from '../core/dtype.js';
 import { SafetensorsError } from './safetensors-error.js';
 
 /** What tsgluon knows about one safetensors dtype. */
@@ -82,8 +82,9 @@ export function swapBytes(bytes: Uint8Array, width: number): void {
 
 /** A fresh, aligned typed array holding the little-endian elements in `src`, bit for bit. */
 function copyNative(src: Uint8Array, dtype: DType, count: number): TypedArray {
-  // new Uint8Array(src) copies; src.slice() would not when src is a Node Buffer.
-  const copy = new Uint8Array(src);
+  // A copy (src.slice() would not copy a Node Buffer), within the allocation limit.
+  const copy = allocate('uint8', src.length) as Uint8Array;
+  copy.set(src);
   if (!HOST_LITTLE_ENDIAN) swapBytes(copy, bytesPerElement(dtype));
   switch (dtype) {
     case 'float32':
@@ -126,18 +127,24 @@ export function convertFromFile(name: string, st: string, src: Uint8Array, count
     case 'F64':
     case 'I32':
     case 'U8':
-    case 'BOOL':
+      return copyNative(src, info.target, count);
+    case 'BOOL': {
+      // Any non-zero byte is true, as PyTorch and NumPy read them; stored as exactly 0 or 1.
+      const out = allocate('uint8', count);
+      for (let i = 0; i < count; i++) out[i] = src[i] === 0 ? 0 : 1;
+      return out;
+    }
     case 'F16':
     case 'BF16':
       return copyNative(src, info.target, count);
     case 'I8': {
-      const out = new Int32Array(count);
+      const out = allocate('int32', count) as Int32Array;
       for (let i = 0; i < count; i++) out[i] = (src[i]! << 24) >> 24;
       return out;
     }
     case 'I16':
     case 'U16': {
-      const out = new Int32Array(count);
+      const out = allocate('int32', count) as Int32Array;
       for (let i = 0; i < count; i++) {
         const v = src[2 * i]! | (src[2 * i + 1]! << 8);
         out[i] = st === 'I16' ? (v << 16) >> 16 : v;
@@ -145,7 +152,7 @@ export function convertFromFile(name: string, st: string, src: Uint8Array, count
       return out;
     }
     case 'U32': {
-      const out = new Int32Array(count);
+      const out = allocate('int32', count) as Int32Array;
       for (let i = 0; i < count; i++) {
         const p = 4 * i;
         const v = (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
@@ -157,7 +164,7 @@ export function convertFromFile(name: string, st: string, src: Uint8Array, count
     default: {
       // I64 and U64: fits when the high word is the sign extension of the low word.
       const signed = st === 'I64';
-      const out = new Int32Array(count);
+      const out = allocate('int32', count) as Int32Array;
       for (let i = 0; i < count; i++) {
         const p = 8 * i;
         const lo = src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24);

@@ -17,7 +17,7 @@
  * This file has no Node dependency; `file.ts` adds reading and writing paths.
  */
 import { bytesPerElement, type TypedArray } from '../core/dtype.js';
-import { ValueError, fmtShape } from '../core/errors.js';
+import { ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { SafetensorsError } from './safetensors-error.js';
 import { HOST_LITTLE_ENDIAN, SAFETENSORS_DTYPES, ST_DTYPE_OF, convertFromFile, isKnownStDType, swapBytes } from './safetensors-dtypes.js';
@@ -27,6 +27,11 @@ export { SafetensorsError } from './safetensors-error.js';
 
 /** The reference implementation's limit on the JSON header (bytes). */
 export const MAX_HEADER_BYTES = 100_000_000;
+
+/** Throws unless `bytes` is a Uint8Array (a Node Buffer is one). */
+function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`expects the bytes of a file as a Uint8Array, got ${fmtValue(bytes)}`);
+}
 
 /** Metadata tsgluon writes into every file it saves. */
 export const LIBRARY_METADATA: Readonly<Record<string, string>> = Object.freeze({ format: 'tsgluon', tsgluon_version: '1' });
@@ -122,6 +127,7 @@ function byteSize(entry: { name: string; dtype: string; shape: readonly number[]
  * @example const { entries, metadata } = readSafetensorsHeader(bytes)
  */
 export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
+  checkBytes(bytes);
   const fileLength = bytes.length;
   if (fileLength < 8) {
     throw new SafetensorsError(`the file is ${fileLength} bytes, too short for the 8-byte header length; it is empty or truncated`, { offset: 0 });
@@ -230,6 +236,7 @@ export interface DecodedSafetensors {
  * @example const { tensors, metadata } = decodeSafetensors(bytes)
  */
 export function decodeSafetensors(input: Uint8Array): DecodedSafetensors {
+  checkBytes(input);
   // A plain view, so no Buffer method (whose slice() does not copy) is ever called on the file.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const header = readSafetensorsHeader(bytes);
@@ -272,14 +279,19 @@ export function encodeSafetensors(
   tensors: Readonly<Record<string, NDArray>> | Iterable<readonly [string, NDArray]>,
   metadata: Readonly<Record<string, string>> | null = null,
 ): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object') {
+    throw new ValueError(`safetensors: expected a dictionary of NDArrays or a list of [name, NDArray] pairs, got ${fmtValue(tensors)}`);
+  }
+  if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw new ValueError(`safetensors: metadata must be a dictionary of strings or null, got ${fmtValue(metadata)}`);
   const list: (readonly [string, NDArray])[] = Symbol.iterator in tensors ? [...(tensors as Iterable<readonly [string, NDArray]>)] : Object.entries(tensors);
+  if (!list.every((e) => Array.isArray(e) && e.length === 2)) throw new ValueError('safetensors: a list of tensors must hold [name, NDArray] pairs');
   const seen = new Set<string>();
   for (const [name, arr] of list) {
     checkUnicode(name, 'tensor name');
     if (name === '__metadata__') throw new ValueError(`safetensors: "__metadata__" is reserved and cannot name a tensor`);
     if (seen.has(name)) throw new ValueError(`safetensors: the tensor name ${JSON.stringify(name)} appears twice; names must be unique`);
     seen.add(name);
-    if (!(arr instanceof NDArray)) throw new ValueError(`safetensors: ${JSON.stringify(name)} is not an NDArray`);
+    if (!NDArray.isInstance(arr)) throw new ValueError(`safetensors: ${JSON.stringify(name)} is not an NDArray`);
     if (arr.isShapeOnly) {
       throw new ValueError(`safetensors: ${JSON.stringify(name)} is a shape-only ${fmtShape(arr.shape)} array with no data to save; run a forward with real data first`);
     }

@@ -81,55 +81,80 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
     }
   };
 
+  // Decoded string pieces: escaped code units gather in one buffer and plain runs are sliced, so
+  // a key of millions of escapes costs its own size, not a rope of one node per character.
+  const units = new Uint16Array(8192);
   const parseString = (): string => {
     const start = pos;
     pos++; // opening quote
-    let out = '';
+    const parts: string[] = [];
+    let n = 0;
+    const flush = (): void => {
+      if (n > 0) parts.push(String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]));
+      n = 0;
+    };
+    const unit = (u: number): void => {
+      if (n === units.length) flush();
+      units[n++] = u;
+    };
     let runStart = pos;
     for (;;) {
       if (pos >= text.length) fail('unterminated string', start);
       const c = text.charCodeAt(pos);
       if (c === 0x22) {
-        out += text.slice(runStart, pos);
+        if (pos > runStart) {
+          flush();
+          parts.push(text.slice(runStart, pos));
+        }
         pos++;
-        return out;
+        flush();
+        return parts.length === 1 ? parts[0]! : parts.join('');
       }
       if (c < 0x20) fail(`control character U+${c.toString(16).padStart(4, '0')} inside a string (must be escaped)`);
       if (c !== 0x5c) {
         pos++;
         continue;
       }
-      out += text.slice(runStart, pos);
+      if (pos > runStart) {
+        flush();
+        parts.push(text.slice(runStart, pos));
+      }
       const e = text[pos + 1];
       if (e === undefined) fail('unterminated escape', pos);
       if (e === 'u') {
-        const unit = readHex4(pos + 2);
+        const u = readHex4(pos + 2);
         pos += 6;
-        if (unit >= 0xd800 && unit <= 0xdbff) {
-          if (text[pos] !== '\\' || text[pos + 1] !== 'u') fail('lone high surrogate in a \\u escape', pos - 6);
+        if (u >= 0xd800 && u <= 0xdbff) {
+          if (text.charCodeAt(pos) !== 0x5c || text.charCodeAt(pos + 1) !== 0x75) fail('lone high surrogate in a \\u escape', pos - 6);
           const low = readHex4(pos + 2);
           if (low < 0xdc00 || low > 0xdfff) fail('high surrogate not followed by a low surrogate', pos);
           pos += 6;
-          out += String.fromCharCode(unit, low);
-        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+          unit(u);
+          unit(low);
+        } else if (u >= 0xdc00 && u <= 0xdfff) {
           fail('lone low surrogate in a \\u escape', pos - 6);
         } else {
-          out += String.fromCharCode(unit);
+          unit(u);
         }
       } else {
         const mapped = ESCAPES[e!];
         if (mapped === undefined) fail(`invalid escape \\${e}`, pos);
-        out += mapped;
+        unit(mapped!.charCodeAt(0));
         pos += 2;
       }
       runStart = pos;
     }
   };
 
+  const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
   const readHex4 = (at: number): number => {
-    const hex = text.slice(at, at + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape (needs 4 hex digits)', at);
-    return parseInt(hex, 16);
+    let v = 0;
+    for (let i = 0; i < 4; i++) {
+      const d = hexDigit(text.charCodeAt(at + i));
+      if (d < 0) fail('invalid \\u escape (needs 4 hex digits)', at);
+      v = v * 16 + d;
+    }
+    return v;
   };
 
   const parseValue = (depth: number): JsonValue => {

@@ -16,6 +16,7 @@
  * ModelFormatError naming the node. Graphs with subgraphs (MXNet's control-flow operators) are
  * refused with an UnsupportedOperatorError.
  */
+import { ValueError, fmtValue } from '../core/errors.js';
 import { ModelFormatError, UnsupportedOperatorError } from './model-format-error.js';
 import { JsonSyntaxError, firstInvalidUtf8, jsonTypeName, parseStrictJson, type JsonValue } from './strict-json.js';
 
@@ -112,7 +113,9 @@ function parseNode(v: JsonValue, id: number): SymbolNode {
 export function parseSymbolJson(input: string | Uint8Array): SymbolGraph {
   let text: string;
   if (typeof input === 'string') text = input;
-  else {
+  else if (!(input instanceof Uint8Array)) {
+    throw new ValueError(`parseSymbolJson: input must be the text of a symbol file or its bytes (a Uint8Array), got ${fmtValue(input)}`);
+  } else {
     const bad = firstInvalidUtf8(input, 0, input.length);
     if (bad >= 0) throw new ModelFormatError('mxnet-symbol', `the file is not valid UTF-8 (byte 0x${input[bad]!.toString(16).padStart(2, '0')})`, { offset: bad });
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
@@ -151,6 +154,11 @@ export function parseSymbolJson(input: string | Uint8Array): SymbolGraph {
  * output count (for `node_row_ptr`; BatchNorm has 3 in MXNet).
  */
 export function symbolToJson(graph: SymbolGraph, numOutputs: (node: SymbolNode) => number): string {
+  const g = graph as unknown as Record<string, unknown> | null;
+  if (g === null || typeof g !== 'object' || !Array.isArray(g['nodes']) || !Array.isArray(g['argNodes']) || !Array.isArray(g['heads'])) {
+    throw new ValueError(`symbolToJson: graph must be a SymbolGraph { nodes, argNodes, heads } (as parseSymbolJson returns), got ${fmtValue(graph)}`);
+  }
+  if (typeof numOutputs !== 'function') throw new ValueError(`symbolToJson: numOutputs must be a function of a node, got ${fmtValue(numOutputs)}`);
   const rows = [0];
   for (const n of graph.nodes) rows.push(rows[rows.length - 1]! + numOutputs(n));
   const entryText = (e: SymbolEntry): string => `[${e.node}, ${e.index}, ${e.version}]`;

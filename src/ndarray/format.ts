@@ -20,7 +20,8 @@ function formatNumber(v: number, isInt: boolean, sci: boolean): string {
 export function formatArray(data: TypedArray, shape: readonly number[], dtype: DType): string {
   const isInt = dtype === 'int32' || dtype === 'uint8';
   if (shape.length === 0) return formatNumber(data[0]!, isInt, false);
-  const summarize = data.length > SUMMARY_THRESHOLD;
+  // Long axes count too: a zero-element (2^31, 0) array would otherwise print 2^31 empty rows.
+  const summarize = data.length > SUMMARY_THRESHOLD || shape.some((d) => d > SUMMARY_THRESHOLD);
   let maxAbs = 0;
   let minAbs = Infinity;
   for (let i = 0; i < data.length; i++) {

@@ -16,7 +16,9 @@
 import { allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { decodeHalf, isHalf } from '../core/half.js';
 import { DTypeError, ShapeOnlyError, ValueError, fmtShape } from '../core/errors.js';
-import { sizeOf, type Shape } from '../core/shape.js';
+import { MAX_NDIM, sizeOf, type Shape } from '../core/shape.js';
+import { checkJsArray } from '../core/limits.js';
+import { publicOp } from '../core/public.js';
 import { formatArray } from './format.js';
 
 /** How backward treats an array's gradient: overwrite it, add to it, or keep none. */
@@ -60,6 +62,7 @@ export class NDArray {
 
   /** @internal Use `nd.array`, `nd.zeros`... to create arrays. */
   constructor(storage: TypedArray | null, shape: Shape, dtype: DType) {
+    if (shape.length > MAX_NDIM) throw new ValueError(`NDArray: an array has at most ${MAX_NDIM} dimensions, this one would have ${shape.length}`);
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);
@@ -69,9 +72,20 @@ export class NDArray {
     this.#storage = storage;
   }
 
+  /**
+   * @internal True only for arrays this class constructed. `instanceof` also accepts an object
+   * made with `Object.create(NDArray.prototype)`, which has the methods but no storage slot and
+   * would fail deep inside an op with a TypeError; the checks at op entry (`expectArray`, binary
+   * operands) use this instead. (A `Symbol.hasInstance` doing the same would cost every
+   * `instanceof` in the library about 15 ns.)
+   */
+  static isInstance(x: unknown): x is NDArray {
+    return typeof x === 'object' && x !== null && #storage in x;
+  }
+
   /** A new array of this shape and dtype, filled with zeros. */
   static empty(shape: Shape, dtype: DType): NDArray {
-    return new NDArray(allocate(dtype, sizeOf(shape)), shape, dtype);
+    return new NDArray(allocate(dtype, sizeOf(shape), shape), shape, dtype);
   }
 
   /** A shape-only array: no storage, used for data-free shape inference. */
@@ -132,6 +146,14 @@ export class NDArray {
   toArray(): NestedArray {
     const data = this.#values('toArray()');
     if (this.ndim === 0) return data[0]!;
+    // The nested lists live on V8's heap: count them with the values, so that a huge array,
+    // or an empty one of shape (2^31, 0), is refused instead of exhausting the heap.
+    let lists = 0;
+    for (let i = 0, rows = 1; i < this.ndim; i++) {
+      lists += rows;
+      rows *= this.shape[i]!;
+    }
+    checkJsArray(lists + this.size, () => `toArray: nested lists of shape ${fmtShape(this.shape)}`);
     const build = (dim: number, offset: number, stride: number): NestedArray[] | number[] => {
       const n = this.shape[dim]!;
       const inner = stride / n;
@@ -157,6 +179,8 @@ export class NDArray {
 
   /** Gluon's printed form: the values, then `<NDArray 2x2 @cpu>`. */
   toString(): string {
+    // An object made from the prototype alone (no storage slot) must still print, for messages.
+    if (!(#storage in this)) return '<NDArray prototype object, not an array>';
     const dims = this.ndim === 0 ? '0-d' : this.shape.join('x');
     if (this.isShapeOnly) return `<NDArray ${dims} ${this.dtype} @shape-only>`;
     const dtypeTag = this.dtype === 'float32' ? '' : ` ${this.dtype}`;
@@ -169,10 +193,16 @@ export class NDArray {
   }
 }
 
+// The methods of the class itself name themselves in errors too, as the op methods do.
+for (const name of ['toArray', 'item'] as const) {
+  Object.defineProperty(NDArray.prototype, name, { value: publicOp(name, NDArray.prototype[name]), writable: true, configurable: true });
+}
+
 /** @internal A short description of a value that is not an NDArray, for error messages. */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a JavaScript array (wrap it with nd.array)';
+  if (v instanceof NDArray) return 'an object with the NDArray prototype but no storage (create arrays with nd.array)';
   return typeof v === 'object' ? `an object (${v.constructor?.name ?? 'no prototype'})` : typeof v;
 }
 
@@ -182,7 +212,7 @@ export function describeValue(v: unknown): string {
  * @example expectArray('sum', x); // x is an NDArray from here on
  */
 export function expectArray(op: string, x: unknown, what = 'its input'): asserts x is NDArray {
-  if (!(x instanceof NDArray)) throw new DTypeError(`${op}: ${what} must be an NDArray, got ${describeValue(x)}; create arrays with nd.array()`);
+  if (!NDArray.isInstance(x)) throw new DTypeError(`${op}: ${what} must be an NDArray, got ${describeValue(x)}; create arrays with nd.array()`);
 }
 
 /** Nested JavaScript arrays of numbers, as `toArray()` returns and `nd.array` accepts. */

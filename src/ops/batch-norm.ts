@@ -14,7 +14,7 @@
  * themselves differentiable (no second-order gradients through batch normalization).
  */
 import { isFloat, type DType } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { normalizeAxis, sizeOf } from '../core/shape.js';
 import type { BatchNormPlan } from '../backend/kernels.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
@@ -23,6 +23,7 @@ import { apply, primitive, wantsGrad, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { reshape } from './shape.js';
 import { sliceAxis } from './slice.js';
+import { publicOp } from '../core/public.js';
 
 interface StatAttrs {
   readonly plan: BatchNormPlan;
@@ -126,7 +127,7 @@ export interface BatchNormOptions {
  * const c = 3, x = nd.random.normal({ shape: [4, c, 5, 5] });
  * const y = nd.batchNorm(x, nd.ones([c]), nd.zeros([c]), nd.zeros([c]), nd.ones([c]), { training: true });
  */
-export function batchNorm(
+export const batchNorm = publicOp('batchNorm', function batchNorm(
   x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options: BatchNormOptions = {},
 ): NDArray {
   const op = 'batchNorm';
@@ -143,8 +144,8 @@ export function batchNorm(
   }
   const eps = options.eps ?? 1e-3;
   const momentum = options.momentum ?? 0.9;
-  if (!(eps >= 0)) throw new ValueError(`${op}: eps must be non-negative, got ${eps}`);
-  if (!(momentum >= 0 && momentum <= 1)) throw new ValueError(`${op}: momentum must be in [0, 1], got ${momentum}`);
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`${op}: eps must be non-negative, got ${fmtValue(eps)}`);
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`${op}: momentum must be in [0, 1], got ${fmtValue(momentum)}`);
   if (!isFloat(x.dtype) && !isFloat(gamma.dtype)) throw new DTypeError(`${op}: needs float data or parameters, got ${x.dtype} and ${gamma.dtype}; convert with .astype('float32')`);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : gamma.dtype;
   const data = ensureDType(x, dtype);
@@ -160,4 +161,4 @@ export function batchNorm(
     apply(movingAveragePrim, [runningVar, ensureDType(variance, runningVar.dtype)], { momentum });
   }
   return apply(batchNormPrim, [data, ensureDType(gamma, dtype), ensureDType(beta, dtype), mean, variance], attrs);
-}
+}, 5);

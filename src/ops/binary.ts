@@ -17,6 +17,7 @@ import { full } from '../ndarray/creation.js';
 import { apply, primitive, wantsGrad, type GradContext, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { installMethods } from './method.js';
+import { relabel } from '../core/public.js';
 import { floor, log, neg } from './unary.js';
 
 /** An operand of a binary op: an array, or a number that broadcasts as a 0-d array of the array's dtype. */
@@ -58,9 +59,11 @@ function scalarDType(dtype: DType, scalar: number): DType {
 /** Brings both operands to one NDArray dtype, following the promotion rules in core/dtype. */
 function operands(op: BinaryOp, a: Operand, b: Operand): [NDArray, NDArray] {
   let dtype: DType;
-  if (a instanceof NDArray && b instanceof NDArray) dtype = promote(a.dtype, b.dtype);
-  else if (a instanceof NDArray && typeof b === 'number') dtype = scalarDType(a.dtype, b);
-  else if (b instanceof NDArray && typeof a === 'number') dtype = scalarDType(b.dtype, a);
+  const arrA = NDArray.isInstance(a);
+  const arrB = NDArray.isInstance(b);
+  if (arrA && arrB) dtype = promote(a.dtype, b.dtype);
+  else if (arrA && typeof b === 'number') dtype = scalarDType(a.dtype, b);
+  else if (arrB && typeof a === 'number') dtype = scalarDType(b.dtype, a);
   else if (typeof a === 'number' && typeof b === 'number') dtype = 'float32';
   else throw new DTypeError(`${op}: operands must be NDArrays or numbers, got ${describe(a)} and ${describe(b)}`);
   if (FLOAT_ONLY.has(op) && !isFloat(dtype)) dtype = 'float32';
@@ -69,12 +72,18 @@ function operands(op: BinaryOp, a: Operand, b: Operand): [NDArray, NDArray] {
 }
 
 function describe(v: unknown): string {
-  return v instanceof NDArray ? 'an NDArray' : describeValue(v);
+  return NDArray.isInstance(v) ? 'an NDArray' : describeValue(v);
 }
 
 function define(op: BinaryOp, grad?: GradRule): (a: Operand, b: Operand) => NDArray {
   const prim = binaryPrim(op, grad);
-  return (a, b) => apply(prim, operands(op, a, b), null);
+  return (a, b) => {
+    try {
+      return apply(prim, operands(op, a, b), null);
+    } catch (e) {
+      throw relabel(e, op);
+    }
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkDType } from '../ndarray/creation.js';
 import { apply, primitive, setHalfConversions, type Primitive } from './define.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 const castPrim: Primitive<{ dtype: DType }, DType> = primitive({
   name: 'astype',
@@ -21,11 +22,11 @@ const castPrim: Primitive<{ dtype: DType }, DType> = primitive({
 });
 
 /** A copy converted to `dtype` (float to integer truncates toward zero). */
-export function astype(x: NDArray, dtype: DType): NDArray {
+export const astype = publicOp('astype', function astype(x: NDArray, dtype: DType): NDArray {
   expectArray('astype', x);
   checkDType(dtype, 'astype');
   return apply(castPrim, [x], { dtype });
-}
+});
 
 /** `x` in `dtype`, the same array when it already is (no copy). */
 export function ensureDType(x: NDArray, dtype: DType): NDArray {

@@ -60,7 +60,16 @@ const weightGradPrim: Primitive<ConvAttrs, ConvPlan> = primitive({
   name: 'convolutionWeightGrad',
   outputInit: 'none',
   infer: ([x], attrs) => ({ shape: attrs.wShape, dtype: x!.dtype, plan: attrs.plan }),
-  compute: (k, gw, [x, g], plan) => k.convWeightGrad(gw, x!, g!, plan),
+  compute(k, gw, [x, g], plan) {
+    // No output positions or no input values: every product is zero, and the batch may be
+    // enormous (a zero-element batch of 2^40 samples must cost O(1)). gw may come from
+    // applyInto, not zeroed.
+    if (g!.length === 0 || x!.length === 0) {
+      gw.fill(0);
+      return;
+    }
+    k.convWeightGrad(gw, x!, g!, plan);
+  },
   grad(gg, ctx) {
     const { inputs: [x, g], attrs } = ctx;
     return [

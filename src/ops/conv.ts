@@ -11,7 +11,7 @@
  * Shape-only inputs flow through unchanged, which is what layer shape inference relies on.
  */
 import { isFloat, promote } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import type { WindowPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
@@ -21,19 +21,23 @@ import { add } from './binary.js';
 import { matmul } from './matmul.js';
 import { reshape } from './shape.js';
 import { fusedConvolution } from './conv-fused.js';
+import { publicOp } from '../core/public.js';
 
 /** A per-axis setting: one number for every spatial axis, or one per axis. */
 export type SpatialArg = number | readonly number[];
 
 /** Expands `value` to one positive (or non-negative) integer per spatial axis. */
 export function spatialTuple(value: SpatialArg, n: number, what: string, op: string, min: number): number[] {
-  const out = typeof value === 'number' ? new Array<number>(n).fill(value) : [...value];
+  if (typeof value !== 'number' && !Array.isArray(value)) {
+    throw new ValueError(`${op}: ${what} must be a number or a list of ${n} number${n === 1 ? '' : 's'}, got ${fmtValue(value)}`);
+  }
+  const out = typeof value === 'number' ? new Array<number>(n).fill(value) : Array.from(value as readonly number[]);
   if (out.length !== n) {
-    throw new ValueError(`${op}: ${what} ${JSON.stringify(value)} must give ${n} value${n === 1 ? '' : 's'}, one per spatial axis`);
+    throw new ValueError(`${op}: ${what} ${fmtValue(value)} must give ${n} value${n === 1 ? '' : 's'}, one per spatial axis`);
   }
   for (const v of out) {
-    if (!Number.isInteger(v) || v < min) {
-      throw new ValueError(`${op}: ${what} ${JSON.stringify(value)} must hold integers >= ${min}`);
+    if (!Number.isSafeInteger(v) || v < min) {
+      throw new ValueError(`${op}: ${what} ${fmtValue(value)} must hold integers >= ${min}`);
     }
   }
   return out;
@@ -142,7 +146,7 @@ function prepare(op: string, x: NDArray, weight: NDArray, bias: NDArray | null |
     );
   }
   const groups = options.numGroup ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${op}: numGroup must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${op}: numGroup must be a positive integer, got ${fmtValue(groups)}`);
   const kernel = weight.shape.slice(2);
   if (options.kernel !== undefined) {
     const k = spatialTuple(options.kernel, n, 'kernel', op, 1);
@@ -184,7 +188,7 @@ function addBias(op: string, y: NDArray, bias: NDArray | null, channels: number)
  * Output extent per axis: floor((in + 2 pad - dilation (kernel - 1) - 1) / stride) + 1.
  * @example nd.convolution(nd.ones([1, 1, 3, 3]), nd.ones([1, 1, 2, 2])) // 4s, shape (1, 1, 2, 2)
  */
-export function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: ConvolutionOptions = {}): NDArray {
+export const convolution = publicOp('convolution', function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: ConvolutionOptions = {}): NDArray {
   const op = 'convolution';
   const p = prepare(op, x, weight, bias, options);
   const { geom, groups } = p;
@@ -225,7 +229,7 @@ export function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, 
   const w = reshape(p.weight, [groups, O / groups, Cg * K]);
   const y = reshape(matmul(w, reshape(cols, [N, groups, Cg * K, sizeOf(out)])), [N, O, ...out]);
   return addBias(op, y, p.bias, O);
-}
+}, 3);
 
 export interface DeconvolutionOptions extends ConvolutionOptions {
   /**
@@ -241,7 +245,7 @@ export interface DeconvolutionOptions extends ConvolutionOptions {
  * Output extent per axis: (in - 1) stride - 2 pad + dilation (kernel - 1) + 1 + adj.
  * @example nd.deconvolution(nd.ones([1, 1, 2, 2]), nd.ones([1, 1, 2, 2]), null, { stride: 2 }) // shape (1, 1, 4, 4)
  */
-export function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: DeconvolutionOptions = {}): NDArray {
+export const deconvolution = publicOp('deconvolution', function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: DeconvolutionOptions = {}): NDArray {
   const op = 'deconvolution';
   const p = prepare(op, x, weight, bias, options);
   const { geom, groups } = p;
@@ -264,11 +268,11 @@ export function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null
   const out = spatial.map((d, i) => {
     const { kernel: k, stride: s, pad: pd, dilation: dl } = geom;
     if (adj[i]! >= Math.max(s[i]!, dl[i]!)) {
-      throw new ValueError(`${op}: adj ${JSON.stringify(adj)} must be smaller than the stride or the dilation on each axis (axis ${i}: stride ${s[i]}, dilation ${dl[i]})`);
+      throw new ValueError(`${op}: adj ${fmtValue(adj)} must be smaller than the stride or the dilation on each axis (axis ${i}: stride ${s[i]}, dilation ${dl[i]})`);
     }
     const o = (d - 1) * s[i]! - 2 * pd[i]! + dl[i]! * (k[i]! - 1) + 1 + adj[i]!;
     if (o < 1) {
-      throw new ShapeError(`${op}: input ${fmtShape(p.x.shape)} with padding ${JSON.stringify(geom.pad)} gives an empty output on spatial axis ${i}; reduce the padding`);
+      throw new ShapeError(`${op}: input ${fmtShape(p.x.shape)} with padding ${fmtValue(geom.pad)} gives an empty output on spatial axis ${i}; reduce the padding`);
     }
     return o;
   });
@@ -284,4 +288,4 @@ export function deconvolution(x: NDArray, weight: NDArray, bias?: NDArray | null
   const attrs = colAttrs([N, O, ...out], spatial, geom);
   const y = apply(col2imPrim, [cols], attrs);
   return addBias(op, y, p.bias, O);
-}
+}, 3);

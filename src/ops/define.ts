@@ -79,7 +79,7 @@ export interface Primitive<A, P> {
   readonly name: string;
   /** Validates inputs and attributes and returns the output's shape, dtype and kernel plan. */
   infer(inputs: readonly NDArray[], attrs: A): Inferred<P>;
-  /** Fills `out` (contiguous; zeroed unless `outputInit` is 'none') from the inputs' storage. */
+  /** Fills `out` (contiguous; zeroed unless `outputInit` is 'none'; never empty: an empty result skips compute) from the inputs' storage. */
   compute(kernels: KernelTable, out: TypedArray, inputs: readonly TypedArray[], plan: P, attrs: A): void;
   /** Gradient of each input given the output's gradient `g`; null where none flows. */
   grad?(g: NDArray, ctx: GradContext<A>): readonly (NDArray | null)[];
@@ -224,9 +224,12 @@ export function apply<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], a
     out._viewOf = x._viewOf ?? x;
   } else {
     out = prim.outputInit === 'none' ? new NDArray(allocateUninitialized(dtype, sizeOf(shape)), shape, dtype) : NDArray.empty(shape, dtype);
-    const storages: TypedArray[] = new Array<TypedArray>(n);
-    for (let i = 0; i < n; i++) storages[i] = inputs[i]!._raw;
-    prim.compute(getBackend().kernels, out._raw, storages, plan, attrs);
+    // An empty result has nothing to compute, whatever the other dimensions: O(1).
+    if (out.size > 0) {
+      const storages: TypedArray[] = new Array<TypedArray>(n);
+      for (let i = 0; i < n; i++) storages[i] = inputs[i]!._raw;
+      prim.compute(getBackend().kernels, out._raw, storages, plan, attrs);
+    }
   }
   if (prim.grad !== undefined && isRecording()) {
     let any = false;
@@ -273,6 +276,7 @@ export function applyInto<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[
   const { shape, dtype, plan } = prim.infer(inputs, attrs);
   const target = dest.storage;
   if (dtype !== dest.dtype || !sameShape(shape, dest.shape) || inputs.some((x) => x.storage.buffer === target.buffer)) return apply(prim, inputs, attrs);
+  if (target.length === 0) return dest;
   const storages: TypedArray[] = new Array<TypedArray>(inputs.length);
   for (let i = 0; i < inputs.length; i++) storages[i] = inputs[i]!.storage;
   if (prim.outputInit !== 'none') target.fill(0);

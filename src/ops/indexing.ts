@@ -9,7 +9,7 @@
  * only ever see valid positions.
  */
 import { promote, promoteScalar, type DType, type TypedArray } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, normalizeAxis, sizeOf } from '../core/shape.js';
 import type { AxisPlan, TernaryPlan } from '../backend/kernels.js';
 import { NDArray, type NestedArray, expectArray } from '../ndarray/ndarray.js';
@@ -18,6 +18,7 @@ import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { maximum, minimum } from './binary.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 /** What an out-of-range index does: 'clip' to the ends, 'wrap' around, or 'raise' a ValueError. */
 export type IndexMode = 'clip' | 'wrap' | 'raise';
@@ -28,7 +29,7 @@ const MODES: readonly IndexMode[] = ['clip', 'wrap', 'raise'];
 export type IndexLike = NDArray | NestedArray;
 
 function toIndexArray(indices: IndexLike): NDArray {
-  return indices instanceof NDArray ? indices : array(indices, { dtype: 'int32' });
+  return NDArray.isInstance(indices) ? indices : array(indices as NestedArray, { dtype: 'int32' });
 }
 
 /**
@@ -67,7 +68,7 @@ function whereOf(a: GatherAttrs): string {
 }
 
 function checkMode(op: string, mode: string): IndexMode {
-  if (!MODES.includes(mode as IndexMode)) throw new ValueError(`${op}: unknown mode ${JSON.stringify(mode)}; use 'clip', 'wrap' or 'raise'`);
+  if (!MODES.includes(mode as IndexMode)) throw new ValueError(`${op}: unknown mode ${fmtValue(mode)}; use 'clip', 'wrap' or 'raise'`);
   return mode as IndexMode;
 }
 
@@ -137,13 +138,13 @@ export interface TakeOptions {
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]` (MXNet's `take`; default mode 'clip').
  * @example nd.take(nd.array([[1, 2], [3, 4], [5, 6]]), nd.array([2, 0])) // [[5, 6], [1, 2]]
  */
-export function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
+export const take = publicOp('take', function take(x: NDArray, indices: IndexLike, options: TakeOptions = {}): NDArray {
   expectArray('take', x);
   const args = gatherArgs('take', x, indices, options, 0);
   const { idxArr, axis } = args;
   const shape = [...x.shape.slice(0, axis), ...idxArr.shape, ...x.shape.slice(axis + 1)];
   return apply(TAKE.fwd, [x, idxArr], gatherAttrs(x, args, shape));
-}
+}, 2);
 
 /** Options of `pick`. */
 export interface PickOptions {
@@ -161,7 +162,7 @@ export interface PickOptions {
  * has `x`'s shape without `axis` (or with size 1 there).
  * @example nd.pick(nd.array([[1, 2], [3, 4]]), nd.array([1, 0])) // [2, 3]
  */
-export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
+export const pick = publicOp('pick', function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): NDArray {
   expectArray('pick', x);
   const args = gatherArgs('pick', x, index, options, -1);
   const { idxArr, axis } = args;
@@ -175,7 +176,7 @@ export function pick(x: NDArray, index: IndexLike, options: PickOptions = {}): N
     );
   }
   return apply(PICK.fwd, [x, idxArr], gatherAttrs(x, args, options.keepdims ? kept : dropped));
-}
+}, 2);
 
 interface OneHotAttrs {
   readonly depth: number;
@@ -211,12 +212,12 @@ export interface OneHotOptions {
  * `offValue` elsewhere. Indices outside [0, depth) give a row of `offValue`, as in MXNet.
  * @example nd.oneHot(nd.array([1, 0]), 3) // [[0, 1, 0], [1, 0, 0]]
  */
-export function oneHot(indices: IndexLike, depth: number, options: OneHotOptions = {}): NDArray {
-  if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+export const oneHot = publicOp('oneHot', function oneHot(indices: IndexLike, depth: number, options: OneHotOptions = {}): NDArray {
+  if (!Number.isInteger(depth) || depth < 0) throw new ValueError(`oneHot: depth must be a non-negative integer, got ${fmtValue(depth)}`);
   const idx = toIndexArray(indices);
   const dtype = checkDType(options.dtype ?? 'float32', 'oneHot');
   return apply(oneHotPrim, [idx], { depth, on: options.onValue ?? 1, off: options.offValue ?? 0, dtype });
-}
+}, 2);
 
 const wherePrim: Primitive<null, TernaryPlan> = primitive({
   name: 'where',
@@ -244,34 +245,34 @@ const wherePrim: Primitive<null, TernaryPlan> = primitive({
  * flows to `x` where the condition holds and to `y` elsewhere.
  * @example nd.where(x.greater(0), x, 0) // relu
  */
-export function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
+export const where = publicOp('where', function where(condition: NDArray, x: NDArray | number, y: NDArray | number): NDArray {
   expectArray('where', condition, 'the condition');
   let dtype: DType;
-  if (x instanceof NDArray && y instanceof NDArray) dtype = promote(x.dtype, y.dtype);
-  else if (x instanceof NDArray) dtype = promoteScalar(x.dtype, y as number);
-  else if (y instanceof NDArray) dtype = promoteScalar(y.dtype, x);
+  if (NDArray.isInstance(x) && NDArray.isInstance(y)) dtype = promote(x.dtype, y.dtype);
+  else if (NDArray.isInstance(x)) dtype = promoteScalar(x.dtype, y as number);
+  else if (NDArray.isInstance(y)) dtype = promoteScalar(y.dtype, x as number);
   else dtype = 'float32';
   const lift = (v: NDArray | number, name: string): NDArray => {
     if (typeof v === 'number') return full([], v, { dtype });
-    if (!(v instanceof NDArray)) throw new DTypeError(`where: ${name} must be an NDArray or a number, got ${typeof v}`);
+    if (!NDArray.isInstance(v)) throw new DTypeError(`where: ${name} must be an NDArray or a number, got ${typeof v}`);
     return ensureDType(v, dtype);
   };
   return apply(wherePrim, [condition, lift(x, 'x'), lift(y, 'y')], null);
-}
+});
 
 /**
  * Limits values to [min, max] (either bound may be null for no limit). The gradient passes where
  * `min <= x <= max` and is zero where the value was clipped.
  * @example nd.clip(nd.array([-2, 0.5, 3]), 0, 1) // [0, 0.5, 1]
  */
-export function clip(x: NDArray, min: number | NDArray | null, max: number | NDArray | null): NDArray {
+export const clip = publicOp('clip', function clip(x: NDArray, min: number | NDArray | null, max: number | NDArray | null): NDArray {
   expectArray('clip', x);
   if (min == null && max == null) throw new ValueError(`clip: give at least one of min and max (array of shape ${fmtShape(x.shape)})`);
   let out = x;
   if (min != null) out = maximum(out, min);
   if (max != null) out = minimum(out, max);
   return out;
-}
+});
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

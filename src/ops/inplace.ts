@@ -12,7 +12,7 @@
  * A float16 / bfloat16 target is written through a float32 copy that is rounded back, so values
  * land in it rounded to 16 bits as `astype` rounds them.
  */
-import { ShapeError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { isHalf, toHalfBits } from '../core/half.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../core/shape.js';
 import { getBackend } from '../backend/registry.js';
@@ -24,6 +24,7 @@ import { ensureDType } from './cast.js';
 import { parseSlice, regionView, type SliceBound } from './slice.js';
 import { checkWritable } from './writable.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 /** A value to write: a number (every element), an NDArray or nested list broadcastable to the target. */
 export type AssignValue = number | NDArray | NestedArray;
@@ -44,7 +45,7 @@ function write(op: string, dst: NDArray, dstView: View, shape: readonly number[]
     else getBackend().kernels.copyStrided(dst.storage, dstView, new (dst.storage.constructor as Float64ArrayConstructor)([value]), { offset: 0, strides: shape.map(() => 0) }, shape);
     return;
   }
-  let v = value instanceof NDArray ? value : array(value, { dtype: dst.dtype });
+  let v = NDArray.isInstance(value) ? value : array(value as NestedArray, { dtype: dst.dtype });
   const out = broadcastShapes(v.shape, shape, op);
   if (!shapesEqual(out, shape)) {
     throw new ShapeError(`${op}: cannot write a value of shape ${fmtShape(v.shape)} into a target of shape ${fmtShape(shape)}; the value must broadcast to the target's shape`);
@@ -63,25 +64,26 @@ function write(op: string, dst: NDArray, dstView: View, shape: readonly number[]
  * autograd.
  * @example const w = nd.zeros([2, 3]); w.assign(nd.array([1, 2, 3])); // every row is [1, 2, 3]
  */
-export function assign(x: NDArray, value: AssignValue): NDArray {
+export const assign = publicOp('assign', function assign(x: NDArray, value: AssignValue): NDArray {
   expectArray('assign', x);
   checkWritable('assign', x);
   write('assign', x, { offset: 0, strides: stridesOf(x.shape) }, x.shape, value);
   return x;
-}
+});
 
 /**
  * Sets every element of `x` to `value` and returns `x` (Gluon's `x[:] = value` with a number).
  * Integer arrays truncate fractions; uint8 wraps modulo 256, as typed arrays do.
  * @example nd.zeros([3]).fill(7) // [7, 7, 7]
  */
-export function fill(x: NDArray, value: number): NDArray {
+export const fill = publicOp('fill', function fill(x: NDArray, value: number): NDArray {
   expectArray('fill', x);
+  if (typeof value !== 'number') throw new ValueError(`fill: the value must be a number, got ${fmtValue(value)}; use x.assign(v) to write an array`);
   checkWritable('fill', x);
   if (isHalf(x.dtype)) x._raw.fill(toHalfBits(value, x.dtype));
   else x.storage.fill(value);
   return x;
-}
+});
 
 /**
  * Writes `value` into the region `begin:end:step` of `x` and returns `x`: Gluon's
@@ -89,7 +91,7 @@ export function fill(x: NDArray, value: number): NDArray {
  * negative indices); plain numbers address axis 0. `value` broadcasts to the region's shape.
  * @example nd.zeros([3, 4]).setSlice([1, 1], [3, 3], 5) // a 2x2 block of fives
  */
-export function setSlice(
+export const setSlice = publicOp('setSlice', function setSlice(
   x: NDArray,
   begin: SliceBound | readonly SliceBound[],
   end: SliceBound | readonly SliceBound[],
@@ -103,7 +105,7 @@ export function setSlice(
   const region = parseSlice('setSlice', x.shape, list(begin), list(end), list(step));
   write('setSlice', x, regionView(x.shape, region), region.shape, value);
   return x;
-}
+});
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

@@ -4,7 +4,7 @@
  * composite of `where` and `softmax`: masked scores are replaced by a large negative value (so
  * their weight underflows to 0) and gradients flow through the kept ones only.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { arange } from '../ndarray/creation.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { astype } from './cast.js';
@@ -12,6 +12,7 @@ import { lesser } from './binary.js';
 import { where } from './indexing.js';
 import { reshape } from './shape.js';
 import { softmax } from './softmax.js';
+import { publicOp } from '../core/public.js';
 
 /** Options of `maskedSoftmax`. */
 export interface MaskedSoftmaxOptions {
@@ -25,13 +26,13 @@ export interface MaskedSoftmaxOptions {
  * last axis (one per row); null means no mask.
  * @example nd.maskedSoftmax(nd.zeros([2, 2, 4]), nd.array([2, 3])) // rows [0.5 0.5 0 0], [1/3 1/3 1/3 0]
  */
-export function maskedSoftmax(x: NDArray, validLens: NDArray | null, options: MaskedSoftmaxOptions = {}): NDArray {
+export const maskedSoftmax = publicOp('maskedSoftmax', function maskedSoftmax(x: NDArray, validLens: NDArray | null, options: MaskedSoftmaxOptions = {}): NDArray {
   expectArray('maskedSoftmax', x);
   if (validLens === null) return softmax(x, { axis: -1 });
   expectArray('maskedSoftmax', validLens, 'validLens');
   if (x.ndim < 2) throw new ShapeError(`maskedSoftmax: x must have a batch axis and a last axis to mask, got ${fmtShape(x.shape)}`);
   const value = options.value ?? -1e6;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`maskedSoftmax: value must be a number, got ${String(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new ValueError(`maskedSoftmax: value must be a number, got ${fmtValue(value)}`);
   const rows = x.shape.slice(0, -1);
   const k = x.shape[x.ndim - 1]!;
   let lens: NDArray;
@@ -47,4 +48,4 @@ export function maskedSoftmax(x: NDArray, validLens: NDArray | null, options: Ma
   const positions = arange(k, undefined, 1, { dtype: x.dtype });
   const keep = lesser(positions, astype(lens, x.dtype));
   return softmax(where(keep, x, value), { axis: -1 });
-}
+}, 2);

@@ -13,6 +13,7 @@ import { ensureDType } from './cast.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
 import { sum } from './reduce.js';
+import { publicOp } from '../core/public.js';
 
 /** Transpose flags of dot, matmul and batchDot: use the (last two axes) transposed operand. */
 export interface TransposeOptions {
@@ -91,7 +92,7 @@ function floatOperands(op: string, a: NDArray, b: NDArray): [NDArray, NDArray] {
  * MXNet's dot: for 2-D arrays the matrix product; for N-D, contracts the last axis of `a` with
  * the first axis of `b`; two vectors give their inner product (a 0-d array).
  */
-export function dot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+export const dot = publicOp('dot', function dot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
   expectArray('dot', a, 'the first operand');
   expectArray('dot', b, 'the second operand');
   [a, b] = floatOperands('dot', a, b);
@@ -119,10 +120,10 @@ export function dot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDA
   const a3 = reshape(a, transposeA ? [1, aK, m] : [1, m, aK]);
   const b3 = reshape(b, transposeB ? [1, n, bK] : [1, bK, n]);
   return reshape(bmm(a3, b3, transposeA, transposeB), [...aRows, ...bCols]);
-}
+}, 2);
 
 /** Batched product of 3-D arrays: (B, m, k) x (B, k, n) -> (B, m, n). */
-export function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+export const batchDot = publicOp('batchDot', function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
   expectArray('batchDot', a, 'the first operand');
   expectArray('batchDot', b, 'the second operand');
   [a, b] = floatOperands('batchDot', a, b);
@@ -130,13 +131,13 @@ export function batchDot(a: NDArray, b: NDArray, options: TransposeOptions = {})
     throw new ShapeError(`batchDot: needs two 3-D arrays with the same batch size, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
   return bmm(a, b, options.transposeA ?? false, options.transposeB ?? false, { op: 'batchDot', a, b });
-}
+}, 2);
 
 /**
  * NumPy's matmul: vectors are promoted to matrices, leading (batch) dimensions broadcast.
  * @example nd.matmul(nd.ones([4, 2, 3]), nd.ones([3, 5])) // shape (4, 2, 5)
  */
-export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
+export const matmul = publicOp('matmul', function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): NDArray {
   expectArray('matmul', a, 'the first operand');
   expectArray('matmul', b, 'the second operand');
   [a, b] = floatOperands('matmul', a, b);
@@ -163,7 +164,7 @@ export function matmul(a: NDArray, b: NDArray, options: TransposeOptions = {}): 
   if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape.splice(shape.length - 1, 1);
   return reshape(out, shape);
-}
+}, 2);
 
 interface FcAttrs {
   readonly hasBias: boolean;
@@ -225,7 +226,7 @@ export interface FullyConnectedOptions {
  * weight's gradient is written straight into its gradient buffer when autograd can.
  * @example nd.fullyConnected(nd.ones([2, 3]), nd.ones([4, 3]), nd.zeros([4])) // shape (2, 4), all 3
  */
-export function fullyConnected(x: NDArray, weight: NDArray, bias: NDArray | null = null, options: FullyConnectedOptions = {}): NDArray {
+export const fullyConnected = publicOp('fullyConnected', function fullyConnected(x: NDArray, weight: NDArray, bias: NDArray | null = null, options: FullyConnectedOptions = {}): NDArray {
   expectArray('fullyConnected', x, 'the input');
   expectArray('fullyConnected', weight, 'the weight');
   if (bias !== null) expectArray('fullyConnected', bias, 'the bias');
@@ -244,7 +245,7 @@ export function fullyConnected(x: NDArray, weight: NDArray, bias: NDArray | null
   const inputs = [x2, ensureDType(weight, dtype), ...(bias === null ? [] : [ensureDType(bias, dtype)])];
   const y = apply(fcPrim, inputs, { hasBias: bias !== null });
   return lead.length === 1 ? y : reshape(y, [...lead, y.shape[1]!]);
-}
+}, 3);
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

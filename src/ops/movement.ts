@@ -7,17 +7,18 @@
  * broadcastTo and take, so gradients come for free. All results are fresh contiguous arrays built by the backend's
  * `copyStrided` kernel, so later in-place writes never alias an input.
  */
-import { promote } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { allocate, promote } from '../core/dtype.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { NDARRAY_OBJECT_BYTES, checkJsArray } from '../core/limits.js';
 import { normalizeAxis, stridesOf } from '../core/shape.js';
 import { NDArray, describeValue, expectArray } from '../ndarray/ndarray.js';
-import { array } from '../ndarray/creation.js';
 import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { broadcastTo, reshape } from './shape.js';
 import { take } from './indexing.js';
 import { installMethods } from './method.js';
 import { regionView, sliceAxis, sliceRegion, type Region } from './slice.js';
+import { publicOp } from '../core/public.js';
 
 /** A list of NDArrays, checked element by element so the message names the bad position. */
 function expectArrayList(op: string, arrays: unknown): void {
@@ -72,7 +73,7 @@ export interface AxisOption {
  * @example nd.concat([nd.ones([2, 3]), nd.zeros([1, 3])]) // shape (3, 3)
  * @example nd.concat([a, b], { axis: 1 })
  */
-export function concat(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
+export const concat = publicOp('concat', function concat(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
   expectArrayList('concat', arrays);
   if (arrays.length === 0) throw new ValueError('concat: needs at least one array, got an empty list');
   const first = arrays[0]!;
@@ -89,13 +90,13 @@ export function concat(arrays: readonly NDArray[], options: AxisOption = {}): ND
   }
   const dtype = arrays.reduce((d, x) => promote(d, x.dtype), first.dtype);
   return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis, stacked: false });
-}
+}, 1);
 
 /**
  * Joins arrays of one shape along a new axis.
  * @example nd.stack([nd.array([1, 2]), nd.array([3, 4])], { axis: 1 }) // [[1, 3], [2, 4]]
  */
-export function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
+export const stack = publicOp('stack', function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDArray {
   expectArrayList('stack', arrays);
   if (arrays.length === 0) throw new ValueError('stack: needs at least one array, got an empty list');
   const first = arrays[0]!;
@@ -107,7 +108,7 @@ export function stack(arrays: readonly NDArray[], options: AxisOption = {}): NDA
   const axis = normalizeAxis(options.axis ?? 0, first.ndim + 1, 'stack');
   const dtype = arrays.reduce((d, x) => promote(d, x.dtype), first.dtype);
   return apply(concatPrim, arrays.map((x) => ensureDType(x, dtype)), { axis, stacked: true });
-}
+}, 1);
 
 /** Options of `split`. */
 export interface SplitOptions extends AxisOption {
@@ -121,14 +122,16 @@ export interface SplitOptions extends AxisOption {
  * @example nd.split(nd.arange(6), 3) // three arrays of shape (2,)
  * @example nd.split(x, [1, 3], { axis: 1 })
  */
-export function split(x: NDArray, sections: number | readonly number[], options: SplitOptions = {}): NDArray[] {
+export const split = publicOp('split', function split(x: NDArray, sections: number | readonly number[], options: SplitOptions = {}): NDArray[] {
   expectArray('split', x);
   if (x.ndim === 0) throw new ShapeError('split: cannot split a 0-d array (shape ())');
   const axis = normalizeAxis(options.axis ?? 0, x.ndim, 'split');
   const n = x.shape[axis]!;
   let bounds: number[];
   if (typeof sections === 'number') {
-    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: the number of sections must be a positive integer, got ${sections}`);
+    if (!Number.isInteger(sections) || sections <= 0) throw new ValueError(`split: the number of sections must be a positive integer, got ${fmtValue(sections)}`);
+    // One array object per part: 1e8 empty parts of a (0,) array would exhaust V8's heap.
+    checkJsArray(sections, () => `a list of ${sections} parts`, NDARRAY_OBJECT_BYTES);
     if (n % sections !== 0) {
       throw new ShapeError(
         `split: axis ${axis} of shape ${fmtShape(x.shape)} has length ${n}, which does not divide into ${sections} equal sections; pass split indices instead`,
@@ -136,8 +139,11 @@ export function split(x: NDArray, sections: number | readonly number[], options:
     }
     bounds = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * n) / sections);
   } else {
-    for (const b of sections) if (!Number.isInteger(b)) throw new ValueError(`split: split indices must be integers, got ${JSON.stringify(sections)}`);
-    bounds = [...sections];
+    if (!Array.isArray(sections)) throw new ValueError(`split: sections must be a number of equal parts or a list of split indices, got ${fmtValue(sections)}`);
+    bounds = Array.from(sections as readonly unknown[], (b) => {
+      if (!Number.isSafeInteger(b)) throw new ValueError(`split: split indices must be integers, got ${fmtValue(sections)}`);
+      return b as number;
+    });
   }
   const edges = [0, ...bounds, n];
   const parts = edges.slice(1).map((end, i) => sliceAxis(x, axis, edges[i]!, end));
@@ -148,14 +154,18 @@ export function split(x: NDArray, sections: number | readonly number[], options:
     }
     return reshape(p, p.shape.filter((_, i) => i !== axis));
   });
-}
+}, 2);
 
-function checkCounts(op: string, what: string, counts: readonly number[], shape: readonly number[]): void {
-  for (const r of counts) {
-    if (!Number.isInteger(r) || r < 0) {
-      throw new ValueError(`${op}: ${what} must be non-negative integers, got ${JSON.stringify(counts)} for shape ${fmtShape(shape)}`);
-    }
-  }
+/** `value` as a list of non-negative integer counts (one number is a list of one). */
+function countList(op: string, what: string, value: unknown, shape: readonly number[]): number[] {
+  const bad = (): never => {
+    throw new ValueError(`${op}: ${what} must be a non-negative integer or a list of them, got ${fmtValue(value)} for shape ${fmtShape(shape)}`);
+  };
+  if (typeof value !== 'number' && !Array.isArray(value)) return bad();
+  // Array.from reads holes as undefined, which the check refuses.
+  const counts = typeof value === 'number' ? [value] : Array.from(value as readonly unknown[]);
+  for (const r of counts) if (!Number.isSafeInteger(r) || (r as number) < 0) bad();
+  return counts as number[];
 }
 
 /**
@@ -163,10 +173,9 @@ function checkCounts(op: string, what: string, counts: readonly number[], shape:
  * padded with leading 1s, a longer one adds leading axes to `x`).
  * @example nd.tile(nd.array([1, 2]), [2, 2]) // [[1, 2, 1, 2], [1, 2, 1, 2]]
  */
-export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
+export const tile = publicOp('tile', function tile(x: NDArray, reps: number | readonly number[]): NDArray {
   expectArray('tile', x);
-  const r = typeof reps === 'number' ? [reps] : [...reps];
-  checkCounts('tile', 'reps', r, x.shape);
+  const r = countList('tile', 'reps', reps, x.shape);
   const m = Math.max(x.ndim, r.length);
   const shape = [...new Array<number>(m - x.ndim).fill(1), ...x.shape];
   const rr = [...new Array<number>(m - r.length).fill(1), ...r];
@@ -174,17 +183,16 @@ export function tile(x: NDArray, reps: number | readonly number[]): NDArray {
   const inter = shape.flatMap((d) => [1, d]);
   const wide = shape.flatMap((d, i) => [rr[i]!, d]);
   return reshape(broadcastTo(reshape(x, inter), wide), shape.map((d, i) => d * rr[i]!));
-}
+});
 
 /**
  * Repeats each element `repeats` times along `axis` (NumPy's `repeat`; without `axis` the array
  * is flattened first). `repeats` may also list a count per element along the axis.
  * @example nd.repeat(nd.array([[1, 2], [3, 4]]), 2, { axis: 1 }) // [[1, 1, 2, 2], [3, 3, 4, 4]]
  */
-export function repeat(x: NDArray, repeats: number | readonly number[], options: { axis?: number } = {}): NDArray {
+export const repeat = publicOp('repeat', function repeat(x: NDArray, repeats: number | readonly number[], options: { axis?: number } = {}): NDArray {
   expectArray('repeat', x);
-  const counts = typeof repeats === 'number' ? [repeats] : [...repeats];
-  checkCounts('repeat', 'repeats', counts, x.shape);
+  const counts = countList('repeat', 'repeats', repeats, x.shape);
   if (options.axis === undefined) return repeat(reshape(x, [x.size]), repeats, { axis: 0 });
   const axis = normalizeAxis(options.axis, x.ndim, 'repeat');
   const n = x.shape[axis]!;
@@ -200,8 +208,23 @@ export function repeat(x: NDArray, repeats: number | readonly number[], options:
   if (counts.length !== n) {
     throw new ShapeError(`repeat: ${counts.length} repeat counts given for axis ${axis} of length ${n} in shape ${fmtShape(x.shape)}; give one count or one per element`);
   }
-  const idx = counts.flatMap((c, i) => new Array<number>(c).fill(i));
-  return take(x, array(idx, { dtype: 'int32' }), { axis, mode: 'raise' });
+  return take(x, indexTable(counts.reduce((a, b) => a + b, 0), (idx) => {
+    let at = 0;
+    counts.forEach((c, i) => {
+      idx.fill(i, at, at + c);
+      at += c;
+    });
+  }), { axis, mode: 'raise' });
+}, 2);
+
+/**
+ * An int32 index array of `length` entries filled by `fill`, within the allocation limit: the
+ * tables of repeat and of the edge/reflect/symmetric pads are as long as the result's axis.
+ */
+function indexTable(length: number, fill: (idx: Int32Array) => void): NDArray {
+  const idx = allocate('int32', length, [length]) as Int32Array;
+  fill(idx);
+  return new NDArray(idx, [length], 'int32');
 }
 
 /** How `pad` fills the border; see PadOptions.mode. */
@@ -221,10 +244,11 @@ function parsePadWidth(padWidth: number | readonly number[] | readonly (readonly
   const nd = shape.length;
   const bad = (why: string): never => {
     throw new ValueError(
-      `pad: bad padWidth ${JSON.stringify(padWidth)} for shape ${fmtShape(shape)}: ${why}; use [[before, after], ...] with one pair per axis (or one pair for all axes)`,
+      `pad: bad padWidth ${fmtValue(padWidth)} for shape ${fmtShape(shape)}: ${why}; use [[before, after], ...] with one pair per axis (or one pair for all axes)`,
     );
   };
   let pairs: [number, number][];
+  if (typeof padWidth !== 'number' && !Array.isArray(padWidth)) return bad('give a number, a list of numbers or a list of pairs');
   if (typeof padWidth === 'number') pairs = shape.map(() => [padWidth, padWidth]);
   else if (padWidth.every((p) => typeof p === 'number')) {
     const flat = padWidth as readonly number[];
@@ -239,7 +263,7 @@ function parsePadWidth(padWidth: number | readonly number[] | readonly (readonly
     else if (nested.length === nd) pairs = nested.map((p) => [p[0]!, p[1]!]);
     else return bad(`got ${nested.length} pairs for ${nd} axes`);
   }
-  for (const [b, a] of pairs) if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) bad('widths must be non-negative integers');
+  for (const [b, a] of pairs) if (!Number.isSafeInteger(b) || !Number.isSafeInteger(a) || b < 0 || a < 0) bad('widths must be non-negative integers');
   return pairs;
 }
 
@@ -268,27 +292,31 @@ function padSource(mode: Exclude<PadMode, 'constant'>, p: number, n: number): nu
  * @example nd.pad(nd.array([[1, 2]]), [[1, 1], [0, 2]]) // shape (3, 4), zeros around
  * @example nd.pad(x, [[0, 0], [2, 2]], { mode: 'reflect' })
  */
-export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
+export const pad = publicOp('pad', function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
   expectArray('pad', x);
   const mode = options.mode ?? 'constant';
+  const constantValue = options.constantValue ?? 0;
+  if (typeof constantValue !== 'number') throw new ValueError(`pad: constantValue must be a number, got ${fmtValue(constantValue)}`);
   const pairs = parsePadWidth(padWidth, x.shape);
   if (mode === 'constant') {
     const region: Region = { starts: pairs.map((p) => p[0]), steps: pairs.map(() => 1), shape: x.shape };
-    return apply(padPrim, [x], { pairs, value: options.constantValue ?? 0, region });
+    return apply(padPrim, [x], { pairs, value: constantValue, region });
   }
   if (!['edge', 'reflect', 'symmetric'].includes(mode)) {
-    throw new ValueError(`pad: unknown mode ${JSON.stringify(mode)}; use 'constant', 'edge', 'reflect' or 'symmetric'`);
+    throw new ValueError(`pad: unknown mode ${fmtValue(mode)}; use 'constant', 'edge', 'reflect' or 'symmetric'`);
   }
   let out = x;
   pairs.forEach(([before, after], axis) => {
     if (before === 0 && after === 0) return;
     const n = x.shape[axis]!;
     if (n === 0) throw new ShapeError(`pad: cannot pad the empty axis ${axis} of shape ${fmtShape(x.shape)} in '${mode}' mode; there is no value to extend`);
-    const idx = Array.from({ length: before + n + after }, (_, j) => padSource(mode, j - before, n));
-    out = take(out, array(idx, { dtype: 'int32' }), { axis, mode: 'raise' });
+    const idx = indexTable(before + n + after, (t) => {
+      for (let j = 0; j < t.length; j++) t[j] = padSource(mode, j - before, n);
+    });
+    out = take(out, idx, { axis, mode: 'raise' });
   });
   return out === x ? reshape(x, x.shape) : out;
-}
+}, 2);
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {
@@ -303,7 +331,11 @@ declare module '../ndarray/ndarray.js' {
   }
 }
 
-const withOthers = (fn: typeof concat) => (x: NDArray, others: NDArray | readonly NDArray[], options?: AxisOption) =>
-  fn([x, ...(others instanceof NDArray ? [others] : others)], options);
+const withOthers = (fn: typeof concat) => (x: NDArray, others: NDArray | readonly NDArray[], options?: AxisOption) => {
+  if (!(others instanceof NDArray) && !Array.isArray(others)) {
+    throw new ValueError(`${fn.name}: x.${fn.name}(others) needs an NDArray or a list of them, got ${fmtValue(others)}`);
+  }
+  return fn([x, ...(others instanceof NDArray ? [others] : others)], options);
+};
 
 installMethods({ concat: withOthers(concat), stack: withOthers(stack), split, tile, repeat, pad });

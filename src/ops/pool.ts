@@ -5,11 +5,12 @@
  * Padded cells never win a max; for averages they count in the divisor when `countIncludePad`.
  */
 import { isFloat } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import type { AvgPoolPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, primitive, type Primitive } from './define.js';
 import { spatialRank, spatialTuple, windowPlan, type SpatialArg } from './conv.js';
+import { publicOp } from '../core/public.js';
 
 export type PoolType = 'max' | 'avg';
 
@@ -75,7 +76,7 @@ const avgPoolPrim: Primitive<PoolAttrs, AvgPoolPlan> = primitive({
  * in 'full' mode a last window that would start inside the right padding is dropped.
  * @example nd.pooling(x, { kernel: 2, stride: 2, poolType: 'max' }) // halves H and W
  */
-export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
+export const pooling = publicOp('pooling', function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
   const op = 'pooling';
   expectArray(op, x);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float32 or float64 input, got ${x.dtype}; convert with .astype('float32')`);
@@ -83,6 +84,8 @@ export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
   const poolType = options.poolType ?? 'max';
   if (poolType !== 'max' && poolType !== 'avg') throw new ValueError(`${op}: poolType must be 'max' or 'avg', got '${String(poolType)}'`);
   const spatial = x.shape.slice(2);
+  const empty = spatial.indexOf(0);
+  if (empty >= 0) throw new ShapeError(`${op}: input ${fmtShape(x.shape)} has no cell on spatial axis ${empty}; there is nothing to pool`);
   const convention = options.ceilMode ? 'full' : (options.poolingConvention ?? 'valid');
   if (convention !== 'valid' && convention !== 'full') {
     throw new ValueError(`${op}: poolingConvention must be 'valid' or 'full', got '${String(convention)}'`);
@@ -97,7 +100,7 @@ export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
     pad = spatialTuple(options.pad ?? 0, n, 'pad', op, 0);
     pad.forEach((p, i) => {
       if (2 * p > kernel[i]!) {
-        throw new ValueError(`${op}: pad ${JSON.stringify(pad)} must be at most half the kernel ${JSON.stringify(kernel)} on each axis, so every window holds an input cell`);
+        throw new ValueError(`${op}: pad ${fmtValue(pad)} must be at most half the kernel ${fmtValue(kernel)} on each axis, so every window holds an input cell`);
       }
     });
   }
@@ -116,19 +119,19 @@ export function pooling(x: NDArray, options: PoolingOptions = {}): NDArray {
   const plan: AvgPoolPlan = { ...base, countIncludePad: options.countIncludePad ?? true };
   const attrs: PoolAttrs = { plan, outShape: [x.shape[0]!, x.shape[1]!, ...out] };
   return apply(poolType === 'max' ? maxPoolPrim : avgPoolPrim, [x], attrs);
-}
+}, 1);
 
 /** Max over all spatial positions: (N, C, *spatial) to (N, C, 1, ...). */
-export function globalMaxPool(x: NDArray): NDArray {
+export const globalMaxPool = publicOp('globalMaxPool', function globalMaxPool(x: NDArray): NDArray {
   expectArray('globalMaxPool', x);
   return pooling(x, { globalPool: true, poolType: 'max' });
-}
+});
 
 /** Mean over all spatial positions: (N, C, *spatial) to (N, C, 1, ...). */
-export function globalAvgPool(x: NDArray): NDArray {
+export const globalAvgPool = publicOp('globalAvgPool', function globalAvgPool(x: NDArray): NDArray {
   expectArray('globalAvgPool', x);
   return pooling(x, { globalPool: true, poolType: 'avg' });
-}
+});
 
 /**
  * Adaptive average pooling (PyTorch's AdaptiveAvgPool, Gluon contrib's AdaptiveAvgPooling2D):
@@ -136,7 +139,7 @@ export function globalAvgPool(x: NDArray): NDArray {
  * extent (always true for output size 1), where it equals average pooling with window = stride =
  * in / out.
  */
-export function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
+export const adaptiveAvgPool = publicOp('adaptiveAvgPool', function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
   const op = 'adaptiveAvgPool';
   expectArray(op, x);
   const n = spatialRank(x, op);
@@ -150,4 +153,4 @@ export function adaptiveAvgPool(x: NDArray, outputSize: SpatialArg): NDArray {
     `${op}: input ${fmtShape(x.shape)} does not divide evenly into output size ${fmtShape(size)}; ` +
       `only evenly dividing sizes are supported (resize the input, or use globalAvgPool for output size 1)`,
   );
-}
+});

@@ -8,7 +8,9 @@
  * at once: a generator object cannot be part of a graph.
  */
 import { isFloat, type DType, type TypedArray } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
+import { publicOp } from '../core/public.js';
+import { checkShape } from '../core/shape.js';
 import { currentGenerator } from '../core/rng.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkDType, toShape } from '../ndarray/creation.js';
@@ -53,11 +55,11 @@ const dropoutMaskPrim: Primitive<MaskAttrs, null> = primitive({
  * @internal Dropout's keep mask for `x` (shape `maskShape`, broadcastable to x's), scaled by
  * 1 / (1 - rate), drawn from the current generator when it computes.
  */
-export function dropoutMask(x: NDArray, rate: number, maskShape: readonly number[]): NDArray {
+export const dropoutMask = publicOp('random.dropoutMask', function dropoutMask(x: NDArray, rate: number, maskShape: readonly number[]): NDArray {
   expectArray('dropout', x);
-  if (!(rate >= 0 && rate < 1)) throw new ValueError(`dropout: rate must be in [0, 1), got ${rate}`);
-  return apply(dropoutMaskPrim, [x], { shape: [...maskShape], dtype: isFloat(x.dtype) ? x.dtype : 'float32', rate });
-}
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new ValueError(`dropout: rate must be in [0, 1), got ${fmtValue(rate)}`);
+  return apply(dropoutMaskPrim, [x], { shape: checkShape(maskShape, 'dropout'), dtype: isFloat(x.dtype) ? x.dtype : 'float32', rate });
+});
 
 type Draw = { readonly kind: 'uniform'; readonly low: number; readonly high: number } | { readonly kind: 'normal'; readonly loc: number; readonly scale: number } | { readonly kind: 'randint'; readonly low: number; readonly high: number };
 
@@ -84,27 +86,27 @@ function traced(op: string, options: eager.SampleOptions, draw: Draw, defaultDTy
 }
 
 /** Uniform samples in [low, high), defaults 0 and 1. */
-export function uniform(options: eager.SampleOptions & { low?: number; high?: number } = {}): NDArray {
+export const uniform = publicOp('random.uniform', function uniform(options: eager.SampleOptions & { low?: number; high?: number } = {}): NDArray {
   if (!isCapturing() || options.generator !== undefined) return eager.uniform(options);
   const { low = 0, high = 1 } = options;
-  if (!(high >= low)) throw new ValueError(`random.uniform: high (${high}) must be >= low (${low})`);
+  if (typeof low !== 'number' || typeof high !== 'number' || !(high >= low)) throw new ValueError(`random.uniform: need numbers low <= high, got low=${fmtValue(low)}, high=${fmtValue(high)}`);
   return traced('random.uniform', options, { kind: 'uniform', low, high }, 'float32');
-}
+}, 0);
 
 /** Normal samples with mean `loc` and standard deviation `scale`, defaults 0 and 1. */
-export function normal(options: eager.SampleOptions & { loc?: number; scale?: number } = {}): NDArray {
+export const normal = publicOp('random.normal', function normal(options: eager.SampleOptions & { loc?: number; scale?: number } = {}): NDArray {
   if (!isCapturing() || options.generator !== undefined) return eager.normal(options);
   const { loc = 0, scale = 1 } = options;
-  if (!(scale >= 0)) throw new ValueError(`random.normal: scale must be >= 0, got ${scale}`);
+  if (typeof loc !== 'number' || typeof scale !== 'number' || !(scale >= 0)) throw new ValueError(`random.normal: need a number loc and a number scale >= 0, got loc=${fmtValue(loc)}, scale=${fmtValue(scale)}`);
   return traced('random.normal', options, { kind: 'normal', loc, scale }, 'float32');
-}
+}, 0);
 
 /** Integers uniform in [low, high); int32 unless another dtype is asked for. */
-export function randint(options: eager.SampleOptions & { low?: number; high: number }): NDArray {
-  if (!isCapturing() || options.generator !== undefined) return eager.randint(options);
+export const randint = publicOp('random.randint', function randint(options: eager.SampleOptions & { low?: number; high: number }): NDArray {
+  if (!isCapturing() || options === undefined || options.generator !== undefined) return eager.randint(options);
   const { low = 0, high } = options;
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new ValueError(`random.randint: need integers low < high, got low=${low}, high=${high}`);
+    throw new ValueError(`random.randint: need integers low < high, got low=${fmtValue(low)}, high=${fmtValue(high)}`);
   }
   return traced('random.randint', options, { kind: 'randint', low, high }, 'int32');
-}
+}, 0);

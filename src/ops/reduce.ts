@@ -8,8 +8,8 @@
  * propagates through sum, max and min, and is the winner of argmax/argmin, as in NumPy.
  */
 import { isFloat } from '../core/dtype.js';
-import { ValueError, fmtShape } from '../core/errors.js';
-import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../core/shape.js';
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../core/shape.js';
 import type { ArgReduceOp, ReduceOp, ReducePlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, primitive, type GradContext, type Primitive } from './define.js';
@@ -18,6 +18,7 @@ import { add, div, equal, mul } from './binary.js';
 import { abs, sqrt, square } from './unary.js';
 import { broadcastTo, reshape, transpose } from './shape.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 /** Options of the reductions. */
 export interface ReduceOptions {
@@ -125,40 +126,40 @@ function reduceWith(op: ReduceOp, x: NDArray, axisOrOptions: AxisArg, options?: 
 }
 
 /** Sum over `axis` (all axes when omitted). */
-export function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+export const sum = publicOp('sum', function sum(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('sum', x, axis, options);
-}
+}, 2);
 
 /**
  * Product over `axis` (all axes when omitted); uint8 input multiplies in int32.
  * @example nd.prod(nd.array([[1, 2], [3, 4]]), 1) // [2, 12]
  */
-export function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+export const prod = publicOp('prod', function prod(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('prod', x, axis, options);
-}
+}, 2);
 
 /**
  * Maximum over `axis` (all axes when omitted); the gradient goes to every element equal to it.
  * @example nd.array([[1, 5], [7, 2]]).max(0) // [7, 5]
  */
-export function max(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+export const max = publicOp('max', function max(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('max', x, axis, options);
-}
+}, 2);
 
 /** Minimum over `axis` (all axes when omitted); the gradient goes to every element equal to it. */
-export function min(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+export const min = publicOp('min', function min(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   return reduceWith('min', x, axis, options);
-}
+}, 2);
 
 /** Mean over `axis`; integer inputs give a float32 mean. */
-export function mean(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
+export const mean = publicOp('mean', function mean(x: NDArray, axis?: AxisArg, options?: ReduceOptions): NDArray {
   expectArray('mean', x);
   const opts = parseArgs(axis, options);
   const axes = normalizeAxes(opts.axis, x.ndim, 'mean');
   const count = sizeOf(axes.map((a) => x.shape[a]!));
   const xf = isFloat(x.dtype) ? x : ensureDType(x, 'float32');
   return div(sum(xf, opts), count);
-}
+}, 2);
 
 /** Options of `norm`: the reduction options and the order (2, Euclidean, by default; or 1). */
 export type NormOptions = ReduceOptions & { ord?: 1 | 2 };
@@ -167,7 +168,7 @@ export type NormOptions = ReduceOptions & { ord?: 1 | 2 };
  * The vector norm over `axis` (all axes when omitted): `ord` 2 (default, Euclidean) or 1.
  * @example nd.norm(nd.array([3, 4])) // 5; x.norm({ axis: 1, keepdims: true })
  */
-export function norm(x: NDArray, axisOrOptions?: number | readonly number[] | NormOptions | null, options?: NormOptions): NDArray {
+export const norm = publicOp('norm', function norm(x: NDArray, axisOrOptions?: number | readonly number[] | NormOptions | null, options?: NormOptions): NDArray {
   expectArray('norm', x);
   const opts = parseArgs(axisOrOptions, options) as NormOptions;
   const ord = opts.ord ?? 2;
@@ -175,17 +176,21 @@ export function norm(x: NDArray, axisOrOptions?: number | readonly number[] | No
   const reduceOpts = { axis: opts.axis ?? null, keepdims: opts.keepdims ?? false };
   const xf = isFloat(x.dtype) ? x : ensureDType(x, 'float32');
   return ord === 1 ? sum(abs(xf), reduceOpts) : sqrt(sum(square(xf), reduceOpts));
-}
+}, 2);
 
 /** Sums `x` down to `shape`, the inverse of broadcasting `shape` up to `x.shape`. */
-export function sumTo(x: NDArray, shape: readonly number[]): NDArray {
+export const sumTo = publicOp('sumTo', function sumTo(x: NDArray, shape: readonly number[]): NDArray {
   expectArray('sumTo', x);
+  checkShape(shape, 'sumTo');
   const lead = x.ndim - shape.length;
+  if (lead < 0 || shape.some((d, i) => d !== 1 && d !== x.shape[i + lead])) {
+    throw new ShapeError(`sumTo: cannot sum shape ${fmtShape(x.shape)} down to ${fmtShape(shape)}; the target must broadcast to the input's shape`);
+  }
   const axes: number[] = [];
   for (let i = 0; i < x.ndim; i++) if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
   if (axes.length === 0) return x;
   return reshape(sum(x, axes, { keepdims: true }), shape);
-}
+});
 
 function argPrim(op: ArgReduceOp): Primitive<ReduceAttrs, ReducePlan> {
   return primitive({
@@ -229,18 +234,18 @@ function parseArgArgs(op: ArgReduceOp, axisOrOptions: ArgAxisArg, options: ArgRe
  * Index (int32) of the largest value along `axis` (of the flattened array when omitted).
  * @example nd.argmax(x, 1); x.argmax({ axis: 1, keepdims: true })
  */
-export function argmax(x: NDArray, axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray {
+export const argmax = publicOp('argmax', function argmax(x: NDArray, axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray {
   expectArray('argmax', x);
   const opts = parseArgArgs('argmax', axis, options);
   return argReduce('argmax', x, opts.axis, opts.keepdims);
-}
+}, 2);
 
 /** Index (int32) of the smallest value along `axis` (of the flattened array when omitted). */
-export function argmin(x: NDArray, axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray {
+export const argmin = publicOp('argmin', function argmin(x: NDArray, axis?: ArgAxisArg, options?: ArgReduceOptions): NDArray {
   expectArray('argmin', x);
   const opts = parseArgArgs('argmin', axis, options);
   return argReduce('argmin', x, opts.axis, opts.keepdims);
-}
+}, 2);
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

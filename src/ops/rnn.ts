@@ -27,6 +27,7 @@ import { apply, primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { reshape } from './shape.js';
 import { slice } from './slice.js';
+import { publicOp } from '../core/public.js';
 
 export type { RnnMode } from '../backend/kernels.js';
 
@@ -94,7 +95,7 @@ function check(cond: boolean, msg: () => string): void {
  * const { output, states } = nd.rnnRecurrence(xproj, nd.zeros([12, 3]), nd.zeros([12]), [nd.zeros([2, 3]), nd.zeros([2, 3])], { mode: 'lstm' });
  * output.shape // [5, 2, 3]
  */
-export function rnnRecurrence(xproj: NDArray, h2hWeight: NDArray, h2hBias: NDArray, states: readonly NDArray[], options: RnnRecurrenceOptions): RnnRecurrenceResult {
+export const rnnRecurrence = publicOp('rnnRecurrence', function rnnRecurrence(xproj: NDArray, h2hWeight: NDArray, h2hBias: NDArray, states: readonly NDArray[], options: RnnRecurrenceOptions): RnnRecurrenceResult {
   expectArray('rnnRecurrence', xproj, 'the input projection');
   expectArray('rnnRecurrence', h2hWeight, 'h2hWeight');
   expectArray('rnnRecurrence', h2hBias, 'h2hBias');
@@ -139,4 +140,4 @@ export function rnnRecurrence(xproj: NDArray, h2hWeight: NDArray, h2hBias: NDArr
   if (!lstm) return { output, states: [h] };
   const c = reshape(slice(out, [last, 0, proj], [last + 1, batch, proj + hidden]), [batch, hidden]);
   return { output, states: [h, c] };
-}
+}, 4);

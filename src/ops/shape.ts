@@ -7,12 +7,13 @@
  * PyTorch's reshape do. transpose, swapAxes and broadcastTo reorder or repeat values, so they
  * produce fresh contiguous arrays through the backend's strided copy.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../core/shape.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { apply, primitive, type Primitive } from './define.js';
 import { installMethods } from './method.js';
 import { sumTo } from './reduce.js';
+import { publicOp } from '../core/public.js';
 
 // A view: apply wraps x's storage; compute (the equivalent copy) is never called for it.
 const reshapePrim: Primitive<{ shape: readonly number[] }, null> = primitive({
@@ -33,7 +34,7 @@ const reshapePrim: Primitive<{ shape: readonly number[] }, null> = primitive({
  * gives an independent copy.
  * @example nd.arange(6).reshape([2, -1]) // shape (2, 3); x.reshape(3, 2) also works
  */
-export function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...rest: number[]): NDArray {
+export const reshape = publicOp('reshape', function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...rest: number[]): NDArray {
   expectArray('reshape', x);
   const shape = typeof shapeOrDim === 'number' ? [shapeOrDim, ...rest] : shapeOrDim;
   if (!Array.isArray(shape)) throw new ValueError(`reshape: the shape must be a list of integers, got ${typeof shapeOrDim}`);
@@ -58,7 +59,7 @@ export function reshape(x: NDArray, shapeOrDim: readonly number[] | number, ...r
     );
   }
   return apply(reshapePrim, [x], { shape: target });
-}
+});
 
 /** A strided copy: `out` (contiguous, shape `shape`) reads `x` through `strides`. */
 interface CopyPlan {
@@ -93,19 +94,20 @@ const transposePrim = stridedCopyPrim<{ axes: readonly number[] }>(
 );
 
 /** Permutes the axes (reverses them when `axes` is omitted). */
-export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
+export const transpose = publicOp('transpose', function transpose(x: NDArray, axes?: readonly number[]): NDArray {
   expectArray('transpose', x);
-  const perm = axes ?? x.shape.map((_, i) => x.ndim - 1 - i);
+  if (axes != null && !Array.isArray(axes)) throw new ValueError(`transpose: axes must be a list such as [1, 0], got ${fmtValue(axes)}`);
+  const perm = Array.from(axes ?? x.shape.map((_, i) => x.ndim - 1 - i));
   if (perm.length !== x.ndim) {
-    throw new ShapeError(`transpose: axes ${JSON.stringify(perm)} must list each of the ${x.ndim} axes of shape ${fmtShape(x.shape)} once`);
+    throw new ShapeError(`transpose: axes ${fmtValue(perm)} must list each of the ${x.ndim} axes of shape ${fmtShape(x.shape)} once`);
   }
   const norm = perm.map((a) => normalizeAxis(a, x.ndim, 'transpose'));
-  if (new Set(norm).size !== norm.length) throw new ShapeError(`transpose: repeated axis in ${JSON.stringify(perm)}`);
+  if (new Set(norm).size !== norm.length) throw new ShapeError(`transpose: repeated axis in ${fmtValue(perm)}`);
   return apply(transposePrim, [x], { axes: norm });
-}
+});
 
 /** Exchanges two axes. */
-export function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
+export const swapAxes = publicOp('swapAxes', function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
   expectArray('swapAxes', x);
   const a = normalizeAxis(axis1, x.ndim, 'swapAxes');
   const b = normalizeAxis(axis2, x.ndim, 'swapAxes');
@@ -113,19 +115,19 @@ export function swapAxes(x: NDArray, axis1: number, axis2: number): NDArray {
   perm[a] = b;
   perm[b] = a;
   return transpose(x, perm);
-}
+});
 
 /** Inserts a dimension of size 1 at `axis` (which may be ndim, or negative); a view of `x`, as reshape. */
-export function expandDims(x: NDArray, axis: number): NDArray {
+export const expandDims = publicOp('expandDims', function expandDims(x: NDArray, axis: number): NDArray {
   expectArray('expandDims', x);
   const at = normalizeAxis(axis, x.ndim + 1, 'expandDims');
   const shape = [...x.shape];
   shape.splice(at, 0, 1);
   return reshape(x, shape);
-}
+});
 
 /** Removes dimensions of size 1 (all of them, or those in `axis`, which must have size 1); a view of `x`, as reshape. */
-export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray {
+export const squeeze = publicOp('squeeze', function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray {
   expectArray('squeeze', x);
   if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
   const axes = normalizeAxes(axis, x.ndim, 'squeeze');
@@ -133,14 +135,14 @@ export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray 
     if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`);
   }
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
-}
+});
 
 /** Collapses all axes after the first: (N, d1, ..., dk) becomes (N, d1*...*dk); a view of `x`, as reshape. */
-export function flatten(x: NDArray): NDArray {
+export const flatten = publicOp('flatten', function flatten(x: NDArray): NDArray {
   expectArray('flatten', x);
   if (x.ndim === 0) return reshape(x, [1, 1]);
   return reshape(x, [x.shape[0]!, x.shape[0] === 0 ? sizeOf(x.shape.slice(1)) : -1]);
-}
+});
 
 const broadcastPrim = stridedCopyPrim<{ shape: readonly number[] }>(
   'broadcastTo',
@@ -149,7 +151,7 @@ const broadcastPrim = stridedCopyPrim<{ shape: readonly number[] }>(
 );
 
 /** Repeats `x` along axes of size 1 (and new leading axes) to reach `shape`. */
-export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
+export const broadcastTo = publicOp('broadcastTo', function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
   expectArray('broadcastTo', x);
   checkShape(shape, 'broadcastTo');
   const result = broadcastShapes(x.shape, shape, 'broadcastTo');
@@ -158,14 +160,14 @@ export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
   }
   if (shapesEqual(x.shape, shape)) return x;
   return apply(broadcastPrim, [x], { shape: [...shape] });
-}
+});
 
 /** Broadcasts `x` to the shape of `like`. */
-export function broadcastLike(x: NDArray, like: NDArray): NDArray {
+export const broadcastLike = publicOp('broadcastLike', function broadcastLike(x: NDArray, like: NDArray): NDArray {
   expectArray('broadcastLike', x);
   expectArray('broadcastLike', like, 'the array to match');
   return broadcastTo(x, like.shape);
-}
+});
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

@@ -7,11 +7,12 @@
  * input's shape (each is the other's gradient). Results are built by the backend's `copyStrided`
  * kernel, so later in-place writes never alias the input.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { normalizeAxis, stridesOf } from '../core/shape.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
+import { normalizeAxes, normalizeAxis, stridesOf } from '../core/shape.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
 import { apply, primitive, type Primitive } from './define.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 /** @internal A strided region of an array: per-axis first index, step and length. */
 export interface Region {
@@ -78,9 +79,12 @@ export type SliceBound = number | null | undefined;
 /** @internal Validates MXNet-style per-axis begin/end/step lists and turns them into a region. */
 export function parseSlice(op: string, shape: readonly number[], begin: readonly SliceBound[], end: readonly SliceBound[], step: readonly SliceBound[] = []): Region {
   const nd = shape.length;
+  for (const [name, list] of [['begin', begin], ['end', end], ['step', step]] as const) {
+    if (!Array.isArray(list)) throw new ValueError(`${op}: ${name} must be a list with one bound per axis (null for the default), got ${fmtValue(list)}`);
+  }
   if (begin.length > nd || end.length > nd || step.length > nd) {
     throw new ShapeError(
-      `${op}: begin ${JSON.stringify(begin)}, end ${JSON.stringify(end)} and step ${JSON.stringify(step)} may list at most ${nd} axes for an array of shape ${fmtShape(shape)}`,
+      `${op}: begin ${fmtValue(begin)}, end ${fmtValue(end)} and step ${fmtValue(step)} may list at most ${nd} axes for an array of shape ${fmtShape(shape)}`,
     );
   }
   const starts: number[] = [];
@@ -89,7 +93,7 @@ export function parseSlice(op: string, shape: readonly number[], begin: readonly
   for (let i = 0; i < nd; i++) {
     const s = step[i] ?? 1;
     for (const v of [begin[i], end[i], s]) {
-      if (v != null && !Number.isInteger(v)) throw new ValueError(`${op}: slice bounds and steps must be integers or null, got ${v} for axis ${i} of shape ${fmtShape(shape)}`);
+      if (v != null && !Number.isSafeInteger(v)) throw new ValueError(`${op}: slice bounds and steps must be integers or null, got ${fmtValue(v)} for axis ${i} of shape ${fmtShape(shape)}`);
     }
     if (s === 0) throw new ValueError(`${op}: step must not be 0 (axis ${i} of shape ${fmtShape(shape)})`);
     const { start, len } = sliceIndices(begin[i], end[i], s, shape[i]!);
@@ -107,16 +111,16 @@ export function parseSlice(op: string, shape: readonly number[], begin: readonly
  * @example nd.slice(nd.arange(10).reshape([2, 5]), [null, 1], [null, 4]) // columns 1..3
  * @example nd.slice(x, [null], [null], [-1]) // x reversed along axis 0
  */
-export function slice(x: NDArray, begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray {
+export const slice = publicOp('slice', function slice(x: NDArray, begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray {
   expectArray('slice', x);
   return sliceRegion(x, parseSlice('slice', x.shape, begin, end, step));
-}
+});
 
 /**
  * Elements `begin` to `end` (exclusive; null for the end) along one axis.
  * @example nd.sliceAxis(x, 1, 0, 2) // the first two columns
  */
-export function sliceAxis(x: NDArray, axis: number, begin: number, end: number | null = null): NDArray {
+export const sliceAxis = publicOp('sliceAxis', function sliceAxis(x: NDArray, axis: number, begin: number, end: number | null = null): NDArray {
   expectArray('sliceAxis', x);
   const a = normalizeAxis(axis, x.ndim, 'sliceAxis');
   const b: SliceBound[] = x.shape.map(() => null);
@@ -124,24 +128,24 @@ export function sliceAxis(x: NDArray, axis: number, begin: number, end: number |
   b[a] = begin;
   e[a] = end;
   return sliceRegion(x, parseSlice('sliceAxis', x.shape, b, e));
-}
+});
 
 /**
- * Reverses the order of elements along `axis` (one axis or several).
+ * Reverses the order of elements along `axis` (one axis or several; every axis when omitted, as NumPy).
  * @example nd.flip(nd.array([1, 2, 3]), 0) // [3, 2, 1]
  */
-export function flip(x: NDArray, axis: number | readonly number[]): NDArray {
+export const flip = publicOp('flip', function flip(x: NDArray, axis?: number | readonly number[] | null): NDArray {
   expectArray('flip', x);
-  const axes = (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, x.ndim, 'flip'));
+  const axes = normalizeAxes(axis, x.ndim, 'flip');
   const step: SliceBound[] = x.shape.map((_, i) => (axes.includes(i) ? -1 : 1));
   return sliceRegion(x, parseSlice('flip', x.shape, [], [], step));
-}
+});
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {
     slice(begin: readonly SliceBound[], end: readonly SliceBound[], step?: readonly SliceBound[]): NDArray;
     sliceAxis(axis: number, begin: number, end?: number | null): NDArray;
-    flip(axis: number | readonly number[]): NDArray;
+    flip(axis?: number | readonly number[] | null): NDArray;
   }
 }
 

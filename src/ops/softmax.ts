@@ -5,7 +5,7 @@
  * Integer inputs are computed in float32, like the other float-only ops.
  */
 import { isFloat } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
 import { normalizeAxis, sizeOf } from '../core/shape.js';
 import type { AxisPlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
@@ -13,6 +13,7 @@ import { apply, primitive, type Primitive } from './define.js';
 import { ensureDType } from './cast.js';
 import { div } from './binary.js';
 import { installMethods } from './method.js';
+import { publicOp } from '../core/public.js';
 
 /** Options of softmax and logSoftmax. */
 export interface SoftmaxOptions {
@@ -69,7 +70,7 @@ function prepare(op: string, x: NDArray, options: SoftmaxOptions): { input: NDAr
   let input = isFloat(x.dtype) ? x : ensureDType(x, 'float32');
   const t = options.temperature;
   if (t !== undefined && t !== 1) {
-    if (!(t > 0) || !Number.isFinite(t)) throw new ValueError(`${op}: temperature must be a finite positive number, got ${t}`);
+    if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) throw new ValueError(`${op}: temperature must be a finite positive number, got ${fmtValue(t)}`);
     input = div(input, t);
   }
   return { input, attrs: { plan: axisPlan(input.shape, axis) } };
@@ -79,22 +80,22 @@ function prepare(op: string, x: NDArray, options: SoftmaxOptions): { input: NDAr
  * exp(x) / sum(exp(x)) along `axis` (the last by default), computed stably.
  * @example nd.softmax(nd.array([[1, 2, 3]])) // [[0.090 0.245 0.665]]
  */
-export function softmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
+export const softmax = publicOp('softmax', function softmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
   expectArray('softmax', x);
   const { input, attrs } = prepare('softmax', x, options);
   return apply(softmaxPrim, [input], attrs);
-}
+}, 1);
 
 /**
  * x - log(sum(exp(x))) along `axis`: the log of softmax without its underflow (`temperature`
  * divides x first, as in softmax).
  * @example nd.logSoftmax(nd.array([0, 0])) // [-0.693 -0.693]
  */
-export function logSoftmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
+export const logSoftmax = publicOp('logSoftmax', function logSoftmax(x: NDArray, options: SoftmaxOptions = {}): NDArray {
   expectArray('logSoftmax', x);
   const { input, attrs } = prepare('logSoftmax', x, options);
   return apply(logSoftmaxPrim, [input], attrs);
-}
+}, 1);
 
 declare module '../ndarray/ndarray.js' {
   interface NDArray {

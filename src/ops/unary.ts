@@ -10,6 +10,7 @@ import { apply, primitive, type GradContext, type Primitive } from './define.js'
 import { ensureDType } from './cast.js';
 import { add, div, mul, reluGrad, sigmoidGrad, softreluGrad, sub, tanhGrad } from './binary.js';
 import { installMethods } from './method.js';
+import { relabel } from '../core/public.js';
 
 type GradRule = (g: NDArray, x: NDArray, y: NDArray) => NDArray | null;
 
@@ -22,8 +23,12 @@ function define(op: UnaryOp, floatOnly: boolean, grad?: GradRule): (x: NDArray) 
     ...(grad ? { grad: (g: NDArray, { inputs, out }: GradContext<null>) => [grad(g, inputs[0]!, out)] } : {}),
   });
   return (x) => {
-    expectArray(op, x);
-    return apply(prim, [floatOnly && !isFloat(x.dtype) ? ensureDType(x, 'float32') : x], null);
+    try {
+      expectArray(op, x);
+      return apply(prim, [floatOnly && !isFloat(x.dtype) ? ensureDType(x, 'float32') : x], null);
+    } catch (e) {
+      throw relabel(e, op);
+    }
   };
 }
 

@@ -26,7 +26,9 @@ export class AdaGrad extends Optimizer {
   constructor(options: AdaGradOptions = {}) {
     super(options);
     this.epsilon = options.epsilon ?? 1e-7;
-    if (!(this.epsilon >= 0)) throw new ValueError(`AdaGrad: epsilon must be >= 0, got ${this.epsilon}`);
+    if (!(typeof this.epsilon === 'number' && this.epsilon > 0 && Number.isFinite(this.epsilon))) {
+      throw new ValueError(`AdaGrad: epsilon must be a positive finite number (with 0, a weight whose gradient and statistics are 0 becomes 0 / 0 = NaN), got ${String(this.epsilon)}`);
+    }
   }
 
   createState(_index: number, weight: NDArray): OptimizerState {

@@ -10,6 +10,7 @@ import { ValueError } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { getBackend } from '../backend/registry.js';
 import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
+import { checkOptions } from '../core/public.js';
 
 /** Options of `Adam`: the common optimizer options, the moment decays and epsilon. */
 export interface AdamOptions extends OptimizerOptions {
@@ -48,7 +49,9 @@ export class Adam extends Optimizer {
     this.beta1 = checkBeta(options.beta1 ?? 0.9, 'beta1', where);
     this.beta2 = checkBeta(options.beta2 ?? 0.999, 'beta2', where);
     this.epsilon = options.epsilon ?? 1e-8;
-    if (!(this.epsilon >= 0)) throw new ValueError(`${where}: epsilon must be >= 0, got ${this.epsilon}`);
+    if (!(typeof this.epsilon === 'number' && this.epsilon > 0 && Number.isFinite(this.epsilon))) {
+      throw new ValueError(`${where}: epsilon must be a positive finite number (with 0, a weight whose gradient and statistics are 0 becomes 0 / 0 = NaN), got ${String(this.epsilon)}`);
+    }
   }
 
   createState(_index: number, weight: NDArray): OptimizerState {
@@ -82,6 +85,7 @@ export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
 
   constructor(options: AdamOptions = {}) {
+    checkOptions(new.target.name, options);
     super({ ...options, wd: options.wd ?? 0.01 });
   }
 }

@@ -6,7 +6,14 @@
  * the update count: asking twice, or out of order, gives the same answer, so a schedule can be
  * plotted or shared between optimizers.
  */
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
+import { checkOptions, refuseAbstract } from '../core/public.js';
+
+/** Throws a ValueError naming `who` unless the required options object was given. */
+function requireOptions(who: string, options: unknown, example: string): void {
+  if (options === undefined) throw new ValueError(`${who}: options are required, e.g. new ${who}(${example})`);
+  checkOptions(who, options);
+}
 
 /** Options every schedule accepts: the base rate and the warm-up. */
 export interface LRSchedulerOptions {
@@ -21,16 +28,16 @@ export interface LRSchedulerOptions {
 }
 
 function checkNonNegativeInt(v: number, what: string, where: string): void {
-  if (!Number.isInteger(v) || v < 0) throw new ValueError(`${where}: ${what} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 0) throw new ValueError(`${where}: ${what} must be a non-negative integer, got ${fmtValue(v)}`);
 }
 
 function checkFinite(v: number, what: string, where: string): void {
-  if (!Number.isFinite(v)) throw new ValueError(`${where}: ${what} must be a finite number, got ${v}`);
+  if (!Number.isFinite(v)) throw new ValueError(`${where}: ${what} must be a finite number, got ${fmtValue(v)}`);
 }
 
 /** A decay factor in (0, 1]: above 1 the rate would grow. */
 function checkDecayFactor(factor: number, where: string): number {
-  if (!(factor > 0 && factor <= 1)) throw new ValueError(`${where}: factor must be in (0, 1] so the rate decays, got ${factor}`);
+  if (typeof factor !== 'number' || !(factor > 0 && factor <= 1)) throw new ValueError(`${where}: factor must be in (0, 1] so the rate decays, got ${fmtValue(factor)}`);
   return factor;
 }
 
@@ -45,7 +52,10 @@ export abstract class LRScheduler {
   readonly warmupMode: 'linear' | 'constant';
 
   constructor(options: LRSchedulerOptions = {}) {
+    refuseAbstract(new.target, LRScheduler, 'use FactorScheduler, MultiFactorScheduler, PolyScheduler, CosineScheduler, or extend it and implement scheduled');
+    refuseAbstract(new.target, DecayToFinalScheduler, 'use PolyScheduler or CosineScheduler, or extend it and implement remaining');
     const where = new.target.name;
+    checkOptions(where, options);
     this.baseLr = options.baseLr ?? 0.01;
     this.warmupSteps = options.warmupSteps ?? 0;
     this.warmupBeginLr = options.warmupBeginLr ?? 0;
@@ -54,7 +64,7 @@ export abstract class LRScheduler {
     checkFinite(this.warmupBeginLr, 'warmupBeginLr', where);
     checkNonNegativeInt(this.warmupSteps, 'warmupSteps', where);
     if (this.warmupMode !== 'linear' && this.warmupMode !== 'constant') {
-      throw new ValueError(`${where}: warmupMode must be 'linear' or 'constant', got ${JSON.stringify(this.warmupMode)}`);
+      throw new ValueError(`${where}: warmupMode must be 'linear' or 'constant', got ${fmtValue(this.warmupMode)}`);
     }
     if (this.warmupSteps > 0 && this.warmupBeginLr > this.baseLr) {
       throw new ValueError(`${where}: warmupBeginLr (${this.warmupBeginLr}) must not exceed baseLr (${this.baseLr}); warm-up ramps up`);
@@ -98,11 +108,12 @@ export class FactorScheduler extends LRScheduler {
   readonly stopFactorLr: number;
 
   constructor(options: FactorSchedulerOptions) {
+    requireOptions(new.target.name, options, '{ step: 100, factor: 0.5 }');
     super(options);
     this.step = options.step;
     this.factor = checkDecayFactor(options.factor ?? 1, 'FactorScheduler');
     this.stopFactorLr = options.stopFactorLr ?? 1e-8;
-    if (!Number.isInteger(this.step) || this.step < 1) throw new ValueError(`FactorScheduler: step must be an integer >= 1, got ${this.step}`);
+    if (!Number.isInteger(this.step) || this.step < 1) throw new ValueError(`FactorScheduler: step must be an integer >= 1, got ${fmtValue(this.step)}`);
   }
 
   protected scheduled(numUpdate: number): number {
@@ -128,11 +139,13 @@ export class MultiFactorScheduler extends LRScheduler {
   readonly factor: number;
 
   constructor(options: MultiFactorSchedulerOptions) {
+    requireOptions(new.target.name, options, '{ step: [100, 200], factor: 0.5 }');
     super(options);
+    if (!Array.isArray(options.step)) throw new ValueError(`MultiFactorScheduler: step must be a list of milestones such as [100, 200], got ${fmtValue(options.step)}`);
     this.step = [...options.step];
     if (this.step.length === 0) throw new ValueError('MultiFactorScheduler: step must list at least one milestone');
     this.step.forEach((s, i) => {
-      if (!Number.isInteger(s) || s < 1) throw new ValueError(`MultiFactorScheduler: step[${i}] must be an integer >= 1, got ${s}`);
+      if (!Number.isInteger(s) || s < 1) throw new ValueError(`MultiFactorScheduler: step[${i}] must be an integer >= 1, got ${fmtValue(s)}`);
       if (i > 0 && s <= this.step[i - 1]!) {
         throw new ValueError(`MultiFactorScheduler: milestones must increase, got ${this.step[i - 1]} then ${s} at step[${i}]`);
       }
@@ -164,13 +177,14 @@ export abstract class DecayToFinalScheduler extends LRScheduler {
   readonly finalLr: number;
 
   constructor(options: DecayToFinalOptions) {
+    requireOptions(new.target.name, options, '{ maxUpdate: 1000 }');
     super(options);
     const where = new.target.name;
     this.maxUpdate = options.maxUpdate;
     this.finalLr = options.finalLr ?? 0;
     checkFinite(this.finalLr, 'finalLr', where);
     if (!Number.isInteger(this.maxUpdate) || this.maxUpdate <= this.warmupSteps) {
-      throw new ValueError(`${where}: maxUpdate must be an integer above warmupSteps (${this.warmupSteps}), got ${this.maxUpdate}`);
+      throw new ValueError(`${where}: maxUpdate must be an integer above warmupSteps (${this.warmupSteps}), got ${fmtValue(this.maxUpdate)}`);
     }
   }
 
@@ -213,7 +227,7 @@ export class PolyScheduler extends DecayToFinalScheduler {
   constructor(options: PolySchedulerOptions) {
     super(options);
     this.pwr = options.pwr ?? 2;
-    if (!(this.pwr > 0)) throw new ValueError(`PolyScheduler: pwr must be positive, got ${this.pwr}`);
+    if (typeof this.pwr !== 'number' || !(this.pwr > 0)) throw new ValueError(`PolyScheduler: pwr must be positive, got ${fmtValue(this.pwr)}`);
   }
 
   protected remaining(progress: number): number {

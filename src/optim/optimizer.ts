@@ -11,11 +11,12 @@
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { decodeHalf, encodeHalf, isHalf } from '../core/half.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { zerosLike } from '../ndarray/creation.js';
-import type { LRScheduler } from './lr-scheduler.js';
+import { LRScheduler } from './lr-scheduler.js';
+import { checkOptions, refuseAbstract } from '../core/public.js';
 
 /** Options every optimizer accepts: Gluon's names in camelCase (a snake_case key is refused, naming the camelCase one). */
 export interface OptimizerOptions {
@@ -105,7 +106,12 @@ export abstract class Optimizer {
   readonly #counts = new Map<number, number>();
 
   constructor(options: OptimizerOptions = {}, defaults: { learningRate?: number } = {}) {
+    refuseAbstract(new.target, Optimizer, 'use a subclass such as optimizer.SGD or optimizer.Adam, or extend it and implement createState and step');
     const where = new.target.name;
+    checkOptions(where, options);
+    if (options.lrScheduler != null && !(options.lrScheduler instanceof LRScheduler)) {
+      throw new ValueError(`${where}: lrScheduler must be an lrScheduler.LRScheduler (e.g. new lrScheduler.FactorScheduler({ step: 100 })), got ${fmtValue(options.lrScheduler)}`);
+    }
     checkOptionKeys(options, (new.target as unknown as typeof Optimizer).optionKeys, where);
     this.#lr = checkNumber(options.learningRate ?? defaults.learningRate ?? 0.01, 'learningRate', where, 0);
     this.wd = checkNumber(options.wd ?? 0, 'wd', where);
@@ -165,7 +171,7 @@ export abstract class Optimizer {
 
   /** Restores parameter `index`'s update count (when resuming from saved states). */
   setUpdateCount(index: number, count: number): void {
-    if (!Number.isInteger(count) || count < 0) throw new ValueError(`${this.constructor.name}: an update count must be a non-negative integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 0) throw new ValueError(`${this.constructor.name}: an update count must be a non-negative integer, got ${fmtValue(count)}`);
     this.#counts.set(index, count);
     this.numUpdate = Math.max(this.numUpdate, count);
   }
@@ -243,7 +249,7 @@ export function registered(): string[] {
 export function create(name: string, options: OptimizerOptions & Record<string, unknown> = {}): Optimizer {
   const ctor = REGISTRY.get(String(name).toLowerCase());
   if (ctor === undefined) {
-    throw new ValueError(`unknown optimizer ${JSON.stringify(name)}; registered optimizers: ${registered().join(', ')}`);
+    throw new ValueError(`unknown optimizer ${fmtValue(name)}; registered optimizers: ${registered().join(', ')}`);
   }
   return new ctor(options);
 }

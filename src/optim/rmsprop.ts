@@ -4,7 +4,7 @@
  * `clip(rescale * grad + wd * w)`; epsilon sits inside the square root, as in MXNet.
  */
 import type { TypedArray } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
+import { ValueError, fmtValue } from '../core/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { getBackend } from '../backend/registry.js';
 import { BASE_OPTION_KEYS, Optimizer, register, type OptimizerOptions, type OptimizerState, type StepContext } from './optimizer.js';
@@ -48,10 +48,12 @@ export class RMSProp extends Optimizer {
     this.gamma1 = check01(options.gamma1 ?? 0.9, 'gamma1');
     this.gamma2 = check01(options.gamma2 ?? 0.9, 'gamma2');
     this.epsilon = options.epsilon ?? 1e-8;
-    if (!(this.epsilon >= 0)) throw new ValueError(`RMSProp: epsilon must be >= 0, got ${this.epsilon}`);
+    if (!(typeof this.epsilon === 'number' && this.epsilon > 0 && Number.isFinite(this.epsilon))) {
+      throw new ValueError(`RMSProp: epsilon must be a positive finite number (with 0, a weight whose gradient and statistics are 0 becomes 0 / 0 = NaN), got ${String(this.epsilon)}`);
+    }
     this.centered = options.centered ?? false;
     const cw = options.clipWeights ?? null;
-    if (cw !== null && !(cw > 0)) throw new ValueError(`RMSProp: clipWeights must be a positive number or null, got ${cw}`);
+    if (cw !== null && !(cw > 0)) throw new ValueError(`RMSProp: clipWeights must be a positive number or null, got ${fmtValue(cw)}`);
     this.clipWeights = cw;
   }
 

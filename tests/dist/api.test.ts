@@ -4,11 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dist, gluon, nn, ValueError } from '../../src/index.js';
 import { loadMpiAddon, missingMpiMessage } from '../../src/dist/addon.js';
-import { tempDir } from './mpi.js';
+import { ROOT, requireMpi, tempDir } from './mpi.js';
 
 test('without the MPI addon, loading reports why and dist.init says what to install and how to launch', () => {
   const missing = loadMpiAddon(tempDir());
@@ -57,4 +58,45 @@ test('launchedByMpi reads the launcher\'s environment', () => {
       else process.env[k] = saved[i];
     });
   }
+});
+
+/**
+ * A child that lowers its own thread limit (RLIMIT_NPROC) to the threads it runs, then starts MPI:
+ * the communication thread is refused. The limit does not bind root, so as root the child runs as
+ * `nobody`, loading a copy of the addon from a folder anyone can read.
+ */
+const THREAD_REFUSED_CHILD = `
+const { execFileSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const addon = require(process.argv[2]);
+let mine = 0;
+for (const pid of require('node:fs').readdirSync('/proc').filter((d) => /^\\d+$/.test(d))) {
+  try {
+    const s = readFileSync('/proc/' + pid + '/status', 'utf8');
+    if (Number(/^Uid:\\s+(\\d+)/m.exec(s)[1]) === process.getuid()) mine += Number(/^Threads:\\s+(\\d+)/m.exec(s)[1]);
+  } catch {}
+}
+execFileSync('prlimit', ['--pid', String(process.pid), '--nproc=' + mine + ':' + mine]);
+try {
+  addon.init(0);
+  console.log('started');
+} catch (e) {
+  console.log(e.message);
+}
+`;
+
+test('the OS refusing the MPI communication thread is a reason init reports, not an abort of the process', () => {
+  requireMpi();
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  copyFileSync(join(ROOT, 'build', 'Release', 'tsgluon_mpi.node'), join(dir, 'tsgluon_mpi.node'));
+  writeFileSync(join(dir, 'child.cjs'), THREAD_REFUSED_CHILD);
+  chmodSync(join(dir, 'tsgluon_mpi.node'), 0o755);
+  chmodSync(join(dir, 'child.cjs'), 0o644);
+  const root = process.getuid?.() === 0;
+  const cmd = [...(root ? ['runuser', '-u', 'nobody', '--'] : []), process.execPath, join(dir, 'child.cjs'), join(dir, 'tsgluon_mpi.node')];
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir } });
+  assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'tsgluon MPI addon: init: could not start the communication thread (Resource temporarily unavailable)');
 });

@@ -26,6 +26,7 @@ interface Result {
   averageInt: string;
   badRoot: string;
   recorded: string;
+  badArguments: string[];
   afterErrors: number[];
   float16: { sum: number[]; average: number[]; max: number[]; min: number[] };
   bfloat16: { sum: number[]; average: number[]; max: number[] };
@@ -100,5 +101,17 @@ test('misuse raises the same clear error on every rank, and the ranks stay in st
     assert.match(res.averageInt, /^DTypeError: dist\.allreduce: op 'average' needs a float array, this one is int32/);
     assert.equal(res.badRoot, 'ValueError: dist.broadcast: root must be a rank in [0, 2], got 3');
     assert.match(res.recorded, /^AutogradError: dist\.allreduce: cannot write in place while autograd\.record\(\) is active/);
+    assert.deepEqual(res.badArguments, [
+      'DTypeError: dist.allreduce: its input must be an NDArray, got null; create arrays with nd.array()',
+      'ValueError: dist.allreduce: the options argument must be an object such as { axis: 1 }, got the string "sum"',
+      'ValueError: dist.allreduce: op must be one of sum, average, max, min, got 5n',
+      'DTypeError: dist.broadcast: its input must be an NDArray, got a JavaScript array (wrap it with nd.array); create arrays with nd.array()',
+      'ValueError: dist.broadcast: root must be a rank in [0, 2], got symbol',
+      'DTypeError: dist.allgather: its input must be an NDArray, got undefined; create arrays with nd.array()',
+      'ValueError: GradientReducer: bucketBytes must be a positive integer, got 1.5',
+      'ValueError: GradientReducer: comm must be the dist.Communicator of dist.init(), got an object (Object)',
+      'ValueError: GradientReducer.reduce: weights must be a list of parameter arrays, got null',
+      'ValueError: dist.init: the options argument must be an object such as { axis: 1 }, got null',
+    ]);
   });
 });

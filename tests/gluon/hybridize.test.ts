@@ -96,7 +96,7 @@ describe('tracing and the graph cache', () => {
   });
 
   test('bad options are refused with the option named', () => {
-    assert.throws(() => counted().hybridize({ staticAlloc: 'yes' as unknown as boolean }), /hybridize: staticAlloc must be true or false, got yes/);
+    assert.throws(() => counted().hybridize({ staticAlloc: 'yes' as unknown as boolean }), /hybridize: staticAlloc must be true or false, got "yes"/);
   });
 });
 

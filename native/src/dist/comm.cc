@@ -248,7 +248,13 @@ bool start(double timeoutSeconds, Info* info, std::string* error) {
   std::unique_lock<std::mutex> lock(s.mu);
   if (s.thread == nullptr) {
     s.timeout = timeoutSeconds;
-    s.thread = new std::thread(loop);
+    // The OS may refuse a thread (a container's limit): a reason for init, never an abort.
+    try {
+      s.thread = new std::thread(loop);
+    } catch (const std::exception& e) {
+      *error = std::string("could not start the communication thread (") + e.what() + ")";
+      return false;
+    }
   }
   s.done.wait(lock, [&] { return s.initDone; });
   if (!s.initOk) {

@@ -10,6 +10,7 @@
  * backend.getBackend().setNumThreads?.(1);
  * ```
  */
+import { BackendError, ValueError, fmtValue } from '../../core/errors.js';
 import type { Backend } from '../registry.js';
 import { nativeKernels } from './kernels.js';
 import { loadAddon, type NativeAddon } from './loader.js';
@@ -21,6 +22,9 @@ export type NativeLoad = { backend: Backend; addon: NativeAddon; error: null } |
 
 let cached: NativeLoad | null = null;
 
+/** The most threads a pool may have (kMaxThreads in native/src/runtime.h). */
+const MAX_THREADS = 1024;
+
 /** Loads the addon once and builds the backend over it. */
 export function loadNativeBackend(): NativeLoad {
   if (cached !== null) return cached;
@@ -29,16 +33,22 @@ export function loadNativeBackend(): NativeLoad {
     cached = { backend: null, addon: null, error: r.error };
     return cached;
   }
-  const addon = r.addon;
-  const backend: Backend = {
+  cached = { backend: nativeBackend(r.addon), addon: r.addon, error: null };
+  return cached;
+}
+
+/** @internal The backend over a loaded addon (exported so that tests can hand it a stand-in addon). */
+export function nativeBackend(addon: NativeAddon): Backend {
+  return {
     name: 'native',
     kernels: nativeKernels(addon),
     numThreads: () => addon.numThreads(),
     setNumThreads: (n: number) => {
-      if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
-      addon.setNumThreads(n);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new ValueError(`setNumThreads: expected an integer in [1, ${MAX_THREADS}], got ${fmtValue(n)}`);
+      const refused = addon.setNumThreads(n);
+      if (refused !== '') {
+        throw new BackendError(`setNumThreads: the system refused to start ${n} threads (${refused}); the previous pool of ${addon.numThreads()} thread(s) stays in service`);
+      }
     },
   };
-  cached = { backend, addon, error: null };
-  return cached;
 }

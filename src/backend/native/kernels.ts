@@ -16,8 +16,9 @@
  * Native for float32 and float64: the fused element-wise chains of hybridized graphs (fused).
  * Left to ref: movingAverage (a few channels' worth of work).
  * Deliberately left to ref: int32/uint8 arithmetic (unary, binary, reduce, argReduce, matmul,
- * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes or whose arrays have 2^31
- * or more elements (the plan is int32).
+ * takeGrad, pickGrad, the window kernels), and any call whose plan has more than 32 axes, whose arrays have 2^31
+ * or more elements, or whose plan holds any value an int32 cannot (a pad or stride of 2^31): every value is
+ * range-checked before it is packed into the Int32Array plan, so nothing wraps around.
  */
 import type { TypedArray } from '../../core/dtype.js';
 import {
@@ -50,21 +51,33 @@ import type { NativeAddon } from './loader.js';
 const MAX_DIMS = 32;
 const MAX_LEN = 0x7fffffff;
 
+/** True when `v` survives the trip into an Int32Array plan unchanged. */
+const isInt32 = (v: number): boolean => (v | 0) === v;
+
 /** Builds the kernel table over a loaded addon. */
 export function nativeKernels(addon: NativeAddon): KernelTable {
   // One plan buffer for every call: JavaScript is single-threaded and the addon reads it at once.
   const P = new Int32Array(1 + 4 * MAX_DIMS + 2);
 
-  /** Packs [nd, shape..., strides0..., strides1..., ...] into P; false when it does not fit. */
+  /**
+   * Packs [nd, shape..., strides0..., strides1..., ...] into P; false (the caller then runs ref)
+   * when it does not fit: too many axes, or a value an int32 would change.
+   */
   function packStrides(shape: readonly number[], lists: readonly (readonly number[])[], lengths: number): boolean {
     const nd = shape.length;
     if (nd > MAX_DIMS || lengths > MAX_LEN) return false;
     P[0] = nd;
-    for (let d = 0; d < nd; d++) P[1 + d] = shape[d]!;
+    for (let d = 0; d < nd; d++) {
+      if (!isInt32(shape[d]!)) return false;
+      P[1 + d] = shape[d]!;
+    }
     for (let l = 0; l < lists.length; l++) {
       const s = lists[l]!;
       const base = 1 + nd * (l + 1);
-      for (let d = 0; d < nd; d++) P[base + d] = s[d]!;
+      for (let d = 0; d < nd; d++) {
+        if (!isInt32(s[d]!)) return false;
+        P[base + d] = s[d]!;
+      }
     }
     return true;
   }
@@ -112,7 +125,8 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   }, refKernels.argReduce);
 
   function matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void {
-    if (out.length > MAX_LEN || a.length > MAX_LEN || b.length > MAX_LEN) return refKernels.matmul(out, a, b, plan);
+    const fits = isInt32(plan.batch) && isInt32(plan.m) && isInt32(plan.n) && isInt32(plan.k) && isInt32(plan.aBatchStride) && isInt32(plan.bBatchStride);
+    if (!fits || out.length > MAX_LEN || a.length > MAX_LEN || b.length > MAX_LEN) return refKernels.matmul(out, a, b, plan);
     P[0] = plan.batch;
     P[1] = plan.m;
     P[2] = plan.n;
@@ -133,13 +147,18 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   function copyStrided(dst: TypedArray, dv: View, src: TypedArray, sv: View, shape: readonly number[]): void {
     const nd = shape.length;
     if (nd > MAX_DIMS || dst.length > MAX_LEN || src.length > MAX_LEN) return refKernels.copyStrided(dst, dv, src, sv, shape);
+    if (!isInt32(dv.offset) || !isInt32(sv.offset)) return refKernels.copyStrided(dst, dv, src, sv, shape);
     P[0] = nd;
     P[1] = dv.offset;
     P[2] = sv.offset;
     for (let d = 0; d < nd; d++) {
-      P[3 + d] = shape[d]!;
-      P[3 + nd + d] = dv.strides[d]!;
-      P[3 + 2 * nd + d] = sv.strides[d]!;
+      const n = shape[d]!;
+      const ds = dv.strides[d]!;
+      const ss = sv.strides[d]!;
+      if (!isInt32(n) || !isInt32(ds) || !isInt32(ss)) return refKernels.copyStrided(dst, dv, src, sv, shape);
+      P[3 + d] = n;
+      P[3 + nd + d] = ds;
+      P[3 + 2 * nd + d] = ss;
     }
     if (!addon.copyStrided(dst, src, P)) refKernels.copyStrided(dst, dv, src, sv, shape);
   }
@@ -156,38 +175,57 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const softmaxFwd = softmaxFamily(0, (o, x, _y, p) => refKernels.softmax(o, x, p));
   const logSoftmaxFwd = softmaxFamily(1, (o, x, _y, p) => refKernels.logSoftmax(o, x, p));
 
-  /** Packs a WindowPlan into P: batch, channels, then the six 3-vectors, then countIncludePad. */
-  function packWindow(p: WindowPlan, includePad: boolean): void {
+  /**
+   * Packs a WindowPlan into P: batch, channels, then the six 3-vectors, then countIncludePad.
+   * False when a value (a pad or stride of 2^31 or more) would not survive the int32.
+   */
+  function packWindow(p: WindowPlan, includePad: boolean): boolean {
+    if (!isInt32(p.batch) || !isInt32(p.channels)) return false;
     P[0] = p.batch;
     P[1] = p.channels;
     const vecs = [p.in, p.out, p.kernel, p.stride, p.pad, p.dilation];
-    for (let v = 0; v < 6; v++) for (let i = 0; i < 3; i++) P[2 + 3 * v + i] = vecs[v]![i]!;
+    for (let v = 0; v < 6; v++) {
+      for (let i = 0; i < 3; i++) {
+        const value = vecs[v]![i]!;
+        if (!isInt32(value)) return false;
+        P[2 + 3 * v + i] = value;
+      }
+    }
     P[20] = includePad ? 1 : 0;
+    return true;
   }
   const windowed = <Pl extends WindowPlan>(kind: number, ref: (o: TypedArray, x: TypedArray, y: TypedArray, p: Pl) => void) =>
     (out: TypedArray, x: TypedArray, y: TypedArray, plan: Pl): void => {
-      packWindow(plan, (plan as Partial<AvgPoolPlan>).countIncludePad ?? false);
-      if (!addon.window(kind, out, x, y, P)) ref(out, x, y, plan);
+      const packed = packWindow(plan, (plan as Partial<AvgPoolPlan>).countIncludePad ?? false);
+      if (!packed || !addon.window(kind, out, x, y, P)) ref(out, x, y, plan);
     };
-  /** Packs a ConvPlan into P: batch, channels, filters, then the six 3-vectors. */
-  function packConv(p: ConvPlan): void {
+  /**
+   * Packs a ConvPlan into P: batch, channels, filters, then the six 3-vectors. False when a value
+   * (a pad or stride of 2^31 or more) would not survive the int32.
+   */
+  function packConv(p: ConvPlan): boolean {
+    if (!isInt32(p.batch) || !isInt32(p.channels) || !isInt32(p.filters)) return false;
     P[0] = p.batch;
     P[1] = p.channels;
     P[2] = p.filters;
     const vecs = [p.in, p.out, p.kernel, p.stride, p.pad, p.dilation];
-    for (let v = 0; v < 6; v++) for (let i = 0; i < 3; i++) P[3 + 3 * v + i] = vecs[v]![i]!;
+    for (let v = 0; v < 6; v++) {
+      for (let i = 0; i < 3; i++) {
+        const value = vecs[v]![i]!;
+        if (!isInt32(value)) return false;
+        P[3 + 3 * v + i] = value;
+      }
+    }
+    return true;
   }
   const conv: KernelTable['conv'] = (y, x, w, bias, plan) => {
-    packConv(plan);
-    if (!addon.conv(0, y, x, w, bias, P)) refKernels.conv(y, x, w, bias, plan);
+    if (!packConv(plan) || !addon.conv(0, y, x, w, bias, P)) refKernels.conv(y, x, w, bias, plan);
   };
   const convDataGrad: KernelTable['convDataGrad'] = (gx, g, w, plan) => {
-    packConv(plan);
-    if (!addon.conv(1, gx, g, w, null, P)) refKernels.convDataGrad(gx, g, w, plan);
+    if (!packConv(plan) || !addon.conv(1, gx, g, w, null, P)) refKernels.convDataGrad(gx, g, w, plan);
   };
   const convWeightGrad: KernelTable['convWeightGrad'] = (gw, x, g, plan) => {
-    packConv(plan);
-    if (!addon.conv(2, gw, x, g, null, P)) refKernels.convWeightGrad(gw, x, g, plan);
+    if (!packConv(plan) || !addon.conv(2, gw, x, g, null, P)) refKernels.convWeightGrad(gw, x, g, plan);
   };
   const im2col = windowed<WindowPlan>(0, (o, x, _y, p) => refKernels.im2col(o, x, p));
   const col2im = windowed<WindowPlan>(1, (o, x, _y, p) => refKernels.col2im(o, x, p));
@@ -232,7 +270,7 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const BN = new Int32Array(3);
   const bn = (kind: number, out: TypedArray, x: TypedArray, g: TypedArray | null, mean: TypedArray | null, v: TypedArray | null,
     gamma: TypedArray | null, beta: TypedArray | null, sums: TypedArray | null, p: BatchNormPlan): boolean => {
-    if (x.length > MAX_LEN) return false;
+    if (x.length > MAX_LEN || !isInt32(p.outer) || !isInt32(p.channels) || !isInt32(p.inner)) return false;
     BN[0] = p.outer;
     BN[1] = p.channels;
     BN[2] = p.inner;

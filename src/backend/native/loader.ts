@@ -61,7 +61,8 @@ export interface NativeAddon {
   isa(): string;
   setIsa(name: string): boolean;
   numThreads(): number;
-  setNumThreads(n: number): void;
+  /** Rebuilds the pool with n threads; returns '' or why the system refused them (the old pool stays). */
+  setNumThreads(n: number): string;
   readonly unaryOps: readonly string[];
   readonly binaryOps: readonly string[];
   readonly reduceOps: readonly string[];

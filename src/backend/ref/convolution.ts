@@ -4,6 +4,7 @@
  * im2col, col2im and matmul kernels, which the native kernels are checked against.
  */
 import type { TypedArray } from '../../core/dtype.js';
+import { checkAllocation } from '../../core/limits.js';
 import type { ConvPlan, MatmulPlan } from '../kernels.js';
 import { col2im, im2col } from './conv.js';
 import { matmul } from './matmul.js';
@@ -32,6 +33,15 @@ function sizes(p: ConvPlan): Sizes {
   };
 }
 
+/**
+ * One sample's columns, of `like`'s type, within the allocation limit: they can be far larger
+ * than the sample (C·taps values per output position).
+ */
+function columns(like: TypedArray, s: Sizes): TypedArray {
+  checkAllocation(s.CK * s.L, like.BYTES_PER_ELEMENT, () => `the unfolded columns of one convolution sample (${s.CK} x ${s.L})`);
+  return new (like.constructor as new (n: number) => TypedArray)(s.CK * s.L);
+}
+
 function gemmPlan(m: number, n: number, k: number, o: Partial<MatmulPlan> = {}): MatmulPlan {
   return { batch: 1, m, n, k, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0, ...o };
 }
@@ -45,7 +55,7 @@ function unfold(cols: TypedArray, x: TypedArray, p: ConvPlan, s: Sizes, n: numbe
 /** y[n] = bias + w · cols(x[n]); the bias is written first and the product added onto it. */
 export function conv(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, p: ConvPlan): void {
   const s = sizes(p);
-  const cols = new (x.constructor as new (n: number) => TypedArray)(s.CK * s.L);
+  const cols = columns(x, s);
   for (let n = 0; n < s.N; n++) {
     unfold(cols, x, p, s, n);
     const yn = y.subarray(n * s.O * s.L, (n + 1) * s.O * s.L);
@@ -57,7 +67,7 @@ export function conv(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArr
 /** gx[n] = col2im(wᵀ · g[n]). */
 export function convDataGrad(gx: TypedArray, g: TypedArray, w: TypedArray, p: ConvPlan): void {
   const s = sizes(p);
-  const cols = new (g.constructor as new (n: number) => TypedArray)(s.CK * s.L);
+  const cols = columns(g, s);
   gx.fill(0);
   for (let n = 0; n < s.N; n++) {
     matmul(cols, w, g.subarray(n * s.O * s.L, (n + 1) * s.O * s.L), gemmPlan(s.CK, s.L, s.O, { transA: true }));
@@ -68,7 +78,7 @@ export function convDataGrad(gx: TypedArray, g: TypedArray, w: TypedArray, p: Co
 /** gw = Σn g[n] · cols(x[n])ᵀ, accumulated sample by sample. */
 export function convWeightGrad(gw: TypedArray, x: TypedArray, g: TypedArray, p: ConvPlan): void {
   const s = sizes(p);
-  const cols = new (x.constructor as new (n: number) => TypedArray)(s.CK * s.L);
+  const cols = columns(x, s);
   gw.fill(0);
   for (let n = 0; n < s.N; n++) {
     unfold(cols, x, p, s, n);

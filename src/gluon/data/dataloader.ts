@@ -9,10 +9,11 @@
  * on the main thread (there are no worker processes): batching is a memory copy, cheap next to
  * the forward and backward passes.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
+import { checkOptions, relabel } from '../../core/public.js';
 import type { Generator } from '../../core/rng.js';
 import { defaultBatchify, type Batched } from './batchify.js';
-import type { Dataset } from './dataset.js';
+import { Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, type LastBatch, type Sampler } from './sampler.js';
 import { AgreedRandomSampler, ShardSampler, type Shard } from './shard.js';
 import { Communicator } from '../../dist/communicator.js';
@@ -57,15 +58,34 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
   readonly #batchify: ((samples: T[]) => B) | undefined;
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    try {
+      this.#batchSampler = DataLoader.#sampling(dataset, options);
+    } catch (e) {
+      // The samplers it builds name themselves; the user called DataLoader.
+      throw relabel(e, 'DataLoader');
+    }
     this.dataset = dataset;
     this.#batchify = options.batchify;
+  }
+
+  static #sampling<T, B>(dataset: Dataset<T>, options: DataLoaderOptions<T, B>): Iterable<ArrayLike<number>> & { readonly length: number } {
+    checkOptions('DataLoader', options);
+    if (!(dataset instanceof Dataset)) {
+      throw new ValueError(`DataLoader: the dataset must be a gluon.data.Dataset (an ArrayDataset, SimpleDataset, MNIST...), got ${fmtValue(dataset)}`);
+    }
+    if (options.batchify !== undefined && typeof options.batchify !== 'function') {
+      throw new ValueError(`DataLoader: batchify must be a function of a list of samples, got ${fmtValue(options.batchify)}`);
+    }
     if (options.batchSampler !== undefined) {
       const clash = (['batchSize', 'shuffle', 'sampler', 'lastBatch', 'shard'] as const).filter((k) => options[k] !== undefined);
       if (clash.length > 0) {
         throw new ValueError(`DataLoader: batchSampler already decides batches; do not also pass ${clash.join(', ')}`);
       }
-      this.#batchSampler = options.batchSampler;
-      return;
+      const bs = options.batchSampler as unknown;
+      if (bs === null || typeof bs !== 'object' || typeof (bs as Iterable<unknown>)[Symbol.iterator] !== 'function' || !Number.isSafeInteger((bs as { length?: unknown }).length)) {
+        throw new ValueError(`DataLoader: batchSampler must be an iterable of index batches with a length (a BatchSampler), got ${fmtValue(bs)}`);
+      }
+      return options.batchSampler;
     }
     if (options.batchSize === undefined) {
       throw new ValueError('DataLoader: batchSize is required (or pass a batchSampler), e.g. new DataLoader(ds, { batchSize: 256 })');
@@ -79,7 +99,7 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
     const shuffled = (): Sampler =>
       generator === undefined && shard instanceof Communicator ? new AgreedRandomSampler(n, shard) : new RandomSampler(n, generator ? { generator } : {});
     const sampler = options.sampler ?? (options.shuffle ? shuffled() : new SequentialSampler(n));
-    this.#batchSampler = new BatchSampler(shard === undefined ? sampler : new ShardSampler(sampler, shard), options.batchSize, options.lastBatch ?? 'keep');
+    return new BatchSampler(shard === undefined ? sampler : new ShardSampler(sampler, shard), options.batchSize, options.lastBatch ?? 'keep');
   }
 
   /** The number of batches one epoch yields. */
@@ -88,11 +108,18 @@ export class DataLoader<T, B = Batched<T>> implements Iterable<B> {
   }
 
   *[Symbol.iterator](): Iterator<B> {
-    for (const indices of this.#batchSampler) yield this.batch(indices);
+    try {
+      for (const indices of this.#batchSampler) yield this.batch(indices);
+    } catch (e) {
+      throw relabel(e, 'DataLoader');
+    }
   }
 
   /** The batch made of samples `indices`, as the loader would yield it. */
   batch(indices: ArrayLike<number>): B {
+    if (!(indices instanceof Int32Array) && !(Array.isArray(indices) && indices.every((i) => Number.isInteger(i)))) {
+      throw new ValueError(`DataLoader: a batch of indices must be an Int32Array or a list of integers, got ${fmtValue(indices)}`);
+    }
     const idx = indices instanceof Int32Array ? indices : Int32Array.from(indices);
     if (this.#batchify === undefined) {
       const fast = this.dataset._batch(idx);

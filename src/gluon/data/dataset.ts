@@ -9,10 +9,11 @@
  * through; the `DataLoader` uses it whenever it can and falls back to `get(i)` + batchify.
  */
 import { allocate, type TypedArray } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { array } from '../../ndarray/creation.js';
 import { defaultBatchify, type Batched } from './batchify.js';
+import { refuseAbstract } from '../../core/public.js';
 
 /**
  * A function applied to samples, or an object with `forward` (Gluon's transforms are blocks).
@@ -44,6 +45,10 @@ export type FirstTransformed<T, O> = T extends readonly [unknown, ...infer Rest]
  * }
  */
 export abstract class Dataset<T> implements Iterable<T> {
+  constructor() {
+    refuseAbstract(new.target, Dataset, 'use ArrayDataset or SimpleDataset, or extend it and implement length and get');
+  }
+
   /** The number of samples. */
   abstract get length(): number;
 
@@ -135,6 +140,7 @@ export class SimpleDataset<T> extends Dataset<T> {
 
   constructor(items: readonly T[]) {
     super();
+    if (!Array.isArray(items)) throw new ValueError(`SimpleDataset: items must be a list of samples, got ${fmtValue(items)}`);
     this.#items = items;
   }
 
@@ -252,6 +258,9 @@ export class ArrayDataset<A extends ArrayInput[]> extends Dataset<ArraySample<A>
     super();
     if (arrays.length === 0) throw new ValueError('ArrayDataset: needs at least one array');
     this.#columns = arrays.map((a, c) => {
+      if (!(a instanceof NDArray) && !ArrayBuffer.isView(a) && !Array.isArray(a)) {
+        throw new ValueError(`ArrayDataset: column ${c} must be an NDArray, a typed array or a list of samples, got ${fmtValue(a)}`);
+      }
       if (a instanceof NDArray) {
         if (a.ndim === 0) throw new ShapeError(`ArrayDataset: column ${c} is a 0-d array; the first axis must index samples`);
         return a;

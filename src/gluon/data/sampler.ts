@@ -4,8 +4,17 @@
  * `nd.random.seed` reproduces it), and `BatchSampler`, which groups indices into batches and
  * handles the last, incomplete batch ('keep', 'discard' or 'rollover' into the next epoch).
  */
-import { currentGenerator, type Generator } from '../../core/rng.js';
-import { ValueError } from '../../core/errors.js';
+import { Generator, currentGenerator } from '../../core/rng.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
+import { checkAllocation } from '../../core/limits.js';
+import { checkOptions, relabel } from '../../core/public.js';
+
+/** Sample counts are indices into int32 batches: a non-negative integer below 2^31. */
+function checkLength(op: string, length: unknown): void {
+  if (!Number.isInteger(length) || (length as number) < 0 || (length as number) >= 2 ** 31) {
+    throw new ValueError(`${op}: length must be an integer in [0, 2^31), got ${fmtValue(length)}`);
+  }
+}
 
 /** An iterable of sample indices with a known count. */
 export interface Sampler extends Iterable<number> {
@@ -24,7 +33,8 @@ export class SequentialSampler implements Sampler {
     readonly length: number,
     readonly start = 0,
   ) {
-    if (!Number.isInteger(length) || length < 0) throw new ValueError(`SequentialSampler: length must be a non-negative integer, got ${length}`);
+    checkLength('SequentialSampler', length);
+    if (!Number.isSafeInteger(start)) throw new ValueError(`SequentialSampler: start must be an integer, got ${fmtValue(start)}`);
   }
 
   *[Symbol.iterator](): Iterator<number> {
@@ -34,6 +44,8 @@ export class SequentialSampler implements Sampler {
 
 /** A uniformly random permutation of 0..n-1 (Fisher-Yates) drawn from `g`. */
 export function permutation(n: number, g: Generator): Int32Array {
+  checkLength('permutation', n);
+  checkAllocation(n, 4, () => `permutation: a permutation of ${n} indices`);
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -57,12 +69,20 @@ export class RandomSampler implements Sampler {
     readonly length: number,
     options: { generator?: Generator } = {},
   ) {
-    if (!Number.isInteger(length) || length < 0) throw new ValueError(`RandomSampler: length must be a non-negative integer, got ${length}`);
+    checkLength('RandomSampler', length);
+    checkOptions('RandomSampler', options);
+    if (options.generator !== undefined && !(options.generator instanceof Generator)) {
+      throw new ValueError(`RandomSampler: generator must be a Generator, got ${fmtValue(options.generator)}`);
+    }
     this.#generator = options.generator;
   }
 
   [Symbol.iterator](): Iterator<number> {
-    return permutation(this.length, this.#generator ?? currentGenerator())[Symbol.iterator]();
+    try {
+      return permutation(this.length, this.#generator ?? currentGenerator())[Symbol.iterator]();
+    } catch (e) {
+      throw relabel(e, 'RandomSampler');
+    }
   }
 }
 
@@ -79,11 +99,14 @@ export class BatchSampler implements Iterable<Int32Array> {
     readonly batchSize: number,
     readonly lastBatch: LastBatch = 'keep',
   ) {
+    if (sampler === null || typeof sampler !== 'object' || typeof (sampler as Partial<Sampler>)[Symbol.iterator] !== 'function' || !Number.isSafeInteger(sampler.length)) {
+      throw new ValueError(`BatchSampler: sampler must be an iterable of indices with a length (a SequentialSampler, RandomSampler...), got ${fmtValue(sampler)}`);
+    }
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ValueError(`BatchSampler: batchSize must be a positive integer, got ${batchSize}`);
+      throw new ValueError(`BatchSampler: batchSize must be a positive integer, got ${fmtValue(batchSize)}`);
     }
     if (lastBatch !== 'keep' && lastBatch !== 'discard' && lastBatch !== 'rollover') {
-      throw new ValueError(`BatchSampler: lastBatch must be 'keep', 'discard' or 'rollover', got ${JSON.stringify(lastBatch)}`);
+      throw new ValueError(`BatchSampler: lastBatch must be 'keep', 'discard' or 'rollover', got ${fmtValue(lastBatch)}`);
     }
   }
 
@@ -98,16 +121,28 @@ export class BatchSampler implements Iterable<Int32Array> {
 
   *[Symbol.iterator](): Iterator<Int32Array> {
     const b = this.batchSize;
-    let batch = new Int32Array(b);
-    let fill = 0;
     const carried = this.lastBatch === 'rollover' ? this.#prev : [];
     this.#prev = [];
+    // A batch never holds more indices than the epoch has, whatever batchSize says (2^53 must
+    // not allocate 2^53 slots); the buffer grows if a sampler yields more than its length.
+    const first = Math.max(1, Math.min(b, carried.length + this.sampler.length));
+    checkAllocation(first, 4, () => `BatchSampler: a batch of ${first} indices`);
+    let batch = new Int32Array(first);
+    let fill = 0;
     for (const source of [carried, this.sampler]) {
       for (const i of source) {
+        if (!Number.isInteger(i)) throw new ValueError(`BatchSampler: the sampler yielded ${fmtValue(i)}, not an integer index`);
+        if (fill === batch.length) {
+          const grown = Math.min(b, 2 * batch.length);
+          checkAllocation(grown, 4, () => `BatchSampler: a batch of ${grown} indices`);
+          const next = new Int32Array(grown);
+          next.set(batch);
+          batch = next;
+        }
         batch[fill++] = i;
         if (fill === b) {
           yield batch;
-          batch = new Int32Array(b);
+          batch = new Int32Array(first);
           fill = 0;
         }
       }

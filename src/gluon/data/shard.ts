@@ -10,7 +10,7 @@
  * draws each epoch's seed from its generator and broadcasts it; given only `{ rank, size }`, the
  * shuffle draws from each rank's generator, which must then be seeded alike on every rank.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { Generator, currentGenerator } from '../../core/rng.js';
 import { Communicator } from '../../dist/communicator.js';
 import { permutation, type Sampler } from './sampler.js';
@@ -23,6 +23,9 @@ export interface Shard {
 
 /** Checks a shard description, naming the caller. */
 function checkShard(shard: Shard, where: string): void {
+  if (shard === null || typeof shard !== 'object') {
+    throw new ValueError(`${where}: shard must be a dist.Communicator or { rank, size }, got ${fmtValue(shard)}`);
+  }
   const { rank, size } = shard;
   if (!Number.isInteger(size) || size < 1 || !Number.isInteger(rank) || rank < 0 || rank >= size) {
     throw new ValueError(`${where}: shard must have an integer size >= 1 and a rank in [0, size - 1], got rank ${String(rank)} of size ${String(size)}`);

@@ -13,7 +13,7 @@
  * The labels and lengths are read on the host to build the gather indices, so they cannot be
  * shape-only arrays; with a shape-only prediction the loss is a shape-only (N,) array.
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { array, full } from '../../ndarray/creation.js';
 import { add, greater, maximum, sub } from '../../ops/binary.js';
@@ -82,7 +82,7 @@ export class CTCLoss extends Loss {
    */
   override forward(pred: NDArray, label: NDArray, predLengths?: NDArray | null, labelLengths?: NDArray | null, sampleWeight?: NDArray | null): NDArray {
     for (const [what, a] of [['pred', pred], ['label', label]] as const) {
-      if (!(a instanceof NDArray)) throw new ValueError(`CTCLoss: ${what} must be an NDArray, got ${String(a)}`);
+      if (!NDArray.isInstance(a)) throw new ValueError(`CTCLoss: ${what} must be an NDArray, got ${fmtValue(a)}`);
     }
     if (pred.ndim !== 3) throw new ShapeError(`CTCLoss: pred of shape ${fmtShape(pred.shape)} must have 3 axes (${this.layout})`);
     if (label.ndim !== 2) throw new ShapeError(`CTCLoss: label of shape ${fmtShape(label.shape)} must have 2 axes (${this.labelLayout})`);
@@ -149,7 +149,7 @@ export class CTCLoss extends Loss {
 
   #perSample(what: string, a: NDArray, n: number): NDArray {
     if (!(a instanceof NDArray) || a.ndim !== 1 || a.shape[0] !== n) {
-      throw new ShapeError(`CTCLoss: ${what} must be an NDArray of shape (${n},), one length per sample, got ${a instanceof NDArray ? fmtShape(a.shape) : String(a)}`);
+      throw new ShapeError(`CTCLoss: ${what} must be an NDArray of shape (${n},), one length per sample, got ${a instanceof NDArray ? fmtShape(a.shape) : fmtValue(a)}`);
     }
     return a;
   }

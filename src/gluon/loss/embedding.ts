@@ -6,7 +6,7 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { normalizeAxis } from '../../core/shape.js';
-import type { NDArray } from '../../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../../ndarray/ndarray.js';
 import { eye } from '../../ndarray/creation.js';
 import { add, div, equal, maximum, mul, sub } from '../../ops/binary.js';
 import { log, neg, relu, square } from '../../ops/unary.js';
@@ -63,6 +63,7 @@ export class CosineEmbeddingLoss extends MarginLoss {
 
   override forward(input1: NDArray, input2: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     const x = this.labelLike(input1, input2);
+    expectArray(`${this.where}.forward`, label, 'the label');
     if (x.ndim < 1) throw new ShapeError(`${this.where}: inputs of shape ${fmtShape(x.shape)} need a vector axis`);
     const rows = x.size / Math.max(x.shape[x.ndim - 1]!, 1);
     if (label.size !== rows) throw new ShapeError(`${this.where}: label of shape ${fmtShape(label.shape)} must hold one value (1 or -1) per vector; the inputs of shape ${fmtShape(x.shape)} hold ${rows}`);

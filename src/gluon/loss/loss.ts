@@ -7,13 +7,14 @@
  * (batchSize,), `backward()` on it seeds every sample with 1, and `Trainer.step(batchSize)` divides
  * by the batch size.
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { broadcastShapes, normalizeAxis, shapesEqual } from '../../core/shape.js';
-import type { NDArray } from '../../ndarray/ndarray.js';
+import { expectArray, type NDArray } from '../../ndarray/ndarray.js';
 import { mul } from '../../ops/binary.js';
 import { mean } from '../../ops/reduce.js';
 import { reshape } from '../../ops/shape.js';
 import { HybridBlock } from '../hybrid-block.js';
+import { checkOptions, refuseAbstract } from '../../core/public.js';
 
 /** Options every loss accepts. */
 export interface LossOptions {
@@ -39,12 +40,14 @@ export abstract class Loss extends HybridBlock {
   readonly batchAxis: number;
 
   constructor(options: LossOptions = {}) {
+    refuseAbstract(new.target, Loss, 'use a loss such as L2Loss or SoftmaxCrossEntropyLoss, or extend it and implement forward');
+    checkOptions(new.target.name, options);
     super(options.prefix === undefined ? {} : { prefix: options.prefix });
     const where = new.target.name;
     this.weight = options.weight ?? null;
     this.batchAxis = options.batchAxis ?? 0;
-    if (this.weight !== null && !Number.isFinite(this.weight)) throw new ValueError(`${where}: weight must be a finite number or null, got ${this.weight}`);
-    if (!Number.isInteger(this.batchAxis)) throw new ValueError(`${where}: batchAxis must be an integer, got ${this.batchAxis}`);
+    if (this.weight !== null && !Number.isFinite(this.weight)) throw new ValueError(`${where}: weight must be a finite number or null, got ${fmtValue(this.weight)}`);
+    if (!Number.isInteger(this.batchAxis)) throw new ValueError(`${where}: batchAxis must be an integer, got ${fmtValue(this.batchAxis)}`);
   }
 
   /** The per-sample loss, shape (batchSize,). `sampleWeight` broadcasts against the element-wise loss. */
@@ -57,6 +60,8 @@ export abstract class Loss extends HybridBlock {
 
   /** The label reshaped to the prediction's shape (they must hold the same number of elements). */
   protected labelLike(label: NDArray, pred: NDArray): NDArray {
+    expectArray(`${this.where}.forward`, pred, 'the prediction');
+    expectArray(`${this.where}.forward`, label, 'the label');
     if (shapesEqual(label.shape, pred.shape)) return label;
     if (label.size !== pred.size) {
       throw new ShapeError(

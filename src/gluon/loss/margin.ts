@@ -2,7 +2,7 @@
  * Margin losses for labels in {-1, 1}: hinge (SVM), squared hinge, and the logistic loss (which
  * also accepts {0, 1} labels).
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { mul, sub } from '../../ops/binary.js';
 import { neg, relu, softrelu, square } from '../../ops/unary.js';
@@ -24,7 +24,7 @@ export class HingeLoss extends Loss {
   constructor(options: HingeLossOptions = {}) {
     super(options);
     this.margin = options.margin ?? 1;
-    if (!Number.isFinite(this.margin)) throw new ValueError(`${this.where}: margin must be a finite number, got ${this.margin}`);
+    if (!Number.isFinite(this.margin)) throw new ValueError(`${this.where}: margin must be a finite number, got ${fmtValue(this.margin)}`);
   }
 
   override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {

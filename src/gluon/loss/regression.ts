@@ -1,12 +1,13 @@
 /**
  * Regression losses: L2 (half the squared error, as Gluon defines it), L1 and Huber.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { greater, mul, sub } from '../../ops/binary.js';
 import { abs, square } from '../../ops/unary.js';
 import { where } from '../../ops/indexing.js';
 import { Loss, type LossOptions } from './loss.js';
+import { checkOptions } from '../../core/public.js';
 
 /**
  * `0.5 * weight * (pred - label)^2`, averaged per sample (weight defaults to 1).
@@ -14,6 +15,7 @@ import { Loss, type LossOptions } from './loss.js';
  */
 export class L2Loss extends Loss {
   constructor(options: LossOptions = {}) {
+    checkOptions(new.target.name, options);
     super({ ...options, weight: options.weight === undefined ? 1 : options.weight });
   }
 
@@ -49,7 +51,7 @@ export class HuberLoss extends Loss {
   constructor(options: HuberLossOptions = {}) {
     super(options);
     this.rho = options.rho ?? 1;
-    if (!(this.rho > 0) || !Number.isFinite(this.rho)) throw new ValueError(`HuberLoss: rho must be a finite positive number, got ${this.rho}`);
+    if (typeof this.rho !== 'number' || !(this.rho > 0) || !Number.isFinite(this.rho)) throw new ValueError(`HuberLoss: rho must be a finite positive number, got ${fmtValue(this.rho)}`);
   }
 
   override forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {

@@ -4,7 +4,7 @@
  * Parameter counts for 1000 classes on 224x224 input match torchvision's AlexNet (61,100,840) and
  * VGG-11 (132,863,336); LeNet is D2L's (61,706 for 28x28 Fashion-MNIST).
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { Block } from '../block.js';
 import { HybridSequential } from '../hybrid-block.js';
 import { Dense, Dropout, Flatten } from '../nn/basic-layers.js';
@@ -96,7 +96,7 @@ export interface VGGOptions extends ClassifierOptions {
  */
 export function vgg(numLayers: 11 | 13 | 16 | 19, options: VGGOptions = {}): HybridSequential {
   const spec = VGG_SPECS[numLayers];
-  if (spec === undefined) throw new ValueError(`vgg: numLayers must be 11, 13, 16 or 19, got ${numLayers}`);
+  if (spec === undefined) throw new ValueError(`vgg: numLayers must be 11, 13, 16 or 19, got ${fmtValue(numLayers)}`);
   const { classes = 1000, batchNorm = false } = options;
   const net = new HybridSequential();
   for (const v of spec) {

@@ -4,7 +4,7 @@
  * channels and resolution. DenseNet-121 for 1000 classes has 7,978,856 parameters, as
  * torchvision's; declared without input sizes, every channel count is inferred.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { concat } from '../../ops/movement.js';
 import type { BlockOptions } from '../block.js';
@@ -70,7 +70,7 @@ export class DenseNet extends HybridBlock {
   constructor(numLayers: 121 | 161 | 169 | 201, options: DenseNetOptions & BlockOptions = {}) {
     super(options);
     const spec = SPECS[numLayers];
-    if (spec === undefined) throw new ValueError(`DenseNet: numLayers must be 121, 161, 169 or 201, got ${numLayers}`);
+    if (spec === undefined) throw new ValueError(`DenseNet: numLayers must be 121, 161, 169 or 201, got ${fmtValue(numLayers)}`);
     const [initChannels, growthRate, blocks] = spec;
     const { bnSize = 4, dropout = 0 } = options;
     this.features = new HybridSequential().add(

@@ -6,7 +6,7 @@
  * torchvision's: 11,689,512 (18), 21,797,672 (34), 25,557,032 (50), 44,549,160 (101),
  * 60,192,808 (152). No input size appears anywhere: every channel count is inferred.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { add } from '../../ops/binary.js';
 import { relu } from '../../ops/unary.js';
@@ -92,7 +92,7 @@ export class ResNet extends HybridBlock {
   constructor(numLayers: 18 | 34 | 50 | 101 | 152, options: ClassifierOptions & BlockOptions = {}) {
     super(options);
     const spec = SPECS[numLayers];
-    if (spec === undefined) throw new ValueError(`ResNet: numLayers must be 18, 34, 50, 101 or 152, got ${numLayers}`);
+    if (spec === undefined) throw new ValueError(`ResNet: numLayers must be 18, 34, 50, 101 or 152, got ${fmtValue(numLayers)}`);
     const [kind, counts] = spec;
     const expansion = kind === 'basic' ? 1 : 4;
     const Unit = kind === 'basic' ? BasicBlock : Bottleneck;

@@ -4,7 +4,7 @@
  * come from autograd and they pass shape-only arrays through for shape inference.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add, greater, minimum, mul } from '../../ops/binary.js';
 import { where } from '../../ops/indexing.js';
@@ -14,9 +14,10 @@ import { Constant, type InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { type BlockOptions, type ParamShapes } from '../block.js';
 import { HybridBlock } from '../hybrid-block.js';
+import { refuseAbstract } from '../../core/public.js';
 
 function checkInput(name: string, x: unknown): asserts x is NDArray {
-  if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
+  if (!NDArray.isInstance(x)) throw new ValueError(`${name}: forward expects an NDArray, got ${fmtValue(x)}`);
 }
 
 /** x where x > 0, else `negative`. */
@@ -59,6 +60,10 @@ export function swish(x: NDArray, beta: number): NDArray {
  * `activate`. LeakyReLU, ELU, SELU, GELU and Swish are these.
  */
 export abstract class ElementwiseActivation extends HybridBlock {
+  constructor(options: BlockOptions = {}) {
+    refuseAbstract(new.target, ElementwiseActivation, 'use LeakyReLU, ELU, SELU, GELU or Swish, or extend it and implement activate');
+    super(options);
+  }
   override forward(x: NDArray): NDArray {
     checkInput(this.name, x);
     return this.activate(x);
@@ -110,7 +115,7 @@ export class PReLU extends HybridBlock {
   constructor(options: PReLUOptions = {}) {
     super(options);
     this.inChannels = options.inChannels ?? 1;
-    if (!Number.isInteger(this.inChannels) || this.inChannels < 1) throw new ValueError(`PReLU: inChannels must be a positive integer, got ${this.inChannels}`);
+    if (!Number.isInteger(this.inChannels) || this.inChannels < 1) throw new ValueError(`PReLU: inChannels must be a positive integer, got ${fmtValue(this.inChannels)}`);
     this.alpha = this.params.get('alpha', { shape: [this.inChannels], dtype: options.dtype ?? 'float32', init: options.alphaInitializer ?? new Constant(0.25) });
   }
 
@@ -182,7 +187,7 @@ export class GELU extends ElementwiseActivation {
     super(options);
     this.approximation = options.approximation ?? 'erf';
     if (this.approximation !== 'erf' && this.approximation !== 'tanh') {
-      throw new ValueError(`GELU: approximation must be 'erf' or 'tanh', got '${String(this.approximation)}'`);
+      throw new ValueError(`GELU: approximation must be 'erf' or 'tanh', got ${fmtValue(this.approximation)}`);
     }
   }
 

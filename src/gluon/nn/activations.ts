@@ -2,10 +2,11 @@
  * `nn.Activation`: element-wise activation functions as a layer ('relu', 'sigmoid', 'tanh',
  * 'softrelu', 'softsign'), also used by Dense's `activation` option.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { abs, relu, sigmoid, softrelu, tanh } from '../../ops/unary.js';
 import { add, div } from '../../ops/binary.js';
+import { relabel } from '../../core/public.js';
 import { type BlockOptions } from '../block.js';
 import { HybridBlock } from '../hybrid-block.js';
 
@@ -40,7 +41,7 @@ export class Activation extends HybridBlock {
   constructor(activation: ActivationType, options: BlockOptions = {}) {
     super(options);
     if (!Object.hasOwn(FUNCTIONS, activation)) {
-      throw new ValueError(`Activation: unknown activation '${String(activation)}'; use one of ${Object.keys(FUNCTIONS).join(', ')}`);
+      throw new ValueError(`Activation: unknown activation ${typeof activation === 'string' ? `'${activation}'` : fmtValue(activation)}; use one of ${Object.keys(FUNCTIONS).join(', ')}`);
     }
     this.activation = activation;
   }
@@ -51,5 +52,19 @@ export class Activation extends HybridBlock {
 
   override toString(): string {
     return `Activation(${this.activation})`;
+  }
+}
+
+/**
+ * @internal The activation a layer's `activation` option asks for (null when none), named after
+ * the layer `cls` in errors: `new nn.Dense(4, { activation: 'nope' })` is Dense's mistake.
+ */
+export function activationOf(cls: string, activation: unknown, layerPrefix: string): Activation | null {
+  if (activation === undefined || activation === null || activation === false || activation === '') return null;
+  try {
+    if (typeof activation !== 'string') throw new ValueError(`activation must be the name of one, e.g. 'relu', got ${fmtValue(activation)}`);
+    return new Activation(activation as ActivationType, { prefix: `${layerPrefix}${activation}_` });
+  } catch (e) {
+    throw relabel(e, cls);
   }
 }

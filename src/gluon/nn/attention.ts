@@ -5,7 +5,9 @@
  * is inferred at the first forward) and `PositionalEncoding` (fixed sines and cosines added to the
  * input). Scores are normalized by `nd.maskedSoftmax`, so padded keys get no weight.
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { allocate, type TypedArray } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
+import { relabel } from '../../core/public.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add, div } from '../../ops/binary.js';
 import { batchDot } from '../../ops/matmul.js';
@@ -18,8 +20,32 @@ import { Block, type BlockOptions } from '../block.js';
 import { Dense, Dropout } from './basic-layers.js';
 
 function check3d(who: string, x: unknown, what: string): asserts x is NDArray {
-  if (!(x instanceof NDArray) || x.ndim !== 3) {
-    throw new ShapeError(`${who}: ${what} must be (batch, positions, features), got ${x instanceof NDArray ? fmtShape(x.shape) : String(x)}`);
+  if (!NDArray.isInstance(x) || x.ndim !== 3) {
+    throw new ShapeError(`${who}: ${what} must be (batch, positions, features), got ${NDArray.isInstance(x) ? fmtShape(x.shape) : fmtValue(x)}`);
+  }
+}
+
+/**
+ * @internal A dropout rate given to a composite layer, checked in the layer's name (the Dropout
+ * inside would name itself).
+ */
+export function dropoutRate(who: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ValueError(`${who}: dropout must be a rate in [0, 1], got ${fmtValue(v)}`);
+  return v;
+}
+
+/** @internal A size given to a composite layer: a positive integer, checked in the layer's name. */
+export function positiveSize(who: string, what: string, v: unknown): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new ValueError(`${who}: ${what} must be a positive integer, got ${fmtValue(v)}`);
+  return v as number;
+}
+
+/** @internal numHiddens and numHeads of multi-head attention, checked in the name of `who`. */
+export function headSizes(who: string, numHiddens: unknown, numHeads: unknown): void {
+  positiveSize(who, 'numHiddens', numHiddens);
+  positiveSize(who, 'numHeads', numHeads);
+  if ((numHiddens as number) % (numHeads as number) !== 0) {
+    throw new ValueError(`${who}: numHiddens (${numHiddens as number}) must split into numHeads (${numHeads as number}) equal heads`);
   }
 }
 
@@ -36,7 +62,7 @@ export class DotProductAttention extends Block {
 
   constructor(dropout = 0, options: BlockOptions = {}) {
     super(options);
-    this.dropout = new Dropout(dropout);
+    this.dropout = new Dropout(dropoutRate('DotProductAttention', dropout));
   }
 
   override forward(queries: NDArray, keys: NDArray, values: NDArray, validLens: NDArray | null = null): NDArray {
@@ -74,6 +100,8 @@ export class AdditiveAttention extends Block {
 
   constructor(numHiddens: number, options: AdditiveAttentionOptions = {}) {
     super(options);
+    positiveSize('AdditiveAttention', 'numHiddens', numHiddens);
+    dropoutRate('AdditiveAttention', options.dropout ?? 0);
     this.wK = new Dense(numHiddens, { useBias: false, flatten: false });
     this.wQ = new Dense(numHiddens, { useBias: false, flatten: false });
     this.wV = new Dense(1, { useBias: false, flatten: false });
@@ -129,9 +157,8 @@ export class MultiHeadAttention extends Block {
 
   constructor(numHiddens: number, numHeads: number, options: MultiHeadAttentionOptions = {}) {
     super(options);
-    if (!Number.isInteger(numHeads) || numHeads < 1 || numHiddens % numHeads !== 0) {
-      throw new ValueError(`MultiHeadAttention: numHiddens (${numHiddens}) must split into numHeads (${numHeads}) equal heads`);
-    }
+    headSizes('MultiHeadAttention', numHiddens, numHeads);
+    dropoutRate('MultiHeadAttention', options.dropout ?? 0);
     this.numHeads = numHeads;
     this.attention = new DotProductAttention(options.dropout ?? 0);
     const useBias = options.useBias ?? false;
@@ -173,11 +200,16 @@ export class PositionalEncoding extends Block {
 
   constructor(numHiddens: number, options: PositionalEncodingOptions = {}) {
     super(options);
-    const maxLen = options.maxLen ?? 1000;
-    if (!Number.isInteger(numHiddens) || numHiddens < 1) throw new ValueError(`PositionalEncoding: numHiddens must be a positive integer, got ${numHiddens}`);
+    const maxLen = positiveSize('PositionalEncoding', 'maxLen', options.maxLen ?? 1000);
+    positiveSize('PositionalEncoding', 'numHiddens', numHiddens);
     this.numHiddens = numHiddens;
-    this.dropout = new Dropout(options.dropout ?? 0);
-    const p = new Float32Array(maxLen * numHiddens);
+    this.dropout = new Dropout(dropoutRate('PositionalEncoding', options.dropout ?? 0));
+    let p: TypedArray;
+    try {
+      p = allocate('float32', maxLen * numHiddens, [1, maxLen, numHiddens]);
+    } catch (e) {
+      throw relabel(e, 'PositionalEncoding');
+    }
     for (let i = 0; i < maxLen; i++) {
       for (let j = 0; j < numHiddens; j += 2) {
         const angle = i / Math.pow(10000, j / numHiddens);

@@ -4,7 +4,7 @@
  * `weight` as (units, 0) and returns its full shape from `paramShapes(x)`.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { mul } from '../../ops/binary.js';
@@ -17,7 +17,7 @@ import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { Block, type BlockOptions, type ParamShapes } from '../block.js';
 import { HybridBlock } from '../hybrid-block.js';
-import { Activation, type ActivationType } from './activations.js';
+import { Activation, activationOf, type ActivationType } from './activations.js';
 
 /** Options of `new nn.Dense(units, options)`. */
 export interface DenseOptions extends BlockOptions {
@@ -54,18 +54,18 @@ export class Dense extends HybridBlock {
   constructor(units: number, options: DenseOptions = {}) {
     super(options);
     const inUnits = options.inUnits ?? 0;
-    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${units}`);
-    if (!Number.isInteger(inUnits) || inUnits < 0) throw new ValueError(`Dense: inUnits must be a non-negative integer (0 = infer), got ${inUnits}`);
+    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense: units must be a positive integer, got ${fmtValue(units)}`);
+    if (!Number.isInteger(inUnits) || inUnits < 0) throw new ValueError(`Dense: inUnits must be a non-negative integer (0 = infer), got ${fmtValue(inUnits)}`);
     this.units = units;
     this.flatten = options.flatten ?? true;
     const dtype = options.dtype ?? 'float32';
     this.weight = this.params.get('weight', { shape: [units, inUnits], dtype, init: options.weightInitializer ?? null, allowDeferredInit: true });
     this.bias = options.useBias === false ? null : this.params.get('bias', { shape: [units], dtype, init: options.biasInitializer === undefined ? 'zeros' : options.biasInitializer });
-    this.act = options.activation ? new Activation(options.activation, { prefix: `${this.prefix}${options.activation}_` }) : null;
+    this.act = activationOf('Dense', options.activation, this.prefix);
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (this.flatten && x.ndim < 2) {
       throw new ShapeError(
         `${this.name}: input of shape ${fmtShape(x.shape)} has no batch axis; Dense with flatten expects (batch, features...), ` +
@@ -121,9 +121,13 @@ export class Dropout extends HybridBlock {
 
   constructor(rate = 0.5, options: DropoutOptions = {}) {
     super(options);
-    if (!(rate >= 0 && rate <= 1)) throw new ValueError(`Dropout: rate must be in [0, 1], got ${rate}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ValueError(`Dropout: rate must be in [0, 1], got ${fmtValue(rate)}`);
     this.rate = rate;
-    this.axes = [...(options.axes ?? [])];
+    const axes = options.axes ?? [];
+    if (!Array.isArray(axes) || !axes.every((a) => Number.isInteger(a))) {
+      throw new ValueError(`Dropout: axes must be a list of axes along which one mask value is shared, such as [1], got ${fmtValue(axes)}`);
+    }
+    this.axes = [...axes];
   }
 
   override forward(x: NDArray): NDArray {
@@ -152,7 +156,7 @@ function lambdaOf(cls: string, fn: LambdaFn | UnaryName): [LambdaFn, string] {
     return [op as LambdaFn, fn];
   }
   if (typeof fn === 'function') return [fn, fn.name || '<function>'];
-  throw new ValueError(`${cls}: expected a function or the name of an nd op, got ${String(fn)}`);
+  throw new ValueError(`${cls}: expected a function or the name of an nd op, got ${fmtValue(fn)}`);
 }
 
 /**

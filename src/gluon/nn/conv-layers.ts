@@ -11,14 +11,14 @@
  * transposed form. Channels-last layers transpose around the channels-first op (see layout.ts).
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { type BlockOptions, type ParamShapes } from '../block.js';
 import { HybridBlock } from '../hybrid-block.js';
-import { Activation, type ActivationType } from './activations.js';
+import { Activation, activationOf, type ActivationType } from './activations.js';
 import { parseLayout, toChannelsFirst, toChannelsLast } from './layout.js';
 import { channelsLastError } from './conv-hints.js';
 
@@ -86,11 +86,11 @@ export abstract class ConvBase extends HybridBlock {
     const cls = this.constructor.name;
     const rank = (this.constructor as typeof ConvBase).rank;
     if (rank < 1 || rank > 3) throw new ValueError(`${cls}: a convolution layer class must declare static rank 1, 2 or 3`);
-    if (!Number.isInteger(channels) || channels <= 0) throw new ValueError(`${cls}: channels must be a positive integer, got ${channels}`);
+    if (!Number.isInteger(channels) || channels <= 0) throw new ValueError(`${cls}: channels must be a positive integer, got ${fmtValue(channels)}`);
     const inChannels = options.inChannels ?? 0;
-    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${inChannels}`);
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${fmtValue(inChannels)}`);
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${cls}: groups must be a positive integer, got ${groups}`);
+    if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${cls}: groups must be a positive integer, got ${fmtValue(groups)}`);
     if (channels % groups !== 0 || inChannels % groups !== 0) {
       throw new ValueError(`${cls}: channels (${channels}) and inChannels (${inChannels}) must both be divisible by groups (${groups})`);
     }
@@ -112,11 +112,11 @@ export abstract class ConvBase extends HybridBlock {
     this.bias = options.useBias === false
       ? null
       : this.params.get('bias', { shape: [channels], dtype, init: options.biasInitializer === undefined ? 'zeros' : options.biasInitializer });
-    this.act = options.activation ? new Activation(options.activation, { prefix: `${this.prefix}${options.activation}_` }) : null;
+    this.act = activationOf(cls, options.activation, this.prefix);
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim !== this.#rank + 2) {
       throw new ShapeError(
         `${this.name}: input of shape ${fmtShape(x.shape)} must have ${this.#rank + 2} axes (${this.layout}); ` +

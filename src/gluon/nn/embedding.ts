@@ -5,7 +5,7 @@
  * by the lookup primitive when it computes, so a hybridized embedding checks every batch.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { embeddingLookup } from '../../ops/embedding.js';
 import type { InitLike } from '../../init/builtins.js';
@@ -36,7 +36,7 @@ export class Embedding extends HybridBlock {
   constructor(inputDim: number, outputDim: number, options: EmbeddingOptions = {}) {
     super(options);
     for (const [what, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Embedding: ${what} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Embedding: ${what} must be a positive integer, got ${fmtValue(v)}`);
     }
     this.inputDim = inputDim;
     this.outputDim = outputDim;
@@ -44,7 +44,7 @@ export class Embedding extends HybridBlock {
   }
 
   override forward(x: NDArray): NDArray {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray of indices, got ${fmtValue(x)}`);
     return embeddingLookup(this.weight.data(), x, this.name);
   }
 

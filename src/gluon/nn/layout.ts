@@ -8,7 +8,7 @@
  * (with its gradient), so a channels-last network computes exactly what the channels-first one
  * does on transposed data, at the cost of those copies.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { transpose } from '../../ops/shape.js';
 
@@ -32,7 +32,7 @@ export function parseLayout(cls: string, rank: number, layout: string | undefine
   const last = LAST[rank - 1]!;
   const name = layout ?? first;
   if (name !== first && name !== last) {
-    throw new ValueError(`${cls}: layout '${String(name)}' is not one of '${first}' (channels first, the default) and '${last}' (channels last) for ${rank} spatial axes`);
+    throw new ValueError(`${cls}: layout ${typeof name === 'string' ? `'${name}'` : fmtValue(name)} is not one of '${first}' (channels first, the default) and '${last}' (channels last) for ${rank} spatial axes`);
   }
   return { name, channelsLast: name === last };
 }
@@ -40,7 +40,7 @@ export function parseLayout(cls: string, rank: number, layout: string | undefine
 /** The axis of `layout` that holds channels ('C'), or a ValueError for a string that is no layout. */
 export function channelAxisOf(cls: string, layout: string): number {
   if (![...FIRST, ...LAST].includes(layout as (typeof FIRST)[number])) {
-    throw new ValueError(`${cls}: layout '${layout}' is not one of ${[...FIRST, ...LAST].join(', ')}`);
+    throw new ValueError(`${cls}: layout ${typeof layout === 'string' ? `'${layout}'` : fmtValue(layout)} is not one of ${[...FIRST, ...LAST].join(', ')}`);
   }
   return layout.indexOf('C');
 }

@@ -14,7 +14,7 @@
  * The other layers are written with nd ops, so their gradients come from autograd.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { normalizeAxis } from '../../core/shape.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add, mul, sub } from '../../ops/binary.js';
@@ -81,9 +81,9 @@ abstract class NormBase extends HybridBlock {
     super(options);
     const cls = this.constructor.name;
     const inChannels = options.inChannels ?? 0;
-    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${inChannels}`);
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new ValueError(`${cls}: inChannels must be a non-negative integer (0 = infer), got ${fmtValue(inChannels)}`);
     this.epsilon = options.epsilon ?? 1e-5;
-    if (!(this.epsilon >= 0)) throw new ValueError(`${cls}: epsilon must be non-negative, got ${this.epsilon}`);
+    if (typeof this.epsilon !== 'number' || !(this.epsilon >= 0)) throw new ValueError(`${cls}: epsilon must be non-negative, got ${fmtValue(this.epsilon)}`);
     this.center = options.center ?? true;
     this.scale = options.scale ?? defaultScale;
     const dtype = options.dtype ?? 'float32';
@@ -97,7 +97,7 @@ abstract class NormBase extends HybridBlock {
 
   /** The normalized channel axis of `x`, after checking it is an NDArray with `minRank` axes. */
   protected channelAxis(x: NDArray, axis: number, minRank: number): number {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim < minRank) throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} needs at least ${minRank} axes`);
     return normalizeAxis(axis, x.ndim, this.name);
   }
@@ -133,7 +133,7 @@ export class BatchNorm extends NormBase {
       throw new ValueError(`BatchNorm: axis ${options.axis} contradicts layout '${this.layout}', whose channel axis is ${this.axis}; give one of them`);
     }
     this.momentum = options.momentum ?? 0.9;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${this.momentum}`);
+    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNorm: momentum must be in [0, 1], got ${fmtValue(this.momentum)}`);
     this.useGlobalStats = options.useGlobalStats ?? false;
     const dtype = options.dtype ?? 'float32';
     const c = this.gamma.shape[0]!;
@@ -259,7 +259,7 @@ export class GroupNorm extends NormBase {
   constructor(options: GroupNormOptions = {}) {
     super(options, true);
     this.numGroups = options.numGroups ?? 1;
-    if (!Number.isInteger(this.numGroups) || this.numGroups < 1) throw new ValueError(`GroupNorm: numGroups must be a positive integer, got ${this.numGroups}`);
+    if (!Number.isInteger(this.numGroups) || this.numGroups < 1) throw new ValueError(`GroupNorm: numGroups must be a positive integer, got ${fmtValue(this.numGroups)}`);
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {

@@ -3,7 +3,7 @@
  * input at its border, without repeating the edge value (`[1, 2, 3]` padded by 2 on each side is
  * `[3, 2, 1, 2, 3, 2, 1]`), as Gluon's layer and `nd.pad(..., { mode: 'reflect' })` do.
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { pad } from '../../ops/movement.js';
 import type { BlockOptions } from '../block.js';
@@ -16,6 +16,9 @@ import { HybridBlock } from '../hybrid-block.js';
 export type Padding2D = number | readonly [number, number, number, number] | readonly number[];
 
 function widths(padding: Padding2D): [number, number, number, number] {
+  if (typeof padding !== 'number' && !Array.isArray(padding)) {
+    throw new ValueError(`ReflectionPad2D: padding must be a number, [top, bottom, left, right], or 8 numbers (Gluon's pad_width), got ${fmtValue(padding)}`);
+  }
   const all: readonly number[] = typeof padding === 'number' ? [padding, padding, padding, padding] : padding;
   let hw: readonly number[] = all;
   if (all.length === 8) {
@@ -43,7 +46,7 @@ export class ReflectionPad2D extends HybridBlock {
   }
 
   override forward(x: NDArray): NDArray {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim !== 4) throw new ShapeError(`${this.name}: input of shape ${fmtShape(x.shape)} must have 4 axes (N, C, H, W)`);
     const [top, bottom, left, right] = this.padding;
     const [h, w] = [x.shape[2]!, x.shape[3]!];

@@ -4,7 +4,7 @@
  * and the global forms, which reduce every spatial axis to 1. They have no parameters. Channels-last
  * layouts (NWC, NHWC, NDHWC) transpose around the channels-first op (see layout.ts).
  */
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { pooling, type PoolType } from '../../ops/pool.js';
 import { spatialTuple, type SpatialArg } from '../../ops/conv.js';
@@ -31,7 +31,7 @@ export interface AvgPoolOptions extends PoolOptions {
 const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
 
 function checkInput(name: string, x: NDArray, rank: number, layout: string): void {
-  if (!(x instanceof NDArray)) throw new ValueError(`${name}: forward expects an NDArray, got ${String(x)}`);
+  if (!NDArray.isInstance(x)) throw new ValueError(`${name}: forward expects an NDArray, got ${fmtValue(x)}`);
   if (x.ndim !== rank + 2) {
     throw new ShapeError(`${name}: input of shape ${fmtShape(x.shape)} must have ${rank + 2} axes (${layout}); add a batch axis with expandDims(0) for a single sample`);
   }

@@ -3,13 +3,13 @@
  * and a position-wise feed-forward network, each followed by a residual connection and layer
  * normalization (`AddNorm`). Every Dense layer infers its input size at the first forward.
  */
-import { ShapeError, fmtShape } from '../../core/errors.js';
-import type { NDArray } from '../../ndarray/ndarray.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
 import { add } from '../../ops/binary.js';
 import { Block, type BlockOptions } from '../block.js';
 import { Dense, Dropout } from './basic-layers.js';
 import { LayerNorm } from './normalization.js';
-import { MultiHeadAttention } from './attention.js';
+import { MultiHeadAttention, dropoutRate, headSizes, positiveSize } from './attention.js';
 
 /**
  * Two Dense layers applied at every position: relu(x W1 + b1) W2 + b2.
@@ -21,6 +21,8 @@ export class PositionWiseFFN extends Block {
 
   constructor(ffnNumHiddens: number, ffnNumOutputs: number, options: BlockOptions = {}) {
     super(options);
+    positiveSize('PositionWiseFFN', 'ffnNumHiddens', ffnNumHiddens);
+    positiveSize('PositionWiseFFN', 'ffnNumOutputs', ffnNumOutputs);
     this.dense1 = new Dense(ffnNumHiddens, { flatten: false, activation: 'relu' });
     this.dense2 = new Dense(ffnNumOutputs, { flatten: false });
   }
@@ -40,11 +42,12 @@ export class AddNorm extends Block {
 
   constructor(dropout = 0, options: BlockOptions = {}) {
     super(options);
-    this.dropout = new Dropout(dropout);
+    this.dropout = new Dropout(dropoutRate('AddNorm', dropout));
     this.ln = new LayerNorm();
   }
 
   override forward(x: NDArray, y: NDArray): NDArray {
+    if (!NDArray.isInstance(x) || !NDArray.isInstance(y)) throw new ValueError(`${this.name}: forward(x, y) needs two NDArrays (the input and the sublayer's output), got ${fmtValue(x)} and ${fmtValue(y)}`);
     if (x.ndim !== y.ndim || x.shape.some((d, i) => d !== y.shape[i])) {
       throw new ShapeError(`${this.name}: the residual connection adds ${fmtShape(y.shape)} to ${fmtShape(x.shape)}; the shapes must match`);
     }
@@ -75,7 +78,9 @@ export class TransformerEncoderBlock extends Block {
 
   constructor(numHiddens: number, ffnNumHiddens: number, numHeads: number, options: TransformerEncoderBlockOptions = {}) {
     super(options);
-    const dropout = options.dropout ?? 0;
+    headSizes('TransformerEncoderBlock', numHiddens, numHeads);
+    positiveSize('TransformerEncoderBlock', 'ffnNumHiddens', ffnNumHiddens);
+    const dropout = dropoutRate('TransformerEncoderBlock', options.dropout ?? 0);
     this.attention = new MultiHeadAttention(numHiddens, numHeads, { dropout, useBias: options.useBias ?? false });
     this.addnorm1 = new AddNorm(dropout);
     this.ffn = new PositionWiseFFN(ffnNumHiddens, numHiddens);

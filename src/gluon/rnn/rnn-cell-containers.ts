@@ -4,7 +4,7 @@
  * to a cell's output) and `BidirectionalCell` (a cell forward and one backward in time, outputs
  * concatenated; only `unroll`, as in Gluon). States of a container are its children's, in order.
  */
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { concat } from '../../ops/movement.js';
 import { Dropout } from '../nn/basic-layers.js';
@@ -37,7 +37,7 @@ export class SequentialRNNCell extends RecurrentCell {
   /** Appends cells, in order. */
   add(...cells: RecurrentCell[]): this {
     for (const c of cells) {
-      if (!(c instanceof RecurrentCell)) throw new ValueError(`${this.name}.add: expected recurrent cells, got ${String(c)}`);
+      if (!(c instanceof RecurrentCell)) throw new ValueError(`${this.name}.add: expected recurrent cells, got ${fmtValue(c)}`);
       this.registerChild(c, String(this.#cells.length));
       this.#cells.push(c);
     }
@@ -110,6 +110,7 @@ export class DropoutCell extends RecurrentCell {
 
   constructor(rate: number, options: DropoutCellOptions = {}) {
     super(options);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new ValueError(`DropoutCell: rate must be in [0, 1], got ${fmtValue(rate)}`);
     this.#dropout = new Dropout(rate, { prefix: `${this.prefix}dropout_`, axes: options.axes ?? [] });
     this.rate = rate;
   }
@@ -136,7 +137,7 @@ export class ResidualCell extends RecurrentCell {
 
   constructor(baseCell: RecurrentCell, options: BlockOptions = {}) {
     super(options);
-    if (!(baseCell instanceof RecurrentCell)) throw new ValueError(`ResidualCell: the base cell must be a recurrent cell, got ${String(baseCell)}`);
+    if (!(baseCell instanceof RecurrentCell)) throw new ValueError(`ResidualCell: the base cell must be a recurrent cell, got ${fmtValue(baseCell)}`);
     this.baseCell = baseCell;
   }
 
@@ -174,7 +175,7 @@ export class BidirectionalCell extends RecurrentCell {
 
   constructor(lCell: RecurrentCell, rCell: RecurrentCell, options: BlockOptions = {}) {
     super(options);
-    for (const c of [lCell, rCell]) if (!(c instanceof RecurrentCell)) throw new ValueError(`BidirectionalCell: both cells must be recurrent cells, got ${String(c)}`);
+    for (const c of [lCell, rCell]) if (!(c instanceof RecurrentCell)) throw new ValueError(`BidirectionalCell: both cells must be recurrent cells, got ${fmtValue(c)}`);
     this.lCell = lCell;
     this.rCell = rCell;
   }

@@ -8,7 +8,8 @@
  * `ResidualCell`, `BidirectionalCell`) are in rnn-cell-containers.ts.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
+import { refuseAbstract } from '../../core/public.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { zeros } from '../../ndarray/creation.js';
 import { add, greater } from '../../ops/binary.js';
@@ -43,6 +44,11 @@ export interface UnrollOptions {
  * for one step and `unroll` for a sequence.
  */
 export abstract class RecurrentCell extends Block {
+  constructor(options: BlockOptions = {}) {
+    super(options);
+    refuseAbstract(new.target, RecurrentCell, 'use rnn.RNNCell, rnn.LSTMCell, rnn.GRUCell or a container such as rnn.SequentialRNNCell');
+  }
+
   /** The shapes of the states for a batch. */
   abstract stateInfo(batchSize?: number): StateInfo[];
 
@@ -63,7 +69,7 @@ export abstract class RecurrentCell extends Block {
   override forward(x: NDArray, states: readonly NDArray[]): [NDArray, NDArray[]];
   override forward(x: NDArray, states?: readonly NDArray[]): NDArray | [NDArray, NDArray[]] {
     if (states !== undefined) return this.step(x, states);
-    if (!(x instanceof NDArray) || x.ndim < 1) throw new ShapeError(`${this.name}: a step's input must be (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : String(x)}`);
+    if (!NDArray.isInstance(x) || x.ndim < 1) throw new ShapeError(`${this.name}: a step's input must be (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : fmtValue(x)}`);
     return this.step(x, this.beginState(x.shape[0]!, { dtype: x.dtype === 'float64' ? 'float64' : 'float32' }))[0];
   }
 
@@ -78,7 +84,7 @@ export abstract class RecurrentCell extends Block {
    */
   unroll(length: number, inputs: NDArray | readonly NDArray[], options: UnrollOptions = {}): [NDArray | NDArray[], NDArray[]] {
     const { layout = 'NTC', validLength } = options;
-    if (layout !== 'NTC' && layout !== 'TNC') throw new ValueError(`${this.name}.unroll: layout must be 'NTC' or 'TNC', got ${String(layout)}`);
+    if (layout !== 'NTC' && layout !== 'TNC') throw new ValueError(`${this.name}.unroll: layout must be 'NTC' or 'TNC', got ${fmtValue(layout)}`);
     const axis = layout === 'NTC' ? 1 : 0;
     const steps = inputs instanceof NDArray ? (inputs.shape[axis] === 0 ? [] : split(inputs, inputs.shape[axis]!, { axis, squeezeAxis: true })) : [...inputs];
     if (steps.length !== length) {
@@ -138,8 +144,8 @@ abstract class GatedCell extends RecurrentCell {
     super(options);
     const what = this.constructor.name;
     const inputSize = options.inputSize ?? 0;
-    if (!Number.isInteger(hiddenSize) || hiddenSize < 1) throw new ValueError(`${what}: hiddenSize must be a positive integer, got ${hiddenSize}`);
-    if (!Number.isInteger(inputSize) || inputSize < 0) throw new ValueError(`${what}: inputSize must be a non-negative integer (0 = infer), got ${inputSize}`);
+    if (!Number.isInteger(hiddenSize) || hiddenSize < 1) throw new ValueError(`${what}: hiddenSize must be a positive integer, got ${fmtValue(hiddenSize)}`);
+    if (!Number.isInteger(inputSize) || inputSize < 0) throw new ValueError(`${what}: inputSize must be a non-negative integer (0 = infer), got ${fmtValue(inputSize)}`);
     this.hiddenSize = hiddenSize;
     this.#mode = mode;
     const gh = GATES[mode] * hiddenSize;
@@ -157,8 +163,8 @@ abstract class GatedCell extends RecurrentCell {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray) || x.ndim !== 2) {
-      throw new ShapeError(`${this.name}: a step's input must be 2-D (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : String(x)}`);
+    if (!NDArray.isInstance(x) || x.ndim !== 2) {
+      throw new ShapeError(`${this.name}: a step's input must be 2-D (batch, features), got ${x instanceof NDArray ? fmtShape(x.shape) : fmtValue(x)}`);
     }
     return { i2h_weight: [GATES[this.#mode] * this.hiddenSize, x.shape[1]!] };
   }
@@ -193,8 +199,8 @@ export interface RNNCellOptions extends CellOptions {
 export class RNNCell extends GatedCell {
   static override readonly alias = 'rnn';
   constructor(hiddenSize: number, options: RNNCellOptions = {}) {
-    const act = options.activation ?? 'tanh';
-    if (act !== 'relu' && act !== 'tanh') throw new ValueError(`RNNCell: activation must be 'tanh' or 'relu', got ${String(act)}`);
+    const act = options?.activation ?? 'tanh';
+    if (act !== 'relu' && act !== 'tanh') throw new ValueError(`RNNCell: activation must be 'tanh' or 'relu', got ${fmtValue(act)}`);
     super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, options);
   }
 }

@@ -13,7 +13,9 @@
  * and `summary` work without data.
  */
 import type { DType } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
+import { refuseAbstract } from '../../core/public.js';
+import { NDARRAY_OBJECT_BYTES, checkJsArray } from '../../core/limits.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { zeros } from '../../ndarray/creation.js';
 import { fullyConnected } from '../../ops/matmul.js';
@@ -77,17 +79,20 @@ export class RecurrentLayer extends Block {
 
   protected constructor(mode: RnnMode, hiddenSize: number, options: RecurrentLayerOptions, projection: { size: number; init: InitLike | null }) {
     super(options);
+    refuseAbstract(new.target, RecurrentLayer, 'use rnn.RNN, rnn.LSTM or rnn.GRU');
     const what = this.constructor.name;
     const { numLayers = 1, layout = 'TNC', dropout = 0, bidirectional = false, inputSize = 0, dtype = 'float32' } = options;
     const positive = (v: number, name: string, min: number) => {
-      if (!Number.isInteger(v) || v < min) throw new ValueError(`${what}: ${name} must be an integer >= ${min}, got ${v}`);
+      if (!Number.isInteger(v) || v < min) throw new ValueError(`${what}: ${name} must be an integer >= ${min}, got ${fmtValue(v)}`);
     };
     positive(hiddenSize, 'hiddenSize', 1);
     positive(numLayers, 'numLayers', 1);
+    // Four parameters per layer and direction, each an object on V8's heap: a huge count is refused, not built.
+    checkJsArray(numLayers * 2 * 4, () => `${what}: the parameters of ${numLayers} layers`, NDARRAY_OBJECT_BYTES);
     positive(inputSize, 'inputSize', 0);
     positive(projection.size, 'projectionSize', 0);
-    if (layout !== 'TNC' && layout !== 'NTC') throw new ValueError(`${what}: layout must be 'TNC' or 'NTC', got ${String(layout)}`);
-    if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`${what}: dropout must be in [0, 1], got ${dropout}`);
+    if (layout !== 'TNC' && layout !== 'NTC') throw new ValueError(`${what}: layout must be 'TNC' or 'NTC', got ${fmtValue(layout)}`);
+    if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`${what}: dropout must be in [0, 1], got ${fmtValue(dropout)}`);
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;
     this.layout = layout;
@@ -139,7 +144,7 @@ export class RecurrentLayer extends Block {
   }
 
   protected override paramShapes(x: NDArray): ParamShapes {
-    if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${String(x)}`);
+    if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: forward expects an NDArray, got ${fmtValue(x)}`);
     if (x.ndim !== 3) {
       throw new ShapeError(`${this.name}: the input must be 3-D (${this.layout === 'TNC' ? 'time, batch, features' : 'batch, time, features'}), got ${fmtShape(x.shape)}`);
     }
@@ -190,7 +195,7 @@ export class RecurrentLayer extends Block {
     const info = this.stateInfo(batch);
     const want = info.map((i) => fmtShape(i.shape)).join(' and ');
     if (states.length !== info.length || states.some((s, i) => !(s instanceof NDArray) || s.ndim !== 3 || s.shape.some((d, k) => d !== info[i]!.shape[k]))) {
-      const got = states.map((s) => (s instanceof NDArray ? fmtShape(s.shape) : String(s))).join(' and ');
+      const got = states.map((s) => (s instanceof NDArray ? fmtShape(s.shape) : fmtValue(s))).join(' and ');
       throw new ShapeError(
         `${this.name}: invalid recurrent state for a batch of ${batch}: expecting ${info.length === 2 ? '[h, c] of shapes ' : 'one state of shape '}${want}, got ${got || 'none'}; ` +
           `make them with ${this.name}.beginState(${batch})`,
@@ -224,8 +229,8 @@ export interface RNNOptions extends RecurrentLayerOptions {
  */
 export class RNN extends RecurrentLayer {
   constructor(hiddenSize: number, options: RNNOptions = {}) {
-    const act = options.activation ?? 'relu';
-    if (act !== 'relu' && act !== 'tanh') throw new ValueError(`RNN: activation must be 'relu' or 'tanh', got ${String(act)}`);
+    const act = options?.activation ?? 'relu';
+    if (act !== 'relu' && act !== 'tanh') throw new ValueError(`RNN: activation must be 'relu' or 'tanh', got ${fmtValue(act)}`);
     super(act === 'relu' ? 'rnn_relu' : 'rnn_tanh', hiddenSize, options, { size: 0, init: null });
   }
 }
@@ -246,7 +251,8 @@ export interface LSTMOptions extends RecurrentLayerOptions {
  */
 export class LSTM extends RecurrentLayer {
   constructor(hiddenSize: number, options: LSTMOptions = {}) {
-    super('lstm', hiddenSize, options, { size: options.projectionSize ?? 0, init: options.h2rWeightInitializer ?? null });
+    // Options that are not an object are refused by Block, with the layer's name.
+    super('lstm', hiddenSize, options, { size: options?.projectionSize ?? 0, init: options?.h2rWeightInitializer ?? null });
   }
 }
 

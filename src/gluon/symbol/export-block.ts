@@ -58,4 +58,4 @@ export function hybridToOnnx(block: Block, options: HybridOnnxExportOptions = {}
 }
 
 exporters.export = exportHybrid;
-exporters.exportOnnx = (block, path, options) => writeFileBytes(path, hybridToOnnx(block, options));
+exporters.exportOnnx = (block, path, options) => writeFileBytes(path, hybridToOnnx(block, options), `${block.name}.exportOnnx`);

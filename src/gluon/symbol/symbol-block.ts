@@ -14,7 +14,7 @@
  * `SymbolBlock.imports` does (dtypes as saved). `block.export(path)` writes them back.
  */
 import type { DType } from '../../core/dtype.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtValue } from '../../core/errors.js';
 import { readFileBytes, inFile, writeFileBytes } from '../../io/file.js';
 import { ModelFormatError } from '../../io/model-format-error.js';
 import { decodeMXNetParams, encodeMXNetParams } from '../../io/mxnet-params.js';
@@ -87,9 +87,9 @@ export function writeExport(who: string, graph: SymbolGraph, arrays: readonly (r
   const json = new TextEncoder().encode(graphJson(graph));
   const params = encodeMXNetParams(arrays);
   const st = encodeSafetensors(arrays.map(([k, v]) => [k.slice(4), v] as const), { ...LIBRARY_METADATA, tsgluon_content: 'parameters' });
-  writeFileBytes(files.symbol, json);
-  writeFileBytes(files.params, params);
-  writeFileBytes(files.safetensors, st);
+  writeFileBytes(files.symbol, json, `${who}.export`);
+  writeFileBytes(files.params, params, `${who}.export`);
+  writeFileBytes(files.safetensors, st, `${who}.export`);
   return files;
 }
 
@@ -158,11 +158,11 @@ export class SymbolBlock extends Block {
    * @example const net = gluon.SymbolBlock.imports('mlp-symbol.json', ['data'], 'mlp-0000.params');
    */
   static imports(symbolFile: string, inputNames: string | readonly string[], paramFile?: string | null, options: SymbolBlockOptions = {}): SymbolBlock {
-    const text = readFileBytes(symbolFile);
+    const text = readFileBytes(symbolFile, 'SymbolBlock.imports');
     const graph = inFile(symbolFile, () => parseSymbolJson(text));
     const block = new SymbolBlock(graph, inputNames, options);
     if (paramFile != null) {
-      const bytes = readFileBytes(paramFile);
+      const bytes = readFileBytes(paramFile, 'SymbolBlock.imports');
       inFile(paramFile, () => block.loadParamBytes(bytes, options));
     }
     return block;
@@ -174,7 +174,7 @@ export class SymbolBlock extends Block {
    * @example const net = gluon.SymbolBlock.importsOnnx('resnet18.onnx'); net.forward(x)
    */
   static importsOnnx(file: string): SymbolBlock {
-    const bytes = readFileBytes(file);
+    const bytes = readFileBytes(file, 'SymbolBlock.importsOnnx');
     return inFile(file, () => SymbolBlock.fromOnnxBytes(bytes));
   }
 
@@ -202,7 +202,7 @@ export class SymbolBlock extends Block {
       throw new ValueError(`${this.name}: the graph takes ${this.inputNames.length} input${this.inputNames.length === 1 ? '' : 's'} (${this.inputNames.join(', ')}), got ${inputs.length}`);
     }
     inputs.forEach((x, i) => {
-      if (!(x instanceof NDArray)) throw new ValueError(`${this.name}: input ${this.inputNames[i]} must be an NDArray, got ${String(x)}`);
+      if (!NDArray.isInstance(x)) throw new ValueError(`${this.name}: input ${this.inputNames[i]} must be an NDArray, got ${fmtValue(x)}`);
     });
     return runGraph(this.graph, {
       value: (node) => {
@@ -256,7 +256,7 @@ export class SymbolBlock extends Block {
    * @example net.exportOnnx('model.onnx', [[1, 3, 224, 224]])
    */
   exportOnnx(path: string, inputShapes: readonly (readonly number[] | NDArray)[], options: OnnxExportOptions = {}): void {
-    writeFileBytes(path, this.toOnnxBytes(inputShapes, options));
+    writeFileBytes(path, this.toOnnxBytes(inputShapes, options), `${this.name}.exportOnnx`);
   }
 
   /** The bytes `exportOnnx` writes. */

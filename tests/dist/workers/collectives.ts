@@ -76,6 +76,19 @@ result['recorded'] = errorOf(() => {
   w.attachGrad();
   autograd.record(() => comm.allreduce(w));
 });
+// Wrong arguments are refused on each rank before any collective starts, naming the call.
+result['badArguments'] = [
+  errorOf(() => comm.allreduce(null as unknown as nd.NDArray)),
+  errorOf(() => comm.allreduce(nd.zeros([2]), 'sum' as unknown as { op: dist.ReduceOp })),
+  errorOf(() => comm.allreduce(nd.zeros([2]), { op: 5n as unknown as dist.ReduceOp })),
+  errorOf(() => comm.broadcast([1, 2] as unknown as nd.NDArray)),
+  errorOf(() => comm.broadcast(nd.zeros([2]), { root: Symbol('r') as unknown as number })),
+  errorOf(() => comm.allgather(undefined as unknown as nd.NDArray)),
+  errorOf(() => new dist.GradientReducer(comm, { bucketBytes: 1.5 })),
+  errorOf(() => new dist.GradientReducer({ rank: 0, size: 1 } as unknown as dist.Communicator)),
+  errorOf(() => new dist.GradientReducer(comm).reduce(null as unknown as nd.NDArray[])),
+  errorOf(() => dist.init(null as unknown as dist.InitOptions)),
+];
 // After the errors the ranks are still in step.
 result['afterErrors'] = values(comm.allreduce(nd.array([1])));
 result['stats'] = comm.stats();

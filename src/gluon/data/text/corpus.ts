@@ -6,10 +6,11 @@
  * prepares its text (section 8.2): every run of non-letters becomes one space, lines are trimmed
  * and lowercased, so a character vocabulary has 28 entries (26 letters, space, `<unk>`).
  */
-import { FormatError } from '../../../core/errors.js';
+import { FormatError, ValueError, fmtValue } from '../../../core/errors.js';
 import { isNode, nodeModule } from '../../../core/platform.js';
+import { publicOp } from '../../../core/public.js';
 import type { Generator } from '../../../core/rng.js';
-import { tokenize, Vocab } from './vocab.js';
+import { checkLines, tokenize, Vocab } from './vocab.js';
 import { SeqDataLoader } from './seq-iter.js';
 
 const TEXT_URL = new URL('../../../../data/text/pride-and-prejudice.txt.gz', import.meta.url);
@@ -22,9 +23,10 @@ export const PRIDE_AND_PREJUDICE_PATH = isNode()
 let cache: string[] | null = null;
 
 /** D2L's preprocessing of a line: non-letters to one space, trimmed, lowercase. */
-export function preprocessLine(line: string): string {
+export const preprocessLine = publicOp('preprocessLine', function preprocessLine(line: string): string {
+  if (typeof line !== 'string') throw new ValueError(`preprocessLine: line must be a string, got ${fmtValue(line)}`);
   return line.replace(/[^A-Za-z]+/g, ' ').trim().toLowerCase();
-}
+});
 
 /**
  * The lines of the text, preprocessed as D2L does (empty lines kept, as D2L keeps them).
@@ -59,15 +61,20 @@ export interface LoadCorpusOptions {
  * `load_corpus_time_machine` for any lines).
  * @example const { corpus, vocab } = text.loadCorpus(['hello world'], { token: 'char' });
  */
-export function loadCorpus(lines: readonly string[], options: LoadCorpusOptions = {}): { corpus: Int32Array; vocab: Vocab } {
+export const loadCorpus = publicOp('loadCorpus', function loadCorpus(lines: readonly string[], options: LoadCorpusOptions = {}): { corpus: Int32Array; vocab: Vocab } {
+  checkLines('loadCorpus', lines);
+  const { maxTokens } = options;
+  if (maxTokens !== undefined && (typeof maxTokens !== 'number' || Number.isNaN(maxTokens))) {
+    throw new ValueError(`loadCorpus: maxTokens must be a number of tokens, got ${fmtValue(maxTokens)}`);
+  }
   const tokens = tokenize(lines, options.token ?? 'char');
   const vocab = new Vocab(tokens);
   const all = tokens.flat();
-  const n = options.maxTokens !== undefined && options.maxTokens > 0 ? Math.min(options.maxTokens, all.length) : all.length;
+  const n = maxTokens !== undefined && maxTokens > 0 ? Math.min(Math.floor(maxTokens), all.length) : all.length;
   const corpus = new Int32Array(n);
   for (let i = 0; i < n; i++) corpus[i] = vocab.index(all[i]!);
   return { corpus, vocab };
-}
+}, 1);
 
 /** Options of `loadDataPrideAndPrejudice`. */
 export interface LoadDataOptions {
@@ -85,11 +92,15 @@ export interface LoadDataOptions {
  * const { loader, vocab } = text.loadDataPrideAndPrejudice(32, 35);
  * for (const [X, Y] of loader) { ... }   // X, Y: (32, 35) int32
  */
-export function loadDataPrideAndPrejudice(batchSize: number, numSteps: number, options: LoadDataOptions = {}): { loader: SeqDataLoader; vocab: Vocab } {
+export const loadDataPrideAndPrejudice = publicOp('loadDataPrideAndPrejudice', function loadDataPrideAndPrejudice(
+  batchSize: number,
+  numSteps: number,
+  options: LoadDataOptions = {},
+): { loader: SeqDataLoader; vocab: Vocab } {
   const { corpus, vocab } = loadCorpus(readPrideAndPrejudice(), { token: 'char', maxTokens: options.maxTokens ?? 10000 });
   const loader = new SeqDataLoader(corpus, batchSize, numSteps, {
     useRandomIter: options.useRandomIter ?? false,
     ...(options.generator ? { generator: options.generator } : {}),
   });
   return { loader, vocab };
-}
+}, 2);

@@ -21,6 +21,7 @@ import { decodeIdxAsync, readIdx, readIdxSync } from '../../../io/idx.js';
 import { gatherRows, type TransformLike } from '../dataset.js';
 import { permutation } from '../sampler.js';
 import { ImageLabelDataset } from './mnist.js';
+import { checkOptions } from '../../../core/public.js';
 
 /** The seed of the fixed train/test split. */
 const SPLIT_SEED = 20151130;
@@ -110,6 +111,7 @@ export class Digits extends ImageLabelDataset {
   }
 
   constructor(options: DigitsOptions = {}) {
+    checkOptions('Digits', options);
     const all = loadAll();
     const train = options.train ?? true;
     const n = all.labels.shape[0]!;

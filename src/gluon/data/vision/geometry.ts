@@ -7,7 +7,7 @@
  */
 import { allocate } from '../../../core/dtype.js';
 import { currentGenerator } from '../../../core/rng.js';
-import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../../../core/errors.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import type { Transform } from './transforms.js';
 
@@ -29,7 +29,7 @@ function outArray(x: NDArray, n: number, h: number, w: number, c: number, single
 function parseSize(size: number | readonly [number, number], name: string): [number, number] {
   const [w, h] = typeof size === 'number' ? [size, size] : size;
   if (![w, h].every((v) => Number.isInteger(v) && v! > 0)) {
-    throw new ValueError(`${name}: size must be a positive integer or [width, height] of them, got ${JSON.stringify(size)}`);
+    throw new ValueError(`${name}: size must be a positive integer or [width, height] of them, got ${fmtValue(size)}`);
   }
   return [w!, h!];
 }
@@ -52,7 +52,7 @@ export class Resize implements Transform {
     this.keepRatio = options.keepRatio ?? false;
     this.interpolation = options.interpolation ?? 'bilinear';
     if (this.interpolation !== 'bilinear' && this.interpolation !== 'nearest') {
-      throw new ValueError(`Resize: interpolation must be 'bilinear' or 'nearest', got ${JSON.stringify(this.interpolation)}`);
+      throw new ValueError(`Resize: interpolation must be 'bilinear' or 'nearest', got ${fmtValue(this.interpolation)}`);
     }
   }
 
@@ -188,7 +188,7 @@ function randomFlip(x: NDArray, p: number, horizontal: boolean, name: string): N
 }
 
 function checkP(p: number, name: string): number {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`${name}: p must be a probability in [0, 1], got ${p}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueError(`${name}: p must be a probability in [0, 1], got ${fmtValue(p)}`);
   return p;
 }
 

@@ -8,8 +8,9 @@
  * `await MNIST.load(...)` also downloads missing files from the dataset's canonical address,
  * checking each file's MD5 checksum.
  */
-import { FormatError, ShapeError, TsGluonError, fmtShape } from '../../../core/errors.js';
+import { FormatError, ShapeError, TsGluonError, ValueError, fmtShape, fmtValue } from '../../../core/errors.js';
 import { env, nodeModule } from '../../../core/platform.js';
+import { checkOptions } from '../../../core/public.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import { readIdx, readIdxSync } from '../../../io/idx.js';
 import { Dataset, gatherRows, type TransformLike } from '../dataset.js';
@@ -89,6 +90,16 @@ export class ImageLabelDataset extends Dataset<[NDArray, NDArray]> {
 
   constructor(images: NDArray, labels: NDArray, transform?: TransformLike<NDArray, NDArray>) {
     super();
+    const who = new.target.name;
+    if (!NDArray.isInstance(images) || !NDArray.isInstance(labels)) {
+      throw new ValueError(`${who}: images and labels must be NDArrays, got ${fmtValue(images)} and ${fmtValue(labels)}`);
+    }
+    if (images.isShapeOnly || labels.isShapeOnly) {
+      throw new ValueError(`${who}: images and labels must hold values; got a shape-only array (from shape inference) for ${images.isShapeOnly ? 'images' : 'labels'}`);
+    }
+    if (transform !== undefined && typeof transform !== 'function' && !(transform !== null && typeof transform === 'object' && typeof (transform as { forward?: unknown }).forward === 'function')) {
+      throw new ValueError(`${who}: transform must be a function or a transform with forward(), got ${fmtValue(transform)}`);
+    }
     if (images.ndim < 2 || labels.ndim !== 1 || images.shape[0] !== labels.shape[0]) {
       throw new ShapeError(`ImageLabelDataset: need images (N, ...) and labels (N,), got ${fmtShape(images.shape)} and ${fmtShape(labels.shape)}`);
     }
@@ -152,6 +163,11 @@ export class MNIST extends ImageLabelDataset {
    */
   constructor(options: MNISTOptions = {}, loaded?: { images: NDArray; labels: NDArray }) {
     const ctor = new.target as unknown as typeof MNIST;
+    checkOptions(ctor.name, options);
+    if (options.root !== undefined && typeof options.root !== 'string') throw new ValueError(`${ctor.name}: root must be a folder path, got ${fmtValue(options.root)}`);
+    if (loaded !== undefined && (loaded === null || typeof loaded !== 'object' || !(loaded.images instanceof NDArray) || !(loaded.labels instanceof NDArray))) {
+      throw new ValueError(`${ctor.name}: the second argument is internal (the arrays load() read); construct with options only`);
+    }
     let arrays = loaded;
     if (arrays === undefined) {
       const paths = ctor.locate(options);

@@ -7,7 +7,7 @@
  * building one array per image. They prepare data and are not recorded by autograd.
  */
 import { allocate, isFloat, type DType } from '../../../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape, fmtValue } from '../../../core/errors.js';
 import { NDArray } from '../../../ndarray/ndarray.js';
 import { checkDType } from '../../../ndarray/creation.js';
 
@@ -61,7 +61,7 @@ export class ToTensor implements Transform {
 function channelValues(v: number | readonly number[], what: string): number[] {
   const values = typeof v === 'number' ? [v] : [...v];
   if (values.length === 0 || values.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-    throw new ValueError(`Normalize: ${what} must be a finite number or a non-empty list of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`Normalize: ${what} must be a finite number or a non-empty list of them, got ${fmtValue(v)}`);
   }
   return values;
 }
