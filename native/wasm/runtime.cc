@@ -177,7 +177,8 @@ const Runtime kRuntime = {rtThreads, rtRun, scratch};
 
 int runtimeThreads() { return gThreads; }
 
-void setThreads(int n) {
+// The workers exist already (the page started them), so no start can fail here: always "".
+std::string setThreads(int n) {
 #if TSG_WASM_THREADS
   gThreads = n < 1 ? 1 : n;
   store32(&gPool.helpers, (uint32_t)(gThreads - 1));
@@ -185,6 +186,7 @@ void setThreads(int n) {
   (void)n;
   gThreads = 1;
 #endif
+  return "";
 }
 
 bool selectIsa(const std::string& name) { return name == kIsaGeneric.name; }
