@@ -12,6 +12,7 @@ export * as nd from './nd.js';
 export * as autograd from './autograd/index.js';
 export * as graph from './graph/index.js';
 export * from './core/errors.js';
+export { getMaxAllocation, setMaxAllocation, DEFAULT_MAX_ALLOCATION } from './core/limits.js';
 export * as safetensors from './io/safetensors.js';
 export { SafetensorsError } from './io/safetensors-error.js';
 export { ModelFormatError, UnsupportedOperatorError, type ModelFormat } from './io/model-format-error.js';

@@ -30,9 +30,9 @@ const BYTES_INSTEAD =
   'in a browser, pass bytes instead: nd.loadBytes and net.loadParametersBytes take an ArrayBuffer or Uint8Array, ' +
   'net.loadParametersFrom(await fetch(url)) a fetch Response or a Blob; nd.saveBytes and net.saveParametersBytes return a Uint8Array, net.saveParametersBlob a Blob';
 // Node's modules load on first use (core/platform.ts), so this file imports nothing a browser lacks.
-const fs = (op: string) => nodeModule<typeof import('node:fs')>('node:fs', op, BYTES_INSTEAD);
-const fsp = (op: string) => nodeModule<typeof import('node:fs/promises')>('node:fs/promises', op, BYTES_INSTEAD);
-const paths = (op: string) => nodeModule<typeof import('node:path')>('node:path', op, BYTES_INSTEAD);
+const fs = (purpose: string) => nodeModule<typeof import('node:fs')>('node:fs', purpose, BYTES_INSTEAD);
+const fsp = (purpose: string) => nodeModule<typeof import('node:fs/promises')>('node:fs/promises', purpose, BYTES_INSTEAD);
+const paths = (purpose: string) => nodeModule<typeof import('node:path')>('node:path', purpose, BYTES_INSTEAD);
 
 /** Throws unless `path` is a usable file name: a non-empty string without NUL bytes. */
 function checkPath(op: string, path: unknown): asserts path is string {
@@ -57,7 +57,7 @@ function ioError(op: string, verb: 'read' | 'write', path: string, e: unknown): 
   if (e instanceof FormatError) return e;
   const err = e as NodeJS.ErrnoException;
   const why: Record<string, string> = {
-    ENOENT: verb === 'read' ? 'no such file' : `the directory ${paths(op).dirname(path)} does not exist`,
+    ENOENT: verb === 'read' ? 'no such file' : `the directory ${paths(`writing ${path}`).dirname(path)} does not exist`,
     ENOTDIR: 'a component of the path is not a directory',
     EACCES: 'permission denied',
     EPERM: 'operation not permitted',
@@ -72,7 +72,7 @@ function ioError(op: string, verb: 'read' | 'write', path: string, e: unknown): 
 
 /** Opens `path` for reading without blocking and checks, on the open descriptor, that it is a regular file within the limit. */
 function openForRead(op: string, path: string): { fd: number; size: number } {
-  const { closeSync, constants, fstatSync, openSync, statSync } = fs(op);
+  const { closeSync, constants, fstatSync, openSync, statSync } = fs(`reading ${path}`);
   // A FIFO is refused before opening it: even a non-blocking open of one can stall a reader.
   let st: Stats;
   try {
@@ -107,7 +107,7 @@ function openForRead(op: string, path: string): { fd: number; size: number } {
 export function readFileBytes(path: string, op: string): Uint8Array {
   checkPath(op, path);
   const { fd, size } = openForRead(op, path);
-  const { closeSync, readSync } = fs(op);
+  const { closeSync, readSync } = fs(`reading ${path}`);
   try {
     const out = new Uint8Array(size);
     let at = 0;
@@ -129,11 +129,11 @@ export function readFileBytes(path: string, op: string): Uint8Array {
 export async function readFileBytesAsync(path: string, op: string): Promise<Uint8Array> {
   checkPath(op, path);
   const { fd, size } = openForRead(op, path);
-  const { closeSync, constants } = fs(op);
+  const { closeSync, constants } = fs(`reading ${path}`);
   closeSync(fd);
   let handle;
   try {
-    handle = await fsp(op).open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await fsp(`reading ${path}`).open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw ioError(op, 'read', path, e);
   }
@@ -162,8 +162,8 @@ export async function readFileBytesAsync(path: string, op: string): Promise<Uint
  */
 export function writeFileBytes(path: string, bytes: Uint8Array, op: string): void {
   checkPath(op, path);
-  const { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } = fs(op);
-  const { basename, dirname, join } = paths(op);
+  const { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } = fs(`writing ${path}`);
+  const { basename, dirname, join } = paths(`writing ${path}`);
   const folder = dirname(path);
   let dirStat: Stats;
   try {

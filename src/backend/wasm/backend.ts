@@ -114,14 +114,14 @@ export function createWasmBackend(
   });
 
   function setNumThreads(n: number): void {
-    if (!Number.isInteger(n) || n < 1) throw new ValueError(`setNumThreads: expected a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new ValueError(`setNumThreads: expected an integer in [1, 1024], got ${n}`);
     if (n > 1 && !variant.threads) {
       throw new BackendError(
         `setNumThreads(${n}): the wasm backend runs on one thread here, because shared WebAssembly memory is unavailable; ` +
           'a browser page needs cross-origin isolation (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)',
       );
     }
-    if (n > 256) throw new ValueError(`setNumThreads: at most 256 threads, got ${n}`);
+    if (n > 256) throw new ValueError(`setNumThreads: the wasm backend runs at most 256 threads, got ${n}`);
     wanted = n;
     addon.setNumThreads(n);
     if (started) ensureWorkers(n - 1);
