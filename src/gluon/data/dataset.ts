@@ -9,7 +9,7 @@
  * through; the `DataLoader` uses it whenever it can and falls back to `get(i)` + batchify.
  */
 import { allocate, type TypedArray } from '../../core/dtype.js';
-import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
+import { AllocationError, ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { array } from '../../ndarray/creation.js';
 import { defaultBatchify, type Batched } from './batchify.js';
@@ -225,19 +225,23 @@ export type ItemOf<A> = A extends NDArray | TypedArray
 export type ArraySample<A extends readonly unknown[]> = A extends readonly [infer Only] ? ItemOf<Only> : { -readonly [K in keyof A]: ItemOf<A[K]> };
 
 function isNumeric(v: unknown): boolean {
-  if (typeof v === 'number') return true;
-  return Array.isArray(v) && v.length > 0 && isNumeric(v[0]);
+  // A loop, not recursion: a hostile list nested thousands deep must not exhaust the stack.
+  while (Array.isArray(v) && v.length > 0) v = v[0];
+  return typeof v === 'number';
 }
 
 /** A JavaScript list of numbers (or nested lists) as an NDArray: int32 when all are integers. */
 function numericColumn(values: readonly unknown[], column: number): NDArray {
-  const flat = (values as unknown[]).flat(Infinity) as unknown[];
-  const allInt = flat.every((v) => Number.isInteger(v));
+  // float64 holds every JavaScript number exactly, so converting afterwards rounds only once.
+  let exact: NDArray;
   try {
-    return array(values as number[], { dtype: allInt ? 'int32' : 'float32' });
+    exact = array(values as number[], { dtype: 'float64' });
   } catch (e) {
+    if (e instanceof AllocationError) throw e;
     throw new ValueError(`ArrayDataset: column ${column} is a list of numbers that is not rectangular (${(e as Error).message})`);
   }
+  const allInt = exact.storage.every((v) => Number.isInteger(v));
+  return exact.astype(allInt ? 'int32' : 'float32');
 }
 
 /**
