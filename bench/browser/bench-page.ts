@@ -47,7 +47,7 @@ window.Worker = class extends PageWorker {
     workersStarted++;
   }
 };
-const pageInfo = () => `${crossOriginIsolated ? 'cross-origin isolated' : 'NOT cross-origin isolated'}, ${workersStarted} workers started`;
+const pageInfo = () => `${crossOriginIsolated ? 'cross-origin isolated' : 'NOT cross-origin isolated'}, ${workersStarted} worker${workersStarted === 1 ? '' : 's'} started`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

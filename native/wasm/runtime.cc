@@ -137,7 +137,11 @@ PoolState gPool;
 constexpr uint32_t kMaxThreads = 256;
 uint32_t gTasksRun[kMaxThreads];
 uint32_t gJobs = 0;
-constexpr int kSpins = 1 << 15;
+// Loads a worker spins on (about 20 us) before it sleeps; TSG_WASM_SPINS overrides, for measuring.
+#ifndef TSG_WASM_SPINS
+#define TSG_WASM_SPINS (1 << 15)
+#endif
+constexpr int kSpins = TSG_WASM_SPINS;
 
 void work(uint32_t index, uint32_t job, TaskFn fn, void* ctx, int ntasks) {
   for (;;) {
