@@ -62,8 +62,11 @@ struct SimdD {
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
 };
-// 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.
-template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
+// 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers. The packed
+// KC x NC block of B takes 256 KiB, half of a Zen 3 core's 512 KiB L2,
+// leaving room for the A slivers and C: at NC = 512 it filled the whole L2 and its panels came back
+// from L3 for every sliver (dW1 of the MLP step, 256 x 784 x 256: about 4% more CPU time).
+template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 256; };
 template <> struct Blocking<double> { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 256; };
 template <typename T> using Narrow = Blocking<T>;
 #elif TSG_ISA == 128
@@ -310,21 +313,24 @@ static void packB(T* __restrict dst, const T* __restrict b, int64_t ldb, bool tr
   }
 }
 
+// Row-layout slivers for a row-major A with few rows per sliver (the wide kernel): A is read in
+// place, not packed. The narrow kernel's 12 row offsets would not stay in registers.
+template <typename B> static inline bool readsAInPlace(bool transA) { return !transA && B::MR <= 8; }
+
 // One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C, with explicit
 // leading dimensions (row strides of the stored matrices: A is m x k, or k x m when transA; B is
-// k x n, or n x k when transB; C is m x n).
+// k x n, or n x k when transB; C is m x n). With `shared`, op(B) is already packed there by
+// packAllB (all its columns, row stride `sharedLd`) and is not packed again.
 template <typename T, typename B>
 static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t lda, const T* b, int64_t ldb,
                       int64_t k, bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0,
-                      int64_t j1) {
+                      int64_t j1, const T* shared = nullptr, int64_t sharedLd = 0) {
   constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
-  // Row-layout slivers for a row-major A with few rows per sliver (the wide kernel); the narrow
-  // kernel's 12 row offsets would not stay in registers.
-  const bool rows = !transA && MR <= 8;
+  const bool rows = readsAInPlace<B>(transA);
   const int64_t ncMax = B::NC < j1 - j0 ? B::NC : j1 - j0;
   const int64_t mcMax = B::MC < i1 - i0 ? B::MC : i1 - i0;
   const int64_t kcMax = B::KC < k ? B::KC : k;
-  T* bp = static_cast<T*>(rt.scratch(0, sizeof(T) * (size_t)(kcMax * ((ncMax + NR - 1) / NR * NR))));
+  T* bp = shared != nullptr ? nullptr : static_cast<T*>(rt.scratch(0, sizeof(T) * (size_t)(kcMax * ((ncMax + NR - 1) / NR * NR))));
   T* ap = static_cast<T*>(rt.scratch(1, sizeof(T) * (size_t)(kcMax * ((mcMax + MR - 1) / MR * MR))));
   for (int64_t ic = i0; ic < i1; ic += B::MC) {
     int64_t mc = i1 - ic < B::MC ? i1 - ic : B::MC;
@@ -340,15 +346,17 @@ static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t 
       }
       for (int64_t jc = j0; jc < j1; jc += B::NC) {
         int64_t nc = j1 - jc < B::NC ? j1 - jc : B::NC;
-        packB<T, B>(bp, b, ldb, transB, pc, kc, jc, nc);
+        const T* bb = bp;
+        if (shared != nullptr) bb = shared + pc * sharedLd + jc * kc;
+        else packB<T, B>(bp, b, ldb, transB, pc, kc, jc, nc);
         for (int64_t ir = 0; ir < mc; ir += MR) {
           int mr = (int)(mc - ir < MR ? mc - ir : MR);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             int nr = (int)(nc - jr < NR ? nc - jr : NR);
             T* ct = c + (ic + ir) * ldc + jc + jr;
-            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bp + jr * kc, ct, ldc, mr, nr, beta);
-            else if (mr == MR) microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bp + jr * kc, ct, ldc, mr, nr, beta);
-            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bp + jr * kc, ct, ldc, mr, nr, beta);
+            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bb + jr * kc, ct, ldc, mr, nr, beta);
+            else if (mr == MR) microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bb + jr * kc, ct, ldc, mr, nr, beta);
+            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bb + jr * kc, ct, ldc, mr, nr, beta);
           }
         }
       }
@@ -358,8 +366,16 @@ static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t 
 
 template <typename T, typename B>
 static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
-                      bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  gemmBlock<T, B>(rt, c, n, a, transA ? m : k, b, transB ? k : n, k, transA, transB, accumulate, i0, i1, j0, j1);
+                      bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
+                      const T* shared = nullptr, int64_t sharedLd = 0) {
+  gemmBlock<T, B>(rt, c, n, a, transA ? m : k, b, transB ? k : n, k, transA, transB, accumulate, i0, i1, j0, j1,
+                  shared, sharedLd);
+}
+
+// The columns of C padded to whole micro-panels: the row stride of a fully packed op(B).
+template <typename T, typename B> static inline int64_t paddedColumns(int64_t n) {
+  constexpr int NR = B::NRV * SimdOf<T>::S::W;
+  return (n + NR - 1) / NR * NR;
 }
 
 template <typename T> struct GemmJob {
@@ -370,6 +386,7 @@ template <typename T> struct GemmJob {
   const GemmArgs* g;
   bool splitBatch, splitN;
   int64_t batch;  // the matrix index when not splitting the batch
+  T* shared;      // a row split's op(B), packed once for every task (packAllBTask), or null
 };
 
 static inline int64_t partBound(int64_t units, int task, int ntasks) { return units * task / ntasks; }
@@ -397,12 +414,37 @@ template <typename T, typename B> static void gemmTask(void* ctx, int task, int 
     int64_t panels = (g.m + MR - 1) / MR;
     int64_t i0 = partBound(panels, task, ntasks) * MR, i1 = partBound(panels, task + 1, ntasks) * MR;
     if (i1 > g.m) i1 = g.m;
-    if (i0 < i1) gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, i0, i1, 0, g.n);
+    if (i0 < i1)
+      gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, i0, i1, 0, g.n, J.shared,
+                      paddedColumns<T, B>(g.n));
+  }
+}
+
+// Packs op(B) of the job's matrix whole, in gemmBlock's layout (for each KC block of k, every
+// micro-panel of NR columns), into J.shared: a share of the micro-panels per task. A row split
+// then packs B once instead of once per task.
+template <typename T, typename B> static void packAllBTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<GemmJob<T>*>(ctx);
+  const GemmArgs& g = *J.g;
+  constexpr int NR = B::NRV * SimdOf<T>::S::W;
+  const int64_t panels = (g.n + NR - 1) / NR, ld = paddedColumns<T, B>(g.n);
+  int64_t j0 = partBound(panels, task, ntasks) * NR, j1 = partBound(panels, task + 1, ntasks) * NR;
+  if (j1 > g.n) j1 = g.n;
+  if (j0 >= j1) return;
+  const T* b = J.b + J.batch * g.bBatchStride;
+  for (int64_t pc = 0; pc < g.k; pc += B::KC) {
+    const int64_t kc = g.k - pc < B::KC ? g.k - pc : B::KC;
+    packB<T, B>(J.shared + pc * ld + j0 * kc, b, g.transB ? g.k : g.n, g.transB, pc, kc, j0, j1 - j0);
   }
 }
 
 // Below this many multiply-adds per call, waking the pool costs more than it saves.
 static constexpr int64_t kGemmParallelMin = int64_t(1) << 22;
+// The time to pack one element of op(A) (a strided read, a copy into a panel), in multiply-adds
+// of the micro-kernel (about a quarter of a nanosecond against 85 GFLOP/s), and the cost of the
+// extra pass over the pool that a shared packing of op(B) takes (a few microseconds).
+static constexpr double kPackCost = 12;
+static constexpr double kPackPassCost = 200000;
 
 template <typename T, typename B>
 static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
@@ -416,26 +458,39 @@ static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const Gemm
   const int64_t work = g.m * g.n * g.k;
   int nt = rt.threads();
   if (work * g.batch < kGemmParallelMin) nt = 1;
-  GemmJob<T> job{&rt, c, a, b, &g, false, false, 0};
+  GemmJob<T> job{&rt, c, a, b, &g, false, false, 0, nullptr};
   if (nt > 1 && g.batch >= nt && (work < (int64_t(1) << 24) || g.batch % nt == 0)) {
     job.splitBatch = true;
     rt.run((int)(g.batch < 4 * nt ? g.batch : 4 * nt), gemmTask<T, B>, &job);
     return;
   }
-  // Two tasks per thread (each packs its own operands, so more would repeat packing), or four
-  // when each task is long enough that repacking is noise: finer tasks let a thread the OS
-  // preempts hand over more of the work. Split along whichever dimension divides into the more
-  // even number of micro-panels per task.
+  // Two tasks per thread, or four when each task is long enough: finer tasks let a thread the
+  // OS preempts hand over more of the work. A column split packs op(B) once (each task its own
+  // columns) but op(A) in every task, unless A is read in place; a row split packs op(B) once,
+  // shared, in a first parallel pass, then op(A) once (each task its own rows). Split along the
+  // dimension with the lower estimated cost: the multiply-adds over how evenly the micro-panels
+  // divide among the tasks, plus the repeated packing. (dW = dYᵀ X of a 256-unit Dense layer on
+  // 784 inputs splits its rows: a column split would pack the 256 x 256 dYᵀ in four tasks.)
   const int tasks = (work / (2 * nt) >= (int64_t(1) << 26) ? 4 : 2) * nt;
   int64_t pn = (g.n + NR - 1) / NR, pm = (g.m + MR - 1) / MR;
   auto eff = [tasks](int64_t p) { return (double)p / (double)(tasks * ((p + tasks - 1) / tasks)); };
-  job.splitN = eff(pn) >= eff(pm);
+  auto repeats = [tasks](int64_t p) { return (double)((p < tasks ? p : tasks) - 1); };
+  const bool aInPlace = readsAInPlace<B>(g.transA);
+  const double costN = (double)work / eff(pn) + kPackCost * (aInPlace ? 0.0 : (double)(g.m * g.k)) * repeats(pn);
+  const double costM = (double)work / eff(pm) + kPackPassCost;
+  job.splitN = nt == 1 || costN <= costM;
   int64_t units = job.splitN ? pn : pm;
   int ntasks = nt == 1 ? 1 : (int)(units < tasks ? units : tasks);
+  if (!job.splitN && ntasks > 1)
+    job.shared = static_cast<T*>(rt.scratch(0, sizeof(T) * (size_t)(g.k * paddedColumns<T, B>(g.n))));
   for (int64_t t = 0; t < g.batch; t++) {
     job.batch = t;
-    if (ntasks == 1) gemmTask<T, B>(&job, 0, 1);
-    else rt.run(ntasks, gemmTask<T, B>, &job);
+    if (ntasks == 1) {
+      gemmTask<T, B>(&job, 0, 1);
+      continue;
+    }
+    if (job.shared != nullptr) rt.run(pn < nt ? (int)pn : nt, packAllBTask<T, B>, &job);
+    rt.run(ntasks, gemmTask<T, B>, &job);
   }
 }
 
