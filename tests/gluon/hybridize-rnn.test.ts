@@ -169,3 +169,51 @@ describe('attention blocks hybridized equal eager', () => {
     assert.equal(count(enc, 'fullyConnected'), 6, 'and the four projections and two feed-forward layers');
   });
 });
+
+describe('whole sequence models hybridize into one graph', () => {
+  test("D2L's language model (one-hot, LSTM, Dense): a training step's outputs, states and gradients equal eager", async () => {
+    const { RNNModel } = await import('../../examples/char-lm-model.js');
+    const make = () => new RNNModel(new rnn.LSTM(8), 10);
+    const tokens = () => nd.random.randint({ high: 10, shape: [3, 6], dtype: 'int32' });
+    const net = assertHybridEqualsEager(make, () => [tokens(), make().beginState(3)], (b, [x, s]) => (b as InstanceType<typeof RNNModel>).forward(x as nd.NDArray, s as nd.NDArray[]));
+    assert.deepEqual(ops(net).filter((o) => o === 'rnnRecurrence' || o === 'oneHot' || o === 'fullyConnected').sort(), ['fullyConnected', 'fullyConnected', 'oneHot', 'rnnRecurrence']);
+  });
+
+  /** D2L's seq2seq with Bahdanau attention (section 10.4): a GRU encoder, and a decoder that attends at every step. */
+  class Seq2SeqAttention extends gluon.HybridBlock {
+    encEmbedding = new nn.Embedding(12, 6);
+    encoder = new rnn.GRU(8, { numLayers: 2 });
+    decEmbedding = new nn.Embedding(12, 6);
+    attention = new nn.AdditiveAttention(8, { dropout: 0.1 });
+    decoder = new rnn.GRU(8, { numLayers: 2 });
+    dense = new nn.Dense(12, { flatten: false });
+
+    override forward(encX: nd.NDArray, decX: nd.NDArray, encValidLens: nd.NDArray): nd.NDArray {
+      const [encOut, state] = this.encoder.forward(this.encEmbedding.forward(encX).swapAxes(0, 1), this.encoder.beginState(encX.shape[0]!));
+      const keys = encOut.swapAxes(0, 1);
+      let hidden = state;
+      const outputs: nd.NDArray[] = [];
+      const steps = this.decEmbedding.forward(decX).swapAxes(0, 1);
+      for (let t = 0; t < decX.shape[1]!; t++) {
+        const query = hidden[0]!.sliceAxis(0, 1, 2).swapAxes(0, 1);
+        const context = this.attention.forward(query, keys, keys, encValidLens);
+        const x = nd.concat([context, steps.sliceAxis(0, t, t + 1).swapAxes(0, 1)], { axis: 2 });
+        const [out, next] = this.decoder.forward(x.swapAxes(0, 1), hidden);
+        hidden = next;
+        outputs.push(out);
+      }
+      return this.dense.forward(nd.concat(outputs, { axis: 0 })).swapAxes(0, 1);
+    }
+  }
+
+  test('seq2seq with attention: encoder, per-step attention and decoder in one graph, equal to eager', () => {
+    const make = () => new Seq2SeqAttention();
+    const net = assertHybridEqualsEager(make, () => [
+      nd.random.randint({ high: 12, shape: [2, 5], dtype: 'int32' }),
+      nd.random.randint({ high: 12, shape: [2, 4], dtype: 'int32' }),
+      nd.array([5, 3], { dtype: 'int32' }),
+    ], (b, xs) => b.forward(...xs));
+    assert.equal(count(net, 'rnnRecurrence'), 2 + 4 * 2, 'the encoder, and the decoder at each of 4 steps');
+    assert.equal(count(net, 'softmax'), 4, 'one masked softmax per decoder step');
+  });
+});
