@@ -123,7 +123,10 @@ for (const threads of args.threads.split(',').map(Number)) {
   be.setNumThreads?.(threads);
   const step = makeStep();
   const hybridStep = makeStep(true);
-  for (let i = 0; i < 5; i++) step(), hybridStep();
+  for (let i = 0; i < 5; i++) {
+    step();
+    hybridStep();
+  }
   const mine: number[] = [];
   const hybrid: number[] = [];
   const theirs: number[] = [];
