@@ -91,6 +91,22 @@ describe('recurrent layers hybridized equal eager', () => {
     });
   }
 
+  test('a hybridized LSTM: deferred input size while tracing, inferShape and summary, a new batch size traces again', () => {
+    const lstm = new rnn.LSTM(6);
+    lstm.initialize();
+    lstm.hybridize();
+    const y = lstm.forward(normal([4, 2, 3]));
+    assert.deepEqual(lstm.collectParams().get('l0_i2h_weight').shape, [24, 3], 'the input size is inferred during the trace');
+    const first = lstm.graph();
+    assert.deepEqual(lstm.forward(normal([4, 5, 3])).shape, [4, 5, 6]);
+    assert.notEqual(lstm.graph(), first, 'a new batch size is a new signature');
+    assert.deepEqual(y.shape, [4, 2, 6]);
+    const last = lstm.graph();
+    assert.match(lstm.summary([4, 2, 3]), /Total params: 264/); // 24 x 3 + 24 x 6 + 24 + 24
+    lstm.inferShape([7, 2, 3]);
+    assert.equal(lstm.graph(), last, 'summary and inferShape run on shape-only arrays, without tracing');
+  });
+
   test('the LSTM step keeps the fused kernel: a hybridized LSTM is i2h GEMM, one rnnRecurrence, slices', () => {
     const lstm = new rnn.LSTM(8);
     lstm.initialize();
