@@ -4,17 +4,26 @@
  * them nested (`[output, [h, c]]`); the graph's inputs are the arrays of the arguments in order,
  * depth first, and its outputs those of the result. The signature a graph is cached under holds
  * the nesting, each array's shape and dtype, and the value of every other argument (numbers,
- * strings, booleans, null, undefined); an argument of any other kind cannot be traced.
+ * strings, booleans, null, undefined); an argument of any other kind, or nested deeper than 32
+ * lists, cannot be traced (the block then runs imperatively).
  */
 import { NDArray } from '../ndarray/ndarray.js';
 
 /** An argument or result: an array, a plain value, or a list of them. */
 type Tree = unknown;
 
-/** The arrays of `tree`, depth first. */
-export function leaves(tree: Tree, out: NDArray[] = []): NDArray[] {
-  if (tree instanceof NDArray) out.push(tree);
-  else if (Array.isArray(tree)) for (const t of tree) leaves(t, out);
+/** Deepest nesting a traced argument may have; deeper ones run imperatively. */
+const MAX_DEPTH = 32;
+
+/** The arrays of `tree`, depth first (without recursion, so any nesting depth is fine). */
+export function leaves(tree: Tree): NDArray[] {
+  const out: NDArray[] = [];
+  const stack: Tree[] = [tree];
+  while (stack.length > 0) {
+    const t = stack.pop();
+    if (t instanceof NDArray) out.push(t);
+    else if (Array.isArray(t)) for (let i = t.length - 1; i >= 0; i--) stack.push(t[i]);
+  }
   return out;
 }
 
@@ -28,18 +37,19 @@ export function rebuild(tree: Tree, xs: readonly NDArray[], at = { i: 0 }): Tree
 /** The cache key of `args`, or null when an argument cannot be traced (an object, a function). */
 export function signatureKey(args: readonly Tree[], training: boolean): string | null {
   const parts: string[] = [training ? 'train' : 'predict'];
-  const walk = (a: Tree): boolean => {
+  const walk = (a: Tree, depth: number): boolean => {
     if (a instanceof NDArray) parts.push(`${a.dtype}(${a.shape.join(',')})`);
     else if (Array.isArray(a)) {
+      if (depth >= MAX_DEPTH) return false;
       parts.push('[');
-      if (!a.every(walk)) return false;
+      if (!a.every((t) => walk(t, depth + 1))) return false;
       parts.push(']');
     } else if (a === undefined) parts.push('undefined');
     else if (a === null || typeof a === 'number' || typeof a === 'string' || typeof a === 'boolean') parts.push(JSON.stringify(a));
     else return false;
     return true;
   };
-  return args.every(walk) ? parts.join('|') : null;
+  return args.every((a) => walk(a, 0)) ? parts.join('|') : null;
 }
 
 /** True when `a` has the structure, shapes, dtypes and plain values of `traced` (shape-only stand-ins). */
