@@ -1,7 +1,8 @@
 // `npm run bench` (part): the training step of D2L's character language model with an LSTM, the
 // workload of chapter 9.2: one-hot input of 28 characters, batch 32, 35 time steps, hidden 256,
 // a Dense decoder, mean softmax cross-entropy, gradients clipped to global norm 1, SGD. tsgluon
-// (gluon.rnn.LSTM: one input-projection GEMM per sequence, then the fused recurrence kernel)
+// (gluon.rnn.LSTM: one input-projection GEMM per sequence, then the fused recurrence kernel;
+// eager, and hybridized with staticAlloc: the same fused kernel as one node of the model's graph)
 // against PyTorch's nn.LSTM (Debian's /usr/bin/python3, torch 1.13), on 1 and 2 threads, measured
 // in alternating rounds (tsgluon, PyTorch, tsgluon, ...) so both see the same machine load; the
 // median round of each is reported, with where tsgluon's step time goes.
@@ -27,11 +28,16 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function makeStep() {
+/** The step, eager or with the model and the loss hybridized (staticAlloc). */
+function makeStep(hybrid = false) {
   nd.random.seed(0);
   const net = new RNNModel(new gluon.rnn.LSTM(H), V);
   net.initialize({ init: new init.Normal(0.01) });
   const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  if (hybrid) {
+    net.hybridize({ staticAlloc: true });
+    loss.hybridize({ staticAlloc: true });
+  }
   const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 1 });
   const X = nd.random.randint({ high: V, shape: [N, T], dtype: 'int32' });
   const y = nd.random.randint({ high: V, shape: [N, T], dtype: 'int32' }).transpose().reshape([-1]);
@@ -116,11 +122,17 @@ const rows: string[] = [];
 for (const threads of args.threads.split(',').map(Number)) {
   be.setNumThreads?.(threads);
   const step = makeStep();
-  for (let i = 0; i < 5; i++) step();
+  const hybridStep = makeStep(true);
+  for (let i = 0; i < 5; i++) {
+    step();
+    hybridStep();
+  }
   const mine: number[] = [];
+  const hybrid: number[] = [];
   const theirs: number[] = [];
   for (let r = 0; r < rounds; r++) {
     mine.push(ours(step, budget));
+    hybrid.push(ours(hybridStep, budget));
     const t = existsSync(PY) ? torchRound(threads, budget) : null;
     if (t !== null) theirs.push(t);
   }
@@ -128,7 +140,11 @@ for (const threads of args.threads.split(',').map(Number)) {
   const b = theirs.length > 0 ? median(theirs) : NaN;
   rows.push(`${threads} thread${threads > 1 ? 's' : ' '}  tsgluon ${a.toFixed(1)} steps/s (${(1000 / a).toFixed(1)} ms)  PyTorch ${b.toFixed(1)} steps/s (${(1000 / b).toFixed(1)} ms)  ratio ${(a / b).toFixed(2)}x`);
   console.log(rows[rows.length - 1]);
-  const parts = breakdown(step);
-  console.log(`  tsgluon step: ${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+  const h = median(hybrid);
+  console.log(`  tsgluon hybridized (staticAlloc) ${h.toFixed(1)} steps/s (${(1000 / h).toFixed(1)} ms)  ratio ${(h / b).toFixed(2)}x`);
+  for (const [what, s] of [['step', step], ['hybridized step', hybridStep]] as const) {
+    const parts = breakdown(s);
+    console.log(`  tsgluon ${what}: ${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+  }
 }
 if (!existsSync(PY)) console.log(`PyTorch not measured: ${PY} missing (apt-get install python3-torch python3-threadpoolctl)`);

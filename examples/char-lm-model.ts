@@ -9,8 +9,11 @@ import { autograd, Generator, gluon, nd, nn } from 'tsgluon';
 type Vocab = gluon.data.text.Vocab;
 type Loader = Iterable<[nd.NDArray, nd.NDArray]>;
 
-/** D2L's RNNModel: (N, T) token indices -> (T * N, vocab) scores, and the new states. */
-export class RNNModel extends gluon.Block {
+/**
+ * D2L's RNNModel: (N, T) token indices -> (T * N, vocab) scores, and the new states. A
+ * HybridBlock: `net.hybridize()` runs one-hot, the recurrent layer and the decoder as one graph.
+ */
+export class RNNModel extends gluon.HybridBlock {
   readonly rnn: gluon.rnn.RecurrentLayer;
   readonly dense: nn.Dense;
   readonly vocabSize: number;

@@ -17,6 +17,7 @@ export * from './ops/indexing.js';
 export * from './ops/inplace.js';
 export * from './ops/softmax.js';
 export { maskedSoftmax, type MaskedSoftmaxOptions } from './ops/masked-softmax.js';
+export { ctcLoss, type CtcLossOptions } from './ops/ctc.js';
 export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
 export { convolution, deconvolution, type ConvolutionOptions, type DeconvolutionOptions, type SpatialArg } from './ops/conv.js';
 export { pooling, globalMaxPool, globalAvgPool, adaptiveAvgPool, type PoolingOptions, type PoolType } from './ops/pool.js';

@@ -220,6 +220,19 @@ export interface AdagradUpdateParams extends UpdateParams {
 export const RNN_MODES = ['rnn_relu', 'rnn_tanh', 'lstm', 'gru'] as const;
 export type RnnMode = (typeof RNN_MODES)[number];
 
+/** CTC over (T, N, C) log-probabilities with labels (N, L) and the blank at class `blank`. */
+export interface CtcPlan {
+  readonly steps: number;
+  readonly batch: number;
+  readonly classes: number;
+  readonly maxLabel: number;
+  readonly blank: number;
+  /** Per-sample step counts are given (else every sample has T steps). */
+  readonly hasPredLengths: boolean;
+  /** Per-sample label lengths are given (else a label ends at its first -1). */
+  readonly hasLabelLengths: boolean;
+}
+
 /**
  * One direction of one recurrent layer over a whole sequence (src/ops/rnn.ts documents the
  * equations and the layouts). G is the number of gates (1 rnn, 4 lstm, 3 gru), H the hidden size,
@@ -349,4 +362,12 @@ export interface KernelTable {
   adamUpdate(weight: TypedArray, grad: TypedArray, mean: TypedArray, variance: TypedArray, p: AdamUpdateParams): void;
   rmspropUpdate(weight: TypedArray, grad: TypedArray, n: TypedArray, gbar: TypedArray | null, delta: TypedArray | null, p: RmspropUpdateParams): void;
   adagradUpdate(weight: TypedArray, grad: TypedArray, history: TypedArray, p: AdagradUpdateParams): void;
+  /**
+   * CTC: each sample's negative log-likelihood of its labels under `logp` (T, N, C) into `loss`
+   * (N). `labels` (N, L) holds classes padded with -1; `predLengths` and `labelLengths` (N) are
+   * read when the plan says so (else empty). Labels and lengths may have any numeric dtype.
+   */
+  ctcForward(loss: TypedArray, logp: TypedArray, labels: TypedArray, predLengths: TypedArray, labelLengths: TypedArray, plan: CtcPlan): void;
+  /** The gradient of `ctcForward` with respect to `logp`, times `g` (N), into `grad` (T, N, C). */
+  ctcBackward(grad: TypedArray, g: TypedArray, logp: TypedArray, labels: TypedArray, predLengths: TypedArray, labelLengths: TypedArray, plan: CtcPlan): void;
 }

@@ -15,15 +15,16 @@
  * A HybridBlock with a child that is a plain Block cannot be one graph: it runs imperatively (with
  * a warning at `hybridize()`), while its HybridBlock children are hybridized on their own.
  */
-import { ShapeOnlyError, ValueError, fmtValue } from '../core/errors.js';
+import { ShapeOnlyError, TraceError, ValueError, fmtValue } from '../core/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { isCapturing } from '../ops/define.js';
 import { isTraining } from '../autograd/state.js';
 import type { Graph } from '../graph/graph.js';
-import { activeTracer, trace, valueReadError } from '../graph/trace.js';
+import { activeTracer, trace, traceError } from '../graph/trace.js';
 import { compile, type Executable } from '../graph/executor.js';
 import type { Block, HybridizeOptions, ShapeSpec } from './block.js';
 import { fieldChildrenCheck } from './fields.js';
+import { isArrayTree, leaves, rebuild, sameTree, shapesOf, signatureKey } from './hybrid-args.js';
 import { runPostHooks, runPreHooks } from './hooks.js';
 import { Parameter, inShapeOnlyMode } from './parameter.js';
 import { structureVersion } from './structure.js';
@@ -41,9 +42,9 @@ interface Entry {
   readonly version: number;
   /** True while the tree's field children are the ones traced. */
   readonly fieldsUnchanged: () => boolean;
-  /** True when the forward returned a list of arrays rather than one array. */
-  readonly list: boolean;
-  /** The signature traced: training mode, and per argument its shape and dtype or its value. */
+  /** What the forward returned, with shape-only arrays: the outputs are put back into it. */
+  readonly result: unknown;
+  /** The signature traced: training mode, and the arguments with shape-only arrays. */
   readonly training: boolean;
   readonly args: readonly unknown[];
 }
@@ -104,14 +105,7 @@ export function hybridizeBlock(block: Block, options: HybridizeOptions, children
 }
 
 function signature(args: readonly unknown[]): string | null {
-  let key = isTraining() ? 'train' : 'predict';
-  for (const a of args) {
-    if (a instanceof NDArray) key += `|${a.dtype}(${a.shape.join(',')})`;
-    else if (a === undefined) key += '|undefined';
-    else if (a === null || typeof a === 'number' || typeof a === 'string' || typeof a === 'boolean') key += `|${JSON.stringify(a)}`;
-    else return null;
-  }
-  return key;
+  return signatureKey(args, isTraining());
 }
 
 function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknown[]): unknown {
@@ -122,11 +116,11 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
     try {
       return inner.apply(block, args);
     } catch (e) {
-      if (e instanceof ShapeOnlyError && tracer !== null) throw valueReadError(block.name, tracer, e);
+      if ((e instanceof ShapeOnlyError || e instanceof TraceError) && tracer !== null) throw traceError(block.name, pathIn(tracingRoot, block), tracer, e);
       throw e;
     }
   }
-  if (!st.active || st.imperative || inShapeOnlyMode() || args.some((a) => a instanceof NDArray && a.isShapeOnly)) return inner.apply(block, args);
+  if (!st.active || st.imperative || inShapeOnlyMode() || leaves(args).some((a) => a.isShapeOnly)) return inner.apply(block, args);
   // The common case, the same signature as the last call, needs no key.
   const last = st.last;
   if (last !== null && sameSignature(last, args) && current(last)) return runHooked(block, last, args);
@@ -159,23 +153,13 @@ function runHooked(block: Block, entry: Entry, args: readonly unknown[]): unknow
 }
 
 function run(entry: Entry, args: readonly unknown[]): unknown {
-  const outs = entry.exe.run(args.filter((a): a is NDArray => a instanceof NDArray), entry.arrays);
-  return entry.list ? outs : outs[0];
+  const outs = entry.exe.run(leaves(args), entry.arrays);
+  return entry.result instanceof NDArray ? outs[0] : rebuild(entry.result, outs);
 }
 
 /** True when `args` (in the current training mode) have the signature `entry` was traced for. */
 function sameSignature(entry: Entry, args: readonly unknown[]): boolean {
-  const traced = entry.args;
-  if (traced.length !== args.length || entry.training !== isTraining()) return false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const t = traced[i];
-    if (a instanceof NDArray) {
-      if (!(t instanceof NDArray) || a.dtype !== t.dtype || a.ndim !== t.ndim) return false;
-      for (let d = 0; d < a.ndim; d++) if (a.shape[d] !== t.shape[d]) return false;
-    } else if (!Object.is(a, t)) return false;
-  }
-  return true;
+  return entry.training === isTraining() && sameTree(args, entry.args);
 }
 
 /** The array a parameter key stands for now, or null when it has none (pending, reset). */
@@ -197,34 +181,45 @@ function current(entry: Entry): boolean {
   return true;
 }
 
+/** The block whose forward is being traced now (for the structural path in messages). */
+let tracingRoot: Block | null = null;
+
+/** The structural path of `block` inside `root` ('0.attention'), or '' when not found. */
+function pathIn(root: Block | null, block: Block): string {
+  if (root === null || root === block) return '';
+  for (const [key, child] of root.namedChildren()) {
+    if (child === block) return key;
+    const sub = pathIn(child, block);
+    if (sub !== '') return `${key}.${sub}`;
+  }
+  return '';
+}
+
 function build(block: Block, inner: (...args: unknown[]) => unknown, args: readonly unknown[], st: State): Entry {
-  const positions: number[] = [];
-  const specs = args.flatMap((a, i) => (a instanceof NDArray ? (positions.push(i), [{ shape: a.shape, dtype: a.dtype }]) : []));
+  const specs = leaves(args).map((a) => ({ shape: a.shape, dtype: a.dtype }));
   const version = structureVersion();
   const fieldsUnchanged = fieldChildrenCheck(block);
-  let list = false;
   const paths = new Map<Parameter, string>(block.collectParams().entries().map(([path, p]) => [p, path]));
-  const { graph, paramKeys } = trace(
-    block.name,
-    specs,
-    (...xs) => {
-      const full = [...args];
-      positions.forEach((p, k) => (full[p] = xs[k]));
-      return inner.apply(block, full);
-    },
-    (r) => {
-      if (r instanceof NDArray) return [r];
-      if (Array.isArray(r) && r.length > 0 && r.every((x) => x instanceof NDArray)) {
-        list = true;
-        return r as NDArray[];
-      }
-      throw new ValueError(`${block.name}: a hybridized forward must return an NDArray or a list of NDArrays, got ${describe(r)}`);
-    },
-    (key) => (key instanceof Parameter ? { path: paths.get(key) ?? '', name: key.name } : { path: '', name: '(array)' }),
-  );
+  const outerRoot = tracingRoot;
+  tracingRoot = block;
+  let traced: ReturnType<typeof trace<unknown>>;
+  try {
+    traced = trace(
+      block.name,
+      specs,
+      (...xs) => inner.apply(block, rebuild(args, xs) as unknown[]),
+      (r) => {
+        if (isArrayTree(r)) return leaves(r);
+        throw new ValueError(`${block.name}: a hybridized forward must return an NDArray or a list (possibly nested) of NDArrays, got ${describe(r)}`);
+      },
+      (key) => (key instanceof Parameter ? { path: paths.get(key) ?? '', name: key.name } : { path: '', name: '(array)' }),
+    );
+  } finally {
+    tracingRoot = outerRoot;
+  }
+  const { graph, paramKeys, result } = traced;
   const arrays = paramKeys.map((k) => arrayOf(k)!);
-  const sig = args.map((a) => (a instanceof NDArray ? NDArray.shapeOnly(a.shape, a.dtype) : a));
-  return { graph, exe: compile(graph, { staticAlloc: st.staticAlloc }), keys: paramKeys, arrays, version, fieldsUnchanged, list, training: isTraining(), args: sig };
+  return { graph, exe: compile(graph, { staticAlloc: st.staticAlloc }), keys: paramKeys, arrays, version, fieldsUnchanged, result: shapesOf(result), training: isTraining(), args: shapesOf(args) as unknown[] };
 }
 
 function describe(v: unknown): string {

@@ -15,6 +15,7 @@
 import { allocate, type TypedArray } from '../core/dtype.js';
 import { AutogradError } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { needsGrad } from '../ops/define.js';
@@ -119,7 +120,8 @@ export class Executable {
     const outs = this.#outputs(slots, inputs, params);
     const saved = t.backward.saved.map((v) => slots[v]!);
     const tape = new GraphTape(this.graph.name, t, leaves, saved, outs, lent);
-    for (let j = 0; j < outs.length; j++) outs[j]!._node = tape.forOutput(j);
+    if (outs.length > 1 && outs.every((o) => o.dtype === outs[0]!.dtype)) joinOutputs(tape, outs);
+    else for (let j = 0; j < outs.length; j++) outs[j]!._node = tape.forOutput(j);
     return outs;
   }
 
@@ -164,16 +166,25 @@ class GraphTape implements TapeNode {
   }
 
   backward(g: NDArray, offered?: readonly (NDArray | null)[], retain?: boolean): (NDArray | null)[] {
-    return this.run(0, g, offered, retain ?? false);
+    return this.runHeads(this.#outs.length === 1 ? [g.storage] : this.#split(g.storage), false, offered, retain ?? false);
+  }
+
+  /** The head gradients packed one after another (joinOutputs), as views of `packed`. */
+  #split(packed: TypedArray): TypedArray[] {
+    let at = 0;
+    return this.#outs.map((o) => packed.subarray(at, (at += o.size)));
   }
 
   /** Runs the backward graph with head `j` given (the others zero). */
   run(j: number, g: NDArray, offered: readonly (NDArray | null)[] | undefined, retain: boolean): (NDArray | null)[] {
+    return this.runHeads(this.#outs.map((o, k) => (k === j ? g.storage : allocate(o.dtype, o.size))), true, offered, retain);
+  }
+
+  /** Runs the backward graph once with these head gradients; `multi`: one of several partial runs. */
+  runHeads(heads: TypedArray[], multi: boolean, offered: readonly (NDArray | null)[] | undefined, retain: boolean): (NDArray | null)[] {
     const saved = this.#saved;
     if (saved === null) throw new AutogradError(`${this.op}: backward ran twice through a graph that was not retained`);
     const { backward, program } = this.#t;
-    const multi = this.#outs.length > 1;
-    const heads = multi ? this.#outs.map((o, k) => (k === j ? g.storage : allocate(o.dtype, o.size))) : [g.storage];
     let into: Map<number, TypedArray> | undefined;
     // A weight's gradient computed straight into the buffer autograd offers (one output only:
     // with several, each backward run gives a part that autograd adds up).
@@ -209,6 +220,36 @@ class GraphTape implements TapeNode {
       this.#t.lent = false;
       this.#lent = false;
     }
+  }
+}
+
+/**
+ * Gives the outputs of a graph (several, of one dtype) one joint tape node, as eager mode has one
+ * node per primitive: output j's node only places its gradient at its offset in a packed
+ * gradient of a hidden joint array, autograd sums what every output sends there (disjoint parts,
+ * so exactly), and the joint array's node runs the backward graph ONCE with every head. So a
+ * recurrent layer's output and states backpropagate in one pass, and in eager mode's order.
+ */
+function joinOutputs(tape: GraphTape, outs: readonly NDArray[]): void {
+  const dtype = outs[0]!.dtype;
+  const total = outs.reduce((n, o) => n + o.size, 0);
+  // Never read: autograd only needs an array with storage to key the packed gradient on.
+  const joint = new NDArray(allocateUninitialized(dtype, total), [total], dtype);
+  joint._node = tape;
+  let at = 0;
+  for (const o of outs) {
+    const offset = at;
+    at += o.size;
+    const node: TapeNode = {
+      op: tape.op,
+      inputs: [joint],
+      backward(g: NDArray): (NDArray | null)[] {
+        const packed = allocate(dtype, total);
+        packed.set(g.storage, offset);
+        return [new NDArray(packed, [total], dtype)];
+      },
+    };
+    o._node = node;
   }
 }
 

@@ -92,7 +92,7 @@ export class Tracer implements Capture {
   }
 
   /** The value id of an array an op received: a stand-in, or a constant / leaf met for the first time. */
-  #idOf(x: NDArray): number {
+  #idOf(x: NDArray, op: string): number {
     const id = this.#ids.get(x);
     if (id !== undefined) return id;
     if (x.isShapeOnly && this.#adopt?.(x) === true) {
@@ -102,7 +102,10 @@ export class Tracer implements Capture {
       return this.#values.length - 1;
     }
     if (x.isShapeOnly) {
-      throw new TraceError(`a ${fmtShape(x.shape)} shape-only array that is not part of this trace reached an op; pass arrays with data (or the forward's own inputs)`);
+      throw new TraceError(
+        `${op}: received a ${fmtShape(x.shape)} shape-only array that is not part of this trace (a stand-in kept from another trace, or one made with NDArray.shapeOnly); ` +
+          `pass arrays with data, or arrays computed from the forward's own inputs`,
+      );
     }
     if (x._gradReq !== 'null' && x._grad !== null) return this.#ids.get(this.param(x, x.shape, x.dtype))!;
     this.#ids.set(x, this.#values.length);
@@ -112,7 +115,7 @@ export class Tracer implements Capture {
   }
 
   record<A, P>(prim: Primitive<A, P>, inputs: readonly NDArray[], attrs: A, inferred: Inferred<P>): NDArray {
-    const ins = inputs.map((x) => this.#idOf(x));
+    const ins = inputs.map((x) => this.#idOf(x, prim.name));
     const id = this.#nodes.length;
     const inPlace = prim.effect === 'inPlace';
     let out: NDArray | null = null;
@@ -125,7 +128,7 @@ export class Tracer implements Capture {
 
   /** The graph computing `outputs`, with unneeded nodes dropped and everything renumbered. */
   finish(name: string, outputs: readonly NDArray[], namer: ParamNamer): Graph {
-    const outIds = outputs.map((x) => this.#idOf(x));
+    const outIds = outputs.map((x) => this.#idOf(x, 'the output'));
     return prune({
       name,
       values: this.#values,
@@ -224,7 +227,7 @@ export function trace<T>(
   try {
     result = withCapture(tracer, () => record(() => fn(...xs), { trainMode: isTraining() }));
   } catch (e) {
-    if (e instanceof ShapeOnlyError) throw valueReadError(who, tracer, e);
+    if (e instanceof ShapeOnlyError || e instanceof TraceError) throw traceError(who, '', tracer, e);
     throw e;
   } finally {
     active = prev;
@@ -233,17 +236,31 @@ export function trace<T>(
   return { graph, paramKeys: tracer.paramKeys, result };
 }
 
+/** TraceErrors that already name the block they arose in. */
+const attributed = new WeakSet<TraceError>();
+
 /**
- * The TraceError for a value read while `tracer` traced: `who` is the block whose forward read
- * (the innermost one), `e` the ShapeOnlyError the read raised.
+ * The TraceError for a failure while `tracer` traced: `who` is the block whose forward failed
+ * (the innermost one), `path` its structural path inside the traced block ('' when it is that
+ * block), `e` the ShapeOnlyError a value read raised or a TraceError from the tracer. The message
+ * names the block, where it sits, the call and the input shapes; an error that already names its
+ * block passes through unchanged.
  */
-export function valueReadError(who: string, tracer: Tracer, e: ShapeOnlyError): TraceError {
-  const call = e.call === 'storage' ? 'x.storage (or an op that reads values in JavaScript)' : `x.${e.call}`;
+export function traceError(who: string, path: string, tracer: Tracer, e: ShapeOnlyError | TraceError): TraceError {
+  if (e instanceof TraceError && attributed.has(e)) return e;
   const shapes = tracer.inputShapes.map(fmtShape).join(', ');
-  const inside = who === tracer.name ? '' : ` (called inside ${tracer.name})`;
-  return new TraceError(
-    `${who}${inside}: the forward read the values of an array (${call}) while hybridize() traced ${tracer.name} for inputs of shape ${shapes}; ` +
-      `a hybridized forward must be the same sequence of ops for every input, so it cannot look at values. ` +
-      `Compute with nd ops instead (nd.where for data-dependent choices), or run this block imperatively with hybridize({ active: false }).`,
-  );
+  const inside = who === tracer.name ? '' : ` (called inside ${tracer.name}${path === '' ? '' : ` at '${path}'`})`;
+  let err: TraceError;
+  if (e instanceof TraceError) {
+    err = new TraceError(`${who}${inside}: ${e.message} (while hybridize() traced ${tracer.name} for inputs of shape ${shapes})`);
+  } else {
+    const call = e.call === 'storage' ? 'x.storage (or an op that reads values in JavaScript)' : `x.${e.call}`;
+    err = new TraceError(
+      `${who}${inside}: the forward read the values of an array (${call}) while hybridize() traced ${tracer.name} for inputs of shape ${shapes}; ` +
+        `a hybridized forward must be the same sequence of ops for every input, so it cannot look at values. ` +
+        `Compute with nd ops instead (nd.where for data-dependent choices), or run this block imperatively with hybridize({ active: false }).`,
+    );
+  }
+  attributed.add(err);
+  return err;
 }

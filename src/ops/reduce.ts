@@ -8,7 +8,7 @@
  * propagates through sum, max and min, and is the winner of argmax/argmin, as in NumPy.
  */
 import { isFloat } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../core/errors.js';
 import { checkShape, normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../core/shape.js';
 import type { ArgReduceOp, ReduceOp, ReducePlan } from '../backend/kernels.js';
 import { expectArray, type NDArray } from '../ndarray/ndarray.js';
@@ -226,7 +226,7 @@ export type ArgAxisArg = number | ArgReduceOptions | null | undefined;
 
 function parseArgArgs(op: ArgReduceOp, axisOrOptions: ArgAxisArg, options: ArgReduceOptions | undefined): { axis: number | null | undefined; keepdims: boolean } {
   const opts = parseArgs(axisOrOptions as AxisArg, options);
-  if (Array.isArray(opts.axis)) throw new ValueError(`${op}: axis must be one axis (a number) or null, got [${opts.axis.join(', ')}]; ${op} reduces over a single axis`);
+  if (Array.isArray(opts.axis)) throw new ValueError(`${op}: axis must be one axis (a number) or null, got ${fmtValue(opts.axis)}; ${op} reduces over a single axis`);
   return { axis: opts.axis as number | null | undefined, keepdims: opts.keepdims ?? false };
 }
 

@@ -12,13 +12,13 @@
  *   gru:  [r, z] = σ(xproj_rz + hh_rz);  n = tanh(xproj_n + r⊙hh_n);  h = (1 - z)⊙n + z⊙h_{t-1}
  *
  * The primitive's output holds every step's h (and c for the LSTM); the activations the backward
- * pass needs go into a workspace array that the op allocates privately and passes as its last
- * input (the kernel fills it, the gradient rule reads it; nothing else ever sees it, so a traced
- * graph replaying the step in order keeps it consistent). The gradient is one `rnnBackward` kernel call
- * whose packed result is handed out as views of one buffer.
+ * pass needs go into a workspace array, the output of a `rnnWorkspace` primitive passed as the
+ * recurrence's last input (the kernel fills it, the gradient rule reads it; nothing else ever sees
+ * it, so a traced graph replaying the steps in order keeps it consistent, and its buffer comes
+ * from the graph's memory plan). The gradient is one `rnnBackward` kernel call whose packed result
+ * is handed out as views of one buffer (slices of it in a traced backward graph).
  */
 import { isFloat, promote } from '../core/dtype.js';
-import { allocateUninitialized } from '../core/uninit.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { RNN_MODES, type RnnMode, type RnnPlan } from '../backend/kernels.js';
 import { rnnGradLayout, rnnLayout } from '../backend/ref/rnn.js';
@@ -42,8 +42,10 @@ const rnnPrim = primitive<RnnPlan, RnnPlan>({
     const L = rnnGradLayout(plan);
     const { steps: t, batch: n, hidden: h, proj: p, mode } = plan;
     const gh = rnnLayout(plan).gates * h;
-    // Views of the one packed buffer: the kernel filled every part in a single pass.
-    const part = (from: number, to: number, shape: readonly number[]): NDArray => new NDArray(packed.storage.subarray(from, to), shape, out.dtype);
+    // Eagerly, views of the one packed buffer (the kernel filled every part in a single pass); in
+    // a traced backward graph, slices of it, since a graph value has no storage to view yet.
+    const part = (from: number, to: number, shape: readonly number[]): NDArray =>
+      packed.isShapeOnly ? reshape(slice(packed, [from], [to]), shape) : new NDArray(packed.storage.subarray(from, to), shape, out.dtype);
     return [
       part(0, L.dwhh, [t, n, gh]),
       part(L.dwhh, L.dbhh, [gh, p]),
@@ -62,6 +64,19 @@ const rnnGradPrim = primitive<RnnPlan, RnnPlan>({
   outputInit: 'none',
   infer: ([g], plan) => ({ shape: [rnnGradLayout(plan).total], dtype: g!.dtype, plan }),
   compute: (k, grads, [g, out, ws, whh, h0, c0, whr], plan) => k.rnnBackward(grads, g!, out!, ws!, whh!, h0!, c0!, whr!, plan),
+});
+
+/**
+ * The workspace of one recurrence, (T, N, W): a buffer the forward kernel fills and the gradient
+ * kernel reads. Its input only gives the dtype (and shape-only-ness); as a primitive, it is a node
+ * of a traced graph, so each run gets its buffer from the memory plan. Its own compute writes
+ * nothing, so it keeps the default outputInit 'zero' (a zeroed buffer: a memset, about 1% of an
+ * LSTM step) rather than promising to write every element.
+ */
+const workspacePrim = primitive<readonly number[], null>({
+  name: 'rnnWorkspace',
+  infer: ([x], shape) => ({ shape, dtype: x!.dtype, plan: null }),
+  compute: () => {},
 });
 
 /** Options of `rnnRecurrence`. */
@@ -130,8 +145,9 @@ export const rnnRecurrence = publicOp('rnnRecurrence', function rnnRecurrence(xp
   const cast = (a: NDArray): NDArray => ensureDType(a, dtype);
   const none = NDArray.empty([0], dtype);
   const wsShape = [steps, batch, rnnLayout(plan).wsWidth];
-  const ws = all.some((a) => a.isShapeOnly) ? NDArray.shapeOnly(wsShape, dtype) : new NDArray(allocateUninitialized(dtype, steps * batch * rnnLayout(plan).wsWidth), wsShape, dtype);
-  const inputs = [cast(xproj), cast(h2hWeight), cast(h2hBias), cast(states[0]!), lstm ? cast(states[1]!) : none, projection ? cast(projection) : none, ws];
+  const x = cast(xproj);
+  const ws = apply(workspacePrim, [x], wsShape);
+  const inputs = [x, cast(h2hWeight), cast(h2hBias), cast(states[0]!), lstm ? cast(states[1]!) : none, projection ? cast(projection) : none, ws];
   const out = apply(rnnPrim, inputs, plan);
   if (steps === 0) return { output: reshape(out, [0, batch, proj]), states: states.map(cast) };
   const last = reverse ? 0 : steps - 1;

@@ -3,7 +3,8 @@
  * imperatively and one hybridized (as one HybridSequential graph, with or without staticAlloc),
  * give the same outputs, input gradients, parameter gradients and BatchNorm running statistics,
  * bit for bit, over two training or prediction steps. Dense-style stacks run on (N, F) inputs,
- * convolutional ones on (N, C, H, W) inputs ending in global pooling and a Dense layer.
+ * convolutional ones on (N, C, H, W) inputs ending in global pooling and a Dense layer, recurrent
+ * ones (RNN, LSTM, GRU layers, per-step Dense, dropout, LayerNorm) on (T, N, C) sequences.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,8 +34,27 @@ const spatial = fc.oneof(
   fc.tuple(fc.constant('dropout'), fc.integer({ min: 1, max: 8 })),
 );
 
+const sequence = fc.oneof(
+  fc.tuple(fc.constantFrom('lstm', 'gru', 'rnn', 'lstmBi', 'gru2'), fc.integer({ min: 1, max: 5 })),
+  fc.tuple(fc.constant('denseSeq'), fc.integer({ min: 1, max: 5 })),
+  fc.tuple(fc.constant('dropout'), fc.integer({ min: 1, max: 8 })),
+  fc.tuple(fc.constant('layerNorm'), fc.constant(0)),
+);
+
 function layer([kind, n]: Spec): gluon.Block {
   switch (kind) {
+    case 'lstm':
+      return new gluon.rnn.LSTM(n);
+    case 'lstmBi':
+      return new gluon.rnn.LSTM(n, { bidirectional: true });
+    case 'gru':
+      return new gluon.rnn.GRU(n);
+    case 'gru2':
+      return new gluon.rnn.GRU(n, { numLayers: 2, dropout: 0.3 });
+    case 'rnn':
+      return new gluon.rnn.RNN(n, { activation: 'tanh' });
+    case 'denseSeq':
+      return new nn.Dense(n, { flatten: false, activation: 'tanh' });
     case 'dense':
       return new nn.Dense(n);
     case 'denseRelu':
@@ -112,6 +132,15 @@ test('random dense stacks: hybridized equals eager in values and gradients', () 
 test('random convolutional stacks: hybridized equals eager in values and gradients', () => {
   fc.assert(
     fc.property(cases(spatial, fc.tuple(fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 3, max: 6 }))), (c) => {
+      assert.deepEqual(run(c, true), run(c, false));
+    }),
+    { numRuns: 20 },
+  );
+});
+
+test('random recurrent stacks: hybridized equals eager in values and gradients', () => {
+  fc.assert(
+    fc.property(cases(sequence, fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }))), (c) => {
       assert.deepEqual(run(c, true), run(c, false));
     }),
     { numRuns: 20 },

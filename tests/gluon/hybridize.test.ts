@@ -187,7 +187,29 @@ describe('a forward that reads values while tracing', () => {
     const net = new nn.HybridSequential().add(new nn.Dense(2), new Reader());
     net.initialize();
     net.hybridize();
-    assert.throws(() => net.forward(nd.ones([1, 3])), /^TraceError: reader0 \(called inside hybridsequential0\): the forward read the values of an array \(x\.item\(\)\)/m);
+    assert.throws(() => net.forward(nd.ones([1, 3])), /^TraceError: reader0 \(called inside hybridsequential0 at '1'\): the forward read the values of an array \(x\.item\(\)\)/m);
+  });
+});
+
+describe('every TraceError names the block, where it sits, and the call', () => {
+  test('a stray shape-only array reaching an op names the block, its path, the op and the input shapes', () => {
+    class Stray extends gluon.HybridBlock {
+      override forward(x: nd.NDArray): nd.NDArray {
+        return x.add(nd.NDArray.shapeOnly(x.shape, x.dtype));
+      }
+    }
+    const net = new nn.HybridSequential().add(new nn.Dense(2), new nn.HybridSequential().add(new Stray()));
+    net.initialize();
+    net.hybridize();
+    assert.throws(() => net.forward(nd.ones([1, 3])), (e: Error) => {
+      assert.ok(e instanceof TraceError);
+      assert.match(e.message, /^stray\d+ \(called inside hybridsequential\d+ at '1\.0'\): \w+: received a \(1, 2\) shape-only array that is not part of this trace/);
+      assert.match(e.message, /while hybridize\(\) traced hybridsequential\d+ for inputs of shape \(1, 3\)/);
+      return true;
+    });
+    const alone = new Stray();
+    alone.hybridize();
+    assert.throws(() => alone.forward(nd.ones([2])), /^TraceError: stray\d+: \w+: received a \(2,\) shape-only array/m);
   });
 });
 

@@ -1,9 +1,11 @@
-// The layer table: for every conv / pooling / normalization / embedding / advanced activation
-// layer, output shapes for several inputs (data-free, through inferShape on shape-only arrays and
-// checked against a real forward), parameter names and shapes after inference, a hand-computed
-// small forward, a float64 finite-difference check of the gradients with respect to the input
-// and every trainable parameter, the same forward and gradients hybridized (bit for bit), and the
-// error for a wrong channel count after inference.
+// The layer table: for every conv / pooling / normalization / embedding / advanced activation /
+// recurrent layer (and attention's positional encoding), output shapes for several inputs
+// (data-free, through inferShape on shape-only arrays and checked against a real forward),
+// parameter names and shapes after inference, a hand-computed small forward, a float64
+// finite-difference check of the gradients with respect to the input and every trainable
+// parameter, the same forward and gradients hybridized (bit for bit), and the error for a wrong
+// channel count after inference. Multi-input blocks (attention, cells with states) are checked
+// the same way in hybridize-rnn.test.ts.
 import { test, describe, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShapeError, autograd, gluon, nd, nn } from '../../src/index.js';
@@ -344,6 +346,43 @@ const rows: LayerRow[] = [
     shapes: [[[2], [2]]],
     params: {},
     forward: { x: [0, 2, -3], expected: [0, 2 * sig(2), -3 * sig(-3)] },
+  },
+  {
+    name: 'rnn.RNN(1) tanh: two steps by hand, input size inferred',
+    make: () => new gluon.rnn.RNN(1, { activation: 'tanh', dtype: 'float64' }),
+    shapes: [[[2, 1, 1], [2, 1, 1]], [[5, 3, 4], [5, 3, 1]]],
+    params: { l0_i2h_weight: ['rnn0_l0_i2h_weight', [1, 1]], l0_h2h_weight: ['rnn0_l0_h2h_weight', [1, 1]], l0_i2h_bias: ['rnn0_l0_i2h_bias', [1]], l0_h2h_bias: ['rnn0_l0_h2h_bias', [1]] },
+    // h1 = tanh(0.5 * 1), h2 = tanh(0.5 * 2 + 1 * h1).
+    forward: { x: [[[1]], [[2]]], set: { l0_i2h_weight: [[0.5]], l0_h2h_weight: [[1]] }, expected: [[[Math.tanh(0.5)]], [[Math.tanh(1 + Math.tanh(0.5))]]] },
+    gradShape: [3, 2, 2],
+    mismatch: [[2, 1, 3], [2, 1, 4]],
+  },
+  {
+    name: 'rnn.LSTM(1): one step by hand (gates i, f, g, o), bidirectional shapes',
+    make: () => new gluon.rnn.LSTM(1, { dtype: 'float64' }),
+    shapes: [[[1, 1, 1], [1, 1, 1]], [[4, 2, 3], [4, 2, 1]]],
+    params: { l0_i2h_weight: ['lstm0_l0_i2h_weight', [4, 1]], l0_h2h_weight: ['lstm0_l0_h2h_weight', [4, 1]], l0_i2h_bias: ['lstm0_l0_i2h_bias', [4]], l0_h2h_bias: ['lstm0_l0_h2h_bias', [4]] },
+    // Every gate sees 1: c = sig(1) tanh(1) (c0 = 0), h = sig(1) tanh(c).
+    forward: { x: [[[1]]], set: { l0_i2h_weight: [[1], [1], [1], [1]], l0_h2h_weight: [[0], [0], [0], [0]] }, expected: [[[sig(1) * Math.tanh(sig(1) * Math.tanh(1))]]] },
+    gradShape: [3, 2, 2],
+    mismatch: [[2, 1, 3], [2, 1, 4]],
+  },
+  {
+    name: 'rnn.GRU(1) NTC: one step by hand (gates r, z, n)',
+    make: () => new gluon.rnn.GRU(1, { layout: 'NTC', dtype: 'float64' }),
+    shapes: [[[1, 1, 1], [1, 1, 1]], [[2, 5, 3], [2, 5, 1]]],
+    params: { l0_i2h_weight: ['gru0_l0_i2h_weight', [3, 1]], l0_h2h_weight: ['gru0_l0_h2h_weight', [3, 1]], l0_i2h_bias: ['gru0_l0_i2h_bias', [3]], l0_h2h_bias: ['gru0_l0_h2h_bias', [3]] },
+    // r = z = sig(1), n = tanh(1 + r * 0), h = (1 - z) n + z * 0.
+    forward: { x: [[[1]]], set: { l0_i2h_weight: [[1], [1], [1]], l0_h2h_weight: [[0], [0], [0]] }, expected: [[[(1 - sig(1)) * Math.tanh(1)]]] },
+    gradShape: [2, 3, 2],
+    mismatch: [[2, 1, 3], [2, 1, 4]],
+  },
+  {
+    name: 'PositionalEncoding(2): sines and cosines added at each position',
+    make: () => new nn.PositionalEncoding(2, { dropout: 0, maxLen: 4 }),
+    shapes: [[[1, 2, 2], [1, 2, 2]], [[3, 4, 2], [3, 4, 2]]],
+    params: {},
+    forward: { x: [[[0, 0], [1, 1]]], expected: [[[0, 1], [1 + Math.fround(Math.sin(1)), 1 + Math.fround(Math.cos(1))]]] },
   },
 ];
 

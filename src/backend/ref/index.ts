@@ -14,6 +14,7 @@ import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js'
 import { fused } from './fused.js';
 import { rnnBackward, rnnForward } from './rnn.js';
 import { clipGlobalNorm } from './clip.js';
+import { ctcBackward, ctcForward } from './ctc.js';
 import { batchNormForward, batchNormGradData, batchNormGradStats, batchNormMean, batchNormVariance, movingAverage } from './norm.js';
 import { castHalf } from './half.js';
 
@@ -58,6 +59,8 @@ export const refKernels: KernelTable = {
   rnnForward,
   rnnBackward,
   clipGlobalNorm,
+  ctcForward,
+  ctcBackward,
 };
 
 export const refBackend: Backend = {

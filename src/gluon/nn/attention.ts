@@ -16,13 +16,22 @@ import { repeat } from '../../ops/movement.js';
 import { expandDims, reshape, squeeze, transpose } from '../../ops/shape.js';
 import { sliceAxis } from '../../ops/slice.js';
 import { tanh } from '../../ops/unary.js';
-import { Block, type BlockOptions } from '../block.js';
+import type { BlockOptions } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { Dense, Dropout } from './basic-layers.js';
 
 function check3d(who: string, x: unknown, what: string): asserts x is NDArray {
   if (!NDArray.isInstance(x) || x.ndim !== 3) {
     throw new ShapeError(`${who}: ${what} must be (batch, positions, features), got ${NDArray.isInstance(x) ? fmtShape(x.shape) : fmtValue(x)}`);
   }
+}
+
+/**
+ * The attention weights a forward keeps for plotting: those of an imperative forward. A traced
+ * (hybridized) forward has only shape-only stand-ins, so it keeps null.
+ */
+function keptWeights(w: NDArray): NDArray | null {
+  return w.isShapeOnly ? null : w;
 }
 
 /**
@@ -55,9 +64,9 @@ export function headSizes(who: string, numHiddens: unknown, numHeads: unknown): 
  * const att = new nn.DotProductAttention(0.5);
  * att.forward(nd.ones([2, 1, 2]), nd.ones([2, 10, 2]), nd.ones([2, 10, 4]), nd.array([2, 6])).shape // [2, 1, 4]
  */
-export class DotProductAttention extends Block {
+export class DotProductAttention extends HybridBlock {
   readonly dropout: Dropout;
-  /** The weights of the last forward, (B, n, m), for plotting as D2L does. */
+  /** The weights of the last imperative forward, (B, n, m), for plotting as D2L does (null when hybridized). */
   attentionWeights: NDArray | null = null;
 
   constructor(dropout = 0, options: BlockOptions = {}) {
@@ -73,8 +82,9 @@ export class DotProductAttention extends Block {
       );
     }
     const scores = div(batchDot(queries, keys, { transposeB: true }), Math.sqrt(queries.shape[2]!));
-    this.attentionWeights = maskedSoftmax(scores, validLens);
-    return batchDot(this.dropout.forward(this.attentionWeights), values);
+    const weights = maskedSoftmax(scores, validLens);
+    this.attentionWeights = keptWeights(weights);
+    return batchDot(this.dropout.forward(weights), values);
   }
 }
 
@@ -91,7 +101,7 @@ export interface AdditiveAttentionOptions extends BlockOptions {
  * att.initialize();
  * att.forward(nd.ones([2, 1, 20]), nd.ones([2, 10, 2]), nd.ones([2, 10, 4]), nd.array([2, 6])).shape // [2, 1, 4]
  */
-export class AdditiveAttention extends Block {
+export class AdditiveAttention extends HybridBlock {
   readonly wK: Dense;
   readonly wQ: Dense;
   readonly wV: Dense;
@@ -113,8 +123,9 @@ export class AdditiveAttention extends Block {
     // (B, n, 1, h) + (B, 1, m, h): every query against every key.
     const features = tanh(add(expandDims(this.wQ.forward(queries), 2), expandDims(this.wK.forward(keys), 1)));
     const scores = squeeze(this.wV.forward(features), -1);
-    this.attentionWeights = maskedSoftmax(scores, validLens);
-    return batchDot(this.dropout.forward(this.attentionWeights), values);
+    const weights = maskedSoftmax(scores, validLens);
+    this.attentionWeights = keptWeights(weights);
+    return batchDot(this.dropout.forward(weights), values);
   }
 }
 
@@ -147,7 +158,7 @@ export interface MultiHeadAttentionOptions extends BlockOptions {
  * att.initialize();
  * att.forward(nd.ones([2, 4, 100]), nd.ones([2, 6, 100]), nd.ones([2, 6, 100]), nd.array([3, 2])).shape // [2, 4, 100]
  */
-export class MultiHeadAttention extends Block {
+export class MultiHeadAttention extends HybridBlock {
   readonly numHeads: number;
   readonly attention: DotProductAttention;
   readonly wQ: Dense;
@@ -192,7 +203,7 @@ export interface PositionalEncodingOptions extends BlockOptions {
  * then dropout.
  * @example new nn.PositionalEncoding(32, { dropout: 0 }).forward(nd.zeros([1, 60, 32])).shape // [1, 60, 32]
  */
-export class PositionalEncoding extends Block {
+export class PositionalEncoding extends HybridBlock {
   readonly numHiddens: number;
   readonly dropout: Dropout;
   /** (1, maxLen, numHiddens), float32. */

@@ -6,7 +6,8 @@
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { add } from '../../ops/binary.js';
-import { Block, type BlockOptions } from '../block.js';
+import type { BlockOptions } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { Dense, Dropout } from './basic-layers.js';
 import { LayerNorm } from './normalization.js';
 import { MultiHeadAttention, dropoutRate, headSizes, positiveSize } from './attention.js';
@@ -15,7 +16,7 @@ import { MultiHeadAttention, dropoutRate, headSizes, positiveSize } from './atte
  * Two Dense layers applied at every position: relu(x W1 + b1) W2 + b2.
  * @example new nn.PositionWiseFFN(4, 8).forward(nd.ones([2, 3, 4])).shape // [2, 3, 8] (after initialize)
  */
-export class PositionWiseFFN extends Block {
+export class PositionWiseFFN extends HybridBlock {
   readonly dense1: Dense;
   readonly dense2: Dense;
 
@@ -36,7 +37,7 @@ export class PositionWiseFFN extends Block {
  * LayerNorm(dropout(y) + x): the residual connection and normalization after each sublayer.
  * @example new nn.AddNorm(0.5).forward(nd.ones([2, 3, 4]), nd.ones([2, 3, 4])) // after initialize
  */
-export class AddNorm extends Block {
+export class AddNorm extends HybridBlock {
   readonly dropout: Dropout;
   readonly ln: LayerNorm;
 
@@ -70,7 +71,7 @@ export interface TransformerEncoderBlockOptions extends BlockOptions {
  * block.initialize();
  * block.forward(nd.ones([2, 100, 24]), nd.array([3, 2])).shape // [2, 100, 24]
  */
-export class TransformerEncoderBlock extends Block {
+export class TransformerEncoderBlock extends HybridBlock {
   readonly attention: MultiHeadAttention;
   readonly addnorm1: AddNorm;
   readonly ffn: PositionWiseFFN;

@@ -21,7 +21,8 @@ import { rnnRecurrence, type RnnMode } from '../../ops/rnn.js';
 import { reshape } from '../../ops/shape.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import type { BlockOptions, ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import type { BeginStateOptions, StateInfo } from './rnn-layer.js';
 
 /** Options of `cell.unroll(length, inputs, options)`. */
@@ -43,7 +44,7 @@ export interface UnrollOptions {
  * Base class of cells (Gluon's `RecurrentCell`): `stateInfo`, `beginState`, `forward(x, states)`
  * for one step and `unroll` for a sequence.
  */
-export abstract class RecurrentCell extends Block {
+export abstract class RecurrentCell extends HybridBlock {
   constructor(options: BlockOptions = {}) {
     super(options);
     refuseAbstract(new.target, RecurrentCell, 'use rnn.RNNCell, rnn.LSTMCell, rnn.GRUCell or a container such as rnn.SequentialRNNCell');

@@ -25,7 +25,8 @@ import { reshape, swapAxes } from '../../ops/shape.js';
 import { sliceAxis } from '../../ops/slice.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
-import { Block, type BlockOptions, type ParamShapes } from '../block.js';
+import type { BlockOptions, ParamShapes } from '../block.js';
+import { HybridBlock } from '../hybrid-block.js';
 import { Dropout } from '../nn/basic-layers.js';
 
 /** Options shared by `RNN`, `LSTM` and `GRU`. */
@@ -66,7 +67,7 @@ export interface BeginStateOptions {
 const GATES: Record<RnnMode, number> = { rnn_relu: 1, rnn_tanh: 1, lstm: 4, gru: 3 };
 
 /** The common machinery of RNN, LSTM and GRU (Gluon's `_RNNLayer`). */
-export class RecurrentLayer extends Block {
+export class RecurrentLayer extends HybridBlock {
   readonly hiddenSize: number;
   readonly numLayers: number;
   readonly layout: 'TNC' | 'NTC';
