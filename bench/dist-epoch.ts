@@ -33,6 +33,7 @@ interface Row {
   waitMsPerStep: number;
   commMsPerStep: number;
   lateMsPerStep: number;
+  cpuMsPerStep: number;
   bucketsPerStep: number;
 }
 
@@ -74,7 +75,7 @@ async function independentPair(model: string): Promise<Row> {
 
 const fmt = (v: number, d = 0): string => v.toFixed(d).padStart(9);
 console.log(`data-parallel training, 1 thread per rank, batch ${args.batch} per rank (best of ${args.repeat})`);
-console.log('model                ranks  samples/s  speed-up  step ms  wait ms/step  average ms/step  of it late rank  buckets/step');
+console.log('model                ranks  samples/s  speed-up  step ms  CPU ms/step  wait ms/step  average ms/step  of it late rank  buckets/step');
 for (const model of args.models.split(',')) {
   const best = new Map<string, Row>();
   for (let i = 0; i < Number(args.repeat); i++) {
@@ -87,7 +88,7 @@ for (const model of args.models.split(',')) {
   for (const r of ROWS) {
     const b = best.get(r.label)!;
     console.log(
-      `${model.padEnd(6)} ${r.label.padStart(19)} ${fmt(b.samplesPerSec)} ${fmt(b.samplesPerSec / base, 2)}x ${fmt(b.stepMs, 1)} ${fmt(b.waitMsPerStep, 2).padStart(13)} ${fmt(b.commMsPerStep, 2).padStart(16)} ${fmt(b.lateMsPerStep, 2).padStart(16)} ${fmt(b.bucketsPerStep, 1).padStart(13)}`,
+      `${model.padEnd(6)} ${r.label.padStart(19)} ${fmt(b.samplesPerSec)} ${fmt(b.samplesPerSec / base, 2)}x ${fmt(b.stepMs, 1)} ${fmt(b.cpuMsPerStep, 2).padStart(12)} ${fmt(b.waitMsPerStep, 2).padStart(13)} ${fmt(b.commMsPerStep, 2).padStart(16)} ${fmt(b.lateMsPerStep, 2).padStart(16)} ${fmt(b.bucketsPerStep, 1).padStart(13)}`,
     );
   }
 }

@@ -4,7 +4,8 @@
 // uses the single-process Trainer, so the baseline carries no communication at all. Rank 0 prints
 // one JSON line: samples per second over every rank, and per step the time the Trainer waited for
 // the gradient average, the time spent in the averaging collectives, and of it the time spent
-// waiting for the other ranks to bring their gradients (shared memory only).
+// waiting for the other ranks to bring their gradients (shared memory only), and the CPU time
+// rank 0's process used per step, all its threads together (what a loaded machine distorts least).
 //
 // Run through bench/dist-epoch.ts, or: mpirun -np 2 node --import tsx bench/dist-worker.ts --model mlp
 import { parseArgs } from 'node:util';
@@ -58,6 +59,7 @@ function epoch(): { seconds: number; samples: number; steps: number; commSeconds
 
 epoch();
 const wait0 = trainer._distStats?.waitSeconds ?? 0;
+const cpu0 = process.cpuUsage();
 let seconds = 0;
 let total = 0;
 let steps = 0;
@@ -71,6 +73,7 @@ for (let e = 0; e < Number(args.epochs); e++) {
   commSeconds += r.commSeconds;
   lateSeconds += r.lateSeconds;
 }
+const cpu = process.cpuUsage(cpu0);
 const stats = trainer._distStats;
 if (comm.rank === 0) {
   console.log(
@@ -82,6 +85,7 @@ if (comm.rank === 0) {
       waitMsPerStep: (1000 * ((stats?.waitSeconds ?? 0) - wait0)) / steps,
       commMsPerStep: (1000 * commSeconds) / steps,
       lateMsPerStep: (1000 * lateSeconds) / steps,
+      cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
       bucketsPerStep: stats === null ? 0 : stats.buckets / stats.steps,
     }),
   );

@@ -51,10 +51,10 @@ export interface MpiAddon {
   shmZero(id: number, at: number, n: number): void;
   /** This rank's segment is complete (does not block). */
   shmArrive(id: number): void;
-  /** Waits for every rank, averages this rank's share, waits for every rank's share. */
+  /** Waits until every rank has arrived. */
   shmFinish(id: number): void;
-  /** The average at element `at` into `dst`. */
-  shmGet(id: number, at: number, dst: Float32Array | Float64Array): void;
+  /** After shmFinish: the ranks' average of the elements at `at` into `dst`. */
+  shmAverage(id: number, at: number, dst: Float32Array | Float64Array): void;
   /** Meets every rank in a barrier and finalizes MPI. */
   finalize(): void;
   /** Ends the process at once with `code` (mpirun then ends the job). */

@@ -2,9 +2,10 @@
  * Where a gradient bucket lives and how it is averaged across ranks (used by reducer.ts). Two
  * kinds, the same to the reducer: `MpiBucket` packs gradients into one buffer and averages it
  * with MPI's allreduce on the communication thread, for any job; `SharedBucket` is the fast path
- * of a job whose ranks all run on one host: gradients go straight into this rank's part of a
- * shared-memory window and every rank averages its share of the elements in place (see
- * native/src/dist/shm.h), with no copy through MPI's transport and no thread hand-off.
+ * of a job whose ranks (at most 4) all run on one host: gradients are copied into this rank's part
+ * of a shared-memory window, and once every rank has arrived each reads every rank's part and
+ * writes the average straight into its gradients (see native/src/dist/shm.h), with no copy
+ * through MPI's transport and no thread hand-off.
  *
  * Each bucket also carries one flag per gradient, 1 when this rank's backward wrote it, averaged
  * with the values: a positive average means some rank computed the gradient.
@@ -83,7 +84,7 @@ export interface SharedRegion {
   zero(at: number, n: number): void;
   arrive(): void;
   finish(): void;
-  get(at: number, dst: Float32Array | Float64Array): void;
+  average(at: number, dst: Float32Array | Float64Array): void;
 }
 
 /** A bucket in shared memory, for ranks on one host (float32 and float64 gradients). */
@@ -131,7 +132,7 @@ export class SharedBucket implements BucketStore {
     if (!this.#started) return;
     this.#started = false;
     this.#region.finish();
-    this.#region.get(this.#flagsAt, this.#flags);
+    this.#region.average(this.#flagsAt, this.#flags);
   }
 
   fresh(i: number): boolean {
@@ -139,7 +140,7 @@ export class SharedBucket implements BucketStore {
   }
 
   unpack(i: number, dst: TypedArray): void {
-    this.#region.get(this.#offsets[i]!, dst.subarray(0, this.#sizes[i]!) as Float32Array | Float64Array);
+    this.#region.average(this.#offsets[i]!, dst as Float32Array | Float64Array);
   }
 }
 

@@ -162,7 +162,8 @@ export class Communicator {
 
   /**
    * @internal A shared-memory bucket of `count` values for gradient averaging, or null when this
-   * job cannot use one (ranks on several hosts, or TSGLUON_DIST_SHM=0 on some rank). Collective.
+   * job cannot use one (ranks on several hosts, more than 4 ranks, or TSGLUON_DIST_SHM=0 on some
+   * rank). Collective.
    */
   sharedRegion(dtype: 'float32' | 'float64', count: number): SharedRegion | null {
     const addon = this.#addon;
@@ -173,7 +174,7 @@ export class Communicator {
       zero: (at, n) => addon.shmZero(id, at, n),
       arrive: () => addon.shmArrive(id),
       finish: () => addon.shmFinish(id),
-      get: (at, dst) => addon.shmGet(id, at, dst),
+      average: (at, dst) => addon.shmAverage(id, at, dst),
     };
   }
 

@@ -1,10 +1,11 @@
 /**
  * `GradientReducer`: averages gradients across the ranks of a job, as Horovod's
  * DistributedTrainer and PyTorch's DistributedDataParallel do. Gradients are fused into buckets
- * (one buffer and one allreduce per bucket), and a bucket starts reducing on the communication
- * thread as soon as backward has written its last gradient (autograd's gradient-ready hooks), while
- * backward goes on with the layers before it. `reduce()` then waits for the buckets and copies
- * the averages back into the gradient buffers.
+ * (one buffer and one average per bucket), and a bucket starts as soon as backward has written its
+ * last gradient (autograd's gradient-ready hooks), while backward goes on with the layers before
+ * it: an allreduce on the communication thread, or, when every rank runs on this host, a step of
+ * the shared-memory average (buckets.ts). `reduce()` then waits for the buckets and copies the
+ * averages back into the gradient buffers.
  *
  * Buckets hold parameters in reverse order (backward finishes the last layers first) and start in
  * bucket order only, so every rank issues the same allreduces in the same order even when their
@@ -17,7 +18,7 @@ import { ValueError, fmtValue } from '../core/errors.js';
 import { checkOptions } from '../core/public.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { onGradReady } from '../autograd/hooks.js';
-import { bucketStore, type BucketStore } from './buckets.js';
+import { SharedBucket, bucketStore, type BucketStore } from './buckets.js';
 import { Communicator } from './communicator.js';
 import { agreeOnLayout } from './fused.js';
 
@@ -33,9 +34,10 @@ export interface ReducerStats {
   steps: number;
   /** Seconds `reduce` spent waiting for allreduces to complete. */
   waitSeconds: number;
-  /** Buckets reduced, and of those, started during backward. */
+  /** Buckets reduced, of those started during backward, and of those averaged in shared memory. */
   buckets: number;
   bucketsDuringBackward: number;
+  sharedBuckets: number;
 }
 
 interface Bucket {
@@ -60,7 +62,7 @@ export class GradientReducer {
   #dirty = false;
   #unhook: (() => void)[] = [];
   #current = false;
-  readonly stats: ReducerStats = { steps: 0, waitSeconds: 0, buckets: 0, bucketsDuringBackward: 0 };
+  readonly stats: ReducerStats = { steps: 0, waitSeconds: 0, buckets: 0, bucketsDuringBackward: 0, sharedBuckets: 0 };
 
   constructor(comm: Communicator, options: ReducerOptions = {}) {
     if (!(comm instanceof Communicator)) throw new ValueError(`GradientReducer: comm must be the dist.Communicator of dist.init(), got ${fmtValue(comm)}`);
@@ -100,6 +102,7 @@ export class GradientReducer {
       });
       this.stats.buckets++;
       if (b.startedEarly) this.stats.bucketsDuringBackward++;
+      if (b.store instanceof SharedBucket) this.stats.sharedBuckets++;
     }
     this.stats.steps++;
     this.#resetStep();

@@ -216,7 +216,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
 
 // shmCreate(count, f64, want): a shared-memory gradient bucket of `count` float32 (float64 when
 // f64 is 1) values; its id, or -1 when some rank passes want 0 or the ranks cannot share memory
-// (collective, like allreduce).
+// (collective, like allreduce). See shm.h.
 Napi::Value ShmCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t count = 0, f64 = 0, want = 0;
@@ -264,11 +264,12 @@ Napi::Value ShmZero(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// shmGet(id, at, array): the averaged values at element `at` into the array.
-Napi::Value ShmGet(const Napi::CallbackInfo& info) {
+// shmAverage(id, at, array): after shmFinish, the ranks' average of the values at element `at`
+// into the array.
+Napi::Value ShmAverage(const Napi::CallbackInfo& info) {
   Arr a;
-  int64_t at = 0, id = shmArg(info, "shmGet");
-  if (id >= 0 && shmSpan(info, id, 2, a, &at, "shmGet")) shmGet(id, at, a.data, static_cast<int64_t>(a.len));
+  int64_t at = 0, id = shmArg(info, "shmAverage");
+  if (id >= 0 && shmSpan(info, id, 2, a, &at, "shmAverage")) shmAverage(id, at, a.data, static_cast<int64_t>(a.len));
   return info.Env().Undefined();
 }
 
@@ -308,7 +309,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("shmCreate", Napi::Function::New(env, ShmCreate));
   exports.Set("shmPut", Napi::Function::New(env, ShmPut));
   exports.Set("shmZero", Napi::Function::New(env, ShmZero));
-  exports.Set("shmGet", Napi::Function::New(env, ShmGet));
+  exports.Set("shmAverage", Napi::Function::New(env, ShmAverage));
   exports.Set("shmArrive", Napi::Function::New(env, ShmArrive));
   exports.Set("shmFinish", Napi::Function::New(env, ShmFinish));
   exports.Set("finalize", Napi::Function::New(env, Finalize));

@@ -24,22 +24,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The two counters, each on its own cache line: ranks that arrived, ranks whose share is done.
-// Both only grow (by `size` a step); comparisons are modulo 2^32.
+// The ranks that arrived, on its own cache line. It only grows (by `size` a step); comparisons
+// are modulo 2^32.
 struct Control {
   alignas(64) std::atomic<uint32_t> arrived;
-  alignas(64) std::atomic<uint32_t> reduced;
 };
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex words are 32-bit");
-constexpr size_t kControlBytes = 128;
+constexpr size_t kControlBytes = 64;
+// More ranks would each read too many segments: MPI's allreduce moves less data then.
+constexpr int kMaxRanks = 4;
 
 struct Bucket {
   MPI_Win win = MPI_WIN_NULL;
   Elem elem = Elem::F32;
   int64_t count = 0;
   size_t elemBytes = 4;
-  std::vector<char*> segs;  // every rank's segment, by rank
-  char* result = nullptr;
+  size_t bytes = 0;          // of one segment, a multiple of 64
+  std::vector<char*> segs;  // every rank's pair of segments (step parity 0, then 1), by rank
   Control* ctl = nullptr;
   int rank = 0;
   uint32_t step = 0;        // steps this rank arrived at
@@ -97,7 +98,7 @@ void wakeAll(std::atomic<uint32_t>* word) {
 
 // Waits until `word` reaches `target`. Spins first (a rank that arrives a few microseconds late
 // costs no system call), then sleeps on the futex, waking every 100 ms to watch the timeout.
-void waitFor(std::atomic<uint32_t>* word, uint32_t target, const char* what, int64_t count) {
+void waitFor(std::atomic<uint32_t>* word, uint32_t target, const std::string& what) {
   auto reached = [&](uint32_t v) { return static_cast<int32_t>(v - target) >= 0; };
   for (int i = 0; i < 4000; i++) {
     if (reached(word->load(std::memory_order_acquire))) return;
@@ -110,7 +111,7 @@ void waitFor(std::atomic<uint32_t>* word, uint32_t target, const char* what, int
     if (reached(v)) return;
     sleepWhile(word, v);
     if (limit > 0 && std::chrono::duration<double>(Clock::now() - t0).count() > limit && !reached(word->load(std::memory_order_acquire))) {
-      timedOut(std::string(what) + " of a shared-memory gradient bucket of " + std::to_string(count) + " values");
+      timedOut(what);
     }
   }
 }
@@ -120,23 +121,28 @@ void arriveAt(std::atomic<uint32_t>* word) {
   wakeAll(word);
 }
 
-// result[i] = (seg_0[i] + seg_1[i] + ...) / size over [lo, hi): the ranks' sum in rank order,
-// then one division, as MPI's sum followed by the average's division gives.
+// dst[i] = (seg_0[at + i] + seg_1[at + i] + ...) / size for the segments of step parity `p`:
+// the ranks' sum in rank order, then one division, as MPI's sum followed by the average's
+// division gives; every rank computes the same values.
 template <typename T>
-void average(Bucket& b, int64_t lo, int64_t hi) {
-  const int size = static_cast<int>(b.segs.size());
-  T* out = reinterpret_cast<T*>(b.result);
+void average(const Bucket& b, int p, int64_t at, T* dst, int64_t n) {
+  const size_t size = b.segs.size();
   const T d = static_cast<T>(size);
+  const T* s0 = reinterpret_cast<const T*>(b.segs[0] + p * b.bytes) + at;
+  const T* s1 = size > 1 ? reinterpret_cast<const T*>(b.segs[1] + p * b.bytes) + at : nullptr;
+  if (size == 2) {
+    for (int64_t i = 0; i < n; i++) dst[i] = (s0[i] + s1[i]) / d;
+    return;
+  }
   // In blocks that stay in the L1 cache between the passes.
-  for (int64_t b0 = lo; b0 < hi; b0 += 2048) {
-    const int64_t b1 = std::min(hi, b0 + 2048);
-    const T* first = reinterpret_cast<const T*>(b.segs[0]);
-    for (int64_t i = b0; i < b1; i++) out[i] = first[i];
-    for (int r = 1; r < size; r++) {
-      const T* s = reinterpret_cast<const T*>(b.segs[static_cast<size_t>(r)]);
-      for (int64_t i = b0; i < b1; i++) out[i] += s[i];
+  for (int64_t b0 = 0; b0 < n; b0 += 2048) {
+    const int64_t b1 = std::min(n, b0 + 2048);
+    for (int64_t i = b0; i < b1; i++) dst[i] = s0[i];
+    for (size_t r = 1; r < size; r++) {
+      const T* s = reinterpret_cast<const T*>(b.segs[r] + p * b.bytes) + at;
+      for (int64_t i = b0; i < b1; i++) dst[i] += s[i];
     }
-    for (int64_t i = b0; i < b1; i++) out[i] /= d;
+    for (int64_t i = b0; i < b1; i++) dst[i] /= d;
   }
 }
 
@@ -159,19 +165,21 @@ int64_t shmCreate(int64_t count, Elem elem, bool want) {
   b->elemBytes = elem == Elem::F64 ? 8 : 4;
   b->rank = localRank;
   const size_t bytes = roundUp(static_cast<size_t>(count) * b->elemBytes);
+  b->bytes = bytes;
   // First every rank learns whether every rank wants the bucket and can share memory with the
   // others (MPI_Win_allocate_shared is collective: all call it or none).
-  int ok = want && localSize == worldSize && (elem == Elem::F32 || elem == Elem::F64) && count > 0;
+  int ok = want && localSize == worldSize && localSize <= kMaxRanks && (elem == Elem::F32 || elem == Elem::F64) && count > 0;
   int all = 0;
   MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   char* mine = nullptr;
   if (all) {
-    // Rank 0's part holds the counters and the result before its segment. Noncontiguous parts
-    // let each rank's segment sit in memory near that rank.
+    // Each rank's part holds two segments, written on alternate steps: a rank may fill the next
+    // step's while the others still read this step's. Rank 0's part starts with the counter.
+    // Noncontiguous parts let each rank's segments sit in memory near that rank.
     MPI_Info info;
     MPI_Info_create(&info);
     MPI_Info_set(info, "alloc_shared_noncontig", "true");
-    const MPI_Aint size = static_cast<MPI_Aint>(bytes + (localRank == 0 ? kControlBytes + bytes : 0));
+    const MPI_Aint size = static_cast<MPI_Aint>(2 * bytes + (localRank == 0 ? kControlBytes : 0));
     ok = MPI_Win_allocate_shared(size, 1, info, h.comm, &mine, &b->win) == MPI_SUCCESS;
     MPI_Info_free(&info);
     // Every rank learns whether every rank got its part.
@@ -183,16 +191,10 @@ int64_t shmCreate(int64_t count, Elem elem, bool want) {
       int unit = 0;
       char* base = nullptr;
       if (MPI_Win_shared_query(b->win, r, &size, &unit, &base) != MPI_SUCCESS) all = 0;
-      b->segs.push_back(base + (r == 0 ? kControlBytes + bytes : 0));
-      if (r == 0) {
-        b->ctl = reinterpret_cast<Control*>(base);
-        b->result = base + kControlBytes;
-      }
+      b->segs.push_back(base + (r == 0 ? kControlBytes : 0));
+      if (r == 0) b->ctl = reinterpret_cast<Control*>(base);
     }
-    if (localRank == 0 && all) {
-      new (&b->ctl->arrived) std::atomic<uint32_t>(0);
-      new (&b->ctl->reduced) std::atomic<uint32_t>(0);
-    }
+    if (localRank == 0 && all) new (&b->ctl->arrived) std::atomic<uint32_t>(0);
     int every = all;
     MPI_Allreduce(&every, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);  // also orders the counters' reset before use
   }
@@ -224,7 +226,7 @@ Elem shmElem(int64_t id) { return get(id)->elem; }
 
 void shmPut(int64_t id, int64_t at, const void* src, int64_t n) {
   Bucket* b = get(id);
-  char* dst = b->segs[static_cast<size_t>(b->rank)] + static_cast<size_t>(at) * b->elemBytes;
+  char* dst = b->segs[static_cast<size_t>(b->rank)] + (b->step % 2) * b->bytes + static_cast<size_t>(at) * b->elemBytes;
   if (src == nullptr) std::memset(dst, 0, static_cast<size_t>(n) * b->elemBytes);
   else std::memcpy(dst, src, static_cast<size_t>(n) * b->elemBytes);
 }
@@ -242,32 +244,27 @@ bool shmFinish(int64_t id) {
   Bucket* b = get(id);
   if (!b->arrived) return false;
   const Clock::time_point t0 = Clock::now();
-  const int size = static_cast<int>(b->segs.size());
-  const int rank = b->rank;
-  const uint32_t target = b->step * static_cast<uint32_t>(size);
-  waitFor(&b->ctl->arrived, target, "waiting for every rank's gradients", b->count);
-  const Clock::time_point t1 = Clock::now();
-  // Shares of whole cache lines (16 float32 or 8 float64 values).
-  const int64_t line = static_cast<int64_t>(64 / b->elemBytes);
-  const int64_t share = (b->count + size * line - 1) / (size * line) * line;
-  const int64_t lo = std::min(b->count, share * rank);
-  const int64_t hi = std::min(b->count, lo + share);
-  if (b->elem == Elem::F64) average<double>(*b, lo, hi);
-  else average<float>(*b, lo, hi);
-  arriveAt(&b->ctl->reduced);
-  waitFor(&b->ctl->reduced, target, "waiting for every rank's share of the average", b->count);
+  waitFor(&b->ctl->arrived, b->step * static_cast<uint32_t>(b->segs.size()),
+          "gradient average of " + std::to_string(b->count) + (b->elem == Elem::F64 ? " float64" : " float32") + " values in shared memory");
   b->arrived = false;
   Shm& h = H();
   std::lock_guard<std::mutex> lock(h.mu);
-  h.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-  h.waitSeconds += std::chrono::duration<double>(t1 - t0).count();
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  h.seconds += dt;
+  h.waitSeconds += dt;
   h.finishes++;
   return true;
 }
 
-void shmGet(int64_t id, int64_t at, void* dst, int64_t n) {
+void shmAverage(int64_t id, int64_t at, void* dst, int64_t n) {
+  const Clock::time_point t0 = Clock::now();
   Bucket* b = get(id);
-  std::memcpy(dst, b->result + static_cast<size_t>(at) * b->elemBytes, static_cast<size_t>(n) * b->elemBytes);
+  const int p = static_cast<int>((b->step + 1) % 2);  // the segments of the last step arrived at
+  if (b->elem == Elem::F64) average<double>(*b, p, at, static_cast<double*>(dst), n);
+  else average<float>(*b, p, at, static_cast<float*>(dst), n);
+  Shm& h = H();
+  std::lock_guard<std::mutex> lock(h.mu);
+  h.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 void shmStats(double* seconds, double* waitSeconds, uint64_t* finishes) {

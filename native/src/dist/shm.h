@@ -1,15 +1,16 @@
-// Gradient averaging through shared memory, for jobs whose ranks all run on one host (the
-// reducer's fast path; src/dist/shared.ts).
+// Gradient averaging through shared memory, for jobs whose ranks all run on one host (at most
+// 4 of them): the reducer's fast path (src/dist/buckets.ts).
 //
-// A shared bucket is an MPI-3 shared window (MPI_Win_allocate_shared) holding one segment per
-// rank, one result buffer and two counters. A step: each rank copies its gradients into its own
-// segment and arrives (non-blocking: one atomic add); `finish` waits until every rank has
-// arrived, averages this rank's share of the elements over every segment into the result, and
-// waits until every rank has done its share; then each rank copies the result out. No MPI call is
-// made per step and the data is copied once each way, where MPI's allreduce over its
-// shared-memory transport copies it through FIFOs several times on the communication thread.
-// Waiting spins briefly and then sleeps on a futex, so a rank ahead of the others leaves its core
-// to them instead of polling it away; waits are bounded by the job's timeout as collectives are.
+// A shared bucket is an MPI-3 shared window (MPI_Win_allocate_shared) holding two segments per
+// rank, used on alternate steps, and one counter. A step: each rank copies its gradients into its
+// segment and arrives (one atomic add, no waiting); `finish` waits until every rank has arrived;
+// then each rank reads every rank's segment and writes the average straight into its own
+// gradients. That is one synchronization a step, no MPI call, no hand-off to the communication
+// thread, and one copy in plus one averaging pass, where MPI's allreduce over its shared-memory
+// transport copies the data through FIFOs several times. Alternating segments let a rank that is
+// ahead fill the next step's while the others still read this one's. Waiting spins briefly and
+// then sleeps on a futex, so a rank ahead of the others leaves its core to them instead of
+// polling it away; waits are bounded by the job's timeout as collectives are.
 #pragma once
 
 #include <cstdint>
@@ -29,16 +30,15 @@ void shmFreeAll();
 bool shmValid(int64_t id);
 int64_t shmCount(int64_t id);
 Elem shmElem(int64_t id);
-// Copies `n` elements into this rank's segment at `at` (src null: zeros).
+// Copies `n` elements into this rank's segment of this step at `at` (src null: zeros).
 void shmPut(int64_t id, int64_t at, const void* src, int64_t n);
 // Marks this rank's segment complete for this step. False when it already was.
 bool shmArrive(int64_t id);
-// Waits for every rank, averages this rank's share into the result, waits for every rank's
-// share. False when this rank has not arrived.
+// Waits until every rank has arrived. False when this rank has not arrived.
 bool shmFinish(int64_t id);
-// Copies `n` elements of the result at `at` into `dst`.
-void shmGet(int64_t id, int64_t at, void* dst, int64_t n);
-// Seconds spent in shmFinish, of them waiting for other ranks to arrive, and finishes run.
+// After shmFinish: the average over the ranks of the `n` elements at `at` into `dst`.
+void shmAverage(int64_t id, int64_t at, void* dst, int64_t n);
+// Seconds spent waiting in shmFinish and averaging, of them waiting, and steps finished.
 void shmStats(double* seconds, double* waitSeconds, uint64_t* finishes);
 
 }  // namespace tsg::dist
