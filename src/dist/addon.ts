@@ -46,6 +46,8 @@ export interface MpiAddon {
    * some rank passes want 0 or the ranks cannot share memory.
    */
   shmCreate(count: number, f64: number, want: number): number;
+  /** Frees a bucket (collective). */
+  shmFree(id: number): void;
   /** `src` into this rank's segment at element `at`. */
   shmPut(id: number, at: number, src: Float32Array | Float64Array): void;
   shmZero(id: number, at: number, n: number): void;

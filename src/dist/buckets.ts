@@ -30,6 +30,8 @@ export interface BucketStore {
   fresh(i: number): boolean;
   /** After `wait`: copies the average of gradient `i` into `dst`. */
   unpack(i: number, dst: TypedArray): void;
+  /** Frees what the bucket holds outside JavaScript's heap (collective), when it is replaced. */
+  release(): void;
 }
 
 /** 1.0 as stored by the 16-bit float dtypes (bit patterns): the flag of a fresh gradient. */
@@ -76,6 +78,8 @@ export class MpiBucket implements BucketStore {
   unpack(i: number, dst: TypedArray): void {
     this.#fused.unpack(i, dst);
   }
+
+  release(): void {}
 }
 
 /** The part of a shared-memory window that the addon exposes: one bucket of float32 or float64. */
@@ -85,6 +89,8 @@ export interface SharedRegion {
   arrive(): void;
   finish(): void;
   average(at: number, dst: Float32Array | Float64Array): void;
+  /** Frees the window (collective); the region is unusable afterwards. */
+  free(): void;
 }
 
 /** A bucket in shared memory, for ranks on one host (float32 and float64 gradients). */
@@ -141,6 +147,10 @@ export class SharedBucket implements BucketStore {
 
   unpack(i: number, dst: TypedArray): void {
     this.#region.average(this.#offsets[i]!, dst as Float32Array | Float64Array);
+  }
+
+  release(): void {
+    this.#region.free();
   }
 }
 

@@ -175,6 +175,7 @@ export class Communicator {
       arrive: () => addon.shmArrive(id),
       finish: () => addon.shmFinish(id),
       average: (at, dst) => addon.shmAverage(id, at, dst),
+      free: () => addon.shmFree(id),
     };
   }
 

@@ -114,6 +114,8 @@ export class GradientReducer {
     this.#settle();
     for (const f of this.#unhook) f();
     this.#unhook = [];
+    // Every rank rebuilds at the same point (the layout check above): release is collective.
+    for (const b of this.#buckets) b.store.release();
     this.#buckets = [];
     const open = new Map<DType, NDArray[]>();
     const bytes = new Map<DType, number>();

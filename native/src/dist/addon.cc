@@ -233,6 +233,20 @@ Napi::Value ShmCreate(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(id));
 }
 
+// shmFree(id): frees a bucket (collective: every rank frees the same buckets in the same order).
+Napi::Value ShmFree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t id = -1;
+  if (!ready(env, "shmFree") || !intArg(info, 0, 0, INT_MAX, &id, "shmFree")) return env.Undefined();
+  if (!shmValid(id)) return fail(env, "shmFree: no shared bucket " + std::to_string(id));
+  Job j;
+  j.kind = Job::ShmFree;
+  j.count = id;
+  j.what = "freeing a shared-memory gradient bucket";
+  wait(submit(std::move(j)));
+  return env.Undefined();
+}
+
 // The bucket of argument 0, or -1 after throwing.
 int64_t shmArg(const Napi::CallbackInfo& info, const char* fn) {
   int64_t id = -1;
@@ -307,6 +321,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("done", Napi::Function::New(env, Done));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("shmCreate", Napi::Function::New(env, ShmCreate));
+  exports.Set("shmFree", Napi::Function::New(env, ShmFree));
   exports.Set("shmPut", Napi::Function::New(env, ShmPut));
   exports.Set("shmZero", Napi::Function::New(env, ShmZero));
   exports.Set("shmAverage", Napi::Function::New(env, ShmAverage));

@@ -208,6 +208,7 @@ void loop() {
       case Job::Allgather: runAllgather(job, s.info.rank); break;
       case Job::Barrier: MPI_Barrier(MPI_COMM_WORLD); break;
       case Job::ShmCreate: *static_cast<int64_t*>(job.recv) = shmCreate(job.count, job.elem, job.want); break;
+      case Job::ShmFree: shmFree(job.count); break;
     }
     std::lock_guard<std::mutex> lock(s.mu);
     s.busySeconds += std::chrono::duration<double>(Clock::now() - s.since).count();

@@ -26,8 +26,8 @@ struct Info {
 
 struct Job {
   // ShmCreate: a shared-memory gradient bucket of `count` `elem` values (shm.h); its id (or -1)
-  // goes to *(int64_t*)recv.
-  enum Kind { Allreduce, Broadcast, Allgather, Barrier, ShmCreate } kind = Barrier;
+  // goes to *(int64_t*)recv. ShmFree frees the bucket whose id is `count`.
+  enum Kind { Allreduce, Broadcast, Allgather, Barrier, ShmCreate, ShmFree } kind = Barrier;
   void* buf = nullptr;   // in place (allreduce, broadcast) or the send buffer (allgather)
   void* recv = nullptr;  // allgather only
   int64_t count = 0;     // elements of buf

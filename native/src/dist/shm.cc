@@ -209,10 +209,21 @@ int64_t shmCreate(int64_t count, Elem elem, bool want) {
   return static_cast<int64_t>(h.buckets.size() - 1);
 }
 
+void shmFree(int64_t id) {
+  Shm& h = H();
+  std::lock_guard<std::mutex> lock(h.mu);
+  if (id < 0 || static_cast<size_t>(id) >= h.buckets.size() || h.buckets[static_cast<size_t>(id)] == nullptr) return;
+  Bucket*& b = h.buckets[static_cast<size_t>(id)];
+  MPI_Win_free(&b->win);
+  delete b;
+  b = nullptr;
+}
+
 void shmFreeAll() {
   Shm& h = H();
   std::lock_guard<std::mutex> lock(h.mu);
   for (Bucket* b : h.buckets) {
+    if (b == nullptr) continue;
     MPI_Win_free(&b->win);
     delete b;
   }

@@ -23,6 +23,8 @@ namespace tsg::dist {
 // F64 elements; its id, or -1 on every rank when some rank does not `want` it, could not
 // allocate it, or the ranks are not all on one host.
 int64_t shmCreate(int64_t count, Elem elem, bool want);
+// Frees a bucket (collective, on the communication thread); its id is then invalid.
+void shmFree(int64_t id);
 // Frees every bucket (collective); called before MPI_Finalize on the communication thread.
 void shmFreeAll();
 
