@@ -55,7 +55,7 @@
       'targets': [
         {
           'target_name': 'tsgluon_mpi',
-          'sources': ['native/src/dist/addon.cc', 'native/src/dist/comm.cc'],
+          'sources': ['native/src/dist/addon.cc', 'native/src/dist/comm.cc', 'native/src/dist/shm.cc'],
           'defines': ['OMPI_SKIP_MPICXX', 'MPICH_SKIP_MPICXX'],
           'cflags_cc': ['<!@(node scripts/build-mpi.mjs --cflags)'],
           'libraries': ['<!@(node scripts/build-mpi.mjs --libs)', '-lpthread'],

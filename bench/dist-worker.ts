@@ -3,7 +3,9 @@
 // batches of --batch per rank, for a warm-up epoch and then --epochs timed ones. With one rank it
 // uses the single-process Trainer, so the baseline carries no communication at all. Rank 0 prints
 // one JSON line: samples per second over every rank, and per step the time the Trainer waited for
-// gradient allreduces and the time the communication thread spent in them.
+// the gradient average, the time spent in the averaging collectives, and of it the time spent
+// waiting for the other ranks to bring their gradients (shared memory only), and the CPU time
+// rank 0's process used per step, all its threads together (what a loaded machine distorts least).
 //
 // Run through bench/dist-epoch.ts, or: mpirun -np 2 node --import tsx bench/dist-worker.ts --model mlp
 import { parseArgs } from 'node:util';
@@ -36,10 +38,10 @@ const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
 const loader = new gluon.data.DataLoader(new gluon.data.ArrayDataset(x, y), { batchSize: batch, shuffle: true, lastBatch: 'discard', shard: comm });
 
 /** One epoch; the communication thread's time is counted between the barriers that frame it. */
-function epoch(): { seconds: number; samples: number; steps: number; commSeconds: number } {
+function epoch(): { seconds: number; samples: number; steps: number; commSeconds: number; lateSeconds: number } {
   comm.barrier();
   const t0 = performance.now();
-  const busy0 = comm.stats().seconds;
+  const { seconds: busy0, waitingSeconds: late0 } = comm.stats();
   let seen = 0;
   let steps = 0;
   for (const [xb, yb] of loader) {
@@ -49,24 +51,29 @@ function epoch(): { seconds: number; samples: number; steps: number; commSeconds
     seen += xb.shape[0]!;
     steps++;
   }
-  const commSeconds = comm.stats().seconds - busy0;
+  const after = comm.stats();
   comm.barrier();
-  return { seconds: (performance.now() - t0) / 1000, samples: seen * comm.size, steps, commSeconds };
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, samples: seen * comm.size, steps, commSeconds: after.seconds - busy0, lateSeconds: after.waitingSeconds - late0 };
 }
 
 epoch();
 const wait0 = trainer._distStats?.waitSeconds ?? 0;
+const cpu0 = process.cpuUsage();
 let seconds = 0;
 let total = 0;
 let steps = 0;
 let commSeconds = 0;
+let lateSeconds = 0;
 for (let e = 0; e < Number(args.epochs); e++) {
   const r = epoch();
   seconds += r.seconds;
   total += r.samples;
   steps += r.steps;
   commSeconds += r.commSeconds;
+  lateSeconds += r.lateSeconds;
 }
+const cpu = process.cpuUsage(cpu0);
 const stats = trainer._distStats;
 if (comm.rank === 0) {
   console.log(
@@ -77,6 +84,8 @@ if (comm.rank === 0) {
       stepMs: (1000 * seconds) / steps,
       waitMsPerStep: (1000 * ((stats?.waitSeconds ?? 0) - wait0)) / steps,
       commMsPerStep: (1000 * commSeconds) / steps,
+      lateMsPerStep: (1000 * lateSeconds) / steps,
+      cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
       bucketsPerStep: stats === null ? 0 : stats.buckets / stats.steps,
     }),
   );

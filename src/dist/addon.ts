@@ -35,8 +35,28 @@ export interface MpiAddon {
   barrier(): number;
   wait(ticket: number): void;
   done(ticket: number): boolean;
-  /** Seconds the communication thread spent in collectives, and how many it ran. */
-  stats(): { busySeconds: number; jobs: number };
+  /**
+   * Seconds the communication thread spent in collectives, and how many it ran; seconds spent
+   * averaging shared-memory buckets, of them waiting for other ranks to arrive, and how many.
+   */
+  stats(): { busySeconds: number; jobs: number; sharedSeconds: number; sharedWaitSeconds: number; sharedReduces: number };
+  /**
+   * Shared-memory gradient buckets (native/src/dist/shm.h), for jobs on one host. `shmCreate` is
+   * collective: a bucket of `count` float32 (f64 1: float64) values, or -1 on every rank when
+   * some rank passes want 0 or the ranks cannot share memory.
+   */
+  shmCreate(count: number, f64: number, want: number): number;
+  /** Frees a bucket (collective). */
+  shmFree(id: number): void;
+  /** `src` into this rank's segment at element `at`. */
+  shmPut(id: number, at: number, src: Float32Array | Float64Array): void;
+  shmZero(id: number, at: number, n: number): void;
+  /** This rank's segment is complete (does not block). */
+  shmArrive(id: number): void;
+  /** Waits until every rank has arrived. */
+  shmFinish(id: number): void;
+  /** After shmFinish: the ranks' average of the elements at `at` into `dst`. */
+  shmAverage(id: number, at: number, dst: Float32Array | Float64Array): void;
   /** Meets every rank in a barrier and finalizes MPI. */
   finalize(): void;
   /** Ends the process at once with `code` (mpirun then ends the job). */

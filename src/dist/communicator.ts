@@ -14,7 +14,9 @@ import { DTypeError, DistributedError, ShapeError, ValueError, fmtShape, fmtValu
 import { checkOptions } from '../core/public.js';
 import { NDArray, expectArray } from '../ndarray/ndarray.js';
 import { checkWritable } from '../ops/writable.js';
+import { env } from '../core/platform.js';
 import type { MpiAddon, MpiInfo } from './addon.js';
+import type { SharedRegion } from './buckets.js';
 
 /** How `allreduce` combines the ranks' values. */
 export type ReduceOp = 'sum' | 'average' | 'max' | 'min';
@@ -148,10 +150,33 @@ export class Communicator {
     return new NDArray(out, [first, ...x.shape.slice(1)], x.dtype);
   }
 
-  /** Seconds the communication thread has spent in collectives so far, and how many it ran. */
-  stats(): { seconds: number; operations: number } {
+  /**
+   * Seconds spent in collectives so far and how many ran (on the communication thread, plus the
+   * Trainer's gradient averages through shared memory), and `waitingSeconds`: of the shared-memory
+   * averages' time, the part spent waiting for other ranks to bring their gradients.
+   */
+  stats(): { seconds: number; operations: number; waitingSeconds: number } {
     const s = this.#addon.stats();
-    return { seconds: s.busySeconds, operations: s.jobs };
+    return { seconds: s.busySeconds + s.sharedSeconds, operations: s.jobs + s.sharedReduces, waitingSeconds: s.sharedWaitSeconds };
+  }
+
+  /**
+   * @internal A shared-memory bucket of `count` values for gradient averaging, or null when this
+   * job cannot use one (ranks on several hosts, more than 4 ranks, or TSGLUON_DIST_SHM=0 on some
+   * rank). Collective.
+   */
+  sharedRegion(dtype: 'float32' | 'float64', count: number): SharedRegion | null {
+    const addon = this.#addon;
+    const id = addon.shmCreate(count, dtype === 'float64' ? 1 : 0, env('TSGLUON_DIST_SHM') === '0' ? 0 : 1);
+    if (id < 0) return null;
+    return {
+      put: (at, src) => addon.shmPut(id, at, src),
+      zero: (at, n) => addon.shmZero(id, at, n),
+      arrive: () => addon.shmArrive(id),
+      finish: () => addon.shmFinish(id),
+      average: (at, dst) => addon.shmAverage(id, at, dst),
+      free: () => addon.shmFree(id),
+    };
   }
 
   /**

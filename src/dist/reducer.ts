@@ -1,10 +1,11 @@
 /**
  * `GradientReducer`: averages gradients across the ranks of a job, as Horovod's
  * DistributedTrainer and PyTorch's DistributedDataParallel do. Gradients are fused into buckets
- * (one buffer and one allreduce per bucket), and a bucket starts reducing on the communication
- * thread as soon as backward has written its last gradient (autograd's gradient-ready hooks), while
- * backward goes on with the layers before it. `reduce()` then waits for the buckets and copies
- * the averages back into the gradient buffers.
+ * (one buffer and one average per bucket), and a bucket starts as soon as backward has written its
+ * last gradient (autograd's gradient-ready hooks), while backward goes on with the layers before
+ * it: an allreduce on the communication thread, or, when every rank runs on this host, a step of
+ * the shared-memory average (buckets.ts). `reduce()` then waits for the buckets and copies the
+ * averages back into the gradient buffers.
  *
  * Buckets hold parameters in reverse order (backward finishes the last layers first) and start in
  * bucket order only, so every rank issues the same allreduces in the same order even when their
@@ -17,8 +18,9 @@ import { ValueError, fmtValue } from '../core/errors.js';
 import { checkOptions } from '../core/public.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { onGradReady } from '../autograd/hooks.js';
-import { Communicator, type Pending } from './communicator.js';
-import { FusedBuffer, agreeOnLayout } from './fused.js';
+import { SharedBucket, bucketStore, type BucketStore } from './buckets.js';
+import { Communicator } from './communicator.js';
+import { agreeOnLayout } from './fused.js';
 
 /** Options of `GradientReducer`. */
 export interface ReducerOptions {
@@ -32,23 +34,21 @@ export interface ReducerStats {
   steps: number;
   /** Seconds `reduce` spent waiting for allreduces to complete. */
   waitSeconds: number;
-  /** Buckets reduced, and of those, started during backward. */
+  /** Buckets reduced, of those started during backward, and of those averaged in shared memory. */
   buckets: number;
   bucketsDuringBackward: number;
+  sharedBuckets: number;
 }
 
 interface Bucket {
   readonly weights: readonly NDArray[];
-  readonly fused: FusedBuffer;
+  readonly store: BucketStore;
   /** Gradients packed this step. */
   packed: number;
-  pending: Pending | null;
   startedEarly: boolean;
 }
 
 const DEFAULT_BUCKET_BYTES = 4 << 20;
-/** 1.0 as stored by the 16-bit float dtypes (bit patterns): the flag of a fresh gradient. */
-const ONE_BITS: Readonly<Record<string, number>> = { float16: 0x3c00, bfloat16: 0x3f80 };
 
 export class GradientReducer {
   readonly #comm: Communicator;
@@ -62,7 +62,7 @@ export class GradientReducer {
   #dirty = false;
   #unhook: (() => void)[] = [];
   #current = false;
-  readonly stats: ReducerStats = { steps: 0, waitSeconds: 0, buckets: 0, bucketsDuringBackward: 0 };
+  readonly stats: ReducerStats = { steps: 0, waitSeconds: 0, buckets: 0, bucketsDuringBackward: 0, sharedBuckets: 0 };
 
   constructor(comm: Communicator, options: ReducerOptions = {}) {
     if (!(comm instanceof Communicator)) throw new ValueError(`GradientReducer: comm must be the dist.Communicator of dist.init(), got ${fmtValue(comm)}`);
@@ -93,18 +93,16 @@ export class GradientReducer {
     }
     while (this.#next < this.#buckets.length) this.#start(this.#buckets[this.#next++]!, false);
     const t0 = performance.now();
-    for (const b of this.#buckets) b.pending!.wait();
+    for (const b of this.#buckets) b.store.wait();
     this.stats.waitSeconds += (performance.now() - t0) / 1000;
     for (const b of this.#buckets) {
       b.weights.forEach((w, i) => {
-        // A positive flag (or its bit pattern, for 16-bit floats) means some rank computed it.
-        if (b.fused.buf[b.fused.extraAt + i]! > 0) {
-          b.fused.unpack(i, w._grad!._raw);
-          w._gradFresh = true;
-        } else w._gradFresh = false;
+        w._gradFresh = b.store.fresh(i);
+        if (w._gradFresh) b.store.unpack(i, w._grad!._raw);
       });
       this.stats.buckets++;
       if (b.startedEarly) this.stats.bucketsDuringBackward++;
+      if (b.store instanceof SharedBucket) this.stats.sharedBuckets++;
     }
     this.stats.steps++;
     this.#resetStep();
@@ -116,6 +114,8 @@ export class GradientReducer {
     this.#settle();
     for (const f of this.#unhook) f();
     this.#unhook = [];
+    // Every rank rebuilds at the same point (the layout check above): release is collective.
+    for (const b of this.#buckets) b.store.release();
     this.#buckets = [];
     const open = new Map<DType, NDArray[]>();
     const bytes = new Map<DType, number>();
@@ -134,8 +134,8 @@ export class GradientReducer {
       bytes.set(w.dtype, bytes.get(w.dtype)! + size);
     }
     for (const group of groups) {
-      const fused = new FusedBuffer(group[0]!.dtype, group.map((w) => w.size), group.length);
-      const bucket: Bucket = { weights: group, fused, packed: 0, pending: null, startedEarly: false };
+      const store = bucketStore(this.#comm, group[0]!.dtype, group.map((w) => w.size));
+      const bucket: Bucket = { weights: group, store, packed: 0, startedEarly: false };
       this.#buckets.push(bucket);
       group.forEach((w, i) => this.#unhook.push(onGradReady(w, () => this.#ready(bucket, w, i))));
     }
@@ -160,9 +160,9 @@ export class GradientReducer {
   }
 
   #pack(bucket: Bucket, w: NDArray, i: number): void {
-    if (w._gradFresh) bucket.fused.pack(i, w._grad!._raw);
-    else bucket.fused.zero(i);
-    bucket.fused.buf[bucket.fused.extraAt + i] = w._gradFresh ? (ONE_BITS[w.dtype] ?? 1) : 0;
+    if (w._gradFresh) bucket.store.pack(i, w._grad!._raw);
+    else bucket.store.zero(i);
+    bucket.store.flag(i, w._gradFresh);
     bucket.packed++;
     this.#packed.add(w);
   }
@@ -171,20 +171,17 @@ export class GradientReducer {
     bucket.weights.forEach((w, i) => {
       if (!this.#packed.has(w)) this.#pack(bucket, w, i);
     });
-    bucket.pending = this.#comm.allreduceStart(bucket.fused.buf, 'average', bucket.weights[0]!.dtype);
+    bucket.store.start();
     bucket.startedEarly = early;
   }
 
-  /** Waits for the allreduces already started, whose buffers are about to be reused or dropped. */
+  /** Waits for the averages already started, whose buffers are about to be reused or dropped. */
   #settle(): void {
-    for (const b of this.#buckets) b.pending?.wait();
+    for (const b of this.#buckets) b.store.wait();
   }
 
   #resetStep(): void {
-    for (const b of this.#buckets) {
-      b.packed = 0;
-      b.pending = null;
-    }
+    for (const b of this.#buckets) b.packed = 0;
     this.#packed.clear();
     this.#next = 0;
     this.#dirty = false;

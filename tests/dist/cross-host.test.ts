@@ -19,6 +19,7 @@ interface RankResult {
   netns: string;
   addresses: string[];
   steps: number;
+  stats: { buckets: number; sharedBuckets: number };
   params: Record<string, number[]>;
 }
 
@@ -76,6 +77,9 @@ test('the MLP trains across two hosts (network namespaces joined by a veth pair)
     assert.ok(!r1.addresses.includes(hosts[0].addr));
     assert.deepEqual([r0.steps, r1.steps], [10, 10]);
     assert.deepEqual(r0.params, r1.params);
+    // Ranks on different hosts share no memory: their gradients went through MPI over TCP.
+    assert.ok(r0.stats.buckets > 0);
+    assert.equal(r0.stats.sharedBuckets, 0);
 
     const single = tempDir();
     assertSucceeded(mpirun({ np: 1, command: workerCommand('train-mlp.ts', [single, '10', '256']) }), 'training on one process');

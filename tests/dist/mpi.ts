@@ -50,6 +50,8 @@ export interface MpiRun {
   timeoutMs?: number;
   /** A prefix to run mpirun through, e.g. ['ip', 'netns', 'exec', 'ns'] */
   via?: readonly string[];
+  /** More environment variables for mpirun and its ranks. */
+  env?: Record<string, string>;
 }
 
 /** Runs `mpirun -np N ... command` and returns its status, output and wall time. */
@@ -57,7 +59,7 @@ export function mpirun(run: MpiRun): SpawnSyncReturns<string> & { seconds: numbe
   const args = ['--allow-run-as-root', '--oversubscribe', '-np', String(run.np), ...(run.mpiArgs ?? []), ...run.command];
   const [cmd, ...rest] = [...(run.via ?? []), 'mpirun', ...args];
   const t0 = performance.now();
-  const r = spawnSync(cmd!, rest, { cwd: ROOT, encoding: 'utf8', env: mpiEnv(), timeout: run.timeoutMs ?? 240_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(cmd!, rest, { cwd: ROOT, encoding: 'utf8', env: mpiEnv(run.env), timeout: run.timeoutMs ?? 240_000, killSignal: 'SIGKILL' });
   return Object.assign(r, { seconds: (performance.now() - t0) / 1000 });
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "comm.h"
+#include "shm.h"
 
 namespace tsg::dist {
 namespace {
@@ -200,13 +201,102 @@ Napi::Value Done(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
-  double busy = 0;
-  uint64_t jobs = 0;
+  double busy = 0, shared = 0, sharedWait = 0;
+  uint64_t jobs = 0, finishes = 0;
   stats(&busy, &jobs);
+  shmStats(&shared, &sharedWait, &finishes);
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("busySeconds", busy);
   o.Set("jobs", static_cast<double>(jobs));
+  o.Set("sharedSeconds", shared);
+  o.Set("sharedWaitSeconds", sharedWait);
+  o.Set("sharedReduces", static_cast<double>(finishes));
   return o;
+}
+
+// shmCreate(count, f64, want): a shared-memory gradient bucket of `count` float32 (float64 when
+// f64 is 1) values; its id, or -1 when some rank passes want 0 or the ranks cannot share memory
+// (collective, like allreduce). See shm.h.
+Napi::Value ShmCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t count = 0, f64 = 0, want = 0;
+  if (!ready(env, "shmCreate") || !intArg(info, 0, 1, INT64_C(1) << 40, &count, "shmCreate") || !intArg(info, 1, 0, 1, &f64, "shmCreate") ||
+      !intArg(info, 2, 0, 1, &want, "shmCreate")) {
+    return env.Undefined();
+  }
+  int64_t id = -1;
+  Job j;
+  j.kind = Job::ShmCreate;
+  j.count = count, j.elem = f64 ? Elem::F64 : Elem::F32, j.recv = &id, j.want = want != 0;
+  j.what = "creating a shared-memory gradient bucket of " + std::to_string(count) + " values";
+  wait(submit(std::move(j)));
+  return Napi::Number::New(env, static_cast<double>(id));
+}
+
+// shmFree(id): frees a bucket (collective: every rank frees the same buckets in the same order).
+Napi::Value ShmFree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t id = -1;
+  if (!ready(env, "shmFree") || !intArg(info, 0, 0, INT_MAX, &id, "shmFree")) return env.Undefined();
+  if (!shmValid(id)) return fail(env, "shmFree: no shared bucket " + std::to_string(id));
+  Job j;
+  j.kind = Job::ShmFree;
+  j.count = id;
+  j.what = "freeing a shared-memory gradient bucket";
+  wait(submit(std::move(j)));
+  return env.Undefined();
+}
+
+// The bucket of argument 0, or -1 after throwing.
+int64_t shmArg(const Napi::CallbackInfo& info, const char* fn) {
+  int64_t id = -1;
+  if (!ready(info.Env(), fn) || !intArg(info, 0, 0, INT_MAX, &id, fn)) return -1;
+  if (!shmValid(id)) return fail(info.Env(), std::string(fn) + ": no shared bucket " + std::to_string(id)), -1;
+  return id;
+}
+
+// The array of argument `i`, checked to be of the bucket's type and to fit at `at`.
+bool shmSpan(const Napi::CallbackInfo& info, int64_t id, size_t i, Arr& a, int64_t* at, const char* fn) {
+  if (!arrArg(info, i, a, fn) || !intArg(info, 1, 0, shmCount(id), at, fn)) return false;
+  if (a.elem != shmElem(id)) return fail(info.Env(), std::string(fn) + ": the array must be of the bucket's type (" + (shmElem(id) == Elem::F64 ? "Float64Array" : "Float32Array") + ")"), false;
+  if (static_cast<int64_t>(a.len) > shmCount(id) - *at) return fail(info.Env(), std::string(fn) + ": the array does not fit the bucket at that offset"), false;
+  return true;
+}
+
+// shmPut(id, at, array): the array's values into this rank's segment at element `at`.
+Napi::Value ShmPut(const Napi::CallbackInfo& info) {
+  Arr a;
+  int64_t at = 0, id = shmArg(info, "shmPut");
+  if (id >= 0 && shmSpan(info, id, 2, a, &at, "shmPut")) shmPut(id, at, a.data, static_cast<int64_t>(a.len));
+  return info.Env().Undefined();
+}
+
+// shmZero(id, at, n): zeros into this rank's segment.
+Napi::Value ShmZero(const Napi::CallbackInfo& info) {
+  int64_t at = 0, n = 0, id = shmArg(info, "shmZero");
+  if (id >= 0 && intArg(info, 1, 0, shmCount(id), &at, "shmZero") && intArg(info, 2, 0, shmCount(id) - at, &n, "shmZero")) shmPut(id, at, nullptr, n);
+  return info.Env().Undefined();
+}
+
+// shmAverage(id, at, array): after shmFinish, the ranks' average of the values at element `at`
+// into the array.
+Napi::Value ShmAverage(const Napi::CallbackInfo& info) {
+  Arr a;
+  int64_t at = 0, id = shmArg(info, "shmAverage");
+  if (id >= 0 && shmSpan(info, id, 2, a, &at, "shmAverage")) shmAverage(id, at, a.data, static_cast<int64_t>(a.len));
+  return info.Env().Undefined();
+}
+
+Napi::Value ShmArrive(const Napi::CallbackInfo& info) {
+  int64_t id = shmArg(info, "shmArrive");
+  if (id >= 0 && !shmArrive(id)) fail(info.Env(), "shmArrive: this rank already arrived at the bucket this step");
+  return info.Env().Undefined();
+}
+
+Napi::Value ShmFinish(const Napi::CallbackInfo& info) {
+  int64_t id = shmArg(info, "shmFinish");
+  if (id >= 0 && !shmFinish(id)) fail(info.Env(), "shmFinish: this rank has not arrived at the bucket");
+  return info.Env().Undefined();
 }
 
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
@@ -230,6 +320,13 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("wait", Napi::Function::New(env, Wait));
   exports.Set("done", Napi::Function::New(env, Done));
   exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("shmCreate", Napi::Function::New(env, ShmCreate));
+  exports.Set("shmFree", Napi::Function::New(env, ShmFree));
+  exports.Set("shmPut", Napi::Function::New(env, ShmPut));
+  exports.Set("shmZero", Napi::Function::New(env, ShmZero));
+  exports.Set("shmAverage", Napi::Function::New(env, ShmAverage));
+  exports.Set("shmArrive", Napi::Function::New(env, ShmArrive));
+  exports.Set("shmFinish", Napi::Function::New(env, ShmFinish));
   exports.Set("finalize", Napi::Function::New(env, Finalize));
   exports.Set("abort", Napi::Function::New(env, Abort));
   return exports;

@@ -5,6 +5,7 @@
 // called a different collective, and the process then ends (mpirun ends the rest of the job).
 #include "comm.h"
 #include "half.h"
+#include "shm.h"
 
 #include <mpi.h>
 #include <stdlib.h>
@@ -206,6 +207,8 @@ void loop() {
       case Job::Broadcast: runBroadcast(job); break;
       case Job::Allgather: runAllgather(job, s.info.rank); break;
       case Job::Barrier: MPI_Barrier(MPI_COMM_WORLD); break;
+      case Job::ShmCreate: *static_cast<int64_t*>(job.recv) = shmCreate(job.count, job.elem, job.want); break;
+      case Job::ShmFree: shmFree(job.count); break;
     }
     std::lock_guard<std::mutex> lock(s.mu);
     s.busySeconds += std::chrono::duration<double>(Clock::now() - s.since).count();
@@ -213,10 +216,11 @@ void loop() {
     s.completed++;
     s.done.notify_all();
   }
+  shmFreeAll();
   MPI_Finalize();
 }
 
-[[noreturn]] void timedOut(State& s, const std::string& what, double seconds) {
+[[noreturn]] void timedOutAfter(State& s, const std::string& what, double seconds) {
   std::fprintf(stderr,
                "tsgluon dist: rank %d of %d: %s has not completed after %.0f s. Another rank has stopped "
                "(look for its error above) or called different collective operations, or the same ones in a "
@@ -236,7 +240,7 @@ void waitLocked(State& s, std::unique_lock<std::mutex>& lock, uint64_t ticket) {
     auto deadline = s.since + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.timeout));
     if (s.done.wait_until(lock, deadline) == std::cv_status::timeout && s.completed < ticket && s.busy &&
         Clock::now() >= s.since + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.timeout))) {
-      timedOut(s, s.current, s.timeout);
+      timedOutAfter(s, s.current, s.timeout);
     }
   }
 }
@@ -322,6 +326,22 @@ void finalize() {
     s.work.notify_one();
   }
   s.thread->join();
+}
+
+double timeoutSeconds() {
+  State& s = S();
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.timeout;
+}
+
+void timedOut(const std::string& what) {
+  State& s = S();
+  double t = 0;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    t = s.timeout;
+  }
+  timedOutAfter(s, what, t);
 }
 
 void abortProcess(int code) {

@@ -25,13 +25,16 @@ struct Info {
 };
 
 struct Job {
-  enum Kind { Allreduce, Broadcast, Allgather, Barrier } kind = Barrier;
+  // ShmCreate: a shared-memory gradient bucket of `count` `elem` values (shm.h); its id (or -1)
+  // goes to *(int64_t*)recv. ShmFree frees the bucket whose id is `count`.
+  enum Kind { Allreduce, Broadcast, Allgather, Barrier, ShmCreate, ShmFree } kind = Barrier;
   void* buf = nullptr;   // in place (allreduce, broadcast) or the send buffer (allgather)
   void* recv = nullptr;  // allgather only
   int64_t count = 0;     // elements of buf
   Elem elem = Elem::U8;
   Reduce op = Reduce::Sum;
   int root = 0;
+  bool want = true;             // ShmCreate: false when this rank asks for MPI's allreduce instead
   std::vector<int64_t> counts;  // allgather: elements from each rank
   std::string what;             // for the timeout message, e.g. "allreduce of 1000 float32 values"
 };
@@ -54,6 +57,10 @@ void stats(double* busySeconds, uint64_t* jobs);
 // Waits for the queue to drain, meets every rank in a barrier (bounded by the timeout) and
 // finalizes MPI. Idempotent.
 void finalize();
+// The job's timeout in seconds (<= 0: none).
+double timeoutSeconds();
+// Prints that `what` has not completed after the timeout and ends the process with status 1.
+[[noreturn]] void timedOut(const std::string& what);
 // Ends the process with `code` at once, without finalizing: mpirun then ends the whole job.
 [[noreturn]] void abortProcess(int code);
 
