@@ -28,8 +28,11 @@ function trainStep(net: gluon.Block, x: nd.NDArray, y: nd.NDArray, learningRate:
   };
 }
 
-/** One call of the named workload (a training step or an inference), on fixed random data. */
-export function makeStep(name: NetName): () => void {
+/**
+ * One call of the named workload (a training step or an inference), on fixed random data; with
+ * `hybridize` the inference nets run hybridized with a static memory plan (staticAlloc).
+ */
+export function makeStep(name: NetName, hybridize = false): () => void {
   nd.random.seed(0);
   if (name === 'lenet-relu' || name === 'lenet-sigmoid') {
     const relu = name === 'lenet-relu';
@@ -48,6 +51,7 @@ export function makeStep(name: NetName): () => void {
   }
   const net = name === 'resnet18-infer' ? gluon.modelZoo.vision.resnet18() : gluon.modelZoo.vision.resnet50();
   net.initialize({ init: new init.Xavier() });
+  if (hybridize) net.hybridize({ staticAlloc: true });
   const x = nd.random.uniform({ shape: [1, 3, 224, 224] });
   return () => {
     net.forward(x);
