@@ -17,8 +17,12 @@ export type NetName = (typeof NETS)[number];
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function trainStep(net: gluon.Block, x: nd.NDArray, y: nd.NDArray, learningRate: number, momentum: number): () => void {
+function trainStep(net: gluon.HybridBlock, x: nd.NDArray, y: nd.NDArray, learningRate: number, momentum: number, hybridize: boolean): () => void {
   const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  if (hybridize) {
+    net.hybridize({ staticAlloc: true });
+    loss.hybridize({ staticAlloc: true });
+  }
   const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate, momentum });
   const batch = x.shape[0]!;
   return () => {
@@ -28,8 +32,11 @@ function trainStep(net: gluon.Block, x: nd.NDArray, y: nd.NDArray, learningRate:
   };
 }
 
-/** One call of the named workload (a training step or an inference), on fixed random data. */
-export function makeStep(name: NetName): () => void {
+/**
+ * One call of the named workload (a training step or an inference), on fixed random data; with
+ * `hybridize` the net (and the training loss) run hybridized with a static memory plan (staticAlloc).
+ */
+export function makeStep(name: NetName, hybridize = false): () => void {
   nd.random.seed(0);
   if (name === 'lenet-relu' || name === 'lenet-sigmoid') {
     const relu = name === 'lenet-relu';
@@ -37,17 +44,18 @@ export function makeStep(name: NetName): () => void {
     net.initialize({ init: new init.Xavier() });
     const x = nd.random.uniform({ shape: [256, 1, 28, 28] });
     const y = nd.random.randint({ high: 10, shape: [256], dtype: 'int32' });
-    return trainStep(net, x, y, relu ? 0.05 : 0.9, 0.9);
+    return trainStep(net, x, y, relu ? 0.05 : 0.9, 0.9, hybridize);
   }
   if (name === 'resnet18-train') {
     const net = gluon.modelZoo.vision.resnet18({ classes: 10 });
     net.initialize({ init: new init.Xavier() });
     const x = nd.random.uniform({ shape: [32, 1, 96, 96] });
     const y = nd.random.randint({ high: 10, shape: [32], dtype: 'int32' });
-    return trainStep(net, x, y, 0.05, 0);
+    return trainStep(net, x, y, 0.05, 0, hybridize);
   }
   const net = name === 'resnet18-infer' ? gluon.modelZoo.vision.resnet18() : gluon.modelZoo.vision.resnet50();
   net.initialize({ init: new init.Xavier() });
+  if (hybridize) net.hybridize({ staticAlloc: true });
   const x = nd.random.uniform({ shape: [1, 3, 224, 224] });
   return () => {
     net.forward(x);

@@ -7,6 +7,8 @@
 //     build (onnxruntime-web, a dev dependency) and, when it can be found, its native CPU build
 //     (onnxruntime-node; see bench/peers-ort.ts for how to point to one without installing it into
 //     the repo). The outputs are checked against PyTorch's on the same input.
+// The inference rows also time tsgluon hybridized (net.hybridize({ staticAlloc: true }): one traced
+// graph, fused element-wise tails, buffers planned once), a row of its own against the same peers.
 // Each figure is the median time per call after warm-up; tsgluon and each peer are measured in
 // alternating rounds (--rounds) and each reports its median round, at every thread count. The
 // speed column is peer time / tsgluon time (above 1: tsgluon is faster). Peers that are missing
@@ -41,18 +43,26 @@ const notes = new Set<string>();
 
 type Peer = () => number | null;
 
-/** Medians of alternating rounds: tsgluon's step, then each peer's. */
-function measure(ours: () => number, peers: Record<string, Peer>): { ours: number; peers: Record<string, number | null> } {
-  const mine: number[] = [];
+interface Measured {
+  ours: Record<string, number>;
+  peers: Record<string, number | null>;
+}
+
+/** Medians of alternating rounds: each tsgluon variant's step (eager, hybridized), then each peer's. */
+function measure(ours: Record<string, () => number>, peers: Record<string, Peer>): Measured {
+  const mine: Record<string, number[]> = Object.fromEntries(Object.keys(ours).map((k) => [k, []]));
   const theirs: Record<string, number[]> = Object.fromEntries(Object.keys(peers).map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) {
-    mine.push(ours());
+    for (const [k, f] of Object.entries(ours)) mine[k]!.push(f());
     for (const [k, f] of Object.entries(peers)) {
       const v = f();
       if (v !== null) theirs[k]!.push(v);
     }
   }
-  return { ours: median(mine), peers: Object.fromEntries(Object.entries(theirs).map(([k, v]) => [k, v.length ? median(v) : null])) };
+  return {
+    ours: Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, median(v)])),
+    peers: Object.fromEntries(Object.entries(theirs).map(([k, v]) => [k, v.length ? median(v) : null])),
+  };
 }
 
 function torchTime(name: NetName, threads: number): Peer {
@@ -91,25 +101,29 @@ function ortTime(which: 'web' | 'node', dir: string, threads: number): Peer {
 const ms = (step: () => void) => () => timeCalls(step, budget).step * 1000;
 
 /** tsgluon's ResNet-18 with the exported weights, checked against PyTorch's output. */
-function resnet18Shared(dir: string): () => void {
+function resnet18Shared(dir: string, hybridize = false): () => void {
   const net = gluon.modelZoo.vision.resnet18();
   net.loadParameters(join(dir, 'resnet18.safetensors'));
+  if (hybridize) net.hybridize({ staticAlloc: true });
   const io = nd.load(join(dir, 'io.safetensors'));
   const x = io['x']!;
   const y = net.forward(x);
   let diff = 0;
   for (let i = 0; i < y.size; i++) diff = Math.max(diff, Math.abs(y.storage[i]! - io['y']!.storage[i]!));
-  notes.add(`tsgluon's ResNet-18 with torchvision's weights: output within ${diff.toExponential(1)} of PyTorch's`);
+  notes.add(`tsgluon's ResNet-18 with torchvision's weights${hybridize ? ', hybridized' : ''}: output within ${diff.toExponential(1)} of PyTorch's`);
   return () => {
     net.forward(x);
   };
 }
 
 const rows: string[][] = [];
-const row = (label: string, t: number, r: { ours: number; peers: Record<string, number | null> }) => {
-  const cells = [label, String(t), r.ours.toFixed(1)];
-  for (const v of Object.values(r.peers)) cells.push(v === null ? '-' : v.toFixed(1), v === null ? '-' : `${(v / r.ours).toFixed(2)}x`);
-  rows.push(cells);
+/** One table row per tsgluon variant, each against the same peer medians. */
+const row = (label: string, t: number, r: Measured) => {
+  for (const [variant, ours] of Object.entries(r.ours)) {
+    const cells = [variant === 'eager' ? label : `${label}, ${variant}`, String(t), ours.toFixed(1)];
+    for (const v of Object.values(r.peers)) cells.push(v === null ? '-' : v.toFixed(1), v === null ? '-' : `${(v / ours).toFixed(2)}x`);
+    rows.push(cells);
+  }
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgluon-cnn-'));
@@ -126,10 +140,13 @@ try {
   console.log(`tsgluon CNN bench: backend ${b.name}; median ms per call; speed = peer ms / tsgluon ms`);
   for (const t of threadCounts) {
     b.setNumThreads?.(t);
-    if (only.has('train')) row('ResNet-18 train step, 1x96x96, batch 32', t, measure(ms(makeStep('resnet18-train')), { PyTorch: torchTime('resnet18-train', t) }));
-    if (only.has('r50')) row('ResNet-50 inference, 3x224x224, batch 1', t, measure(ms(makeStep('resnet50-infer')), { PyTorch: torchTime('resnet50-infer', t) }));
+    if (only.has('train')) row('ResNet-18 train step, 1x96x96, batch 32', t, measure({ eager: ms(makeStep('resnet18-train')) }, { PyTorch: torchTime('resnet18-train', t) }));
+    if (only.has('r50')) {
+      const variants = { eager: ms(makeStep('resnet50-infer')), hybridized: ms(makeStep('resnet50-infer', true)) };
+      row('ResNet-50 inference, 3x224x224, batch 1', t, measure(variants, { PyTorch: torchTime('resnet50-infer', t) }));
+    }
     if (exported) {
-      row('ResNet-18 inference, 3x224x224, batch 1', t, measure(ms(resnet18Shared(dir)), {
+      row('ResNet-18 inference, 3x224x224, batch 1', t, measure({ eager: ms(resnet18Shared(dir)), hybridized: ms(resnet18Shared(dir, true)) }, {
         PyTorch: torchTime('resnet18-infer', t),
         'ORT web': ortTime('web', dir, t),
         'ORT node': ortTime('node', dir, t),

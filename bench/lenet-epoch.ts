@@ -5,7 +5,9 @@
 // ReLU / max-pooling variant and D2L's sigmoid / average-pooling one; the figure is the median
 // step time after warm-up steps, measured in alternating rounds (tsgluon, then PyTorch), each side
 // reporting its median round; the epoch column is that times the 235 steps of a Fashion-MNIST
-// epoch (data loading excluded on both sides; bench/lenet-train.ts times the full run).
+// epoch (data loading excluded on both sides; bench/lenet-train.ts times the full run). tsgluon is
+// also timed hybridized (net and loss, staticAlloc) in the same rounds, and the last lines give
+// the speed-up of 2 threads over 1 for each.
 //
 // The networks on both sides are in bench/cnn-nets.ts and bench/peers_cnn.py; PyTorch runs under
 // /usr/bin/python3 as described there. On a machine shared with other jobs, run it twice: timings
@@ -39,22 +41,30 @@ console.log(
   `LeNet training step, batch 256 (forward, loss, backward, SGD momentum update): median ${args.cpu ? 'CPU ' : ''}ms per step; ` +
     `epoch = ${STEPS_PER_EPOCH} steps, data loading excluded; speed = PyTorch ms / tsgluon ms`,
 );
-const rows: string[][] = [['variant', 'threads', `tsgluon (${backend.getBackend().name}) ms`, 'PyTorch ms', 'speed vs PyTorch', 'tsgluon s/epoch', 'PyTorch s/epoch']];
+const rows: string[][] = [
+  ['variant', 'threads', `tsgluon (${backend.getBackend().name}) ms`, 'PyTorch ms', 'speed vs PyTorch', 'tsgluon s/epoch', 'PyTorch s/epoch', 'hybridized ms', 'speed vs PyTorch'],
+];
 let note = '';
+// Median step per variant and thread count, for the 2-thread speed-up lines.
+const steps = new Map<string, [number, number]>();
 for (const variant of variants) {
   const name = variant === 'relu' ? 'lenet-relu' : 'lenet-sigmoid';
   for (const t of threadCounts) {
     backend.getBackend().setNumThreads?.(t);
     const ours: number[] = [];
+    const hybrid: number[] = [];
     const theirs: number[] = [];
     for (let r = 0; r < rounds; r++) {
       ours.push(timeCalls(makeStep(name), budget)[clock]);
+      hybrid.push(timeCalls(makeStep(name, true), budget)[clock]);
       const torch = torchPeer('time', name, t, budget);
       note = typeof torch === 'string' ? torch : `PyTorch ${String(torch.json['version'])}`;
       if (typeof torch !== 'string') theirs.push(torch.json[clock] as number);
     }
     const o = median(ours);
+    const h = median(hybrid);
     const p = theirs.length ? median(theirs) : null;
+    steps.set(`${variant} ${t}`, [o, h]);
     rows.push([
       variant === 'relu' ? 'ReLU, max pool' : 'sigmoid, avg pool',
       String(t),
@@ -63,6 +73,8 @@ for (const variant of variants) {
       p === null ? '-' : `${(p / o).toFixed(2)}x`,
       (o * STEPS_PER_EPOCH).toFixed(1),
       p === null ? '-' : (p * STEPS_PER_EPOCH).toFixed(1),
+      (h * 1000).toFixed(1),
+      p === null ? '-' : `${(p / h).toFixed(2)}x`,
     ]);
   }
 }
@@ -72,4 +84,11 @@ for (const [i, r] of rows.entries()) {
   if (i === 0) console.log(`| ${w.map((n) => '-'.repeat(n)).join(' | ')} |`);
 }
 console.log(note);
+for (const variant of variants) {
+  const one = steps.get(`${variant} 1`);
+  const two = steps.get(`${variant} 2`);
+  if (one && two && clock === 'step') {
+    console.log(`${variant}: 2 threads ${(one[0] / two[0]).toFixed(2)}x faster than 1 (eager), ${(one[1] / two[1]).toFixed(2)}x (hybridized)`);
+  }
+}
 process.exit(0);

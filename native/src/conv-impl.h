@@ -115,12 +115,82 @@ template <typename T> static void convFwdTask(void* ctx, int task, int) {
       copyRun(J.y + ((n0 + s) * g.O + o) * g.L + r0 * g.OW, c + (o - o0) * ncols + s * span, span);
 }
 
+// ---- forward of a small batch, one sample at a time ---------------------------------------------
+//
+// A sample whose columns make fewer chunks than there are tasks to hand out (batch-1 inference of
+// a 14x14 or 7x7 layer) is unfolded once into columns shared by all tasks, the unfolding split by
+// channel ranges, then the GEMM y[n] = W · cols is split by filter ranges (when the filter bank is
+// the larger operand: each task reads only its rows of it) or by column ranges. Splitting filters
+// over per-task unfoldings instead repeated the whole unfolding in every task. The split changes
+// no bit: every element is still bias + the sum over k in the GEMM's fixed order.
+
+template <typename T> struct ConvSharedJob {
+  const Runtime* rt;
+  const ConvGeo* g;
+  int64_t n, ld, per, parts;
+  bool byFilters;
+  T* y;
+  T* cols;
+  const T* x;
+  const T* xEnd;
+  const T* w;
+  const T* bias;
+};
+
+template <typename T> static void convSharedUnfoldTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<ConvSharedJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const int64_t c0 = g.C * task / ntasks, c1 = g.C * (task + 1) / ntasks;
+  if (c0 < c1) im2colChunk(*J.rt, J.cols + c0 * g.K * J.ld, J.ld, J.x, J.xEnd, g, J.n, 1, c0, c1, 0, g.R);
+}
+
+template <typename T> static void convSharedGemmTask(void* ctx, int task, int) {
+  auto& J = *static_cast<ConvSharedJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const T* b = J.cols != nullptr ? J.cols : J.x + J.n * g.C * g.inSize;
+  const int64_t ldb = J.cols != nullptr ? J.ld : g.L;
+  T* y = J.y + J.n * g.O * g.L;
+  int64_t o0 = 0, o1 = g.O, j0 = 0, j1 = g.L;
+  if (J.byFilters) {
+    o0 = imin(g.O, task * J.per), o1 = imin(g.O, o0 + J.per);
+  } else {
+    j0 = imin(g.L, task * J.per), j1 = imin(g.L, j0 + J.per);
+  }
+  if (o0 >= o1 || j0 >= j1) return;
+  if (J.bias != nullptr) fillBias(y + o0 * g.L + j0, g.L, J.bias, o0, o1, j1 - j0);
+  gemmSerial<T>(*J.rt, y + o0 * g.L + j0, g.L, J.w + o0 * g.CK, g.CK, false, b + j0, ldb, false, o1 - o0, j1 - j0, g.CK,
+                J.bias != nullptr);
+}
+
+template <typename T>
+static void convForwardShared(const Runtime& rt, const ConvGeo& g, int64_t tasks, T* y, const T* x, const T* w, const T* bias) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  ConvSharedJob<T> job{&rt, &g, 0, g.L + SimdOf<T>::S::W, 0, 0, g.O >= g.L, y, nullptr, x, x + g.N * g.C * g.inSize, w, bias};
+  // Whole micro-panels per task: MR filters or NR columns.
+  const int64_t unit = job.byFilters ? MR : NR, units = cdiv(job.byFilters ? g.O : g.L, unit);
+  job.per = cdiv(units, imin(units, tasks)) * unit;
+  job.parts = cdiv(job.byFilters ? g.O : g.L, job.per);
+  if (!g.pointwise) {
+    job.cols = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.CK * job.ld + kIm2colSlack)));
+    if (job.cols == nullptr) abort();
+  }
+  for (int64_t n = 0; n < g.N; n++) {
+    job.n = n;
+    if (job.cols != nullptr) rt.run((int)imin(tasks, g.C), convSharedUnfoldTask<T>, &job);
+    rt.run((int)job.parts, convSharedGemmTask<T>, &job);
+  }
+  free(job.cols);
+}
+
 template <typename T> static void convForward(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
   if (directForward(g)) return convDirect(rt, g, y, x, w, bias);
   const int nt = rt.threads();
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
   ConvChunks ch = convChunks(g, g.CK, budget);
+  if (ch.nb == 1 && ch.count() < want && g.N < want) return convForwardShared(rt, g, want, y, x, w, bias);
+  // Output rows in even runs (28 rows in runs of 9 left a run of 1 and a thread idle for a third).
+  if (ch.nb == 1 && ch.rowChunks > 1) ch.rows = cdiv(g.R, ch.rowChunks);
   // Enough units for every thread: filter ranges when the bank is large (each unit then reads
   // only its rows of it), else fewer samples or rows per unit.
   int64_t oChunks = 1;

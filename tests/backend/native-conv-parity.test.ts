@@ -42,7 +42,15 @@ const CASES: Case[] = [
   { name: 'padding wider than the input', N: 2, C: 2, O: 3, in: [1, 2, 3], kernel: [1, 3, 3], pad: [0, 3, 3] },
   { name: 'one sample', N: 1, C: 5, O: 7, in: [1, 10, 10], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'empty batch', N: 0, C: 3, O: 4, in: [1, 5, 5], kernel: [1, 3, 3] },
+  ...[
+    // Batch-1 layers whose sample makes one chunk: with several threads its columns are unfolded
+    // once and shared by every task, the GEMM split by filters or by columns.
+    { name: 'batch 1, 7x7, more filters than columns', N: 1, C: 64, O: 96, in: [1, 7, 7], kernel: [1, 3, 3], pad: [0, 1, 1] },
+    { name: 'batch 1, 14x14, more columns than filters', N: 1, C: 32, O: 16, in: [1, 14, 14], kernel: [1, 3, 3], pad: [0, 1, 1] },
+    { name: 'batch 1, 1x1 on 7x7', N: 1, C: 128, O: 64, in: [1, 7, 7], kernel: [1, 1, 1] },
+  ] satisfies Case[],
 ];
+const BATCH1 = CASES.filter((c) => c.name.startsWith('batch 1'));
 
 function plan(c: Case): ConvPlan {
   const stride = c.stride ?? [1, 1, 1];
@@ -114,6 +122,22 @@ describe('native convolution kernels match ref', { skip }, () => {
       const w = rand(C, c.O * c.C * prod(c.kernel));
       const b = rand(C, c.O);
       const g = rand(C, p.batch * c.O * prod(p.out));
+      const one = withThreads(1, () => runAll(nat, C, p, x, w, b, g));
+      for (const t of [2, 3, 5]) {
+        const many = withThreads(t, () => runAll(nat, C, p, x, w, b, g));
+        for (let i = 0; i < 4; i++) same(many[i]!, one[i]!, `${c.name}: 1 vs ${t} threads, output ${i}`);
+      }
+    }
+  });
+
+  test('batch-1 layers give the same bits on any thread count', () => {
+    const C = Float32Array;
+    for (const c of BATCH1) {
+      const p = plan(c);
+      const x = rand(C, c.C * prod(c.in));
+      const w = rand(C, c.O * c.C * prod(c.kernel));
+      const b = rand(C, c.O);
+      const g = rand(C, c.O * prod(p.out));
       const one = withThreads(1, () => runAll(nat, C, p, x, w, b, g));
       for (const t of [2, 3, 5]) {
         const many = withThreads(t, () => runAll(nat, C, p, x, w, b, g));
