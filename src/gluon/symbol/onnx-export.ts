@@ -146,15 +146,26 @@ const EXPORTERS: Record<string, (c: Ctx) => string[]> = {
   Dropout: same('Identity'),
   Flatten: same('Flatten', { axis: 1 }),
   Reshape: (c) => {
-    const shape = mxnetReshapeShape(c.inShapes[0]!, c.a.ints('shape') ?? [], c.a.bool('reverse', false), c.node.name);
-    // ONNX's 0 copies the input's dimension: the batch axis stays free.
-    if (shape.length > 0 && shape[0] === c.inShapes[0]![0]) shape[0] = 0;
+    const spec = c.a.ints('shape') ?? [];
+    const reverse = c.a.bool('reverse', false);
+    // MXNet's 0 and -1 mean what ONNX's do (copy the same axis, infer one): such a spec is kept, so
+    // the batch axis stays free; the other codes become the explicit shape. An explicit first
+    // extent equal to the input's becomes 0 (the batch axis, copied).
+    const portable = !reverse && spec.every((d) => d >= -1) && spec.filter((d) => d === -1).length <= 1;
+    const shape = portable ? [...spec] : mxnetReshapeShape(c.inShapes[0]!, spec, reverse, c.node.name);
+    if (shape.length > 0 && shape[0]! > 0 && shape[0] === c.inShapes[0]![0]) shape[0] = 0;
     return c.e.node('Reshape', [c.ins[0]!, c.e.ints(`${c.out}_shape`, shape)], {}, c.out);
   },
   transpose: (c) => c.e.node('Transpose', c.ins, { perm: (c.a.ints('axes') ?? []).length > 0 ? c.a.ints('axes')! : undefined }, c.out),
   expand_dims: (c) => c.e.node('Unsqueeze', [c.ins[0]!, c.e.ints(`${c.out}_axes`, [c.a.int('axis')])], {}, c.out),
   squeeze: (c) => c.e.node('Squeeze', c.a.ints('axis') === null ? [c.ins[0]!] : [c.ins[0]!, c.e.ints(`${c.out}_axes`, c.a.ints('axis')!)], {}, c.out),
   Concat: (c) => c.e.node('Concat', c.ins, { axis: c.a.int('dim', 1) }, c.out),
+  stack: (c) => {
+    const rank = c.inShapes[0]!.length + 1;
+    const axis = c.a.int('axis', 0) < 0 ? c.a.int('axis', 0) + rank : c.a.int('axis', 0);
+    const axes = c.e.ints(`${c.out}_axes`, [axis]);
+    return c.e.node('Concat', c.ins.map((x) => c.e.node('Unsqueeze', [x, axes])[0]!), { axis }, c.out);
+  },
   Pad: (c) => {
     const w = c.a.ints('pad_width') ?? [];
     const pads = [...w.filter((_, i) => i % 2 === 0), ...w.filter((_, i) => i % 2 === 1)];
