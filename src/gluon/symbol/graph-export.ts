@@ -30,7 +30,7 @@ import { zeros } from '../../ndarray/creation.js';
 import type { Block } from '../block.js';
 import { Parameter } from '../parameter.js';
 import { formatAttrs } from './attrs.js';
-import { layerLevelForward, type LayerConvAttrs } from './layer-ops.js';
+import { layerLevelForward, type LayerConvAttrs, type LayerRnnAttrs } from './layer-ops.js';
 
 type AttrValue = boolean | number | string | readonly number[] | undefined;
 type Json = Record<string, unknown>;
@@ -78,7 +78,7 @@ function traceAttributed(block: Block, shapes: readonly (readonly number[])[]): 
   const restore: (() => void)[] = [];
   const wrap = (b: Block): void => {
     const own = Object.getOwnPropertyDescriptor(b, 'forward');
-    const orig = layerLevelForward(b) ?? b.forward;
+    const orig = layerLevelForward(b, b.forward as (...args: unknown[]) => unknown) ?? b.forward;
     Object.defineProperty(b, 'forward', {
       value: (...args: unknown[]): unknown => {
         stack.push(b);
@@ -214,6 +214,21 @@ const CONVERTERS: Record<string, (c: NodeCtx) => SymbolEntry> = {
     const a = c.attrs as unknown as LayerConvAttrs;
     const common = { kernel: a.kernel, stride: a.stride, pad: a.pad, dilate: a.dilate, num_filter: a.numFilter, num_group: a.numGroup, no_bias: c.ins.length < 3 };
     return c.emit(a.transposed ? 'Deconvolution' : 'Convolution', c.ins.map((i) => c.entry(i)), a.transposed ? { ...common, adj: a.adj } : common);
+  },
+  layerRnn: (c) => {
+    // As Gluon's _RNNLayer exports: parameters flattened and concatenated in MXNet's packed order
+    // (the node's inputs come in that order), zero initial states with the data's batch, one RNN.
+    const a = c.attrs as unknown as LayerRnnAttrs;
+    let data = c.entry(c.ins[0]!);
+    if (a.layout === 'NTC') data = c.emit('transpose', [data], { axes: [1, 0, 2] });
+    const flat = c.ins.slice(1).map((i) => c.emit('Reshape', [c.entry(i)], { shape: [-1] }));
+    const params = c.emit('_rnn_param_concat', flat, { dim: 0, num_args: flat.length });
+    const state = (): SymbolEntry => c.emit('broadcast_like', [c.emit('_zeros', [], { shape: [a.layers * a.directions, 1, a.hidden], dtype: 'float32' }), data], { lhs_axes: [1], rhs_axes: [1] });
+    const states = a.mode === 'lstm' ? [state(), state()] : [state()];
+    const y = c.emit('RNN', [data, params, ...states], {
+      state_size: a.hidden, num_layers: a.layers, bidirectional: a.directions === 2, mode: a.mode, p: a.dropout, state_outputs: false,
+    });
+    return a.layout === 'NTC' ? c.emit('transpose', [y], { axes: [1, 0, 2] }) : y;
   },
   maxPool: (c) => pool(c, 'max'),
   avgPool: (c) => pool(c, 'avg'),

@@ -35,6 +35,7 @@ import { activate, isActivationType } from '../nn/activations.js';
 import { elu, gelu, leakyRelu, selu } from '../nn/activations-advanced.js';
 import { UnsupportedOperatorError } from '../../io/model-format-error.js';
 import type { Attrs } from './attrs.js';
+import { RNN_OPS } from './rnn-op.js';
 
 /** One MXNet operator. */
 export interface OpDef {
@@ -353,6 +354,7 @@ const OPS: Record<string, OpDef> = {
   _copy: one((x) => x),
   identity: one((x) => x),
   BlockGrad: one(detach),
+  ...RNN_OPS,
 };
 
 /** MXNet's aliases (the names a symbol file may carry for the same operator). */
