@@ -10,13 +10,14 @@
  * `_mul_scalar` and its kin...). Nodes are named after the layer whose forward recorded them
  * (`conv0_fwd`, as Gluon's exports): while tracing, each layer's forward is wrapped so the tracer's
  * records are attributed to the innermost layer running. A primitive with no MXNet equivalent
- * (a recurrence kernel, a channels-last grouped convolution's im2col) is an
- * UnsupportedOperatorError naming the op and the layer.
+ * (a channels-last grouped convolution's im2col) is an UnsupportedOperatorError naming the op
+ * and the layer.
  *
- * Grouped and transposed convolution layers are composites (im2col or col2im around batched
- * GEMMs, src/ops/conv.ts), so while exporting, their forward records one layer-level node instead
- * (layer-ops.ts): the layer's own geometry becomes MXNet's Convolution (num_group) or
- * Deconvolution, with no dependence on how the composite is built today.
+ * Grouped and transposed convolution layers (im2col or col2im around batched GEMMs,
+ * src/ops/conv.ts) and gluon.rnn's layers are composites, so while exporting, their forward
+ * records one layer-level node instead (layer-ops.ts): the layer's own settings become MXNet's
+ * Convolution (num_group), Deconvolution or fused RNN, with no dependence on how the composite
+ * is built today.
  */
 import { ValueError } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';

@@ -15,8 +15,10 @@
  * Deconvolution and ONNX's Conv / ConvTranspose take, so recording it is direct and stable.
  *
  * The node is recorded only while exporting: hybridized execution still runs the composite.
- * The forward still runs the real op on the stand-ins first, so its validation and shape
- * inference apply unchanged (the composite's nodes are then unused and pruned).
+ * A convolution's export forward still runs the real op on the stand-ins first, so its
+ * validation and shape inference apply unchanged (the composite's nodes are then unused and
+ * pruned); a recurrence takes its output shape from the layer's definition, since the recurrence
+ * primitive cannot be traced (its workspace is private to the op).
  */
 import { TraceError } from '../../core/errors.js';
 import { UnsupportedOperatorError } from '../../io/model-format-error.js';
