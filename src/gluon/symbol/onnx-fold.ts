@@ -28,9 +28,11 @@ export function foldConstant(node: OnnxNode, input: (name: string) => NDArray): 
   if (x === null || x === undefined || node.outputs.length !== 1) return null;
   switch (node.opType) {
     case 'Slice': {
-      if (ins[4] && ints(ins[4]).some((s) => s !== 1)) return null;
+      if (!ins[1] || !ins[2] || (ins[4] && ints(ins[4]).some((s) => s !== 1))) return null;
       const axes = ins[3] ? ints(ins[3]).map((a) => (a < 0 ? a + x.ndim : a)) : x.shape.map((_, i) => i);
-      const [starts, ends] = [ints(ins[1]!), ints(ins[2]!)];
+      const [starts, ends] = [ints(ins[1]), ints(ins[2])];
+      // A malformed Slice is left to the converters, which report it.
+      if (starts.length !== axes.length || ends.length !== axes.length || axes.some((a) => !(a >= 0 && a < x.ndim))) return null;
       const begin = [...new Array<number>(x.ndim).fill(0)];
       const end = [...x.shape];
       axes.forEach((a, i) => {
@@ -42,10 +44,11 @@ export function foldConstant(node: OnnxNode, input: (name: string) => NDArray): 
     }
     case 'Gather': {
       const axis = attr('axis') ?? 0;
+      if (!ins[1] || axis < -x.ndim || axis >= x.ndim) return null;
       return take(x, astype(ins[1]!, 'int32'), { axis: axis < 0 ? axis + x.ndim : axis, mode: 'wrap' });
     }
     case 'Unsqueeze': {
-      if (!ins[1]) return null;
+      if (!ins[1] || ins[1].size > 8) return null;
       const rank = x.ndim + ins[1].size;
       return ints(ins[1]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b).reduce((y, a) => expandDims(y, a), x);
     }
