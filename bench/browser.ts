@@ -7,7 +7,14 @@
 // the median over rounds. Ratios are tsgluon / tfjs-wasm at one thread, and tsgluon at two
 // threads against tfjs-wasm at one and at two threads.
 //
+// Each configuration's line under the table says how many threads the library really used (see
+// bench-page.ts) and whether the page was cross-origin isolated.
+//
 // Options: --rounds 3  --budget 1 (seconds per figure)  --sizes 256,512,1024  --threads 2
+//   --configs ours1,tfjs1,oursN,tfjsN,webgl (a subset to run)  --only gemm (skip the training steps)
+//   --wasm-base /build/wasm-exp/x/ (tsgluon's .wasm files from another folder of the repository)
+//   --stat min (each figure from the shortest call rather than the median: on a loaded machine
+//   the shortest call is the least interrupted one)
 // On a shared machine figures move by 10% or more between runs.
 import { parseArgs } from 'node:util';
 import { startHarness, waitFor } from '../tests/browser/harness.js';
@@ -18,6 +25,10 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '1' },
     sizes: { type: 'string', default: '256,512,1024' },
     threads: { type: 'string', default: '2' },
+    configs: { type: 'string', default: 'ours1,tfjs1,oursN,tfjsN,webgl' },
+    only: { type: 'string', default: '' },
+    'wasm-base': { type: 'string', default: '' },
+    stat: { type: 'string', default: 'median' },
   },
 });
 const rounds = Number(args.rounds);
@@ -42,13 +53,16 @@ const CONFIGS = [
 ] as const;
 type Key = (typeof CONFIGS)[number]['key'];
 
+const chosen = CONFIGS.filter((c) => args.configs.split(',').includes(c.key));
+const extra = `&stat=${args.stat}${args.only ? `&only=${args.only}` : ''}${args['wasm-base'] ? `&wasmBase=${encodeURIComponent(args['wasm-base'])}` : ''}`;
+
 const harness = await startHarness();
 const runs = new Map<Key, Result[]>();
 const info = new Map<Key, string>();
 try {
   for (let r = 0; r < rounds; r++) {
-    for (const c of CONFIGS) {
-      const { page } = await harness.open(`bench/browser/bench.html?lib=${c.lib}&threads=${c.threads}&sizes=${sizes.join(',')}&budget=${args.budget}`);
+    for (const c of chosen) {
+      const { page } = await harness.open(`bench/browser/bench.html?lib=${c.lib}&threads=${c.threads}&sizes=${sizes.join(',')}&budget=${args.budget}${extra}`);
       const res = await waitFor(page, () => (window.benchResult?.done ? window.benchResult : null), 600, `${c.lib} at ${c.threads} threads`);
       await page.close();
       if (res.error !== undefined) info.set(c.key, `${c.lib}: not measured (${res.error})`);
@@ -84,5 +98,5 @@ const head = ['', 'tsgluon 1T', 'tfjs-wasm 1T', 'ratio', `tsgluon ${many}T`, `tf
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-console.log(`\nmedians of ${rounds} alternating rounds, one Chromium (${harness.url});`);
-for (const c of CONFIGS) console.log(`  ${info.get(c.key) ?? c.lib}`);
+console.log(`\nmedians of ${rounds} alternating rounds of ${args.stat === "min" ? "the shortest call" : "the median call"} per figure, one Chromium (${harness.url});`);
+for (const c of chosen) console.log(`  ${info.get(c.key) ?? c.lib}`);

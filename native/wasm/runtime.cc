@@ -132,15 +132,24 @@ struct PoolState {
   uint32_t busy;      // a job is running (a nested run executes inline)
 };
 PoolState gPool;
+// Tasks of pool jobs each thread has run (index 0: the calling thread), for tsg_pool_tasks: what
+// a benchmark reads to show how many threads really shared the work.
+constexpr uint32_t kMaxThreads = 256;
+uint32_t gTasksRun[kMaxThreads];
 uint32_t gJobs = 0;
-constexpr int kSpins = 1 << 15;
+// Loads a worker spins on (about 20 us) before it sleeps; TSG_WASM_SPINS overrides, for measuring.
+#ifndef TSG_WASM_SPINS
+#define TSG_WASM_SPINS (1 << 15)
+#endif
+constexpr int kSpins = TSG_WASM_SPINS;
 
-void work(uint32_t job, TaskFn fn, void* ctx, int ntasks) {
+void work(uint32_t index, uint32_t job, TaskFn fn, void* ctx, int ntasks) {
   for (;;) {
     uint64_t c = __atomic_load_n(&gPool.claim, __ATOMIC_ACQUIRE);
     if ((uint32_t)(c >> 32) != job || (int64_t)(c & 0xffffffffu) >= ntasks) return;
     if (!__atomic_compare_exchange_n(&gPool.claim, &c, c + 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
     fn(ctx, (int)(c & 0xffffffffu), ntasks);
+    __atomic_fetch_add(&gTasksRun[index], 1u, __ATOMIC_RELAXED);
     __atomic_fetch_add(&gPool.done, 1u, __ATOMIC_ACQ_REL);
   }
 }
@@ -161,7 +170,7 @@ void rtRun(int ntasks, TaskFn fn, void* ctx) {
     __atomic_store_n(&gPool.claim, (uint64_t)job << 32, __ATOMIC_RELAXED);
     store32(&gPool.seq, 2 * job);
     if (load32(&gPool.sleepers) > 0) __builtin_wasm_memory_atomic_notify((int*)&gPool.seq, gPool.helpers);
-    work(job, fn, ctx, ntasks);
+    work(0, job, fn, ctx, ntasks);
     while (load32(&gPool.done) != (uint32_t)ntasks) {
     }
     __atomic_store_n(&gPool.busy, 0u, __ATOMIC_RELEASE);
@@ -258,8 +267,13 @@ __attribute__((export_name("tsg_worker"))) void tsgWorker(uint32_t index) {
     if (tsg::load32(&gPool.seq) != s) continue;
     seen = s;
     if (index > tsg::load32(&gPool.helpers)) continue;
-    tsg::work(s / 2, fn, ctx, n);
+    tsg::work(index, s / 2, fn, ctx, n);
   }
+}
+
+// Tasks of pool jobs thread `index` has run since the module started (0 past the last thread).
+__attribute__((export_name("tsg_pool_tasks"))) uint32_t tsgPoolTasks(uint32_t index) {
+  return index < tsg::kMaxThreads ? __atomic_load_n(&tsg::gTasksRun[index], __ATOMIC_RELAXED) : 0;
 }
 #endif
 

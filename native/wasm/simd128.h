@@ -33,7 +33,22 @@ struct SimdD {
 #endif
   static V add(V a, V b) { return wasm_f64x2_add(a, b); }
 };
-template <typename T> struct Blocking { static constexpr int MR = 6, NRV = 2, KC = 256, MC = 1536, NC = 512; };
+// TSG_WASM_MR, _NRV, _KC, _NC override the float tile and blocks, for measuring other shapes.
+#ifndef TSG_WASM_MR
+#define TSG_WASM_MR 6
+#endif
+#ifndef TSG_WASM_NRV
+#define TSG_WASM_NRV 2
+#endif
+#ifndef TSG_WASM_KC
+#define TSG_WASM_KC 256
+#endif
+#ifndef TSG_WASM_NC
+#define TSG_WASM_NC 512
+#endif
+template <typename T> struct Blocking {
+  static constexpr int MR = TSG_WASM_MR, NRV = TSG_WASM_NRV, KC = TSG_WASM_KC, MC = 1536, NC = TSG_WASM_NC;
+};
 template <typename T> using Narrow = Blocking<T>;
 // conv-unfold.h's masked taps: the mask lanes are all ones or all zeros, so a bitwise and.
 static inline v128_t laneAnd(v128_t m, v128_t v) { return wasm_v128_and(m, v); }

@@ -1,7 +1,8 @@
 /**
  * Checks one WebAssembly build against the reference kernels (GEMM in every transpose variant
  * with awkward sizes, softmax, exp, a broadcast add, a whole-array sum) and, for the threaded
- * builds, 1 against 3 threads bit for bit. tests/backend/wasm-variants.test.ts runs it for the
+ * builds, 1 against 3 threads bit for bit, and that the pool's per-thread task counts (what
+ * bench:browser reports) move only when work was split. tests/backend/wasm-variants.test.ts runs it for the
  * SIMD128 builds here and for the relaxed-SIMD builds in a Node started with
  * --experimental-wasm-relaxed-simd (Node 20 has relaxed SIMD only behind that flag).
  */
@@ -66,8 +67,10 @@ export async function checkVariant(variant: WasmVariant): Promise<{ isa: string;
     close(s, sr, 1e-6, 'sum');
     return [...out, sg, eg, bg, s];
   };
+  const tasksRun = (before: number[]) => b.poolTasks().reduce((sum, t, i) => sum + t - (before[i] ?? 0), 0);
   if (!variant.threads) {
     run();
+    if (b.poolTasks().length !== 0) problems.push(`poolTasks() on a single-thread build: ${String(b.poolTasks())}`);
     try {
       b.setNumThreads(2);
       problems.push('setNumThreads(2) on a single-thread build did not throw');
@@ -78,9 +81,15 @@ export async function checkVariant(variant: WasmVariant): Promise<{ isa: string;
   }
   await b.threadsReady();
   b.setNumThreads(1);
+  let before = b.poolTasks();
   const one = run();
+  if (tasksRun(before) !== 0) problems.push(`at 1 thread the pool ran ${tasksRun(before)} tasks`);
   b.setNumThreads(3);
+  before = b.poolTasks();
   const three = run();
+  if (b.poolTasks().length !== 3) problems.push(`poolTasks() at 3 threads has ${b.poolTasks().length} entries`);
+  // The 300x301x299 GEMMs (4 of them) split into at least 2 tasks each.
+  if (tasksRun(before) < 8) problems.push(`at 3 threads the pool ran ${tasksRun(before)} tasks, expected at least 8`);
   one.forEach((r, i) => {
     if (r.length !== three[i]!.length || r.some((v, j) => !Object.is(v, three[i]![j]))) problems.push(`result ${i} differs between 1 and 3 threads`);
   });

@@ -23,6 +23,7 @@ export interface WasmExports {
   tsg_alloc(bytes: number): number;
   tsg_free(ptr: number): void;
   tsg_worker?(index: number): void;
+  tsg_pool_tasks?(index: number): number;
   __stack_pointer?: WebAssembly.Global;
   __tls_size?: WebAssembly.Global;
   __tls_align?: WebAssembly.Global;

@@ -58,6 +58,11 @@ export interface WasmBackend extends Backend {
   readonly addon: WasmAddon;
   /** Resolves once every worker the current thread count needs is serving jobs. */
   threadsReady(): Promise<void>;
+  /**
+   * @internal Tasks of parallel jobs each thread has run so far (index 0: the calling thread), so
+   * a benchmark can show how many threads really shared its work; [] for the one-thread builds.
+   */
+  poolTasks(): number[];
   /** @internal The linear memory and its allocator (for measurements of in-place storage). */
   readonly linear: { readonly memory: WebAssembly.Memory; alloc(bytes: number): number; free(ptr: number): void };
 }
@@ -135,6 +140,10 @@ export function createWasmBackend(
     addon,
     numThreads: () => addon.numThreads(),
     setNumThreads,
+    poolTasks: () => {
+      const tasks = exports.tsg_pool_tasks;
+      return tasks === undefined ? [] : Array.from({ length: workers.length + 1 }, (_, i) => tasks(i) >>> 0);
+    },
     linear: { memory, alloc: (bytes) => exports.tsg_alloc(bytes) >>> 0, free: (ptr) => exports.tsg_free(ptr) },
     threadsReady: async () => {
       started = true;
