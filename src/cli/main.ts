@@ -21,7 +21,10 @@ usage:
   tsgluon demo [--quick]    the demo: an MLP declared without input sizes learns handwritten digits
   tsgluon bench [name]      run the package's benchmark scripts (npm run bench, or bench:<name>)
   tsgluon predict --model FILE [--params FILE] [--shape -1,784] [--top K] INPUT.idx
-                            run an ONNX model or MXNet symbol + params on the samples of an IDX file
+  tsgluon predict --model FILE [--shape 1,3,H,W] [--mean 0.485,0.456,0.406] [--std 0.229,0.224,0.225] IMAGE.png|.jpg...
+                            run an ONNX model or MXNet symbol + params on the samples of an IDX file,
+                            or on images (RGB or grayscale as the model's C, resized bilinearly to
+                            H x W, scaled to [0, 1], then (x - mean) / std per channel)
   tsgluon export [--model NAME] [--params FILE] --out PATH [--shape 1,3,224,224] [--format mxnet|onnx|both]
                  [--classes N] [--epoch N] [--seed N]
                             write a network as MXNet files (PATH-symbol.json, PATH-0000.params,
@@ -171,12 +174,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'predict': {
         const { values: v, positionals } = parseArgs({
           args: rest, allowPositionals: true, strict: true,
-          options: { model: { type: 'string' }, params: { type: 'string' }, shape: { type: 'string' }, top: { type: 'string' }, input: { type: 'string' } },
+          options: {
+            model: { type: 'string' }, params: { type: 'string' }, shape: { type: 'string' }, top: { type: 'string' }, input: { type: 'string' },
+            mean: { type: 'string' }, std: { type: 'string' },
+          },
         });
-        if (v.model === undefined || positionals.length !== 1) throw new ValueError('predict needs --model FILE and one input file (tsgluon --help)');
-        const shape = v.shape?.split(',').map((s) => num('shape', s)!);
+        if (v.model === undefined || positionals.length < 1) throw new ValueError('predict needs --model FILE and an input file (an IDX file, or PNG / JPEG images) (tsgluon --help)');
+        const list = (key: string, text: string | undefined) => text?.split(',').map((s) => num(key, s)!);
+        const [shape, mean, std] = [list('shape', v.shape), list('mean', v.mean), list('std', v.std)];
         process.stdout.write(formatPredictions(predict({
-          model: v.model, input: positionals[0]!, ...(v.params === undefined ? {} : { params: v.params }), ...(shape === undefined ? {} : { shape }),
+          model: v.model, input: positionals, ...(v.params === undefined ? {} : { params: v.params }), ...(shape === undefined ? {} : { shape }),
+          ...(mean === undefined ? {} : { mean }), ...(std === undefined ? {} : { std }),
           ...(v.top === undefined ? {} : { top: num('top', v.top)! }), ...(v.input === undefined ? {} : { inputName: v.input }),
         })));
         return 0;

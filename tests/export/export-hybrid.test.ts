@@ -27,6 +27,14 @@ const LAYERS: [string, Make, number[], string[]][] = [
   ['Conv1D', () => new nn.Conv1D(4, 3, { padding: 1, activation: 'sigmoid' }), [2, 3, 9], ['Convolution']],
   ['Conv2D strided, no bias', () => new nn.Conv2D(4, 3, { strides: 2, padding: 1, useBias: false }), [2, 3, 9, 9], ['Convolution']],
   ['Conv2D dilated', () => new nn.Conv2D(2, 3, { dilation: 2 }), [1, 2, 9, 9], ['Convolution']],
+  ['Conv2D grouped', () => new nn.Conv2D(6, 3, { groups: 2, padding: 1 }), [2, 4, 7, 7], ['Convolution']],
+  ['Conv2D depthwise, strided', () => new nn.Conv2D(4, 3, { groups: 4, strides: 2, activation: 'relu' }), [2, 4, 9, 9], ['Convolution', 'Activation']],
+  ['Conv1D grouped, dilated', () => new nn.Conv1D(6, 3, { groups: 3, dilation: 2 }), [2, 3, 11], ['Convolution']],
+  ['Conv3D grouped', () => new nn.Conv3D(4, 2, { groups: 2, useBias: false }), [1, 4, 4, 5, 5], ['Convolution']],
+  ['Conv2DTranspose strided, output padding', () => new nn.Conv2DTranspose(3, 3, { strides: 2, padding: 1, outputPadding: 1 }), [2, 4, 5, 5], ['Deconvolution']],
+  ['Conv2DTranspose grouped, no bias', () => new nn.Conv2DTranspose(4, 2, { strides: 2, groups: 2, useBias: false }), [2, 4, 3, 3], ['Deconvolution']],
+  ['Conv1DTranspose dilated', () => new nn.Conv1DTranspose(2, 3, { dilation: 2, activation: 'tanh' }), [2, 3, 6], ['Deconvolution', 'Activation']],
+  ['Conv3DTranspose', () => new nn.Conv3DTranspose(2, 2, { strides: 2 }), [1, 3, 2, 3, 3], ['Deconvolution']],
   ['MaxPool2D ceil mode', () => new nn.MaxPool2D(3, { strides: 2, ceilMode: true }), [2, 3, 8, 8], ['Pooling']],
   ['AvgPool2D padded', () => new nn.AvgPool2D(3, { strides: 2, padding: 1 }), [2, 3, 8, 8], ['Pooling']],
   ['AvgPool1D', () => new nn.AvgPool1D(2), [2, 3, 8], ['Pooling']],
@@ -113,8 +121,9 @@ test('export names each node after its layer and keys parameters arg:/aux: as Gl
 });
 
 test('a layer with no MXNet operator is an UnsupportedOperatorError naming the op and the layer', () => {
-  const net = oneLayer(() => new nn.Conv2D(4, 3, { groups: 2 }), [1, 4, 6, 6]);
-  net.forward(nd.ones([1, 4, 6, 6]));
+  // A channels-last grouped convolution stays a composite (transposes around im2col).
+  const net = oneLayer(() => new nn.Conv2D(4, 3, { groups: 2, layout: 'NHWC' }), [1, 6, 6, 4]);
+  net.forward(nd.ones([1, 6, 6, 4]));
   const conv = net.namedChildren()[0]![1].name;
   for (const f of [() => net.export(join(dir, 'grouped')), () => net.exportOnnx(join(dir, 'grouped.onnx'))]) {
     assert.throws(f, (e: unknown) => e instanceof UnsupportedOperatorError && e.op === 'im2col' && e.message.includes(`layer ${conv} (Conv2D)`));

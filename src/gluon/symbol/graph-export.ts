@@ -10,8 +10,14 @@
  * `_mul_scalar` and its kin...). Nodes are named after the layer whose forward recorded them
  * (`conv0_fwd`, as Gluon's exports): while tracing, each layer's forward is wrapped so the tracer's
  * records are attributed to the innermost layer running. A primitive with no MXNet equivalent
- * (a grouped convolution's im2col, a recurrence kernel) is an UnsupportedOperatorError naming the
- * op and the layer.
+ * (a channels-last grouped convolution's im2col) is an UnsupportedOperatorError naming the op
+ * and the layer.
+ *
+ * Grouped and transposed convolution layers (im2col or col2im around batched GEMMs,
+ * src/ops/conv.ts) and gluon.rnn's layers are composites, so while exporting, their forward
+ * records one layer-level node instead (layer-ops.ts): the layer's own settings become MXNet's
+ * Convolution (num_group), Deconvolution or fused RNN, with no dependence on how the composite
+ * is built today.
  */
 import { ValueError } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
@@ -21,9 +27,11 @@ import type { Graph } from '../../graph/graph.js';
 import { UnsupportedOperatorError } from '../../io/model-format-error.js';
 import type { SymbolEntry, SymbolGraph, SymbolNode } from '../../io/symbol-json.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
+import { zeros } from '../../ndarray/creation.js';
 import type { Block } from '../block.js';
 import { Parameter } from '../parameter.js';
 import { formatAttrs } from './attrs.js';
+import { layerLevelForward, type LayerConvAttrs, type LayerRnnAttrs } from './layer-ops.js';
 
 type AttrValue = boolean | number | string | readonly number[] | undefined;
 type Json = Record<string, unknown>;
@@ -71,7 +79,7 @@ function traceAttributed(block: Block, shapes: readonly (readonly number[])[]): 
   const restore: (() => void)[] = [];
   const wrap = (b: Block): void => {
     const own = Object.getOwnPropertyDescriptor(b, 'forward');
-    const orig = b.forward;
+    const orig = layerLevelForward(b, b.forward as (...args: unknown[]) => unknown) ?? b.forward;
     Object.defineProperty(b, 'forward', {
       value: (...args: unknown[]): unknown => {
         stack.push(b);
@@ -203,6 +211,26 @@ const CONVERTERS: Record<string, (c: NodeCtx) => SymbolEntry> = {
     const w = c.shape(c.ins[1]!);
     return c.emit('Convolution', c.ins.map((i) => c.entry(i)), { kernel, stride, pad, dilate, num_filter: w[0]!, num_group: x[1]! / w[1]!, no_bias: c.ins.length < 3 });
   },
+  layerConvolution: (c) => {
+    const a = c.attrs as unknown as LayerConvAttrs;
+    const common = { kernel: a.kernel, stride: a.stride, pad: a.pad, dilate: a.dilate, num_filter: a.numFilter, num_group: a.numGroup, no_bias: c.ins.length < 3 };
+    return c.emit(a.transposed ? 'Deconvolution' : 'Convolution', c.ins.map((i) => c.entry(i)), a.transposed ? { ...common, adj: a.adj } : common);
+  },
+  layerRnn: (c) => {
+    // As Gluon's _RNNLayer exports: parameters flattened and concatenated in MXNet's packed order
+    // (the node's inputs come in that order), zero initial states with the data's batch, one RNN.
+    const a = c.attrs as unknown as LayerRnnAttrs;
+    let data = c.entry(c.ins[0]!);
+    if (a.layout === 'NTC') data = c.emit('transpose', [data], { axes: [1, 0, 2] });
+    const flat = c.ins.slice(1).map((i) => c.emit('Reshape', [c.entry(i)], { shape: [-1] }));
+    const params = c.emit('_rnn_param_concat', flat, { dim: 0, num_args: flat.length });
+    const state = (): SymbolEntry => c.emit('broadcast_like', [c.emit('_zeros', [], { shape: [a.layers * a.directions, 1, a.hidden], dtype: 'float32' }), data], { lhs_axes: [1], rhs_axes: [1] });
+    const states = a.mode === 'lstm' ? [state(), state()] : [state()];
+    const y = c.emit('RNN', [data, params, ...states], {
+      state_size: a.hidden, num_layers: a.layers, bidirectional: a.directions === 2, mode: a.mode, p: a.dropout, state_outputs: false,
+    });
+    return a.layout === 'NTC' ? c.emit('transpose', [y], { axes: [1, 0, 2] }) : y;
+  },
   maxPool: (c) => pool(c, 'max'),
   avgPool: (c) => pool(c, 'avg'),
   fullyConnected: (c) => {
@@ -211,7 +239,6 @@ const CONVERTERS: Record<string, (c: NodeCtx) => SymbolEntry> = {
   },
   batchNorm: (c) => {
     const a = c.attrs as { plan: { eps: number }; axis: number; scale: boolean; center: boolean; training: boolean };
-    if (!a.center) c.unsupported('a BatchNorm without center (beta) has no MXNet BatchNorm form');
     const [x, gamma, beta, mean, variance] = c.ins.map((i) => c.entry(i)) as [SymbolEntry, SymbolEntry, SymbolEntry, SymbolEntry, SymbolEntry];
     return c.emit('BatchNorm', [x, gamma, beta, { ...mean, version: 1 }, { ...variance, version: 1 }], {
       eps: a.plan.eps, momentum: 0.9, fix_gamma: !a.scale, use_global_stats: false, axis: a.axis,
@@ -220,13 +247,17 @@ const CONVERTERS: Record<string, (c: NodeCtx) => SymbolEntry> = {
   reshape: (c) => {
     const from = c.shape(c.ins[0]!);
     const to = [...c.shape(c.out)];
-    if (from.length > 2 && to.length === 2 && to[0] === from[0] && dependsOnInput(c.g, c.ins[0]!)) return c.emit('Flatten', [c.entry(c.ins[0]!)]);
-    // MXNet's code 0 copies the input's dimension: the batch axis stays free.
-    if (to.length > 0 && to[0] === from[0] && dependsOnInput(c.g, c.ins[0]!)) to[0] = 0;
+    const batched = to.length > 0 && from.length > 0 && dependsOnInput(c.g, c.ins[0]!);
+    if (batched && from.length > 2 && to.length === 2 && to[0] === from[0]) return c.emit('Flatten', [c.entry(c.ins[0]!)]);
+    // The batch axis stays free: MXNet's code 0 copies the input's first dimension, and -1 infers a
+    // first axis that merges the batch with the next axes (N*T) or splits it (N*T -> N, T). Only
+    // the first axis varies with the batch; the others are the traced extents.
+    if (batched && to[0] === from[0]) to[0] = 0;
+    else if (batched && from[0]! > 0 && to[0]! > 0 && (to[0]! % from[0]! === 0 || from[0]! % to[0]! === 0)) to[0] = -1;
     return c.emit('Reshape', [c.entry(c.ins[0]!)], { shape: to });
   },
   concat: (c) => {
-    if (c.attrs['stacked'] === true) c.unsupported('stacking along a new axis');
+    if (c.attrs['stacked'] === true) return c.emit('stack', c.ins.map((i) => c.entry(i)), { axis: c.attrs['axis'] as number, num_args: c.ins.length });
     return c.emit('Concat', c.ins.map((i) => c.entry(i)), { dim: c.attrs['axis'] as number, num_args: c.ins.length });
   },
   softmax: (c) => c.emit('softmax', [c.entry(c.ins[0]!)], { axis: (c.attrs['axis'] as number | undefined) ?? -1 }),
@@ -264,8 +295,13 @@ export function exportGraph(block: Block, shapes: readonly (readonly number[])[]
   const entries = new Map<number, SymbolEntry>();
   const arrays: [string, NDArray][] = [];
   const aux = new Set<number>();
+  // A BatchNorm without center ignores its beta; MXNet's adds it, so it leaves as zeros (as
+  // Gluon's own export writes the untrained beta of center=False).
+  const zeroed = new Set<number>();
   g.nodes.forEach((n) => {
-    if (n.op === 'batchNorm') [3, 4].forEach((k) => aux.add(n.inputs[k]!));
+    if (n.op !== 'batchNorm') return;
+    [3, 4].forEach((k) => aux.add(n.inputs[k]!));
+    if ((n.attrs as { center?: boolean }).center === false) zeroed.add(n.inputs[2]!);
   });
   const inputNames = g.inputs.map((_, i) => (g.inputs.length === 1 ? 'data' : `data${i}`));
   const entry = (id: number): SymbolEntry => {
@@ -278,7 +314,8 @@ export function exportGraph(block: Block, shapes: readonly (readonly number[])[]
       const key = paramKeys[s.index]!;
       const name = g.params[s.index]!.name;
       e = w.add('null', name, []);
-      const value = key instanceof Parameter ? key.data() : (key as NDArray);
+      const held = key instanceof Parameter ? key.data() : (key as NDArray);
+      const value = zeroed.has(id) ? zeros(held.shape, { dtype: held.dtype }) : held;
       arrays.push([`${aux.has(id) ? 'aux' : 'arg'}:${w.nodes[e.node]!.name}`, value]);
     } else if (s.kind === 'const') {
       e = w.add('null', `${block.name}_const${s.index}`, []);

@@ -17,6 +17,7 @@ import { pause } from '../../autograd/state.js';
 import { withShapeOnlyParams } from '../parameter.js';
 import { Attrs } from './attrs.js';
 import { mxnetReshapeShape } from './ops.js';
+import { RNN_EXPORTERS } from './onnx-rnn.js';
 import type { SymbolBlock } from './symbol-block.js';
 
 /** The opset and IR version written. */
@@ -24,15 +25,16 @@ export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 
 type Obj = Record<string, unknown>;
-type OnnxAttrs = Record<string, number | string | readonly number[] | undefined>;
+export type OnnxAttrs = Record<string, number | string | readonly number[] | readonly string[] | undefined>;
 
-function attrProto(name: string, v: number | string | readonly number[]): Obj {
+function attrProto(name: string, v: number | string | readonly number[] | readonly string[]): Obj {
   if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
+  if (typeof v !== 'number' && v.length > 0 && typeof v[0] === 'string') return { name, type: 8, strings: (v as readonly string[]).map((t) => new TextEncoder().encode(t)) };
   if (typeof v === 'number') return Number.isInteger(v) && !name.startsWith('f:') ? { name, type: 2, i: v } : { name: name.replace(/^f:/, ''), type: 1, f: v };
-  return { name, type: 7, ints: [...v] };
+  return { name, type: 7, ints: [...(v as readonly number[])] };
 }
 
-class Emitter {
+export class Emitter {
   readonly nodes: Obj[] = [];
   readonly initializers: Obj[] = [];
   #count = 0;
@@ -56,7 +58,7 @@ class Emitter {
   }
 }
 
-interface Ctx {
+export interface Ctx {
   readonly e: Emitter;
   readonly a: Attrs;
   readonly node: SymbolNode;
@@ -66,6 +68,8 @@ interface Ctx {
   readonly inShapes: readonly (readonly number[])[];
   readonly outShapes: readonly (readonly number[])[];
   readonly out: string;
+  /** True when input `k` is a zero initial state that is not written (ONNX's RNNs start from zeros). */
+  zeroState(k: number): boolean;
 }
 
 const unsupported = (c: Ctx, why: string): never => {
@@ -146,15 +150,26 @@ const EXPORTERS: Record<string, (c: Ctx) => string[]> = {
   Dropout: same('Identity'),
   Flatten: same('Flatten', { axis: 1 }),
   Reshape: (c) => {
-    const shape = mxnetReshapeShape(c.inShapes[0]!, c.a.ints('shape') ?? [], c.a.bool('reverse', false), c.node.name);
-    // ONNX's 0 copies the input's dimension: the batch axis stays free.
-    if (shape.length > 0 && shape[0] === c.inShapes[0]![0]) shape[0] = 0;
+    const spec = c.a.ints('shape') ?? [];
+    const reverse = c.a.bool('reverse', false);
+    // MXNet's 0 and -1 mean what ONNX's do (copy the same axis, infer one): such a spec is kept, so
+    // the batch axis stays free; the other codes become the explicit shape. An explicit first
+    // extent equal to the input's becomes 0 (the batch axis, copied).
+    const portable = !reverse && spec.every((d) => d >= -1) && spec.filter((d) => d === -1).length <= 1;
+    const shape = portable ? [...spec] : mxnetReshapeShape(c.inShapes[0]!, spec, reverse, c.node.name);
+    if (shape.length > 0 && shape[0]! > 0 && shape[0] === c.inShapes[0]![0]) shape[0] = 0;
     return c.e.node('Reshape', [c.ins[0]!, c.e.ints(`${c.out}_shape`, shape)], {}, c.out);
   },
   transpose: (c) => c.e.node('Transpose', c.ins, { perm: (c.a.ints('axes') ?? []).length > 0 ? c.a.ints('axes')! : undefined }, c.out),
   expand_dims: (c) => c.e.node('Unsqueeze', [c.ins[0]!, c.e.ints(`${c.out}_axes`, [c.a.int('axis')])], {}, c.out),
   squeeze: (c) => c.e.node('Squeeze', c.a.ints('axis') === null ? [c.ins[0]!] : [c.ins[0]!, c.e.ints(`${c.out}_axes`, c.a.ints('axis')!)], {}, c.out),
   Concat: (c) => c.e.node('Concat', c.ins, { axis: c.a.int('dim', 1) }, c.out),
+  stack: (c) => {
+    const rank = c.inShapes[0]!.length + 1;
+    const axis = c.a.int('axis', 0) < 0 ? c.a.int('axis', 0) + rank : c.a.int('axis', 0);
+    const axes = c.e.ints(`${c.out}_axes`, [axis]);
+    return c.e.node('Concat', c.ins.map((x) => c.e.node('Unsqueeze', [x, axes])[0]!), { axis }, c.out);
+  },
   Pad: (c) => {
     const w = c.a.ints('pad_width') ?? [];
     const pads = [...w.filter((_, i) => i % 2 === 0), ...w.filter((_, i) => i % 2 === 1)];
@@ -195,6 +210,7 @@ const EXPORTERS: Record<string, (c: Ctx) => string[]> = {
   negative: same('Neg'), reciprocal: same('Reciprocal'), erf: same('Erf'), floor: same('Floor'), ceil: same('Ceil'), sin: same('Sin'), cos: same('Cos'),
   softsign: same('Softsign'), square: (c) => c.e.node('Mul', [c.ins[0]!, c.ins[0]!], {}, c.out),
   _copy: same('Identity'), identity: same('Identity'), BlockGrad: same('Identity'),
+  ...RNN_EXPORTERS,
 };
 
 const ALIASES: Record<string, string> = {
@@ -214,6 +230,24 @@ export interface OnnxExportOptions {
   dynamicBatch?: boolean;
   /** The model's producer name (default 'tsgluon'). */
   producerName?: string;
+}
+
+/**
+ * The nodes making zero initial states that only RNN nodes read as states (`_zeros` broadcast to
+ * the batch, as Gluon's RNN layers export them): ONNX's recurrences start from zeros when the
+ * state inputs are left out, so these are not written (and the model needs no Shape / Expand).
+ */
+function zeroStates(graph: SymbolBlock['graph']): Set<number> {
+  const uses = new Map<number, { op: string; slot: number }[]>();
+  graph.nodes.forEach((n) => n.inputs.forEach((e, slot) => uses.set(e.node, [...(uses.get(e.node) ?? []), { op: n.op, slot }])));
+  const out = new Set<number>();
+  graph.nodes.forEach((n, i) => {
+    const src = n.inputs[0];
+    if (n.op !== 'broadcast_like' || src === undefined || graph.nodes[src.node]!.op !== '_zeros' || (uses.get(src.node) ?? []).length !== 1) return;
+    const readers = uses.get(i) ?? [];
+    if (readers.length > 0 && readers.every((u) => u.op === 'RNN' && u.slot >= 2)) out.add(i).add(src.node);
+  });
+  return out;
 }
 
 /**
@@ -238,7 +272,9 @@ export function symbolToOnnx(block: SymbolBlock, inputShapes: readonly (readonly
     const p = block.paramOf(n);
     return p !== undefined ? p.shape : inputs[block.inputNames.indexOf(node.name)]!.shape;
   };
+  const skipped = zeroStates(graph);
   for (const [i, node] of graph.nodes.entries()) {
+    if (skipped.has(i)) continue;
     if (node.op === 'null') {
       const p = block.paramOf(i);
       if (p !== undefined) e.constant(node.name, p.data());
@@ -253,6 +289,7 @@ export function symbolToOnnx(block: SymbolBlock, inputShapes: readonly (readonly
       inShapes: node.inputs.map((x) => shapeOf(x.node, x.index)),
       outShapes: outShapes.get(i)!.map((o) => o.shape),
       out: tensorName(i, 0),
+      zeroState: (k) => node.inputs[k] !== undefined && skipped.has(node.inputs[k]!.node),
     };
     convert(ctx);
   }

@@ -13,6 +13,8 @@ import type { SymbolEntry, SymbolGraph, SymbolNode } from '../../io/symbol-json.
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { reshape, transpose } from '../../ops/shape.js';
 import { formatAttrs } from './attrs.js';
+import { foldConstant } from './onnx-fold.js';
+import { rnnImport, type RnnImportCtx } from './onnx-rnn.js';
 
 /** A converted model: the graph, its inputs, and parameter values by name. */
 export interface ImportedGraph {
@@ -199,7 +201,27 @@ function reduce(op: string): Convert {
   };
 }
 
+/** The recurrence converter's view of a node. */
+function rnnCtx(x: Ctx): RnnImportCtx {
+  return {
+    opType: x.node.opType, nodeName: x.node.name,
+    has: (i) => x.has(i), in: (i) => x.in(i), constant: (i) => x.constant(i),
+    int: (k, f) => x.int(k, f), str: (k, f) => x.str(k, f),
+    strings: (k) => {
+      const a = x.attr(k);
+      return a?.type === 'strings' ? a.value : null;
+    },
+    outputUsed: (i) => (x.node.outputs[i] ?? '') !== '',
+    unsupported: (why) => x.unsupported(why),
+    variable: (suffix, value) => x.c.variable(`${x.node.name}${suffix}`, value),
+    add: (op, inputs, attrs, suffix = '') => x.add(op, inputs, attrs, suffix),
+  };
+}
+
 const CONVERTERS: Record<string, Convert> = {
+  LSTM: (x) => rnnImport(rnnCtx(x)),
+  GRU: (x) => rnnImport(rnnCtx(x)),
+  RNN: (x) => rnnImport(rnnCtx(x)),
   Gemm: gemm,
   MatMul: (x) => x.add('_npi_matmul', [x.in(0), x.in(1)]),
   Add: binary('broadcast_add', '_plus_scalar'),
@@ -325,6 +347,12 @@ export function onnxToSymbol(model: OnnxModel): ImportedGraph {
       const v = node.attrs.get('value');
       if (v?.type !== 'tensor') throw new UnsupportedOperatorError('onnx', 'Constant', node.name, 'only a tensor `value` is supported');
       consts.set(node.outputs[0]!, v.value);
+      continue;
+    }
+    // A node computing only from constants (the slicing of a packed RNN vector) is evaluated now.
+    const folded = node.inputs.every((n) => n === '' || (consts.has(n) && !c.values.has(n))) ? foldConstant(node, (n) => consts.get(n)!) : null;
+    if (folded !== null) {
+      consts.set(node.outputs[0]!, folded);
       continue;
     }
     const convert = Object.hasOwn(CONVERTERS, node.opType) ? CONVERTERS[node.opType]! : undefined;

@@ -24,7 +24,7 @@ import { astype } from '../../ops/cast.js';
 import { convolution, deconvolution } from '../../ops/conv.js';
 import { clip, take, where } from '../../ops/indexing.js';
 import { batchDot, dot, fullyConnected, matmul } from '../../ops/matmul.js';
-import { concat, pad, split } from '../../ops/movement.js';
+import { concat, pad, split, stack } from '../../ops/movement.js';
 import { pooling } from '../../ops/pool.js';
 import { max, mean, min, sum } from '../../ops/reduce.js';
 import { expandDims, reshape, squeeze, transpose } from '../../ops/shape.js';
@@ -35,6 +35,7 @@ import { activate, isActivationType } from '../nn/activations.js';
 import { elu, gelu, leakyRelu, selu } from '../nn/activations-advanced.js';
 import { UnsupportedOperatorError } from '../../io/model-format-error.js';
 import type { Attrs } from './attrs.js';
+import { RNN_OPS } from './rnn-op.js';
 
 /** One MXNet operator. */
 export interface OpDef {
@@ -269,6 +270,7 @@ const OPS: Record<string, OpDef> = {
   expand_dims: one((x, a) => expandDims(x, a.int('axis'))),
   squeeze: one((x, a) => squeeze(x, a.ints('axis') ?? undefined)),
   Concat: { run: (xs, a) => [concat(xs, { axis: a.int('dim', 1) })] },
+  stack: { run: (xs, a) => [stack(xs, { axis: a.int('axis', 0) })] },
   SliceChannel: {
     run: ([x], a) => {
       const axis = a.int('axis', 1);
@@ -352,6 +354,7 @@ const OPS: Record<string, OpDef> = {
   _copy: one((x) => x),
   identity: one((x) => x),
   BlockGrad: one(detach),
+  ...RNN_OPS,
 };
 
 /** MXNet's aliases (the names a symbol file may carry for the same operator). */
