@@ -12,6 +12,7 @@
  */
 import { BackendError, ValueError, fmtValue } from '../../core/errors.js';
 import type { Backend } from '../registry.js';
+import { tuneGc } from './gc-tuning.js';
 import { nativeKernels } from './kernels.js';
 import { loadAddon, type NativeAddon } from './loader.js';
 
@@ -33,6 +34,8 @@ export function loadNativeBackend(): NativeLoad {
     cached = { backend: null, addon: null, error: r.error };
     return cached;
   }
+  // Its kernels make op outputs fast enough for V8's default sweeping to fall behind (gc-tuning.ts).
+  tuneGc();
   cached = { backend: nativeBackend(r.addon), addon: r.addon, error: null };
   return cached;
 }
