@@ -7,7 +7,9 @@
 // reporting its median round; the epoch column is that times the 235 steps of a Fashion-MNIST
 // epoch (data loading excluded on both sides; bench/lenet-train.ts times the full run). tsgluon is
 // also timed hybridized (net and loss, staticAlloc) in the same rounds, and the last lines give
-// the speed-up of 2 threads over 1 for each.
+// the speed-up of 2 threads over 1 for each. The "full GCs" column counts V8's mark-compacts per
+// eager step: op outputs are external memory to V8, and a run that falls into a full collection
+// every step or two (src/backend/native/gc-tuning.ts) is slower for that reason alone.
 //
 // The networks on both sides are in bench/cnn-nets.ts and bench/peers_cnn.py; PyTorch runs under
 // /usr/bin/python3 as described there. On a machine shared with other jobs, run it twice: timings
@@ -16,6 +18,7 @@
 // (at 2 threads it sums both threads' work, so it says nothing about the speed-up).
 //
 // Run: npx tsx bench/lenet-epoch.ts [--threads 1,2] [--variants relu,sigmoid] [--budget 3] [--rounds 3] [--cpu]
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { backend } from 'tsgluon';
 import { makeStep, median, timeCalls, torchPeer } from './cnn-nets.js';
@@ -37,12 +40,29 @@ const clock = args.cpu ? 'cpu' : 'step';
 const STEPS_PER_EPOCH = Math.ceil(60000 / 256);
 type Variant = 'relu' | 'sigmoid';
 
+let majorGcs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if ((e.detail as { kind?: number } | null)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+}).observe({ entryTypes: ['gc'] });
+/** Full collections per call of `step` while `timeCalls` runs it (GC entries arrive after a macrotask). */
+async function timeWithGcs(step: () => void): Promise<{ step: number; cpu: number; gcs: number }> {
+  await new Promise((r) => setTimeout(r, 0));
+  const before = majorGcs;
+  let calls = 0;
+  const t = timeCalls(() => {
+    calls++;
+    step();
+  }, budget);
+  await new Promise((r) => setTimeout(r, 0));
+  return { ...t, gcs: (majorGcs - before) / calls };
+}
+
 console.log(
   `LeNet training step, batch 256 (forward, loss, backward, SGD momentum update): median ${args.cpu ? 'CPU ' : ''}ms per step; ` +
     `epoch = ${STEPS_PER_EPOCH} steps, data loading excluded; speed = PyTorch ms / tsgluon ms`,
 );
 const rows: string[][] = [
-  ['variant', 'threads', `tsgluon (${backend.getBackend().name}) ms`, 'PyTorch ms', 'speed vs PyTorch', 'tsgluon s/epoch', 'PyTorch s/epoch', 'hybridized ms', 'speed vs PyTorch'],
+  ['variant', 'threads', `tsgluon (${backend.getBackend().name}) ms`, 'full GCs/step', 'PyTorch ms', 'speed vs PyTorch', 'tsgluon s/epoch', 'PyTorch s/epoch', 'hybridized ms', 'speed vs PyTorch'],
 ];
 let note = '';
 // Median step per variant and thread count, for the 2-thread speed-up lines.
@@ -54,8 +74,11 @@ for (const variant of variants) {
     const ours: number[] = [];
     const hybrid: number[] = [];
     const theirs: number[] = [];
+    const gcs: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      ours.push(timeCalls(makeStep(name), budget)[clock]);
+      const eager = await timeWithGcs(makeStep(name));
+      ours.push(eager[clock]);
+      gcs.push(eager.gcs);
       hybrid.push(timeCalls(makeStep(name, true), budget)[clock]);
       const torch = torchPeer('time', name, t, budget);
       note = typeof torch === 'string' ? torch : `PyTorch ${String(torch.json['version'])}`;
@@ -69,6 +92,7 @@ for (const variant of variants) {
       variant === 'relu' ? 'ReLU, max pool' : 'sigmoid, avg pool',
       String(t),
       (o * 1000).toFixed(1),
+      median(gcs).toFixed(2),
       p === null ? '-' : (p * 1000).toFixed(1),
       p === null ? '-' : `${(p / o).toFixed(2)}x`,
       (o * STEPS_PER_EPOCH).toFixed(1),
