@@ -164,11 +164,14 @@ template <typename T> static bool unaryT(const Runtime& rt, int op, T* out, cons
   return true;
 }
 
-// Walks the broadcast plan row by row (the last merged axis is the row); rows [r0, r1) only.
+// Walks the broadcast plan row by row (the last merged axis is the row): rows [r0, r1), and in
+// each only the columns [j0, j1).
 template <typename T, typename F>
-static void bcastRows(T* __restrict out, const T* a, const T* b, const Bcast& p, int64_t r0, int64_t r1, F f) {
+static void bcastRows(T* __restrict out, const T* a, const T* b, const Bcast& p, int64_t r0, int64_t r1, int64_t j0,
+                      int64_t j1, F f) {
   const int nd = p.nd;
   const int64_t len = p.shape[nd - 1], sa = p.as[nd - 1], sb = p.bs[nd - 1];
+  const int64_t w = j1 - j0;
   int64_t idx[32];
   int64_t ai = 0, bi = 0, rem = r0;
   for (int d = nd - 2; d >= 0; d--) {
@@ -178,19 +181,19 @@ static void bcastRows(T* __restrict out, const T* a, const T* b, const Bcast& p,
     bi += idx[d] * p.bs[d];
   }
   for (int64_t r = r0; r < r1; r++) {
-    T* o = out + r * len;
-    const T* pa = a + ai;
-    const T* pb = b + bi;
+    T* o = out + r * len + j0;
+    const T* pa = a + ai + j0 * sa;
+    const T* pb = b + bi + j0 * sb;
     if (sa == 1 && sb == 1) {
-      for (int64_t j = 0; j < len; j++) o[j] = f(pa[j], pb[j]);
+      for (int64_t j = 0; j < w; j++) o[j] = f(pa[j], pb[j]);
     } else if (sa == 1 && sb == 0) {
       const T y = *pb;
-      for (int64_t j = 0; j < len; j++) o[j] = f(pa[j], y);
+      for (int64_t j = 0; j < w; j++) o[j] = f(pa[j], y);
     } else if (sa == 0 && sb == 1) {
       const T x = *pa;
-      for (int64_t j = 0; j < len; j++) o[j] = f(x, pb[j]);
+      for (int64_t j = 0; j < w; j++) o[j] = f(x, pb[j]);
     } else {
-      for (int64_t j = 0; j < len; j++) o[j] = f(pa[j * sa], pb[j * sb]);
+      for (int64_t j = 0; j < w; j++) o[j] = f(pa[j * sa], pb[j * sb]);
     }
     for (int d = nd - 2; d >= 0; d--) {
       ai += p.as[d];
@@ -203,13 +206,26 @@ static void bcastRows(T* __restrict out, const T* a, const T* b, const Bcast& p,
   }
 }
 
+// Short rows are shared out whole; a row of at least two grains (a same-shape operation merges
+// into a single row) is cut into column pieces, so it too runs on every thread. Each element is
+// computed alone, so the split never changes a result.
 template <typename T, typename F>
 static void map2(const Runtime& rt, T* out, const T* a, const T* b, int64_t n, const Bcast& p, int64_t grain, F f) {
   const int64_t len = p.shape[p.nd - 1];
   const int64_t rows = n / len;
+  if (len >= 2 * grain) {
+    const int64_t pieces = len / grain;
+    parallelRange(rt, rows * pieces, 1, [&](int64_t w0, int64_t w1) {
+      for (int64_t w = w0; w < w1; w++) {
+        const int64_t r = w / pieces, s = w % pieces;
+        bcastRows(out, a, b, p, r, r + 1, len * s / pieces, len * (s + 1) / pieces, f);
+      }
+    });
+    return;
+  }
   int64_t rowGrain = grain / len;
   if (rowGrain < 1) rowGrain = 1;
-  parallelRange(rt, rows, rowGrain, [&](int64_t r0, int64_t r1) { bcastRows(out, a, b, p, r0, r1, f); });
+  parallelRange(rt, rows, rowGrain, [&](int64_t r0, int64_t r1) { bcastRows(out, a, b, p, r0, r1, 0, len, f); });
 }
 
 template <typename T>
