@@ -42,7 +42,7 @@ type Variant = 'relu' | 'sigmoid';
 
 let majorGcs = 0;
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) if ((e.detail as { kind?: number } | null)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+  for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
 }).observe({ entryTypes: ['gc'] });
 /** Full collections per call of `step` while `timeCalls` runs it (GC entries arrive after a macrotask). */
 async function timeWithGcs(step: () => void): Promise<{ step: number; cpu: number; gcs: number }> {
