@@ -26,6 +26,9 @@ const CASES: Case[] = [
   plan('unsplit batch of 3, shared packed B per matrix, accumulating', 256, 300, 256, true, false, 3, false, true),
   plan('unsplit batch of 3, one B for all', 256, 300, 256, true, false, 3, true),
   plan('few columns (the narrow kernel on AVX-512), row split', 3000, 20, 300, true, false),
+  plan('few columns, A read in place by the narrow kernel, partial last sliver (Dense 256 -> 10 forward)', 3001, 10, 300, false, true),
+  plan('Aᵀ packed from rows in blocks, partial sliver and partial block of k', 301, 250, 203, true, false),
+  plan('the MLP step 256 -> 10 forward, below the parallel threshold', 256, 10, 256, false, true),
 ];
 
 describe('native GEMM: every way of splitting across threads', { skip }, () => {
