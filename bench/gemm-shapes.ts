@@ -1,7 +1,7 @@
 // Times each GEMM of the MLP training step (784-256-10, batch 256) on its own, through the
 // backend's matmul kernel into a preallocated output: GFLOP/s per shape, the median and the best
 // of blocks of 10 calls (on a loaded machine the best is the steadier figure).
-// Options: --threads 1  --budget 0.5
+// `npx tsx bench/gemm-shapes.ts`. Options: --threads 1  --budget 0.5  --only <name prefix>
 import { parseArgs } from 'node:util';
 import { backend, nd } from 'tsgluon';
 
@@ -38,6 +38,7 @@ for (const s of shapes) {
     spent += dt * 10 / 1000;
   }
   const t = median(times);
-  const best = Math.min(...times);
-  console.log(`${s.name.padEnd(14)} ${String(s.m).padStart(5)}x${String(s.n).padEnd(5)} k=${String(s.k).padEnd(5)} ${(t * 1000).toFixed(1).padStart(8)} us ${((2 * s.m * s.n * s.k) / t / 1e6).toFixed(1).padStart(6)} GFLOP/s (best ${((2 * s.m * s.n * s.k) / best / 1e6).toFixed(1)})`);
+  const gflops = (ms: number): string => ((2 * s.m * s.n * s.k) / ms / 1e6).toFixed(1);
+  const dims = `${String(s.m).padStart(5)}x${String(s.n).padEnd(5)} k=${String(s.k).padEnd(5)}`;
+  console.log(`${s.name.padEnd(14)} ${dims} ${(t * 1000).toFixed(1).padStart(8)} us ${gflops(t).padStart(6)} GFLOP/s (best ${gflops(Math.min(...times))})`);
 }
