@@ -1,5 +1,6 @@
 // `npm run bench`: tsgluon against its peers, measured in the same run, printed as one table.
-//   - float32 GEMM (C = A·B, square n = 256, 512, 1024, 2048) in GFLOP/s, with tsgluon's fraction
+//   - float32 GEMM (C = A·B, square n = 256, 512, 1024, 2048) in GFLOP/s, measured in rounds
+//     alternating with numpy's and PyTorch's, each the median of its rounds, with tsgluon's fraction
 //     of the FMA peak, measured at start by the addon's FMA probe (one core, times the threads;
 //     225 GFLOP/s per core from ../shared/PEERS.md when the addon is not loaded),
 //   - the MLP 784-256(ReLU)-10 training step (batch 256, softmax cross-entropy, SGD) in steps/s,
@@ -250,18 +251,32 @@ for (const t of threadCounts) {
   mlpRows.set(t, { ours: median(oursRounds), torch: torchRounds.length > 0 ? median(torchRounds) : null });
   breakdowns.push([t, mlpBreakdown()]);
 }
+// The GEMMs too alternate rounds (all sizes for tsgluon, then all for numpy and PyTorch), each
+// figure the median of its side's rounds: measured one side after the other, a change in the
+// machine's load between the two showed up as a ratio off by 20% or more.
+const GEMM_ROUNDS = 3;
+const medianOf = (xs: (number | undefined)[]): number | undefined => {
+  const got = xs.filter((x): x is number => x !== undefined);
+  return got.length > 0 ? median(got) : undefined;
+};
 for (const t of threadCounts) {
   b.setNumThreads?.(t);
-  const ours = Object.fromEntries(sizes.map((n) => [n, oursGemm(n)]));
-  const py = pythonPeers(t, 'gemm');
-  if (py === null || py.errors.length > 0) {
-    if (!warnedPython) console.log(`python peers ${py ? `partly missing (${py.errors.join('; ')})` : 'skipped'}: ${PY_HINT}`);
-    warnedPython = true;
+  const oursRounds: Record<number, { op: number; kernel: number }>[] = [];
+  const pyRounds: PythonPeers[] = [];
+  for (let r = 0; r < GEMM_ROUNDS; r++) {
+    oursRounds.push(Object.fromEntries(sizes.map((n) => [n, oursGemm(n)])));
+    const py = pythonPeers(t, 'gemm');
+    if (py === null || py.errors.length > 0) {
+      if (!warnedPython) console.log(`python peers ${py ? `partly missing (${py.errors.join('; ')})` : 'skipped'}: ${PY_HINT}`);
+      warnedPython = true;
+    }
+    if (py !== null) pyRounds.push(py);
   }
   for (const n of sizes) {
-    const { op, kernel: o } = ours[n]!;
-    const np = py?.numpy[n];
-    const pt = py?.torch[n];
+    const op = median(oursRounds.map((o) => o[n]!.op));
+    const o = median(oursRounds.map((o) => o[n]!.kernel));
+    const np = medianOf(pyRounds.map((p) => p.numpy[n]));
+    const pt = medianOf(pyRounds.map((p) => p.torch[n]));
     const w = wasm?.gemm[n];
     const c = cpu?.gemm[n];
     rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(op), fmt(np), ratio(o, np), ratio(op, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
@@ -282,6 +297,7 @@ for (const [t, parts] of breakdowns) {
   console.log(`MLP step breakdown, ${t} thread${t === 1 ? '' : 's'} (ms): ${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
 }
 console.log(`MLP steps/s: the median of ${MLP_ROUNDS} rounds for tsgluon and for PyTorch, measured alternately before any GEMM measurement; the breakdown times every kernel call (a little overhead).`);
+console.log(`GEMM: the median of ${GEMM_ROUNDS} rounds for tsgluon and for numpy and PyTorch, measured alternately.`);
 console.log('\nratio = tsgluon / peer. For GEMM, tsgluon is the native kernel writing into a preallocated array; nd.dot is the');
 console.log("public op (a fresh output array each call and the op layer, as numpy's a @ b allocates its result); 'nd.dot ratio' is nd.dot / OpenBLAS.");
 console.log('TensorFlow.js runs single-threaded in Node: its figures repeat on every thread row; tfjs-cpu skips n = 2048 (about 20 s per multiply).');

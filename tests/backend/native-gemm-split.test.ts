@@ -1,8 +1,9 @@
 /**
  * The native GEMM's ways of splitting one product across threads: a column split (A read in
  * place, or packed in every task), a row split whose op(B) is packed once, shared, in a first
- * parallel pass, the same per matrix of an unsplit batch, and the narrow kernel's row split. Each
- * shape here is above the parallel threshold and, on AVX2, picks the split its name says
+ * parallel pass, the same per matrix of an unsplit batch, and the narrow kernel's row split; also
+ * the ways of reading an operand in place (A by the narrow kernel, B when there are few rows).
+ * The split shapes are above the parallel threshold and, on AVX2, pick the split their name says
  * (gemm-impl.h, gemmWith; other instruction sets have other panel sizes and may pick another); on
  * every instruction set the result at 2 and 3 threads is bitwise the one at 1 thread, and the
  * 1-thread result matches the reference backend.
@@ -26,6 +27,12 @@ const CASES: Case[] = [
   plan('unsplit batch of 3, shared packed B per matrix, accumulating', 256, 300, 256, true, false, 3, false, true),
   plan('unsplit batch of 3, one B for all', 256, 300, 256, true, false, 3, true),
   plan('few columns (the narrow kernel on AVX-512), row split', 3000, 20, 300, true, false),
+  plan('few columns, A read in place by the narrow kernel, partial last sliver (Dense 256 -> 10 forward)', 3001, 10, 300, false, true),
+  plan('Aᵀ packed from rows in blocks, partial sliver and partial block of k', 301, 250, 203, true, false),
+  plan('the MLP step 256 -> 10 forward, below the parallel threshold', 256, 10, 256, false, true),
+  plan('few rows, B read in place but its partial last panel packed, column split', 10, 1000, 500, true, false),
+  plan('few rows, B read in place, A in place, accumulating', 7, 300, 257, false, false, 1, false, true),
+  plan('few rows, B read in place, batch of 3 (dW = dYᵀ H of a 10-class layer)', 10, 256, 256, true, false, 3),
 ];
 
 describe('native GEMM: every way of splitting across threads', { skip }, () => {
