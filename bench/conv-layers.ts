@@ -5,6 +5,8 @@
 // the speed (PyTorch ms / ours), then the totals weighted by how often each layer occurs.
 //
 // Run: npx tsx bench/conv-layers.ts [--net r18|r50] [--threads 1,2] [--budget 0.3] [--rounds 3]
+//        [--no-torch] [--cpu]
+// --cpu times our calls by the process's CPU time (steadier on a shared machine, for 1 thread).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,8 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     budget: { type: 'string', default: '0.3' },
     rounds: { type: 'string', default: '3' },
+    'no-torch': { type: 'boolean', default: false },
+    cpu: { type: 'boolean', default: false },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,6 +53,12 @@ const outSize = (l: Layer) => Math.floor((l.h + 2 * l.p - l.k) / l.s) + 1;
 const flops = (l: Layer) => 2 * l.o * l.c * l.k * l.k * outSize(l) ** 2;
 
 const b = backend.getBackend();
+const clock = args.cpu
+  ? (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : (): number => performance.now();
 /** ms per call of each layer, one round. */
 function ours(): number[] {
   return layers.map((l) => {
@@ -64,9 +74,9 @@ function ours(): number[] {
     const times: number[] = [];
     const t0 = performance.now();
     while (times.length < 5 || (performance.now() - t0 < budget * 1000 && times.length < 500)) {
-      const a = performance.now();
+      const a = clock();
       b.kernels.conv(y, x, w, null, plan);
-      times.push(performance.now() - a);
+      times.push(clock() - a);
     }
     return median(times);
   });
@@ -88,7 +98,7 @@ for (const t of args.threads.split(',').map(Number)) {
   const theirs: number[][] = [];
   for (let r = 0; r < rounds; r++) {
     mine.push(ours());
-    const p = torch(t);
+    const p = args['no-torch'] ? null : torch(t);
     if (p) theirs.push(p);
   }
   const med = (runs: number[][], i: number) => median(runs.map((m) => m[i]!));
