@@ -108,7 +108,9 @@ for (const t of args.threads.split(',').map(Number)) {
   let sumOurs = 0, sumTorch = 0, sumFlops = 0;
   layers.forEach((l, i) => {
     const o = med(mine, i), p = theirs.length ? med(theirs, i) : NaN;
-    sumOurs += o * l.count, sumTorch += p * l.count, sumFlops += flops(l) * l.count;
+    sumOurs += o * l.count;
+    sumTorch += p * l.count;
+    sumFlops += flops(l) * l.count;
     const name = `C${l.c} O${l.o} ${l.h}x${l.w} k${l.k} s${l.s}`;
     console.log(`| ${name} | ${l.count} | ${o.toFixed(3)} | ${(flops(l) / o / 1e6).toFixed(0)} | ${p.toFixed(3)} | ${(flops(l) / p / 1e6).toFixed(0)} | ${(p / o).toFixed(2)}x |`);
   });
