@@ -5,7 +5,9 @@
 // (op layer, autograd, allocation, garbage collection) as one more row.
 //
 // Run: npx tsx bench/profile-steps.ts [--nets lenet-relu,resnet18-train]
-//        [--threads 1] [--budget 3] [--rows 25] [--no-torch] [--cpu]
+//        [--threads 1] [--budget 3] [--rows 25] [--no-torch] [--cpu] [--hybridize]
+// --hybridize profiles the net hybridized (net.hybridize({ staticAlloc: true })), as bench/cnn.ts
+// times it.
 // --cpu times every call by the process's CPU time instead of the wall clock: on a machine shared
 // with other jobs (where a wall-clock profile mostly shows preemption) this is the steadier view
 // for one thread.
@@ -21,6 +23,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '25' },
     'no-torch': { type: 'boolean', default: false },
     cpu: { type: 'boolean', default: false },
+    hybridize: { type: 'boolean', default: false },
   },
 });
 const nets = args.nets.split(',').filter((n): n is NetName => (NETS as readonly string[]).includes(n));
@@ -108,8 +111,8 @@ function profile(step: () => void): { rows: [string, number, number][]; total: n
 
 backend.getBackend().setNumThreads?.(threads);
 for (const name of nets) {
-  const { rows, total, steps } = profile(makeStep(name));
-  console.log(`\n## tsgluon (${backend.getBackend().name}), ${name}, ${threads} thread${threads === 1 ? '' : 's'}: ${total.toFixed(2)} ${args.cpu ? 'CPU ' : ''}ms per step (${steps} steps, every kernel call timed)`);
+  const { rows, total, steps } = profile(makeStep(name, args.hybridize));
+  console.log(`\n## tsgluon (${backend.getBackend().name}), ${name}${args.hybridize ? ' hybridized' : ''}, ${threads} thread${threads === 1 ? '' : 's'}: ${total.toFixed(2)} ${args.cpu ? 'CPU ' : ''}ms per step (${steps} steps, every kernel call timed)`);
   console.log('| ms/step | % | calls/step | kernel and sizes |');
   console.log('|---:|---:|---:|---|');
   for (const [k, ms, calls] of rows.slice(0, maxRows).concat(rows.length > maxRows ? [rows.at(-1)!] : [])) {

@@ -14,6 +14,8 @@
 
 #include "conv-unfold.h"
 #include "conv-direct.h"
+#include "conv-flat.h"
+#include "conv-winograd.h"
 
 // Unfolded columns per unit, in bytes: the buffer and the GEMM's packed panels share L2.
 static constexpr int64_t kConvColsBytes = int64_t(256) << 10;
@@ -184,6 +186,8 @@ static void convForwardShared(const Runtime& rt, const ConvGeo& g, int64_t tasks
 
 template <typename T> static void convForward(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
   if (directForward(g)) return convDirect(rt, g, y, x, w, bias);
+  if (winogradForward(g)) return convWinograd(rt, g, y, x, w, bias);
+  if (flatForward(g)) return convFlat(rt, g, y, x, w, bias);
   const int nt = rt.threads();
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);

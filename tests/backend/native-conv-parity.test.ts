@@ -42,12 +42,24 @@ const CASES: Case[] = [
   { name: 'padding wider than the input', N: 2, C: 2, O: 3, in: [1, 2, 3], kernel: [1, 3, 3], pad: [0, 3, 3] },
   { name: 'one sample', N: 1, C: 5, O: 7, in: [1, 10, 10], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'empty batch', N: 0, C: 3, O: 4, in: [1, 5, 5], kernel: [1, 3, 3] },
+  // Stride-1 layers computed straight from flat zero-bordered planes (conv-flat.h): uneven
+  // padding and kernel sides, dilation, filters that leave a partial register tile.
+  { name: 'flat 3x5 window', N: 2, C: 8, O: 19, in: [1, 9, 20], kernel: [1, 3, 5], pad: [0, 1, 2] },
+  { name: 'flat dilated', N: 2, C: 6, O: 17, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 2, 2], dilation: [1, 2, 2] },
+  // 3x3 stride-1 layers on larger maps take Winograd F(2x2, 3x3) (conv-winograd.h): odd output
+  // sides (a last tile half outside), no padding, tiles in several blocks.
+  { name: 'winograd odd sides', N: 2, C: 24, O: 18, in: [1, 33, 27], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  { name: 'winograd unpadded', N: 1, C: 8, O: 16, in: [1, 30, 30], kernel: [1, 3, 3] },
+  { name: 'winograd blocks', N: 2, C: 40, O: 24, in: [1, 40, 41], kernel: [1, 3, 3], pad: [0, 1, 1] },
   ...[
     // Batch-1 layers whose sample makes one chunk: with several threads its columns are unfolded
     // once and shared by every task, the GEMM split by filters or by columns.
     { name: 'batch 1, 7x7, more filters than columns', N: 1, C: 64, O: 96, in: [1, 7, 7], kernel: [1, 3, 3], pad: [0, 1, 1] },
     { name: 'batch 1, 14x14, more columns than filters', N: 1, C: 32, O: 16, in: [1, 14, 14], kernel: [1, 3, 3], pad: [0, 1, 1] },
     { name: 'batch 1, 1x1 on 7x7', N: 1, C: 128, O: 64, in: [1, 7, 7], kernel: [1, 1, 1] },
+    // Staged rows over the budget of one task: the flat positions split into ranges.
+    { name: 'batch 1, 3x5 positions in ranges', N: 1, C: 80, O: 20, in: [1, 40, 40], kernel: [1, 3, 5], pad: [0, 1, 2] },
+    { name: 'batch 1, winograd blocks', N: 1, C: 16, O: 32, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 1, 1] },
   ] satisfies Case[],
 ];
 const BATCH1 = CASES.filter((c) => c.name.startsWith('batch 1'));

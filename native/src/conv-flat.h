@@ -1,0 +1,199 @@
+// Direct forward convolution over flat zero-bordered planes, for 2-D layers with stride 1 and more
+// taps than conv-direct.h takes (ResNet's 3x3 layers), included by conv-impl.h before the GEMM
+// path. Unfolding such a layer (im2col), then packing the columns into the GEMM's panels, copies
+// every input element K times twice; with 64 filters that is a quarter of the multiply-adds' time.
+//
+// Here a sample's channels are copied once into zero-bordered staging planes (conv-unfold.h's
+// padRows) of row length Wq = W + 2 PW. Output cell (oh, ow) sits at flat position
+// j = oh * Wq + ow, and tap (c, kh, kw) reads it at c * plane + j + kh * DH * Wq + kw * DW: a run of
+// flat positions reads a contiguous run of the plane for every tap. A register tile of MR filters x
+// NV vectors of flat positions accumulates every tap in order, straight from the planes and the
+// filter rows; positions with ow >= OW (Wq - OW of every Wq, the borders) are computed and dropped.
+//
+// Each output cell is one lane of one tile and sums its taps in one fixed order (then adds the
+// bias) however the positions and filters are tiled, so the split over tasks, which follows the
+// thread count, changes no bit.
+
+// Kernel taps up to this many (the tap offsets live on the stack).
+static constexpr int64_t kFlatMaxTaps = 64;
+
+static bool flatForward(const ConvGeo& g) {
+  const int64_t Wq = g.W + 2 * g.PW;
+  // The dropped border positions cost more than the unfolding saves on narrow maps.
+  return padded2d(g) && g.SH == 1 && g.SW == 1 && g.K > 1 && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3;
+}
+
+// Staging geometry: planes of Hq rows of Wq, flat outputs [0, Lf).
+struct FlatPlan {
+  int64_t Wq, Hq, plane, Lf;
+};
+
+static FlatPlan flatPlan(const ConvGeo& g) {
+  FlatPlan p;
+  p.Wq = g.W + 2 * g.PW;
+  p.Hq = g.H + 2 * g.PH;
+  p.plane = p.Hq * p.Wq;
+  p.Lf = (g.OH - 1) * p.Wq + g.OW;
+  return p;
+}
+
+// Elements after the last plane that a tile's vectors may read (positions past Lf, dropped).
+template <typename T> static constexpr int64_t flatSlack() {
+  return int64_t(Blocking<T>::NRV) * SimdOf<T>::S::W;
+}
+
+// Filters [o0, o0 + MR) at flat positions [j0, j0 + NV vectors): the sums, plus the bias, into
+// out (MR rows of NV vectors).
+template <typename T, int MR, int NV>
+static void flatTile(const ConvGeo& g, const T* xp, int64_t plane, const int64_t* taps, const T* w, const T* bias,
+                     int64_t o0, int64_t j0, T* out) {
+  using S = typename SimdOf<T>::S;
+  using V = typename S::V;
+  constexpr int VW = S::W;
+  V acc[MR][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; j++) acc[i][j] = S::zero();
+  const int64_t CK = g.CK, K = g.K;
+  const T* wk = w + o0 * CK;
+  const T* xc = xp + j0;
+  for (int64_t c = 0; c < g.C; c++, xc += plane)
+    for (int64_t t = 0; t < K; t++, wk++) {
+      const T* xr = xc + taps[t];
+      V xv[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; j++) xv[j] = S::load(xr + j * VW);
+#pragma GCC unroll 8
+      for (int i = 0; i < MR; i++) {
+        const V wv = S::set1(wk[i * CK]);
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; j++) acc[i][j] = S::fma(wv, xv[j], acc[i][j]);
+      }
+    }
+  constexpr int NT = Blocking<T>::NRV * VW;
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; i++) {
+    const V b = bias == nullptr ? S::zero() : S::set1(bias[o0 + i]);
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; j++) S::store(out + i * NT + j * VW, bias == nullptr ? acc[i][j] : S::add(b, acc[i][j]));
+  }
+}
+
+template <typename T, int MR, int NV = Blocking<T>::NRV>
+static void flatTileAny(int mr, int nv, const ConvGeo& g, const T* xp, int64_t plane, const int64_t* taps, const T* w,
+                        const T* bias, int64_t o0, int64_t j0, T* out) {
+  if constexpr (MR > 1) {
+    if (mr < MR) return flatTileAny<T, MR - 1, NV>(mr, nv, g, xp, plane, taps, w, bias, o0, j0, out);
+  }
+  if constexpr (NV > 1) {
+    if (nv < NV) return flatTileAny<T, MR, NV - 1>(mr, nv, g, xp, plane, taps, w, bias, o0, j0, out);
+  }
+  flatTile<T, MR, NV>(g, xp, plane, taps, w, bias, o0, j0, out);
+}
+
+// Filters [o0, o1) x flat positions [j0, j1) of one sample: tiles filters outer (a tile's filter
+// rows stay in cache across the positions), then the kept positions of each tile into y.
+template <typename T>
+static void flatRange(const ConvGeo& g, const FlatPlan& fp, const T* xp, const T* w, const T* bias, T* y, int64_t o0,
+                      int64_t o1, int64_t j0, int64_t j1) {
+  constexpr int MR = Blocking<T>::MR, VW = SimdOf<T>::S::W, NT = Blocking<T>::NRV * VW;
+  int64_t taps[kFlatMaxTaps];
+  for (int64_t kh = 0, t = 0; kh < g.KH; kh++)
+    for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = kh * g.DH * fp.Wq + kw * g.DW;
+  alignas(64) T out[MR * NT];
+  for (int64_t o = o0; o < o1; o += MR) {
+    const int mr = (int)imin(MR, o1 - o);
+    for (int64_t j = j0; j < j1; j += NT) {
+      const int64_t n = imin(NT, j1 - j);
+      flatTileAny<T, MR>(mr, (int)cdiv(n, VW), g, xp, fp.plane, taps, w, bias, o, j, out);
+      // Runs of kept positions: flat p is (p / Wq, p % Wq), kept while p % Wq < OW.
+      for (int64_t p = j; p < j + n;) {
+        const int64_t oh = p / fp.Wq, ow = p - oh * fp.Wq;
+        const int64_t run = imin(j + n - p, fp.Wq - ow);
+        const int64_t keep = imax(0, imin(run, g.OW - ow));
+        for (int i = 0; i < mr; i++) {
+          T* dst = y + (o + i) * g.L + oh * g.OW + ow;
+          const T* src = out + i * NT + (p - j);
+          for (int64_t q = 0; q < keep; q++) dst[q] = src[q];
+        }
+        p += run;
+      }
+    }
+  }
+}
+
+// Staged elements per task's range of positions: about what one core's L2 share holds.
+static constexpr int64_t kFlatRangeElems = int64_t(64) << 10;
+
+template <typename T> struct ConvFlatJob {
+  const Runtime* rt;
+  const ConvGeo* g;
+  FlatPlan fp;
+  int64_t n, oPer, oChunks, jPer;
+  T* y;
+  T* xp;  // the shared staging planes of sample n, or null (each task stages its own samples)
+  const T* x;
+  const T* w;
+  const T* bias;
+};
+
+template <typename T> static void flatPadTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const int64_t c0 = g.C * task / ntasks, c1 = g.C * (task + 1) / ntasks;
+  if (c0 < c1) padRows(J.xp + c0 * J.fp.plane, J.x + J.n * g.C * g.inSize, g, J.fp.Wq, c0, c1, 0, J.fp.Hq);
+}
+
+template <typename T> static void flatRangeTask(void* ctx, int task, int) {
+  auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const int64_t oi = task % J.oChunks, ji = task / J.oChunks;
+  const int64_t o0 = oi * J.oPer, o1 = imin(g.O, o0 + J.oPer), j0 = ji * J.jPer, j1 = imin(J.fp.Lf, j0 + J.jPer);
+  if (o0 < o1 && j0 < j1) flatRange(g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
+}
+
+// A whole sample per task: staged into the task's own scratch.
+template <typename T> static void flatSampleTask(void* ctx, int task, int) {
+  auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const size_t bytes = sizeof(T) * (size_t)(g.C * J.fp.plane + flatSlack<T>());
+  T* xp = static_cast<T*>(J.rt->scratch(4, bytes));
+  zeroRun(xp + g.C * J.fp.plane, flatSlack<T>());
+  padRows(xp, J.x + task * g.C * g.inSize, g, J.fp.Wq, 0, g.C, 0, J.fp.Hq);
+  flatRange(g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
+}
+
+template <typename T> static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
+  constexpr int MR = Blocking<T>::MR, NT = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const int nt = rt.threads();
+  const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
+  ConvFlatJob<T> job{&rt, &g, flatPlan(g), 0, g.O, 1, 0, y, nullptr, x, w, bias};
+  if (nt > 1 && g.N >= want) {
+    rt.run((int)g.N, flatSampleTask<T>, &job);
+    return;
+  }
+  // Ranges of positions whose staged rows fit the budget, then filter ranges (whole tiles) until
+  // every thread has work: each task reads only its filters' rows.
+  const int64_t tiles = cdiv(job.fp.Lf, NT);
+  job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.Wq) * job.fp.Wq / NT)) * NT;
+  const int64_t jChunks = cdiv(job.fp.Lf, job.jPer), oTiles = cdiv(g.O, MR);
+  if (jChunks < want) job.oChunks = imin(oTiles, cdiv(want, jChunks));
+  job.oPer = cdiv(oTiles, job.oChunks) * MR;
+  job.oChunks = cdiv(g.O, job.oPer);
+  const int64_t tasks = job.oChunks * jChunks;
+  job.xp = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.C * job.fp.plane + flatSlack<T>())));
+  if (job.xp == nullptr) abort();
+  zeroRun(job.xp + g.C * job.fp.plane, flatSlack<T>());
+  for (int64_t n = 0; n < g.N; n++) {
+    job.n = n;
+    if (nt <= 1) {
+      flatPadTask<T>(&job, 0, 1);
+      for (int64_t t = 0; t < tasks; t++) flatRangeTask<T>(&job, (int)t, (int)tasks);
+      continue;
+    }
+    rt.run((int)imin(want, g.C), flatPadTask<T>, &job);
+    rt.run((int)tasks, flatRangeTask<T>, &job);
+  }
+  free(job.xp);
+}

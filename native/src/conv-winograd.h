@@ -1,0 +1,243 @@
+// Winograd F(2x2, 3x3) forward convolution for 3x3 layers with stride 1 and no dilation, up to 64
+// filters x 64 channels, on maps of at least kWinoMinTiles 2x2 output tiles (ResNet's 56x56
+// layers), included by conv-impl.h before the direct paths. Each 4x4 input patch d (stride 2) becomes V = Bᵀ d B, each
+// filter g becomes U = G g Gᵀ, and for each of the 16 positions ξ of the transformed tiles the
+// products over channels are one GEMM, M[ξ] (O x tiles) = U[ξ] (O x C) · V[ξ] (C x tiles); then
+// each tile's 2x2 outputs are Aᵀ M A (+ bias). 16 multiply-adds per channel and tile instead of 36.
+//
+// Work is cut into blocks of tiles sized so the block's V and M stay in L2: a block stages its
+// input rows (conv-unfold.h's padRows), writes V straight into the GEMM's packed panel layout (no
+// packing pass), runs the 16 GEMMs (gemm-impl.h's gemmBlock, always the wide kernel, so every
+// element of M is the same sum over channels in the same order whatever the block), then the
+// output transform. U is computed once per call. Each output element therefore goes through the
+// same operations whatever the blocks or the thread count: the split changes no bit.
+
+static constexpr int64_t kWinoMinTiles = 144;
+// Bytes of V and M per block (both 16 x tiles x channels or filters).
+static constexpr int64_t kWinoBlockBytes = int64_t(1) << 19;
+
+// Transformed filters (16 x O x C) up to this many elements: every block re-reads all of them, and
+// with more (ResNet-18's 128 x 128 layer on 28x28, 1 MB) they stop sharing L2 with the block and
+// the direct path of conv-flat.h is faster (measured on an AVX-512 core with 2 MB of L2).
+static constexpr int64_t kWinoMaxFilterElems = int64_t(1) << 16;
+
+static bool winogradForward(const ConvGeo& g) {
+  return padded2d(g) && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 && g.C >= 8 &&
+         g.O >= 16 && 16 * g.O * g.C <= kWinoMaxFilterElems && cdiv(g.OH, 2) * cdiv(g.OW, 2) >= kWinoMinTiles;
+}
+
+template <typename T> struct ConvWinoJob {
+  const Runtime* rt;
+  const ConvGeo* g;
+  int64_t TH, TW, tiles, perBlock, blocks, Wq, ldv;  // ldv: V's packed row stride (tiles padded to panels)
+  T* y;
+  T* u;  // 16 x O x C
+  const T* x;
+  const T* w;
+  const T* bias;
+};
+
+// U[ξ][o][c] = (G g Gᵀ)[ξ] for filters [o0, o1), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
+template <typename T> static void winoFilterTask(void* ctx, int task, int ntasks) {
+  auto& J = *static_cast<ConvWinoJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const int64_t o0 = g.O * task / ntasks, o1 = g.O * (task + 1) / ntasks, OC = g.O * g.C;
+  const T h = T(0.5);
+  for (int64_t o = o0; o < o1; o++)
+    for (int64_t c = 0; c < g.C; c++) {
+      const T* f = J.w + (o * g.C + c) * 9;
+      T t[4][3];
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = f[j];
+        t[1][j] = h * (f[j] + f[3 + j] + f[6 + j]);
+        t[2][j] = h * (f[j] - f[3 + j] + f[6 + j]);
+        t[3][j] = f[6 + j];
+      }
+      T* u = J.u + o * g.C + c;
+      for (int i = 0; i < 4; i++) {
+        u[(i * 4 + 0) * OC] = t[i][0];
+        u[(i * 4 + 1) * OC] = h * (t[i][0] + t[i][1] + t[i][2]);
+        u[(i * 4 + 2) * OC] = h * (t[i][0] - t[i][1] + t[i][2]);
+        u[(i * 4 + 3) * OC] = t[i][2];
+      }
+    }
+}
+
+// Where element (p, j) of a k x n operand lives in gemmBlock's packed layout (row stride ld:
+// for each KC block of k, every NR-wide panel of its rows).
+template <typename T> static inline int64_t packedAt(int64_t p, int64_t j, int64_t k, int64_t ld) {
+  constexpr int64_t KC = Blocking<T>::KC, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const int64_t pc = p / KC * KC, kc = imin(KC, k - pc);
+  return pc * ld + (j - j % NR) * kc + (p - pc) * NR + j % NR;
+}
+
+// a - b, exactly (the simd wrappers have no subtraction; -1 · b is exact, so one rounding).
+template <typename S> static inline typename S::V vsub(typename S::V a, typename S::V b) {
+  return S::fma(S::set1(-1), b, a);
+}
+
+// Row length of the input transform's work rows: whole vectors, and room for the even/odd loads
+// (two vectors from an even offset) past the last tile.
+template <typename T> static inline int64_t winoRowLen(int64_t TW) {
+  constexpr int64_t VW = SimdOf<T>::S::W;
+  return cdiv(2 * (TW + 1), 2 * VW) * 2 * VW + 2 * VW;
+}
+
+// V[ξ] (C x the block's tiles, packed) for tiles [j0, j1) of sample n. Per channel, each tile row's
+// four patch rows are combined (Bᵀ d) along whole rows, split into even and odd columns, combined
+// again across columns (· B) for all the row's tiles at once into tmp, then copied out panel by
+// panel. Every step runs in vectors along the row; lanes past the row's end only reach scratch.
+template <typename T>
+static void winoInput(const ConvWinoJob<T>& J, T* v, T* tmp, const T* xs, int64_t j0, int64_t j1) {
+  using S = typename SimdOf<T>::S;
+  constexpr int64_t VW = S::W, NR = Blocking<T>::NRV * VW;
+  const ConvGeo& g = *J.g;
+  const int64_t th0 = j0 / J.TW, th1 = (j1 - 1) / J.TW + 1, q0 = 2 * th0, rows = 2 * (th1 - th0) + 2;
+  const int64_t nb = j1 - j0, TW = J.TW, Wq = J.Wq, Wr = winoRowLen<T>(TW), Wh = Wr / 2, vStride = g.C * J.ldv;
+  T* xp = static_cast<T*>(J.rt->scratch(4, sizeof(T) * (size_t)(g.C * rows * Wq + Wr)));
+  padRows(xp, xs, g, Wq, 0, g.C, q0, q0 + rows);
+  T* rt = tmp + 16 * nb;  // 4 row-combined rows of Wr
+  T* eo = rt + 4 * Wr;    // their even and odd columns, Wh each
+  for (int64_t c = 0; c < g.C; c++) {
+    const T* plane = xp + c * rows * Wq;
+    for (int64_t th = th0; th < th1; th++) {
+      const T* d0 = plane + 2 * (th - th0) * Wq;
+      const T *d1 = d0 + Wq, *d2 = d1 + Wq, *d3 = d2 + Wq;
+      for (int64_t q = 0; q < Wq; q += VW) {
+        const typename S::V a = S::load(d0 + q), b = S::load(d1 + q), e = S::load(d2 + q), f = S::load(d3 + q);
+        S::store(rt + q, vsub<S>(a, e));
+        S::store(rt + Wr + q, S::add(b, e));
+        S::store(rt + 2 * Wr + q, vsub<S>(e, b));
+        S::store(rt + 3 * Wr + q, vsub<S>(b, f));
+      }
+      for (int i = 0; i < 4; i++) {
+        const T* r = rt + i * Wr;
+        T* E = eo + 2 * i * Wh;
+        T* O = E + Wh;
+        if constexpr (Stride2<T>::kVector) {
+          for (int64_t k = 0; k <= TW; k += VW) {
+            S::store(E + k, Stride2<T>::load(r + 2 * k));
+            S::store(O + k, Stride2<T>::load(r + 2 * k + 1));
+          }
+        } else {
+          for (int64_t k = 0; k <= TW; k++) E[k] = r[2 * k], O[k] = r[2 * k + 1];
+        }
+      }
+      // This row's tiles within [j0, j1), at tmp columns j - j0.
+      const int64_t a = imax(j0, th * TW) - th * TW, b = imin(j1, (th + 1) * TW) - th * TW, off = th * TW - j0;
+      for (int i = 0; i < 4; i++) {
+        const T* E = eo + 2 * i * Wh;
+        const T* O = E + Wh;
+        T* t0 = tmp + (i * 4) * nb + off;
+        T *t1 = t0 + nb, *t2 = t1 + nb, *t3 = t2 + nb;
+        int64_t k = a;
+        for (; k + VW <= b; k += VW) {
+          const typename S::V e0 = S::load(E + k), e1 = S::load(E + k + 1), o0 = S::load(O + k), o1 = S::load(O + k + 1);
+          S::store(t0 + k, vsub<S>(e0, e1));
+          S::store(t1 + k, S::add(o0, e1));
+          S::store(t2 + k, vsub<S>(e1, o0));
+          S::store(t3 + k, vsub<S>(o0, o1));
+        }
+        for (; k < b; k++) {
+          t0[k] = E[k] - E[k + 1];
+          t1[k] = O[k] + E[k + 1];
+          t2[k] = E[k + 1] - O[k];
+          t3[k] = O[k] - O[k + 1];
+        }
+      }
+    }
+    for (int xi = 0; xi < 16; xi++)
+      for (int64_t j = 0; j < nb; j += NR)
+        copyRun(v + xi * vStride + packedAt<T>(c, j, g.C, J.ldv), tmp + xi * nb + j, imin(NR, nb - j));
+  }
+}
+
+// The 2x2 outputs of tiles [j, j + lanes) of one filter: Aᵀ M A + bias, A = [1 0; 1 1; 1 -1; 0 -1].
+template <typename T, typename S>
+static inline void winoOutVec(const T* mo, int64_t MS, int64_t j, typename S::V b, T* y00, T* y01, T* y10, T* y11) {
+  using V = typename S::V;
+  V s[2][4];
+  for (int k = 0; k < 4; k++) {
+    const V m0 = S::load(mo + k * MS + j), m1 = S::load(mo + (4 + k) * MS + j), m2 = S::load(mo + (8 + k) * MS + j),
+            m3 = S::load(mo + (12 + k) * MS + j);
+    s[0][k] = S::add(S::add(m0, m1), m2);
+    s[1][k] = vsub<S>(vsub<S>(m1, m2), m3);
+  }
+  S::store(y00 + j, S::add(b, S::add(S::add(s[0][0], s[0][1]), s[0][2])));
+  S::store(y01 + j, S::add(b, vsub<S>(vsub<S>(s[0][1], s[0][2]), s[0][3])));
+  S::store(y10 + j, S::add(b, S::add(S::add(s[1][0], s[1][1]), s[1][2])));
+  S::store(y11 + j, S::add(b, vsub<S>(vsub<S>(s[1][1], s[1][2]), s[1][3])));
+}
+
+// y of tiles [j0, j1) of sample n from M (16 x O x nb, each row padded by a vector).
+template <typename T>
+static void winoOutput(const ConvWinoJob<T>& J, T* yn, const T* m, T* tmp, int64_t j0, int64_t j1) {
+  using S = typename SimdOf<T>::S;
+  constexpr int64_t VW = S::W;
+  const ConvGeo& g = *J.g;
+  const int64_t nb = j1 - j0, MS = g.O * nb, TW = J.TW, nv = cdiv(nb, VW) * VW;
+  T* y00 = tmp;
+  T *y01 = y00 + nv, *y10 = y01 + nv, *y11 = y10 + nv;
+  for (int64_t o = 0; o < g.O; o++) {
+    const T* mo = m + o * nb;
+    const typename S::V b = S::set1(J.bias == nullptr ? T(0) : J.bias[o]);
+    // The last vector may read past this filter's row (into the next, or M's slack): its extra
+    // lanes are dropped.
+    for (int64_t j = 0; j < nb; j += VW) winoOutVec<T, S>(mo, MS, j, b, y00, y01, y10, y11);
+    T* yo = yn + o * g.L;
+    for (int64_t j = j0; j < j1; j++) {
+      const int64_t th = j / TW, tw = j - th * TW, oh = 2 * th, ow = 2 * tw, t = j - j0;
+      T* r = yo + oh * g.OW + ow;
+      const bool right = ow + 1 < g.OW, below = oh + 1 < g.OH;
+      r[0] = y00[t];
+      if (right) r[1] = y01[t];
+      if (below) {
+        r[g.OW] = y10[t];
+        if (right) r[g.OW + 1] = y11[t];
+      }
+    }
+  }
+}
+
+// Block `task` of all samples' tiles: input transform, 16 GEMMs, output transform.
+template <typename T> static void winoBlockTask(void* ctx, int task, int) {
+  auto& J = *static_cast<ConvWinoJob<T>*>(ctx);
+  const ConvGeo& g = *J.g;
+  const int64_t n = task / J.blocks, bi = task % J.blocks;
+  const int64_t j0 = bi * J.perBlock, j1 = imin(J.tiles, j0 + J.perBlock), nb = j1 - j0;
+  T* v = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(16 * g.C * J.ldv)));
+  constexpr int64_t VW = SimdOf<T>::S::W;
+  const int64_t Wr = winoRowLen<T>(J.TW), mElems = 16 * g.O * nb + VW;
+  const size_t tmpElems = (size_t)(16 * nb + 4 * Wr + 4 * Wr + 4 * VW);
+  T* m = static_cast<T*>(J.rt->scratch(3, sizeof(T) * ((size_t)mElems + tmpElems)));
+  T* tmp = m + mElems;
+  winoInput(J, v, tmp, J.x + n * g.C * g.inSize, j0, j1);
+  for (int xi = 0; xi < 16; xi++)
+    gemmBlock<T, Blocking<T>>(*J.rt, m + xi * g.O * nb, nb, J.u + xi * g.O * g.C, g.C, nullptr, 0, g.C, false, false, false,
+                              0, g.O, 0, nb, v + xi * g.C * J.ldv, J.ldv);
+  winoOutput(J, J.y + n * g.O * g.L, m, tmp, j0, j1);
+}
+
+template <typename T>
+static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
+  constexpr int64_t NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const int nt = rt.threads();
+  ConvWinoJob<T> job{&rt, &g, cdiv(g.OH, 2), cdiv(g.OW, 2), 0, 0, 0, 0, 0, y, nullptr, x, w, bias};
+  job.tiles = job.TH * job.TW;
+  job.Wq = imax(g.W + 2 * g.PW, 2 * job.TW + 2);
+  const int64_t fit = kWinoBlockBytes / (int64_t)(sizeof(T) * 16 * (g.C + g.O));
+  job.perBlock = imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR);
+  job.blocks = cdiv(job.tiles, job.perBlock);
+  job.ldv = cdiv(job.perBlock, NR) * NR;
+  job.u = static_cast<T*>(malloc(sizeof(T) * (size_t)(16 * g.O * g.C)));
+  if (job.u == nullptr) abort();
+  const int64_t tasks = g.N * job.blocks;
+  if (nt <= 1) {
+    winoFilterTask<T>(&job, 0, 1);
+    for (int64_t t = 0; t < tasks; t++) winoBlockTask<T>(&job, (int)t, (int)tasks);
+  } else {
+    rt.run((int)imin(2 * (int64_t)nt, g.O), winoFilterTask<T>, &job);
+    rt.run((int)tasks, winoBlockTask<T>, &job);
+  }
+  free(job.u);
+}
