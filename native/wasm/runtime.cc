@@ -138,10 +138,9 @@ constexpr uint32_t kMaxThreads = 256;
 uint32_t gTasksRun[kMaxThreads];
 uint32_t gJobs = 0;
 // Loads a worker spins on (about 20 us) before it sleeps; TSG_WASM_SPINS overrides, for measuring.
-// A longer spin does not pay: on the project's 2-vCPU VM a wake-up through wait/notify took about
-// 4 us, and when the host gave the two vCPUs about one core's time, a worker still spinning between
-// jobs took that time from the calling thread (round trips of a 15 ms scheduler slice). Instead,
-// JavaScript wakes the workers while it stages a large call's arrays (tsg_pool_wake).
+// A longer spin did not pay on the project's 2-vCPU VM: a wake-up through wait/notify took about
+// 4 us there, and when the host gave the two vCPUs about one core's time, a worker spinning
+// between jobs (2^22 loads) took that time from the calling thread.
 #ifndef TSG_WASM_SPINS
 #define TSG_WASM_SPINS (1 << 15)
 #endif
@@ -273,15 +272,6 @@ __attribute__((export_name("tsg_worker"))) void tsgWorker(uint32_t index) {
     if (index > tsg::load32(&gPool.helpers)) continue;
     tsg::work(index, s / 2, fn, ctx, n);
   }
-}
-
-// Wakes the sleeping workers ahead of a job: JavaScript calls it before staging a large call's
-// arrays (src/backend/wasm/addon.ts), so the wake-up overlaps the copies instead of delaying the
-// job's first tasks. A worker woken with no job spins its budget again, then sleeps.
-__attribute__((export_name("tsg_pool_wake"))) void tsgPoolWake() {
-  using tsg::gPool;
-  if (tsg::gThreads > 1 && tsg::load32(&gPool.sleepers) > 0)
-    __builtin_wasm_memory_atomic_notify((int*)&gPool.seq, gPool.helpers);
 }
 
 // Tasks of pool jobs thread `index` has run since the module started (0 past the last thread).

@@ -93,8 +93,8 @@ export async function checkVariant(variant: WasmVariant): Promise<{ isa: string;
   one.forEach((r, i) => {
     if (r.length !== three[i]!.length || r.some((v, j) => !Object.is(v, three[i]![j]))) problems.push(`result ${i} differs between 1 and 3 threads`);
   });
-  // Once idle the workers sleep; a large call wakes them while it stages its arrays
-  // (tsg_pool_wake), and they must still take their share and give the same bits.
+  // Once idle the workers sleep in memory.atomic.wait32; woken by the next job they must still
+  // take their share and give the same bits.
   await new Promise((done) => setTimeout(done, 50));
   before = b.poolTasks();
   const again = run();

@@ -24,7 +24,6 @@ export interface WasmExports {
   tsg_free(ptr: number): void;
   tsg_worker?(index: number): void;
   tsg_pool_tasks?(index: number): number;
-  tsg_pool_wake?(): void;
   __stack_pointer?: WebAssembly.Global;
   __tls_size?: WebAssembly.Global;
   __tls_align?: WebAssembly.Global;
@@ -89,8 +88,6 @@ function coversAll(length: number, plan: Int32Array): boolean {
 // Kinds of native/wasm/napi.h.
 const K_UNDEFINED = 0, K_NULL = 1, K_BOOL = 2, K_NUMBER = 3, K_STRING = 4, K_TYPEDARRAY = 5, K_ARRAY = 7;
 const SLOT = 24;
-/** Staged bytes from which a call wakes the worker pool before copying (a 128 x 128 float GEMM's). */
-const WAKE_BYTES = 1 << 17;
 
 /** napi_typedarray_type codes, in node_api_types.h's order. */
 function typeCode(a: ArrayBufferView): number {
@@ -221,9 +218,6 @@ export function wasmAddon(exports: WasmExports, memory: WebAssembly.Memory, befo
       r.at = bytes;
       bytes += (r.end - r.start + 63) & ~63;
     }
-    // A call this large may run on the pool: wake its workers now, so their wake-up overlaps
-    // the copies below rather than the kernel.
-    if (bytes >= WAKE_BYTES) exports.tsg_pool_wake?.();
     if (bytes > 0) {
       ensureArena(bytes);
       view();
