@@ -15,6 +15,8 @@
 //   --wasm-base /build/wasm-exp/x/ (tsgluon's .wasm files from another folder of the repository)
 //   --stat min (each figure from the shortest call rather than the median: on a loaded machine
 //   the shortest call is the least interrupted one)
+//   --compare /build/wasm-exp/y/ (adds tsgluon at N threads with the .wasm files from that folder,
+//   config baseN, alternating with the others: two builds compared in the same run)
 // On a shared machine figures move by 10% or more between runs.
 import { parseArgs } from 'node:util';
 import { startHarness, waitFor } from '../tests/browser/harness.js';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: '' },
     'wasm-base': { type: 'string', default: '' },
     stat: { type: 'string', default: 'median' },
+    compare: { type: 'string', default: '' },
   },
 });
 const rounds = Number(args.rounds);
@@ -50,11 +53,13 @@ const CONFIGS = [
   { key: 'oursN', lib: 'tsgluon', threads: many },
   { key: 'tfjsN', lib: 'tfjs-wasm', threads: many },
   { key: 'webgl', lib: 'tfjs-webgl', threads: 1 },
+  { key: 'baseN', lib: 'tsgluon', threads: many },
 ] as const;
 type Key = (typeof CONFIGS)[number]['key'];
 
-const chosen = CONFIGS.filter((c) => args.configs.split(',').includes(c.key));
-const extra = `&stat=${args.stat}${args.only ? `&only=${args.only}` : ''}${args['wasm-base'] ? `&wasmBase=${encodeURIComponent(args['wasm-base'])}` : ''}`;
+const chosen = CONFIGS.filter((c) => args.configs.split(',').includes(c.key) || (c.key === 'baseN' && args.compare));
+const base = (c: (typeof CONFIGS)[number]) => (c.key === 'baseN' ? args.compare : args['wasm-base']);
+const extra = (c: (typeof CONFIGS)[number]) => `&stat=${args.stat}${args.only ? `&only=${args.only}` : ''}${base(c) ? `&wasmBase=${encodeURIComponent(base(c))}` : ''}`;
 
 const harness = await startHarness();
 const runs = new Map<Key, Result[]>();
@@ -62,7 +67,7 @@ const info = new Map<Key, string>();
 try {
   for (let r = 0; r < rounds; r++) {
     for (const c of chosen) {
-      const { page } = await harness.open(`bench/browser/bench.html?lib=${c.lib}&threads=${c.threads}&sizes=${sizes.join(',')}&budget=${args.budget}${extra}`);
+      const { page } = await harness.open(`bench/browser/bench.html?lib=${c.lib}&threads=${c.threads}&sizes=${sizes.join(',')}&budget=${args.budget}${extra(c)}`);
       const res = await waitFor(page, () => (window.benchResult?.done ? window.benchResult : null), 600, `${c.lib} at ${c.threads} threads`);
       await page.close();
       if (res.error !== undefined) info.set(c.key, `${c.lib}: not measured (${res.error})`);
@@ -87,16 +92,16 @@ const ratio = (a: number | null, b: number | null) => (a === null || b === null 
 
 const rows: string[][] = [];
 const row = (name: string, pick: (r: Result) => number | null | undefined) => {
-  const [o1 = null, t1 = null, oN = null, tN = null, gl = null] = (['ours1', 'tfjs1', 'oursN', 'tfjsN', 'webgl'] as const).map((k) => fig(k, pick));
-  rows.push([name, fmt(o1), fmt(t1), ratio(o1, t1), fmt(oN), fmt(tN), ratio(oN, t1), ratio(oN, tN), fmt(gl)]);
+  const [o1 = null, t1 = null, oN = null, tN = null, gl = null, bN = null] = (['ours1', 'tfjs1', 'oursN', 'tfjsN', 'webgl', 'baseN'] as const).map((k) => fig(k, pick));
+  rows.push([name, fmt(o1), fmt(t1), ratio(o1, t1), fmt(oN), fmt(tN), ratio(oN, t1), ratio(oN, tN), fmt(gl), ...(args.compare ? [fmt(bN), ratio(oN, bN)] : [])]);
 };
 for (const n of sizes) row(`GEMM n=${n} (GFLOP/s)`, (r) => r.gemm[n]);
 row('MLP train step (steps/s)', (r) => r.mlp);
 row('LeNet train step (steps/s)', (r) => r.lenet);
 
-const head = ['', 'tsgluon 1T', 'tfjs-wasm 1T', 'ratio', `tsgluon ${many}T`, `tfjs-wasm ${many}T`, `${many}T vs tfjs 1T`, `${many}T vs tfjs ${many}T`, 'tfjs-webgl'];
+const head = ['', 'tsgluon 1T', 'tfjs-wasm 1T', 'ratio', `tsgluon ${many}T`, `tfjs-wasm ${many}T`, `${many}T vs tfjs 1T`, `${many}T vs tfjs ${many}T`, 'tfjs-webgl', ...(args.compare ? [`compared build ${many}T`, `${many}T vs compared`] : [])];
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(`\nmedians of ${rounds} alternating rounds of ${args.stat === "min" ? "the shortest call" : "the median call"} per figure, one Chromium (${harness.url});`);
-for (const c of chosen) console.log(`  ${info.get(c.key) ?? c.lib}`);
+for (const c of chosen) console.log(`  ${c.key === 'baseN' ? `compared build (${args.compare}): ` : ''}${info.get(c.key) ?? c.lib}`);

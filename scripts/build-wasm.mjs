@@ -13,7 +13,10 @@
 // tools. Exits non-zero on failure: the .wasm is a build product CI and `npm pack` require.
 // When every .wasm is newer than every source (native/src, native/wasm, this script) it says so
 // and does nothing, without looking for the tools; --force rebuilds anyway.
-// Usage: node scripts/build-wasm.mjs [--jobs N] [--force]
+// For measuring other builds: TSGLUON_WASM_CFLAGS adds compiler flags (say -DTSG_WASM_SPINS=4096;
+// everything is then rebuilt) and --out DIR (in the repository) writes the .wasm files and their
+// objects there instead, for bench:browser's --wasm-base.
+// Usage: node scripts/build-wasm.mjs [--jobs N] [--force] [--out DIR]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -21,8 +24,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'wasm');
-const objDir = join(root, 'build', 'wasm-obj');
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'wasm');
+const objDir = outArg > 0 ? join(out, 'obj') : join(root, 'build', 'wasm-obj');
 const VARIANTS = [
   { name: 'simd128', threads: false, relaxed: false },
   { name: 'simd128-threads', threads: true, relaxed: false },
@@ -35,7 +39,9 @@ const sources = [
   fileURLToPath(import.meta.url),
 ];
 const newestSource = Math.max(...sources.map((p) => statSync(p).mtimeMs));
-if (!process.argv.includes('--force') && targets.every((t) => existsSync(t) && statSync(t).mtimeMs > newestSource)) {
+const extraFlags = (process.env.TSGLUON_WASM_CFLAGS ?? '').split(' ').filter(Boolean);
+const force = process.argv.includes('--force') || extraFlags.length > 0;
+if (!force && targets.every((t) => existsSync(t) && statSync(t).mtimeMs > newestSource)) {
   console.log(`build-wasm: ${out} is up to date`);
   process.exit(0);
 }
@@ -111,7 +117,7 @@ const headerTime = newest(['native/src', 'native/wasm'].flatMap((d) => readdirSy
 /** An object file, rebuilt when its source or any header is newer. */
 function object(src, flavour, flags) {
   const obj = join(objDir, `${src.replace(/[/.]/g, '_')}.${flavour}.o`);
-  const fresh = existsSync(obj) && statSync(obj).mtimeMs > Math.max(headerTime, newest([src]));
+  const fresh = !force && existsSync(obj) && statSync(obj).mtimeMs > Math.max(headerTime, newest([src]));
   return { obj, build: fresh ? async () => {} : () => run(cc, [...COMMON, ...flags, '-c', join(root, src), '-o', obj]) };
 }
 

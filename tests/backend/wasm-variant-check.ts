@@ -93,6 +93,15 @@ export async function checkVariant(variant: WasmVariant): Promise<{ isa: string;
   one.forEach((r, i) => {
     if (r.length !== three[i]!.length || r.some((v, j) => !Object.is(v, three[i]![j]))) problems.push(`result ${i} differs between 1 and 3 threads`);
   });
+  // Once idle the workers sleep in memory.atomic.wait32; woken by the next job they must still
+  // take their share and give the same bits.
+  await new Promise((done) => setTimeout(done, 50));
+  before = b.poolTasks();
+  const again = run();
+  if (tasksRun(before) < 8) problems.push(`after the workers slept the pool ran ${tasksRun(before)} tasks, expected at least 8`);
+  one.forEach((r, i) => {
+    if (r.some((v, j) => !Object.is(v, again[i]![j]))) problems.push(`result ${i} differs at 3 threads after the workers slept`);
+  });
   return { isa: b.addon.isa(), problems };
 }
 
