@@ -11,6 +11,7 @@
  */
 import { allocate, type TypedArray } from '../core/dtype.js';
 import { sizeOf } from '../core/shape.js';
+import { allocateUninitialized } from '../core/uninit.js';
 import type { KernelTable } from '../backend/kernels.js';
 import { getBackend } from '../backend/registry.js';
 import type { Primitive } from '../ops/define.js';
@@ -121,7 +122,8 @@ export class Program {
         if (w === Storage.Own) {
           const { dtype, shape } = g.values[v]!;
           const d = into?.get(v);
-          out = d ?? allocate(dtype, sizeOf(shape));
+          // A kernel that writes every element needs no zero-filled array (as in eager mode).
+          out = d ?? (s.prim.outputInit === 'none' ? allocateUninitialized(dtype, sizeOf(shape)) : allocate(dtype, sizeOf(shape)));
           if (d !== undefined && s.prim.outputInit !== 'none') out.fill(0);
         } else {
           const cached = views?.[v] ?? null;
