@@ -35,10 +35,22 @@ static void fusedSegment(const Runtime& rt, const FusedArgs& f, T* regs, int64_t
     } else {
       const T *x = ptr[p.arg[0]], *mu = ptr[p.arg[1]], *var = ptr[p.arg[2]], *g = ptr[p.arg[3]], *be = ptr[p.arg[4]];
       const int64_t sx = st[p.arg[0]], sm = st[p.arg[1]], sv = st[p.arg[2]], sg = st[p.arg[3]], sb = st[p.arg[4]];
-      for (int64_t j = 0; j < len; j++) {
-        const double scale = (1.0 / sqrt((double)var[j * sv] + p.eps)) * (p.scale ? (double)g[j * sg] : 1.0);
-        const double shift = p.center ? (double)be[j * sb] : 0.0;
-        dst[j] = T(((double)x[j * sx] - (double)mu[j * sm]) * scale + shift);
+      if ((sm | sv | sg | sb) == 0) {
+        // One channel over the whole segment: its scale and shift once, not per element (the
+        // square root and division dominated this step otherwise).
+        const double m0 = (double)mu[0];
+        const double scale = (1.0 / sqrt((double)var[0] + p.eps)) * (p.scale ? (double)g[0] : 1.0);
+        const double shift = p.center ? (double)be[0] : 0.0;
+        if (sx == 1)
+          for (int64_t j = 0; j < len; j++) dst[j] = T(((double)x[j] - m0) * scale + shift);
+        else
+          for (int64_t j = 0; j < len; j++) dst[j] = T(((double)x[j * sx] - m0) * scale + shift);
+      } else {
+        for (int64_t j = 0; j < len; j++) {
+          const double scale = (1.0 / sqrt((double)var[j * sv] + p.eps)) * (p.scale ? (double)g[j * sg] : 1.0);
+          const double shift = p.center ? (double)be[j * sb] : 0.0;
+          dst[j] = T(((double)x[j * sx] - (double)mu[j * sm]) * scale + shift);
+        }
       }
     }
     ptr[f.nin + s] = dst;
