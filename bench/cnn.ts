@@ -7,8 +7,9 @@
 //     build (onnxruntime-web, a dev dependency) and, when it can be found, its native CPU build
 //     (onnxruntime-node; see bench/peers-ort.ts for how to point to one without installing it into
 //     the repo). The outputs are checked against PyTorch's on the same input.
-// The inference rows also time tsgluon hybridized (net.hybridize({ staticAlloc: true }): one traced
-// graph, fused element-wise tails, buffers planned once), a row of its own against the same peers.
+// Every row also times tsgluon hybridized (net.hybridize({ staticAlloc: true }), and the loss too in
+// the training step: one traced graph, fused element-wise tails, buffers planned once), a row of
+// its own against the same peers.
 // Each figure is the median time per call after warm-up; tsgluon and each peer are measured in
 // alternating rounds (--rounds) and each reports its median round, at every thread count. The
 // speed column is peer time / tsgluon time (above 1: tsgluon is faster). Peers that are missing
@@ -140,7 +141,10 @@ try {
   console.log(`tsgluon CNN bench: backend ${b.name}; median ms per call; speed = peer ms / tsgluon ms`);
   for (const t of threadCounts) {
     b.setNumThreads?.(t);
-    if (only.has('train')) row('ResNet-18 train step, 1x96x96, batch 32', t, measure({ eager: ms(makeStep('resnet18-train')) }, { PyTorch: torchTime('resnet18-train', t) }));
+    if (only.has('train')) {
+      const variants = { eager: ms(makeStep('resnet18-train')), hybridized: ms(makeStep('resnet18-train', true)) };
+      row('ResNet-18 train step, 1x96x96, batch 32', t, measure(variants, { PyTorch: torchTime('resnet18-train', t) }));
+    }
     if (only.has('r50')) {
       const variants = { eager: ms(makeStep('resnet50-infer')), hybridized: ms(makeStep('resnet50-infer', true)) };
       row('ResNet-50 inference, 3x224x224, batch 1', t, measure(variants, { PyTorch: torchTime('resnet50-infer', t) }));
