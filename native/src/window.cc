@@ -6,7 +6,7 @@
 #include "window.h"
 
 #include "window-2x2.h"
-#include "window-max3.h"
+#include "window-max512.h"
 #if defined(__x86_64__)
 #include "runtime.h"
 #endif
@@ -64,18 +64,21 @@ inline bool inside(const WindowPlan& P) {
   return true;
 }
 
-// Float max pooling and its gradient, 3x3 windows at stride 2 over 2-D planes, padding 0 or 1,
-// while the avx512 instruction set is active (window-max3.h).
-template <typename T> inline bool maxThreeByThree(int kind, const WindowPlan& P) {
+// Float max pooling and its gradient while the avx512 instruction set is active (window-max512.h).
+template <typename T> inline bool maxAvx512(int kind) {
 #if defined(__x86_64__)
-  return sizeof(T) == 4 && (kind == 2 || kind == 3) && gIsa == &kIsaAvx512 && P.in[0] == 1 && P.out[0] == 1 &&
-         P.kernel[0] == 1 && P.pad[0] == 0 && P.kernel[1] == 3 && P.kernel[2] == 3 && P.stride[1] == 2 &&
-         P.stride[2] == 2 && P.pad[1] <= 1 && P.pad[2] <= 1 && P.dilation[1] == 1 && P.dilation[2] == 1 &&
-         P.in[1] * P.in[2] < (int64_t(1) << 31);
+  return sizeof(T) == 4 && (kind == 2 || kind == 3) && gIsa == &kIsaAvx512;
 #else
-  (void)kind, (void)P;
+  (void)kind;
   return false;
 #endif
+}
+
+// 3x3 windows at stride 2 over 2-D planes, padding 0 or 1 (window-max512.h).
+inline bool threeByThree(const WindowPlan& P) {
+  return P.in[0] == 1 && P.out[0] == 1 && P.kernel[0] == 1 && P.pad[0] == 0 && P.kernel[1] == 3 && P.kernel[2] == 3 &&
+         P.stride[1] == 2 && P.stride[2] == 2 && P.pad[1] <= 1 && P.pad[2] <= 1 && P.dilation[1] == 1 &&
+         P.dilation[2] == 1 && P.in[1] * P.in[2] < (int64_t(1) << 31);
 }
 
 // 2x2 windows at stride 2 over 2-D planes, no padding (window-2x2.h).
@@ -263,6 +266,13 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
     }
     return;
   }
+#if defined(__x86_64__)
+  if (maxAvx512<T>(J.kind) && twoByTwo(P)) {
+    max512::planes2(J.kind, reinterpret_cast<float*>(J.out), reinterpret_cast<const float*>(J.kind == 2 ? J.x : J.y),
+                    reinterpret_cast<const float*>(J.x), H, W, OH, OW, nc0, nc1);
+    return;
+  }
+#endif
   if (twoByTwo(P)) {
     pool2x2::planes(J.kind, J.out, J.x, J.y, H, W, OH, OW, nc0, nc1);
     return;
@@ -271,9 +281,9 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
   if (J.kind == 3 || J.kind == 5)
     for (int64_t i = nc0 * inSize; i < nc1 * inSize; i++) J.out[i] = T(0);
 #if defined(__x86_64__)
-  if (maxThreeByThree<T>(J.kind, P)) {
-    max3::planes(J.kind, reinterpret_cast<float*>(J.out), reinterpret_cast<const float*>(J.kind == 2 ? J.x : J.y),
-                 reinterpret_cast<const float*>(J.x), H, W, OH, OW, P.pad[1], P.pad[2], nc0, nc1);
+  if (maxAvx512<T>(J.kind) && threeByThree(P)) {
+    max512::planes3(J.kind, reinterpret_cast<float*>(J.out), reinterpret_cast<const float*>(J.kind == 2 ? J.x : J.y),
+                    reinterpret_cast<const float*>(J.x), H, W, OH, OW, P.pad[1], P.pad[2], nc0, nc1);
     return;
   }
 #endif
