@@ -6,6 +6,10 @@
 #include "window.h"
 
 #include "window-2x2.h"
+#include "window-max512.h"
+#if defined(__x86_64__)
+#include "runtime.h"
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -58,6 +62,23 @@ inline bool inside(const WindowPlan& P) {
   for (int a = 0; a < 3; a++)
     if (P.pad[a] != 0 || P.dilation[a] != 1 || (P.out[a] - 1) * P.stride[a] + P.kernel[a] > P.in[a]) return false;
   return true;
+}
+
+// Float max pooling and its gradient while the avx512 instruction set is active (window-max512.h).
+template <typename T> inline bool maxAvx512(int kind) {
+#if defined(__x86_64__)
+  return sizeof(T) == 4 && (kind == 2 || kind == 3) && gIsa == &kIsaAvx512;
+#else
+  (void)kind;
+  return false;
+#endif
+}
+
+// 3x3 windows at stride 2 over 2-D planes, padding 0 or 1 (window-max512.h).
+inline bool threeByThree(const WindowPlan& P) {
+  return P.in[0] == 1 && P.out[0] == 1 && P.kernel[0] == 1 && P.pad[0] == 0 && P.kernel[1] == 3 && P.kernel[2] == 3 &&
+         P.stride[1] == 2 && P.stride[2] == 2 && P.pad[1] <= 1 && P.pad[2] <= 1 && P.dilation[1] == 1 &&
+         P.dilation[2] == 1 && P.in[1] * P.in[2] < (int64_t(1) << 31);
 }
 
 // 2x2 windows at stride 2 over 2-D planes, no padding (window-2x2.h).
@@ -245,6 +266,13 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
     }
     return;
   }
+#if defined(__x86_64__)
+  if (maxAvx512<T>(J.kind) && twoByTwo(P)) {
+    max512::planes2(J.kind, reinterpret_cast<float*>(J.out), reinterpret_cast<const float*>(J.kind == 2 ? J.x : J.y),
+                    reinterpret_cast<const float*>(J.x), H, W, OH, OW, nc0, nc1);
+    return;
+  }
+#endif
   if (twoByTwo(P)) {
     pool2x2::planes(J.kind, J.out, J.x, J.y, H, W, OH, OW, nc0, nc1);
     return;
@@ -252,6 +280,13 @@ template <typename T> void planes(const Job<T>& J, int64_t nc0, int64_t nc1) {
   // Gradients overwrite gx: each task zeroes its planes, then scatters into them.
   if (J.kind == 3 || J.kind == 5)
     for (int64_t i = nc0 * inSize; i < nc1 * inSize; i++) J.out[i] = T(0);
+#if defined(__x86_64__)
+  if (maxAvx512<T>(J.kind) && threeByThree(P)) {
+    max512::planes3(J.kind, reinterpret_cast<float*>(J.out), reinterpret_cast<const float*>(J.kind == 2 ? J.x : J.y),
+                    reinterpret_cast<const float*>(J.x), H, W, OH, OW, P.pad[1], P.pad[2], nc0, nc1);
+    return;
+  }
+#endif
   if (inside(P)) {
     if (P.kernel[1] == 2 && P.kernel[2] == 2) poolInside<T, 2, 2>(J, nc0, nc1, 2, 2);
     else if (P.kernel[1] == 3 && P.kernel[2] == 3) poolInside<T, 3, 3>(J, nc0, nc1, 3, 3);

@@ -11,12 +11,19 @@
  * when that operand has the output's shape, is read by no other node, and is neither a graph
  * output nor kept for a backward graph; groups with per-channel inputs must agree on the channel
  * axis. The fused node stands where the group's last node stood.
+ *
+ * Steps that leave every element where it is join chains too, so they do not cut a loss's tail in
+ * pieces: a view of the same size (a reshape) adds no step at all, and a reduction over axes of
+ * extent 1 becomes what it computes on one element: a sum adds it to 0 (so -0 becomes 0, as the
+ * reduction kernels start from 0), a product, maximum or minimum keeps it. A group is fused only
+ * when it has at least two steps.
  */
-import { isFloat, type DType } from '../core/dtype.js';
+import { allocate, isFloat, type DType } from '../core/dtype.js';
 import { sizeOf } from '../core/shape.js';
 import { BINARY_OPS, UNARY_OPS, type FusedPlan, type FusedStep } from '../backend/kernels.js';
 import { primitive, type Primitive } from '../ops/define.js';
-import { Graph, type GraphNode } from './graph.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { Graph, type GraphNode, type GraphValue } from './graph.js';
 
 interface FusedAttrs extends Omit<FusedPlan, 'size'> {
   readonly shape: readonly number[];
@@ -52,11 +59,33 @@ function layoutOf(s: readonly number[], out: readonly number[]): Layout | null {
 interface Candidate {
   readonly layouts: readonly Layout[];
   readonly channel: readonly [number, number] | null;
-  readonly step: (args: number[]) => FusedStep;
+  /** The step from its operands' registers (a zero register last when `zero`); null: no step, the operand passes through. */
+  readonly step: ((args: number[]) => FusedStep) | null;
+  /** The step also reads a scalar 0 of the output's dtype. */
+  readonly zero?: boolean;
+}
+
+const REDUCTIONS = new Set(['sum', 'prod', 'max', 'min']);
+
+/** Node `i` as a step that keeps every element where it is (see the header), or null. */
+function inPlaceStep(g: Graph, i: number): Candidate | null {
+  const n = g.nodes[i]!;
+  const prim = g.prims[i]!;
+  if (n.output === null || n.inputs.length !== 1 || prim.effect !== undefined) return null;
+  const out = g.values[n.output]!;
+  const x = g.values[n.inputs[0]!]!;
+  if (!isFloat(out.dtype) || x.dtype !== out.dtype || sizeOf(x.shape) !== sizeOf(out.shape) || out.shape.includes(0)) return null;
+  if (prim.view === true) return { layouts: [0], channel: null, step: null };
+  const plan = g.plans[i] as { reduce?: number } | undefined;
+  if (!REDUCTIONS.has(n.op) || plan?.reduce !== 1) return null;
+  if (n.op !== 'sum') return { layouts: [0], channel: null, step: null };
+  return { layouts: [0], channel: null, zero: true, step: (args) => ({ op: 'add', args: [args[0]!, args[1]!] }) };
 }
 
 /** The fusion view of node `i`, or null when it is not an element-wise op this pass fuses. */
 function candidate(g: Graph, i: number): Candidate | null {
+  const same = inPlaceStep(g, i);
+  if (same !== null) return same;
   const n = g.nodes[i]!;
   const prim = g.prims[i]!;
   if (n.output === null || prim.view === true || prim.effect !== undefined) return null;
@@ -124,9 +153,21 @@ export function fuseElementwise(g: Graph, keep: ReadonlySet<number>): Graph {
   const dropped = new Set<number>();
   const prims = [...g.prims];
   const plans = [...g.plans];
+  const values: GraphValue[] = [...g.values];
+  const constants: NDArray[] = [...g.constants];
+  const zeros = new Map<DType, number>();
+  const zeroOf = (dtype: DType): number => {
+    let v = zeros.get(dtype);
+    if (v === undefined) {
+      zeros.set(dtype, (v = values.length));
+      values.push({ id: v, shape: [], dtype, source: { kind: 'const', index: constants.length } });
+      constants.push(new NDArray(allocate(dtype, 1), [], dtype));
+    }
+    return v;
+  };
   for (const [sink, list] of members) {
-    if (list.length < 2) continue;
-    const node = emit(g, list, cands, channelOf.get(sink) ?? null);
+    if (list.filter((m) => cands[m]!.step !== null).length < 2) continue;
+    const node = emit(g, list, cands, channelOf.get(sink) ?? null, zeroOf);
     fusedAt.set(sink, node);
     prims[sink] = fusedPrim as Primitive<unknown, unknown>;
     plans[sink] = fusedPrim.infer([], node.attrs as FusedAttrs).plan;
@@ -136,6 +177,8 @@ export function fuseElementwise(g: Graph, keep: ReadonlySet<number>): Graph {
   const keepIdx = g.nodes.map((_, i) => i).filter((i) => !dropped.has(i));
   return new Graph({
     ...g,
+    values,
+    constants,
     nodes: keepIdx.map((i, id) => ({ ...(fusedAt.get(i) ?? g.nodes[i]!), id })),
     prims: keepIdx.map((i) => prims[i]!),
     plans: keepIdx.map((i) => plans[i]),
@@ -143,28 +186,34 @@ export function fuseElementwise(g: Graph, keep: ReadonlySet<number>): Graph {
 }
 
 /** The fused node for the group `list` (node indices in order, the last one the sink). */
-function emit(g: Graph, list: readonly number[], cands: readonly (Candidate | null)[], channel: readonly [number, number] | null): GraphNode {
-  const inside = new Map<number, number>();
+function emit(g: Graph, list: readonly number[], cands: readonly (Candidate | null)[], channel: readonly [number, number] | null, zeroOf: (dtype: DType) => number): GraphNode {
   const externals: number[] = [];
   const layouts: number[] = [];
   const reg = new Map<number, number>();
   const steps: ((k: number) => FusedStep)[] = [];
+  const external = (v: number, l: Layout): { ext: number } => {
+    if (!reg.has(v)) {
+      reg.set(v, externals.length);
+      externals.push(v);
+      layouts.push(Array.isArray(l) ? 2 : (l as number));
+    }
+    return { ext: reg.get(v)! };
+  };
+  // Where each value of the group comes from: an external input, or the register of a step.
+  const source = new Map<number, { ext: number } | { inside: number }>();
   for (const i of list) {
     const n = g.nodes[i]!;
     const c = cands[i]!;
-    const refs = n.inputs.map((v, k) => {
-      if (inside.has(v)) return { inside: inside.get(v)! };
-      if (!reg.has(v)) {
-        reg.set(v, externals.length);
-        externals.push(v);
-        const l = c.layouts[k]!;
-        layouts.push(Array.isArray(l) ? 2 : (l as number));
-      }
-      return { ext: reg.get(v)! };
-    });
+    const refs = n.inputs.map((v, k) => source.get(v) ?? external(v, c.layouts[k]!));
+    if (c.step === null) {
+      source.set(n.output!, refs[0]!);
+      continue;
+    }
+    if (c.zero === true) refs.push(external(zeroOf(g.values[n.output!]!.dtype), 1));
     const at = steps.length;
-    steps.push((k) => c.step(refs.map((r) => ('ext' in r ? r.ext! : k + r.inside!))));
-    inside.set(n.output!, at);
+    const step = c.step;
+    steps.push((k) => step(refs.map((r) => ('ext' in r ? r.ext : k + r.inside))));
+    source.set(n.output!, { inside: at });
   }
   const sink = g.nodes[list[list.length - 1]!]!;
   const out = g.values[sink.output!]!;

@@ -37,6 +37,13 @@ function toIndexArray(indices: IndexLike): NDArray {
  * every index must already be an integer in [0, n), and the error names the layer.
  */
 function normalizeIndices(op: string, data: TypedArray, n: number, a: GatherAttrs): Int32Array {
+  // int32 indices already in [0, n) (class labels, token ids) are read as they are: every mode
+  // maps them to themselves, and a training step need not copy its labels twice.
+  if (data instanceof Int32Array) {
+    let j = 0;
+    while (j < data.length && data[j]! >= 0 && data[j]! < n) j++;
+    if (j === data.length) return data;
+  }
   const out = new Int32Array(data.length);
   if (data.length === 0) return out;
   if (n === 0) throw new ShapeError(`${op}: cannot index ${whereOf(a)}, which has length 0`);
