@@ -381,48 +381,57 @@ bool overlaps(const void* a, const void* b, size_t n) {
   return n > 0 && x < y + n && y < x + n;
 }
 
-// conv(kind, out, a, b, bias or null, plan = [batch, channels, filters, in[3], out[3], kernel[3],
-// stride[3], pad[3], dilation[3]]): the convolution kernels of conv-impl.h (isa.h lists the kinds
-// and operands). The output may not share memory with an input: every kind overwrites it.
-Napi::Value Conv(const Napi::CallbackInfo& info) {
+// Reads and checks a convolution's operands: out, a, b at info[base..base+3), the bias (or null)
+// at base + 3, the plan at base + 4. 0 after throwing, 1 for a dtype left to the reference
+// kernels, 2 when c and the arrays are ready.
+int convOperands(const Napi::CallbackInfo& info, size_t base, int64_t kind, Arr* t, Arr& bias, bool& hasBias, ConvArgs& c) {
   Napi::Env env = info.Env();
-  int64_t kind = num(info, 0);
-  Arr t[3], bias;
-  if (!args(info, 1, 3, t, "conv")) return env.Undefined();
-  const bool hasBias = info.Length() > 4 && !info[4].IsNull() && !info[4].IsUndefined();
-  if (hasBias && !getArr(env, info[4], bias)) return fail(env, "conv: bias must be a typed array or null");
+  if (!args(info, base, 3, t, "conv")) return 0;
+  hasBias = info.Length() > base + 3 && !info[base + 3].IsNull() && !info[base + 3].IsUndefined();
+  if (hasBias && !getArr(env, info[base + 3], bias)) return fail(env, "conv: bias must be a typed array or null"), 0;
   size_t pl;
-  const int32_t* p = plan(info, 5, 21, &pl);
-  if (p == nullptr) return env.Undefined();
-  if (kind < 0 || kind >= CONV_COUNT) return fail(env, "conv: unknown kind");
-  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt || (hasBias && bias.dt != t[0].dt)) return fail(env, "conv: dtypes differ");
-  if (hasBias && kind != CONV_FORWARD) return fail(env, "conv: only the forward kind takes a bias");
-  ConvArgs c;
+  const int32_t* p = plan(info, base + 4, 21, &pl);
+  if (p == nullptr) return 0;
+  if (kind < 0 || kind >= CONV_COUNT) return fail(env, "conv: unknown kind"), 0;
+  if (t[0].dt != t[1].dt || t[0].dt != t[2].dt || (hasBias && bias.dt != t[0].dt)) return fail(env, "conv: dtypes differ"), 0;
+  if (hasBias && kind != CONV_FORWARD) return fail(env, "conv: only the forward kind takes a bias"), 0;
   c.batch = p[0], c.channels = p[1], c.filters = p[2];
-  if (c.batch < 0 || c.channels < 0 || c.filters < 0) return fail(env, "conv: bad plan");
+  if (c.batch < 0 || c.channels < 0 || c.filters < 0) return fail(env, "conv: bad plan"), 0;
   int64_t inSize = 1, outSize = 1, k = 1;
   for (int i = 0; i < 3; i++) {
     c.in[i] = p[3 + i], c.out[i] = p[6 + i], c.kernel[i] = p[9 + i];
     c.stride[i] = p[12 + i], c.pad[i] = p[15 + i], c.dilation[i] = p[18 + i];
     if (c.in[i] < 0 || c.out[i] < 0 || c.pad[i] < 0 || c.kernel[i] < 1 || c.stride[i] < 1 || c.dilation[i] < 1)
-      return fail(env, "conv: bad plan");
+      return fail(env, "conv: bad plan"), 0;
     inSize *= c.in[i], outSize *= c.out[i], k *= c.kernel[i];
   }
   const int64_t xLen = c.batch * c.channels * inSize, yLen = c.batch * c.filters * outSize;
   const int64_t wLen = c.filters * c.channels * k;
   const int64_t want[CONV_COUNT][3] = {{yLen, xLen, wLen}, {xLen, yLen, wLen}, {wLen, xLen, yLen}};
   for (int i = 0; i < 3; i++)
-    if ((int64_t)t[i].len != want[kind][i]) return fail(env, "conv: plan does not match the operands");
-  if (hasBias && (int64_t)bias.len != c.filters) return fail(env, "conv: bias length must equal the filter count");
+    if ((int64_t)t[i].len != want[kind][i]) return fail(env, "conv: plan does not match the operands"), 0;
+  if (hasBias && (int64_t)bias.len != c.filters) return fail(env, "conv: bias length must equal the filter count"), 0;
   const char* o0 = static_cast<const char*>(t[0].data);
   const char* o1 = o0 + t[0].len * (size_t)t[0].elem;
   for (int i = 1; i < 3; i++) {
     const char* i0 = static_cast<const char*>(t[i].data);
     if (o1 > o0 && i0 + t[i].len * (size_t)t[i].elem > o0 && i0 < o1 && t[i].len > 0)
-      return fail(env, "conv: the output shares memory with an input");
+      return fail(env, "conv: the output shares memory with an input"), 0;
   }
-  if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
-  return Bool(env, gIsa->conv(kRuntime, t[0].dt, (int)kind, t[0].data, t[1].data, t[2].data, hasBias ? bias.data : nullptr, c));
+  return t[0].dt == F32 || t[0].dt == F64 ? 2 : 1;
+}
+
+// conv(kind, out, a, b, bias or null, plan = [batch, channels, filters, in[3], out[3], kernel[3],
+// stride[3], pad[3], dilation[3]]): the convolution kernels of conv-impl.h (isa.h lists the kinds
+// and operands). The output may not share memory with an input: every kind overwrites it.
+Napi::Value Conv(const Napi::CallbackInfo& info) {
+  Arr t[3], bias;
+  bool hasBias = false;
+  ConvArgs c;
+  const int r = convOperands(info, 1, num(info, 0), t, bias, hasBias, c);
+  if (r < 2) return r == 0 ? info.Env().Undefined() : Bool(info.Env(), false);
+  return Bool(info.Env(), gIsa->conv(kRuntime, t[0].dt, (int)num(info, 0), t[0].data, t[1].data, t[2].data,
+                                     hasBias ? bias.data : nullptr, c, nullptr));
 }
 
 // optimizer(kind, weight, grad, s0, s1, s2, params): a fused update (isa.h lists the kinds, the
@@ -539,66 +548,119 @@ Napi::Value ClipGlobalNorm(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, clipGlobalNorm(arrays.data(), (int)arrays.size(), info[1].As<Napi::Number>().DoubleValue()));
 }
 
-// fused(out, inputs[], layouts, code, eps, size, inner, channels): a fused element-wise chain.
-// code holds 8 numbers per step: kind, op, five argument registers, flags (1 scale, 2 center);
-// eps one number per step. Everything is checked before any memory is touched.
-Napi::Value Fused(const Napi::CallbackInfo& info) {
+// Storage behind a FusedArgs read from JavaScript.
+struct FusedParsed {
+  const void* inputs[32];
+  size_t bytes[32];
+  int32_t layouts[32];
+  FusedStepC steps[32];
+  FusedArgs fa;
+};
+
+// Reads and checks a fused chain into `out` of `size` elements: inputs[], layouts, code, eps at
+// info[at..at+4), then inner and channels; with self >= 0, input `self` is `out` itself (not in
+// the list). 0 after throwing, 1 for a dtype left to the reference kernels, 2 when f.fa is ready.
+// Everything is checked before any memory is touched.
+int fusedOperands(const Napi::CallbackInfo& info, size_t at, const Arr& out, int64_t size, int64_t inner, int64_t channels,
+                  FusedParsed& f, int64_t self = -1) {
   Napi::Env env = info.Env();
-  Arr out;
-  if (!args(info, 0, 1, &out, "fused")) return env.Undefined();
-  if (info.Length() < 8 || !info[1].IsArray()) return fail(env, "fused: inputs must be an array of typed arrays");
-  Napi::Array list = info[1].As<Napi::Array>();
-  const uint32_t nin = list.Length();
+  if (info.Length() < at + 4 || !info[at].IsArray()) return fail(env, "fused: inputs must be an array of typed arrays"), 0;
+  Napi::Array list = info[at].As<Napi::Array>();
+  const uint32_t nin = list.Length() + (self >= 0 ? 1 : 0);
+  if (self >= (int64_t)nin) return fail(env, "convFused: the output's register is not an input"), 0;
   size_t ll, cl;
-  const int32_t* layouts = plan(info, 2, nin, &ll);
-  if (layouts == nullptr) return env.Undefined();
-  const int32_t* code = plan(info, 3, 8, &cl);
-  if (code == nullptr) return env.Undefined();
+  const int32_t* layouts = plan(info, at + 1, nin, &ll);
+  if (layouts == nullptr) return 0;
+  const int32_t* code = plan(info, at + 2, 8, &cl);
+  if (code == nullptr) return 0;
   Arr epsArr;
   napi_typedarray_type et;
-  if (napi_get_typedarray_info(env, info[4], &et, &epsArr.len, &epsArr.data, nullptr, nullptr) != napi_ok || et != napi_float64_array)
-    return fail(env, "fused: eps must be a Float64Array");
-  const int64_t size = num(info, 5), inner = num(info, 6), channels = num(info, 7);
+  if (napi_get_typedarray_info(env, info[at + 3], &et, &epsArr.len, &epsArr.data, nullptr, nullptr) != napi_ok || et != napi_float64_array)
+    return fail(env, "fused: eps must be a Float64Array"), 0;
   const int nsteps = (int)(cl / 8);
-  if (nin > 32 || nsteps < 1 || nsteps > 32 || epsArr.len < (size_t)nsteps) return fail(env, "fused: at most 32 inputs and 1 to 32 steps");
-  if (size < 0 || inner < 1 || channels < 1 || out.len != (size_t)size) return fail(env, "fused: sizes do not match the output");
-  if (out.dt != F32 && out.dt != F64) return Bool(env, false);
-  const void* inputs[32];
+  if (nin > 32 || nsteps < 1 || nsteps > 32 || epsArr.len < (size_t)nsteps) return fail(env, "fused: at most 32 inputs and 1 to 32 steps"), 0;
+  if (size < 0 || inner < 1 || channels < 1 || out.len != (size_t)size) return fail(env, "fused: sizes do not match the output"), 0;
+  if (out.dt != F32 && out.dt != F64) return 1;
   for (uint32_t i = 0; i < nin; i++) {
-    Arr a;
-    if (!getArr(env, list.Get(i), a)) return fail(env, "fused: every input must be a typed array");
-    if (a.dt != out.dt) return Bool(env, false);
+    Arr a = out;
+    if (i != self && !getArr(env, list.Get(i - (self >= 0 && i > self ? 1 : 0)), a))
+      return fail(env, "fused: every input must be a typed array"), 0;
+    if (a.dt != out.dt) return 1;
     const int l = layouts[i];
     const size_t want = l == 0 ? (size_t)size : l == 1 ? 1 : l == 2 ? (size_t)channels : 0;
-    if (want == 0 && !(l == 0 && size == 0)) return fail(env, "fused: unknown input layout");
-    if (a.len < want) return fail(env, "fused: an input is shorter than its layout needs");
-    inputs[i] = a.data;
+    if (want == 0 && !(l == 0 && size == 0)) return fail(env, "fused: unknown input layout"), 0;
+    if (a.len < want) return fail(env, "fused: an input is shorter than its layout needs"), 0;
+    f.inputs[i] = a.data;
+    f.bytes[i] = a.len * (size_t)a.elem;
+    f.layouts[i] = l;
   }
   bool channel = false;
   for (uint32_t i = 0; i < nin; i++) channel = channel || layouts[i] == 2;
   const int64_t run = channel ? (inner > 1 ? inner : channels) : 1;
   if (channel && (size % run != 0 || (inner > 1 && size % (inner * channels) != 0) || (inner == 1 && size % channels != 0)))
-    return fail(env, "fused: the output size is not a whole number of channel runs");
-  FusedStepC steps[32];
+    return fail(env, "fused: the output size is not a whole number of channel runs"), 0;
   for (int s = 0; s < nsteps; s++) {
     const int32_t* c = code + 8 * s;
-    FusedStepC& p = steps[s];
+    FusedStepC& p = f.steps[s];
     p.kind = c[0];
     p.op = c[1];
     const int nargs = p.kind == FK_UNARY ? 1 : p.kind == FK_BINARY ? 2 : p.kind == FK_BATCHNORM ? 5 : -1;
-    if (nargs < 0) return fail(env, "fused: unknown step kind");
+    if (nargs < 0) return fail(env, "fused: unknown step kind"), 0;
     if ((p.kind == FK_UNARY && (p.op < 0 || p.op >= U_COUNT)) || (p.kind == FK_BINARY && (p.op < 0 || p.op >= B_COUNT)))
-      return fail(env, "fused: unknown op");
+      return fail(env, "fused: unknown op"), 0;
     for (int k = 0; k < 5; k++) {
       p.arg[k] = k < nargs ? c[2 + k] : 0;
-      if (p.arg[k] < 0 || p.arg[k] >= (int)nin + s) return fail(env, "fused: a step reads a register not yet written");
+      if (p.arg[k] < 0 || p.arg[k] >= (int)nin + s) return fail(env, "fused: a step reads a register not yet written"), 0;
     }
     p.scale = (c[7] & 1) != 0;
     p.center = (c[7] & 2) != 0;
     p.eps = static_cast<const double*>(epsArr.data)[s];
   }
-  FusedArgs fa{size, inner, channels, (int)nin, nsteps, inputs, layouts, steps, out.data};
-  return Bool(env, gIsa->fused(kRuntime, out.dt, fa));
+  f.fa = FusedArgs{size, inner, channels, (int)nin, nsteps, f.inputs, f.layouts, f.steps, out.data};
+  return 2;
+}
+
+// fused(out, inputs[], layouts, code, eps, size, inner, channels): a fused element-wise chain.
+// code holds 8 numbers per step: kind, op, five argument registers, flags (1 scale, 2 center);
+// eps one number per step.
+Napi::Value Fused(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr out;
+  if (!args(info, 0, 1, &out, "fused")) return env.Undefined();
+  if (info.Length() < 8) return fail(env, "fused: inputs must be an array of typed arrays");
+  FusedParsed f;
+  const int r = fusedOperands(info, 1, out, num(info, 5), num(info, 6), num(info, 7), f);
+  if (r < 2) return r == 0 ? env.Undefined() : Bool(env, false);
+  return Bool(env, gIsa->fused(kRuntime, out.dt, f.fa));
+}
+
+// convFused(y, x, w, bias or null, convPlan, inputs[], layouts, code, eps, inner, channels, self):
+// the forward convolution, then a fused chain applied in place to y region by region as the kernel
+// finishes it (conv-impl.h). The chain's input `self` (not in the list) is the convolution's
+// output; the others may not share memory with y. Per-channel inputs must be per filter.
+Napi::Value ConvFused(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Arr t[3], bias;
+  bool hasBias = false;
+  ConvArgs c;
+  int r = convOperands(info, 0, CONV_FORWARD, t, bias, hasBias, c);
+  if (r == 0) return env.Undefined();
+  FusedParsed f;
+  const int64_t L = c.out[0] * c.out[1] * c.out[2];
+  if (info.Length() < 12 || num(info, 11) < 0) return fail(env, "convFused: the output's register is not an input");
+  const int r2 = fusedOperands(info, 5, t[0], (int64_t)t[0].len, num(info, 9), num(info, 10), f, num(info, 11));
+  if (r2 == 0) return env.Undefined();
+  const char* y0 = static_cast<const char*>(t[0].data);
+  const char* y1 = y0 + t[0].len * (size_t)t[0].elem;
+  for (int i = 0; r2 == 2 && i < f.fa.nin; i++) {
+    const char* i0 = static_cast<const char*>(f.inputs[i]);
+    if (i != num(info, 11) && f.bytes[i] > 0 && i0 < y1 && y0 < i0 + f.bytes[i])
+      return fail(env, "convFused: an input of the chain shares memory with the output");
+    if (f.layouts[i] == 2 && (f.fa.inner != L || f.fa.channels != c.filters))
+      return fail(env, "convFused: per-channel inputs must be per filter");
+  }
+  if (r < 2 || r2 < 2) return Bool(env, false);
+  return Bool(env, gIsa->conv(kRuntime, t[0].dt, CONV_FORWARD, t[0].data, t[1].data, t[2].data, hasBias ? bias.data : nullptr, c, &f.fa));
 }
 
 // fmaLoop(iters): float32 FMA throughput probe on the calling thread; returns the flops done.
@@ -649,6 +711,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("optimizer", Napi::Function::New(env, Optimizer, "optimizer"));
   exports.Set("fused", Napi::Function::New(env, Fused, "fused"));
+  exports.Set("convFused", Napi::Function::New(env, ConvFused, "convFused"));
   exports.Set("rnn", Napi::Function::New(env, Rnn, "rnn"));
   exports.Set("clipGlobalNorm", Napi::Function::New(env, ClipGlobalNorm, "clipGlobalNorm"));
   exports.Set("fmaLoop", Napi::Function::New(env, FmaLoop, "fmaLoop"));

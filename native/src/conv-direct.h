@@ -20,6 +20,7 @@ template <typename T> struct ConvDirectJob {
   const T* x;
   const T* w;
   const T* bias;
+  const FusedArgs* epi;
 };
 
 // Filters [o0, o0 + MR) of output row oh, columns [ow0, ow0 + NV vectors) clipped to OW.
@@ -105,13 +106,15 @@ template <typename T> static void convDirectTask(void* ctx, int task, int) {
     padRows(xp, J.x + n * g.C * g.inSize, g, pp.Wq, 0, g.C, 0, Hq);
     T* yn = J.y + n * g.O * g.L;
     for (int64_t oh = 0; oh < g.OH; oh++) directRow(g, xp, plane, pp.Wq, J.w, J.bias, yn + oh * g.OW, oh);
+    fusedRegion<T>(*J.rt, J.epi, g.O, g.L, n, 0, g.O, 0, g.L);
   }
 }
 
-template <typename T> static void convDirect(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
+template <typename T>
+static void convDirect(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   const int nt = rt.threads();
   const int64_t tasks = imin(g.N, nt > 1 ? 4 * (int64_t)nt : 1);
-  ConvDirectJob<T> job{&rt, &g, cdiv(g.N, tasks), y, x, w, bias};
+  ConvDirectJob<T> job{&rt, &g, cdiv(g.N, tasks), y, x, w, bias, epi};
   const int64_t ntasks = cdiv(g.N, job.nPer);
   if (ntasks <= 1 || nt <= 1) {
     for (int64_t t = 0; t < ntasks; t++) convDirectTask<T>(&job, (int)t, (int)ntasks);

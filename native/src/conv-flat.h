@@ -136,7 +136,18 @@ template <typename T> struct ConvFlatJob {
   const T* x;
   const T* w;
   const T* bias;
+  const FusedArgs* epi;
 };
+
+// The epilogue over what flatRange just wrote: the valid cells among flat positions [j0, j1) are
+// one contiguous run of y's cells (rows follow each other in both layouts).
+template <typename T> static void flatEpilogue(const ConvFlatJob<T>& J, int64_t n, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
+  if (J.epi == nullptr) return;
+  const ConvGeo& g = *J.g;
+  const int64_t Wq = J.fp.Wq;
+  const int64_t a = j0 / Wq * g.OW + imin(j0 % Wq, g.OW), b = j1 / Wq * g.OW + imin(j1 % Wq, g.OW);
+  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, n, o0, o1, a, b);
+}
 
 template <typename T> static void flatPadTask(void* ctx, int task, int ntasks) {
   auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
@@ -150,7 +161,9 @@ template <typename T> static void flatRangeTask(void* ctx, int task, int) {
   const ConvGeo& g = *J.g;
   const int64_t oi = task % J.oChunks, ji = task / J.oChunks;
   const int64_t o0 = oi * J.oPer, o1 = imin(g.O, o0 + J.oPer), j0 = ji * J.jPer, j1 = imin(J.fp.Lf, j0 + J.jPer);
-  if (o0 < o1 && j0 < j1) flatRange(g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
+  if (o0 >= o1 || j0 >= j1) return;
+  flatRange(g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
+  flatEpilogue(J, J.n, o0, o1, j0, j1);
 }
 
 // A whole sample per task: staged into the task's own scratch.
@@ -162,13 +175,15 @@ template <typename T> static void flatSampleTask(void* ctx, int task, int) {
   zeroRun(xp + g.C * J.fp.plane, flatSlack<T>());
   padRows(xp, J.x + task * g.C * g.inSize, g, J.fp.Wq, 0, g.C, 0, J.fp.Hq);
   flatRange(g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
+  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, task, 0, g.O, 0, g.L);
 }
 
-template <typename T> static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
+template <typename T>
+static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   constexpr int MR = Blocking<T>::MR, NT = Blocking<T>::NRV * SimdOf<T>::S::W;
   const int nt = rt.threads();
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
-  ConvFlatJob<T> job{&rt, &g, flatPlan(g), 0, g.O, 1, 0, y, nullptr, x, w, bias};
+  ConvFlatJob<T> job{&rt, &g, flatPlan(g), 0, g.O, 1, 0, y, nullptr, x, w, bias, epi};
   if (nt > 1 && g.N >= want) {
     rt.run((int)g.N, flatSampleTask<T>, &job);
     return;

@@ -66,6 +66,7 @@ template <typename T> struct ConvFwdJob {
   const T* xEnd;
   const T* w;
   const T* bias;
+  const FusedArgs* epi;
 };
 
 // Fills rows [o0, o1) of a C block (row stride ldc, span columns) with the bias, so the GEMM
@@ -105,6 +106,7 @@ template <typename T> static void convFwdTask(void* ctx, int task, int) {
     T* c = J.y + (n0 * g.O + o0) * g.L + r0 * g.OW;
     if (acc) fillBias(c, g.L, J.bias, o0, o1, span);
     gemmSerial<T>(*J.rt, c, g.L, J.w + o0 * g.CK, g.CK, false, b, ldb, false, o1 - o0, span, g.CK, acc);
+    fusedRegion<T>(*J.rt, J.epi, g.O, g.L, n0, o0, o1, r0 * g.OW, r1 * g.OW);
     return;
   }
   // Several samples share one GEMM (their columns side by side); its result is staged, then each
@@ -112,9 +114,11 @@ template <typename T> static void convFwdTask(void* ctx, int task, int) {
   T* c = static_cast<T*>(J.rt->scratch(3, sizeof(T) * (size_t)((o1 - o0) * ncols)));
   if (acc) fillBias(c, ncols, J.bias, o0, o1, ncols);
   gemmSerial<T>(*J.rt, c, ncols, J.w + o0 * g.CK, g.CK, false, b, ldb, false, o1 - o0, ncols, g.CK, acc);
-  for (int64_t s = 0; s < nb; s++)
+  for (int64_t s = 0; s < nb; s++) {
     for (int64_t o = o0; o < o1; o++)
       copyRun(J.y + ((n0 + s) * g.O + o) * g.L + r0 * g.OW, c + (o - o0) * ncols + s * span, span);
+    fusedRegion<T>(*J.rt, J.epi, g.O, g.L, n0 + s, o0, o1, r0 * g.OW, r1 * g.OW);
+  }
 }
 
 // ---- forward of a small batch, one sample at a time ---------------------------------------------
@@ -137,6 +141,7 @@ template <typename T> struct ConvSharedJob {
   const T* xEnd;
   const T* w;
   const T* bias;
+  const FusedArgs* epi;
 };
 
 template <typename T> static void convSharedUnfoldTask(void* ctx, int task, int ntasks) {
@@ -162,12 +167,14 @@ template <typename T> static void convSharedGemmTask(void* ctx, int task, int) {
   if (J.bias != nullptr) fillBias(y + o0 * g.L + j0, g.L, J.bias, o0, o1, j1 - j0);
   gemmSerial<T>(*J.rt, y + o0 * g.L + j0, g.L, J.w + o0 * g.CK, g.CK, false, b + j0, ldb, false, o1 - o0, j1 - j0, g.CK,
                 J.bias != nullptr);
+  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, J.n, o0, o1, j0, j1);
 }
 
 template <typename T>
-static void convForwardShared(const Runtime& rt, const ConvGeo& g, int64_t tasks, T* y, const T* x, const T* w, const T* bias) {
+static void convForwardShared(const Runtime& rt, const ConvGeo& g, int64_t tasks, T* y, const T* x, const T* w, const T* bias,
+                              const FusedArgs* epi) {
   constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NRV * SimdOf<T>::S::W;
-  ConvSharedJob<T> job{&rt, &g, 0, g.L + SimdOf<T>::S::W, 0, 0, g.O >= g.L, y, nullptr, x, x + g.N * g.C * g.inSize, w, bias};
+  ConvSharedJob<T> job{&rt, &g, 0, g.L + SimdOf<T>::S::W, 0, 0, g.O >= g.L, y, nullptr, x, x + g.N * g.C * g.inSize, w, bias, epi};
   // Whole micro-panels per task: MR filters or NR columns.
   const int64_t unit = job.byFilters ? MR : NR, units = cdiv(job.byFilters ? g.O : g.L, unit);
   job.per = cdiv(units, imin(units, tasks)) * unit;
@@ -184,15 +191,17 @@ static void convForwardShared(const Runtime& rt, const ConvGeo& g, int64_t tasks
   free(job.cols);
 }
 
-template <typename T> static void convForward(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
-  if (directForward(g)) return convDirect(rt, g, y, x, w, bias);
-  if (winogradForward(g)) return convWinograd(rt, g, y, x, w, bias);
-  if (flatForward(g)) return convFlat(rt, g, y, x, w, bias);
+// epi: the fused epilogue (or null), applied by each path to every output region as it finishes.
+template <typename T>
+static void convForward(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
+  if (directForward(g)) return convDirect(rt, g, y, x, w, bias, epi);
+  if (winogradForward(g)) return convWinograd(rt, g, y, x, w, bias, epi);
+  if (flatForward(g)) return convFlat(rt, g, y, x, w, bias, epi);
   const int nt = rt.threads();
   const int64_t want = nt > 1 ? 2 * (int64_t)nt : 1;
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
   ConvChunks ch = convChunks(g, g.CK, budget);
-  if (ch.nb == 1 && ch.count() < want && g.N < want) return convForwardShared(rt, g, want, y, x, w, bias);
+  if (ch.nb == 1 && ch.count() < want && g.N < want) return convForwardShared(rt, g, want, y, x, w, bias, epi);
   // Output rows in even runs (28 rows in runs of 9 left a run of 1 and a thread idle for a third).
   if (ch.nb == 1 && ch.rowChunks > 1) ch.rows = cdiv(g.R, ch.rowChunks);
   // Enough units for every thread: filter ranges when the bank is large (each unit then reads
@@ -210,7 +219,7 @@ template <typename T> static void convForward(const Runtime& rt, const ConvGeo& 
   if (ch.count() * oChunks < want) oChunks = imax(1, imin(cdiv(want, ch.count()), g.O / 16));
   const int64_t oPer = cdiv(g.O, oChunks);
   oChunks = cdiv(g.O, oPer);
-  ConvFwdJob<T> job{&rt, &g, ch, oPer, oChunks, y, x, x + g.N * g.C * g.inSize, w, bias};
+  ConvFwdJob<T> job{&rt, &g, ch, oPer, oChunks, y, x, x + g.N * g.C * g.inSize, w, bias, epi};
   const int64_t tasks = ch.count() * oChunks;
   if (tasks == 1 || nt <= 1) {
     for (int64_t t = 0; t < tasks; t++) convFwdTask<T>(&job, (int)t, (int)tasks);
@@ -478,10 +487,11 @@ template <typename T> static void convWeightGrad(const Runtime& rt, const ConvGe
 }
 
 template <typename T>
-static void convT(const Runtime& rt, int kind, T* out, const T* a, const T* b, const T* bias, const ConvArgs& args) {
+static void convT(const Runtime& rt, int kind, T* out, const T* a, const T* b, const T* bias, const ConvArgs& args,
+                  const FusedArgs* epi) {
   const ConvGeo g = convGeo(args);
   if (kind == CONV_FORWARD) {
-    if (g.N * g.O * g.L > 0) convForward(rt, g, out, a, b, bias);
+    if (g.N * g.O * g.L > 0) convForward(rt, g, out, a, b, bias, epi);
   } else if (kind == CONV_DATA_GRAD) {
     if (g.N * g.C * g.inSize > 0) convDataGrad(rt, g, out, a, b);
   } else if (g.O * g.CK > 0) {
@@ -490,13 +500,13 @@ static void convT(const Runtime& rt, int kind, T* out, const T* a, const T* b, c
 }
 
 static bool convAny(const Runtime& rt, int dt, int kind, void* out, const void* a, const void* b, const void* bias,
-                    const ConvArgs& args) {
+                    const ConvArgs& args, const FusedArgs* epi) {
   if (dt == F32)
     convT(rt, kind, static_cast<float*>(out), static_cast<const float*>(a), static_cast<const float*>(b),
-          static_cast<const float*>(bias), args);
+          static_cast<const float*>(bias), args, epi);
   else if (dt == F64)
     convT(rt, kind, static_cast<double*>(out), static_cast<const double*>(a), static_cast<const double*>(b),
-          static_cast<const double*>(bias), args);
+          static_cast<const double*>(bias), args, epi);
   else
     return false;
   return true;

@@ -219,7 +219,7 @@ template <typename T> static void winoBlockTask(void* ctx, int task, int) {
 }
 
 template <typename T>
-static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias) {
+static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   constexpr int64_t NR = Blocking<T>::NRV * SimdOf<T>::S::W;
   const int nt = rt.threads();
   ConvWinoJob<T> job{&rt, &g, cdiv(g.OH, 2), cdiv(g.OW, 2), 0, 0, 0, 0, 0, y, nullptr, x, w, bias};
@@ -240,4 +240,7 @@ static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, 
     rt.run((int)tasks, winoBlockTask<T>, &job);
   }
   free(job.u);
+  // The epilogue as one pass after the blocks: a block's cells are short runs of two output rows
+  // per filter, on which the chain's loops cost more than a pass over the (L2-sized) output.
+  if (epi != nullptr) fusedT<T>(rt, *epi);
 }

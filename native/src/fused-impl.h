@@ -80,3 +80,30 @@ static bool fusedAny(const Runtime& rt, int dt, const FusedArgs& f) {
   if (dt == F64) return fusedT<double>(rt, f);
   return false;
 }
+
+// The epilogue of a fused convolution (conv-impl.h): the chain f applied in place to filters
+// [o0, o1) x output cells [j0, j1) of sample n of y (f.out, N x O x L), by the task that has just
+// computed them, so they are read back from cache rather than memory. Per-channel inputs are per
+// filter (inner L, channels O; with L = 1, inner 1 and runs of O). Elements go through
+// fusedSegment's arithmetic, element by element, so the bits are those of the fused kernel run on
+// the finished output whatever the regions (and so whatever the thread count).
+template <typename T>
+static void fusedRegion(const Runtime& rt, const FusedArgs* f, int64_t O, int64_t L, int64_t n, int64_t o0, int64_t o1, int64_t j0,
+                        int64_t j1) {
+  if (f == nullptr || o0 >= o1 || j0 >= j1) return;
+  bool channel = false;
+  for (int i = 0; i < f->nin; i++) channel = channel || f->layouts[i] == 2;
+  T* regs = static_cast<T*>(rt.scratch(0, sizeof(T) * (size_t)(f->nsteps * kFusedSegment)));
+  if (j0 == 0 && j1 == L && (L == 1 || !channel)) {
+    // Whole rows: one contiguous run; a per-channel input here has L = 1 (element at = filter).
+    const int64_t a = (n * O + o0) * L, b = (n * O + o1) * L;
+    for (int64_t at = a; at < b; at += kFusedSegment)
+      fusedSegment(rt, *f, regs, at, b - at < kFusedSegment ? b - at : kFusedSegment, 0, at - n * O * L);
+    return;
+  }
+  for (int64_t o = o0; o < o1; o++) {
+    const int64_t base = (n * O + o) * L;
+    for (int64_t j = j0; j < j1; j += kFusedSegment)
+      fusedSegment(rt, *f, regs, base + j, j1 - j < kFusedSegment ? j1 - j : kFusedSegment, o, j);
+  }
+}

@@ -137,7 +137,7 @@ struct IsaTable {
   bool (*optim)(const Runtime&, int dt, const OptimArgs&);
   // Convolution (see ConvKind); false for a dtype left to the reference kernels.
   bool (*conv)(const Runtime&, int dt, int kind, void* out, const void* a, const void* b, const void* bias,
-               const ConvArgs&);
+               const ConvArgs&, const FusedArgs* epilogue);
   // Batch normalization (see BnKind); false for a dtype left to the reference kernels.
   bool (*batchNorm)(const Runtime&, int dt, int kind, const BnArgs&);
   // Fused element-wise chain; false for a dtype left to the reference kernels.

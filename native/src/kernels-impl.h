@@ -266,9 +266,9 @@ static bool binaryT(const Runtime& rt, int op, T* out, const T* a, const T* b, i
 
 #include "reduce-impl.h"
 #include "optim-impl.h"
+#include "fused-impl.h"
 #include "conv-impl.h"
 #include "bn-impl.h"
-#include "fused-impl.h"
 #include "rnn-impl.h"
 
 static bool unaryAny(const Runtime& rt, int dt, int op, void* out, const void* x, int64_t n) {

@@ -301,6 +301,12 @@ export interface KernelTable {
    * (N, C, *in), plus bias (O) when given; overwrites all of y.
    */
   conv(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, plan: ConvPlan): void;
+  /**
+   * conv, then the fused chain `epilogue` into y, whose input `self` is conv's output (the other
+   * inputs are `inputs`, in order, and never share memory with y): the same bits as conv then
+   * fused, computed while each region of y is still in cache. Per-channel inputs are per filter.
+   */
+  convFused(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, plan: ConvPlan, inputs: readonly TypedArray[], epilogue: FusedPlan, self: number): void;
   /** Gradient of conv with respect to x: gx = col2im(wᵀ · g) per sample; overwrites all of gx. */
   convDataGrad(gx: TypedArray, g: TypedArray, w: TypedArray, plan: ConvPlan): void;
   /** Gradient of conv with respect to w: gw = Σn g[n] · im2col(x[n])ᵀ; overwrites all of gw. */

@@ -18,6 +18,7 @@ import type { Primitive } from '../ops/define.js';
 import type { Graph } from './graph.js';
 import { planMemory, Storage, type MemoryPlan } from './memory.js';
 import { fuseElementwise } from './fuse.js';
+import { fuseEpilogue } from './fuse-epilogue.js';
 
 interface Step {
   readonly prim: Primitive<unknown, unknown>;
@@ -64,10 +65,11 @@ export class Program {
 
   /**
    * `keep`: values that must stay materialized after the run besides the outputs (read by a
-   * backward graph). `fuse`: run element-wise chains as one fused kernel (see fuse.ts).
+   * backward graph). `fuse`: run element-wise chains as one fused kernel (see fuse.ts), merged
+   * into the convolution that feeds them where possible (fuse-epilogue.ts).
    */
   constructor(graph: Graph, keep: ReadonlySet<number>, staticAlloc: boolean, fuse = true) {
-    graph = fuse ? fuseElementwise(graph, keep) : graph;
+    graph = fuse ? fuseEpilogue(fuseElementwise(graph, keep), keep) : graph;
     this.graph = graph;
     this.#staticAlloc = staticAlloc;
     this.memory = planMemory(graph, keep, staticAlloc);

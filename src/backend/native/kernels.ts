@@ -227,6 +227,12 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
   const convWeightGrad: KernelTable['convWeightGrad'] = (gw, x, g, plan) => {
     if (!packConv(plan) || !addon.conv(2, gw, x, g, null, P)) refKernels.convWeightGrad(gw, x, g, plan);
   };
+  const convFused: KernelTable['convFused'] = (y, x, w, bias, plan, inputs, epilogue, self) => {
+    const p = packedPlan(epilogue);
+    if (p === null || y.length > MAX_LEN || !packConv(plan) || !addon.convFused(y, x, w, bias, P, inputs, p.layouts, p.code, p.eps, epilogue.inner, epilogue.channels, self)) {
+      refKernels.convFused(y, x, w, bias, plan, inputs, epilogue, self);
+    }
+  };
   const im2col = windowed<WindowPlan>(0, (o, x, _y, p) => refKernels.im2col(o, x, p));
   const col2im = windowed<WindowPlan>(1, (o, x, _y, p) => refKernels.col2im(o, x, p));
   const maxPool = windowed<WindowPlan>(2, (o, x, _y, p) => refKernels.maxPool(o, x, p));
@@ -312,9 +318,13 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     }
     return { layouts: Int32Array.from(plan.layouts), code, eps };
   }
-  const fused: KernelTable['fused'] = (out, inputs, plan) => {
+  function packedPlan(plan: FusedPlan): { layouts: Int32Array; code: Int32Array; eps: Float64Array } | null {
     let p = packed.get(plan);
     if (p === undefined) packed.set(plan, (p = pack(plan)));
+    return p;
+  }
+  const fused: KernelTable['fused'] = (out, inputs, plan) => {
+    const p = packedPlan(plan);
     if (p === null || plan.size > MAX_LEN || !addon.fused(out, inputs, p.layouts, p.code, p.eps, plan.size, plan.inner, plan.channels)) {
       refKernels.fused(out, inputs, plan);
     }
@@ -359,6 +369,7 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     im2col: (cols, x, plan) => im2col(cols, x, x, plan),
     col2im: (gx, cols, plan) => col2im(gx, cols, cols, plan),
     conv,
+    convFused,
     convDataGrad,
     convWeightGrad,
     maxPool: (out, x, plan) => maxPool(out, x, x, plan),

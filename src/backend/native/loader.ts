@@ -50,6 +50,11 @@ export interface NativeAddon {
    */
   fused(out: TypedArray, inputs: readonly TypedArray[], layouts: Int32Array, code: Int32Array, eps: Float64Array, size: number, inner: number, channels: number): boolean;
   /**
+   * Forward convolution (y, x, w, bias, plan as conv's) with a fused chain (as fused's) applied to
+   * y as it is computed; the chain's input `self` is y itself and is left out of `inputs`.
+   */
+  convFused(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, plan: Int32Array, inputs: readonly TypedArray[], layouts: Int32Array, code: Int32Array, eps: Float64Array, inner: number, channels: number, self: number): boolean;
+  /**
    * A recurrent layer direction over a sequence: kind 0 rnnForward (out, ws, xproj, whh, bhh, h0,
    * c0, whr), 1 rnnBackward (grads, dout, out, ws, whh, h0, c0, whr); plan [mode, T, N, H, P, reverse].
    */

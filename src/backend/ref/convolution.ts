@@ -5,8 +5,9 @@
  */
 import type { TypedArray } from '../../core/dtype.js';
 import { checkAllocation } from '../../core/limits.js';
-import type { ConvPlan, MatmulPlan } from '../kernels.js';
+import type { ConvPlan, FusedPlan, MatmulPlan } from '../kernels.js';
 import { col2im, im2col } from './conv.js';
+import { fused } from './fused.js';
 import { matmul } from './matmul.js';
 
 interface Sizes {
@@ -84,4 +85,10 @@ export function convWeightGrad(gw: TypedArray, x: TypedArray, g: TypedArray, p: 
     unfold(cols, x, p, s, n);
     matmul(gw, g.subarray(n * s.O * s.L, (n + 1) * s.O * s.L), cols, gemmPlan(s.O, s.CK, s.L, { transB: true, accumulate: true }));
   }
+}
+
+/** conv, then the epilogue chain run in place on its output (y is the chain's input `self`). */
+export function convFused(y: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, p: ConvPlan, inputs: readonly TypedArray[], epilogue: FusedPlan, self: number): void {
+  conv(y, x, w, bias, p);
+  fused(y, [...inputs.slice(0, self), y, ...inputs.slice(self)], epilogue);
 }

@@ -7,7 +7,7 @@ import type { Backend } from '../registry.js';
 import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
-import { conv, convDataGrad, convWeightGrad } from './convolution.js';
+import { conv, convDataGrad, convFused, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
 import { argReduceKernels, reduceKernels } from './reduce.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
@@ -39,6 +39,7 @@ export const refKernels: KernelTable = {
   im2col,
   col2im,
   conv,
+  convFused,
   convDataGrad,
   convWeightGrad,
   maxPool,

@@ -59,6 +59,8 @@ export const CALLS: Readonly<Record<string, CallSpec>> = {
   window: { writes: [1], fresh: when(1, (a) => a[0] === 2 || a[0] === 4) },
   optimizer: { writes: [1, 3, 4, 5], fresh: none },
   conv: { writes: [1], fresh: always(1) },
+  // convFused(y, x, w, bias, plan, inputs[], ...): overwrites y; the inputs follow the arguments.
+  convFused: { writes: [0], fresh: always(0) },
   // rnn(kind, a0..a7, plan): the forward (kind 0) overwrites out and ws; the backward reads a2 (dout).
   rnn: { writes: [1, 2], fresh: (a) => (a[0] === 0 ? [1, 2] : []) },
   // fused(out, inputs[], ...): writes every element of out; the inputs follow the arguments.
