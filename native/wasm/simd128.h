@@ -5,8 +5,8 @@
 // and its register allocator loads every broadcast of a k step before the multiply-adds that use
 // them, so a tile fits only if accumulators + B vectors + all MR broadcasts <= 15: 3 x 3
 // accumulators, 3 B vectors, 3 broadcasts. The AVX2-style 6 x 2 tile (12 + 2 + 6) spilled five
-// accumulators to the stack in every k step in Chromium 156 (a store-to-load chain per step), and
-// ran at 60% of the 3 x 3 tile's speed (bench:browser, n = 512, one thread).
+// accumulators to the stack in every k step in Chromium 156 (a store-to-load chain per step) and
+// ran at 70% of the 3 x 3 tile's speed (bench:browser, n = 512, one thread; docs/browser.md).
 #include <wasm_simd128.h>
 
 struct SimdF {
