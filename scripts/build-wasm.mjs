@@ -85,7 +85,7 @@ if (missing.length > 0 || !existsSync(builtins)) {
 const COMMON = [
   '--target=wasm32-wasi', '-O3', '-std=gnu++17', '-fno-exceptions', '-fno-rtti', '-ffp-contract=off',
   '-fno-math-errno', '-fno-trapping-math', '-msimd128', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-Wall',
-  '-Wno-unused-function', `-I${join(root, 'native', 'wasm')}`, `-I${join(root, 'native', 'src')}`,
+  '-Wno-unused-function', `-I${join(root, 'native', 'wasm')}`, `-I${join(root, 'native', 'src')}`, ...extraFlags,
 ];
 const THREADS = ['-matomics', '-mbulk-memory', '-DTSG_WASM_THREADS=1'];
 const RELAXED = ['-mrelaxed-simd', '-DTSG_WASM_RELAXED=1'];

@@ -1,8 +1,12 @@
 // The GEMM's vector types and blocking for WebAssembly SIMD128 (included by gemm-impl.h when
 // TSG_ISA is 128). f32x4 and f64x2 vectors; the multiply-add is one relaxed-SIMD madd when the
 // module is built with -mrelaxed-simd (TSG_WASM_RELAXED), which engines on FMA hardware fuse, and a
-// multiply then an add otherwise. V8 keeps v128 values in the 16 xmm registers of x86-64, so the
-// register budget is the AVX2 kernel's: 6 x 2 accumulators, 2 B vectors and 1 broadcast.
+// multiply then an add otherwise. V8 keeps v128 values in xmm0-14 of x86-64 (xmm15 is its scratch)
+// and its register allocator loads every broadcast of a k step before the multiply-adds that use
+// them, so a tile fits only if accumulators + B vectors + all MR broadcasts <= 15: 3 x 3
+// accumulators, 3 B vectors, 3 broadcasts. The AVX2-style 6 x 2 tile (12 + 2 + 6) spilled five
+// accumulators to the stack in every k step in Chromium 156 (a store-to-load chain per step) and
+// ran at 70% of the 3 x 3 tile's speed (bench:browser, n = 512, one thread; docs/browser.md).
 #include <wasm_simd128.h>
 
 struct SimdF {
@@ -35,10 +39,10 @@ struct SimdD {
 };
 // TSG_WASM_MR, _NRV, _KC, _NC override the float tile and blocks, for measuring other shapes.
 #ifndef TSG_WASM_MR
-#define TSG_WASM_MR 6
+#define TSG_WASM_MR 3
 #endif
 #ifndef TSG_WASM_NRV
-#define TSG_WASM_NRV 2
+#define TSG_WASM_NRV 3
 #endif
 #ifndef TSG_WASM_KC
 #define TSG_WASM_KC 256
@@ -46,8 +50,11 @@ struct SimdD {
 #ifndef TSG_WASM_NC
 #define TSG_WASM_NC 512
 #endif
+// NC is rounded down to whole micro-panels (NR = NRV * 16 / sizeof(T) columns): a row split's shared
+// packed B (packAllBTask) is addressed by column, which must fall on a panel boundary.
 template <typename T> struct Blocking {
-  static constexpr int MR = TSG_WASM_MR, NRV = TSG_WASM_NRV, KC = TSG_WASM_KC, MC = 1536, NC = TSG_WASM_NC;
+  static constexpr int MR = TSG_WASM_MR, NRV = TSG_WASM_NRV, KC = TSG_WASM_KC, MC = 1536;
+  static constexpr int NC = TSG_WASM_NC / (NRV * 16 / (int)sizeof(T)) * (NRV * 16 / (int)sizeof(T));
 };
 template <typename T> using Narrow = Blocking<T>;
 // conv-unfold.h's masked taps: the mask lanes are all ones or all zeros, so a bitwise and.
