@@ -56,13 +56,20 @@ function median(xs: number[]): number {
 
 const best = q.get('stat') === 'min';
 
+/** Seconds of warm-up calls before each figure (at least two calls); the query's warmup overrides. */
+const warmup = Number(q.get('warmup') ?? '0.3');
+
 /**
- * Median (or with stat=min, the shortest) seconds of `fn` after two warm-up calls, within the
- * budget (3 to 50 calls). On a loaded machine the shortest call is the one least interrupted.
+ * Median (or with stat=min, the shortest) seconds of `fn` after the warm-up, within the budget (3
+ * to 50 calls). On a loaded machine the shortest call is the one least interrupted. The warm-up
+ * runs for a while rather than a call or two because both libraries' WebAssembly starts in the
+ * engine's baseline tier and is recompiled by the optimizing tier in background threads during the
+ * first calls: those threads take a core from a second worker thread, so two warm-up calls
+ * measured the start-up rather than the steady state (up to 25% slower at two threads).
  */
 function seconds(fn: () => void): number {
-  fn();
-  fn();
+  const w0 = performance.now();
+  for (let i = 0; i < 2 || performance.now() - w0 < 1000 * warmup; i++) fn();
   const times: number[] = [];
   let spent = 0;
   while (times.length < 3 || (spent < budget && times.length < 50)) {
