@@ -137,12 +137,17 @@ PoolState gPool;
 constexpr uint32_t kMaxThreads = 256;
 uint32_t gTasksRun[kMaxThreads];
 uint32_t gJobs = 0;
-// Loads a worker spins on (about 20 us) before it sleeps; TSG_WASM_SPINS overrides, for measuring.
-// A longer spin did not pay on the project's 2-vCPU VM: a wake-up through wait/notify took about
-// 4 us there, and when the host gave the two vCPUs about one core's time, a worker spinning
-// between jobs (2^22 loads) took that time from the calling thread.
+// Loads a worker spins on (about 0.6 ms) before it sleeps; TSG_WASM_SPINS overrides, for measuring.
+// A browser call of a kernel spends 0.1 to 0.2 ms in JavaScript around its job (staging the
+// operands into linear memory, allocating the output and copying it back: a fresh typed array's
+// pages fault in during that copy). With a 20 us spin (2^15 loads) the worker was asleep by the
+// next call and joined it late, taking 35-40% of a 256 x 256 GEMM's tasks; with this one it stays
+// up between consecutive calls (bench:browser, GEMM n = 256 at two threads: 8-9% faster, two
+// runs). Waking the workers from JavaScript before the staging, keeping the short spin, gained
+// nothing measurable. Earlier, on a host that gave the two vCPUs about one core's time, a worker
+// spinning 2^22 loads between jobs took that time from the calling thread.
 #ifndef TSG_WASM_SPINS
-#define TSG_WASM_SPINS (1 << 15)
+#define TSG_WASM_SPINS (1 << 20)
 #endif
 constexpr int kSpins = TSG_WASM_SPINS;
 
