@@ -62,10 +62,10 @@ const warmup = Number(q.get('warmup') ?? '0.3');
 /**
  * Median (or with stat=min, the shortest) seconds of `fn` after the warm-up, within the budget (3
  * to 50 calls). On a loaded machine the shortest call is the one least interrupted. The warm-up
- * runs for a while rather than a call or two because both libraries' WebAssembly starts in the
- * engine's baseline tier and is recompiled by the optimizing tier in background threads during the
- * first calls: those threads take a core from a second worker thread, so two warm-up calls
- * measured the start-up rather than the steady state (up to 25% slower at two threads).
+ * runs for a while rather than a call or two: with two, the 50 measured calls of a 256 GEMM fell
+ * within the first 50 ms after loading, while the engine still tiers its code up (probably
+ * recompiling in background threads that take a core from a second worker thread), and tsgluon at
+ * two threads measured up to 25% slower than in the steady state.
  */
 function seconds(fn: () => void): number {
   const w0 = performance.now();
