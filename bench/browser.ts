@@ -13,6 +13,7 @@
 // Options: --rounds 3  --budget 1 (seconds per figure)  --sizes 256,512,1024  --threads 2
 //   --configs ours1,tfjs1,oursN,tfjsN,webgl (a subset to run)  --only gemm (skip the training steps)
 //   --wasm-base /build/wasm-exp/x/ (tsgluon's .wasm files from another folder of the repository)
+//   --warmup 0.3 (seconds of untimed calls before each figure, at least two calls)
 //   --stat min (each figure from the shortest call rather than the median: on a loaded machine
 //   the shortest call is the least interrupted one)
 //   --compare /build/wasm-exp/y/ (adds tsgluon at N threads with the .wasm files from that folder,
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: '' },
     'wasm-base': { type: 'string', default: '' },
     stat: { type: 'string', default: 'median' },
+    warmup: { type: 'string', default: '0.3' },
     compare: { type: 'string', default: '' },
   },
 });
@@ -59,7 +61,7 @@ type Key = (typeof CONFIGS)[number]['key'];
 
 const chosen = CONFIGS.filter((c) => args.configs.split(',').includes(c.key) || (c.key === 'baseN' && args.compare));
 const base = (c: (typeof CONFIGS)[number]) => (c.key === 'baseN' ? args.compare : args['wasm-base']);
-const extra = (c: (typeof CONFIGS)[number]) => `&stat=${args.stat}${args.only ? `&only=${args.only}` : ''}${base(c) ? `&wasmBase=${encodeURIComponent(base(c))}` : ''}`;
+const extra = (c: (typeof CONFIGS)[number]) => `&stat=${args.stat}&warmup=${args.warmup}${args.only ? `&only=${args.only}` : ''}${base(c) ? `&wasmBase=${encodeURIComponent(base(c))}` : ''}`;
 
 const harness = await startHarness();
 const runs = new Map<Key, Result[]>();
