@@ -10,6 +10,13 @@
 // NV vectors of flat positions accumulates every tap in order, straight from the planes and the
 // filter rows; positions with ow >= OW (Wq - OW of every Wq, the borders) are computed and dropped.
 //
+// Stride 2 (no dilation) takes the same kernel after a space-to-depth staging: each channel is
+// split into phase planes by the parity of the padded row and column (phase (a, b) holds padded
+// cells (2r + a, 2s + b) at (r, s), rows of Wq = OW + (KW - 1) / 2), so output (oh, ow) at flat
+// j = oh * Wq + ow reads tap (kh, kw) from phase (kh % 2, kw % 2) at j + (kh / 2) * Wq + kw / 2: a
+// stride-1 layer again, with constant tap offsets (ResNet's 7x7 stem, its 3x3 and 1x1 stride-2
+// layers, which the unfolding path ran at two thirds of the flat kernel's rate).
+//
 // Each output cell is one lane of one tile and sums its taps in one fixed order (then adds the
 // bias) however the positions and filters are tiled, so the split over tasks, which follows the
 // thread count, changes no bit.
@@ -17,24 +24,68 @@
 // Kernel taps up to this many (the tap offsets live on the stack).
 static constexpr int64_t kFlatMaxTaps = 64;
 
-static bool flatForward(const ConvGeo& g) {
-  const int64_t Wq = g.W + 2 * g.PW;
-  // The dropped border positions cost more than the unfolding saves on narrow maps.
-  return padded2d(g) && g.SH == 1 && g.SW == 1 && g.K > 1 && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3;
+static bool flatStride2(const ConvGeo& g) {
+  return g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1;
 }
 
-// Staging geometry: planes of Hq rows of Wq, flat outputs [0, Lf).
+static bool flatForward(const ConvGeo& g) {
+  const bool s1 = g.SH == 1 && g.SW == 1 && g.K > 1;
+  const int64_t Wq = s1 ? g.W + 2 * g.PW : g.OW + (g.KW - 1) / 2;
+  // The dropped border positions cost more than the unfolding saves on narrow maps.
+  return padded2d(g) && (s1 || flatStride2(g)) && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3;
+}
+
+// Staging geometry: per channel, ph x pw phase planes (1 x 1 at stride 1) of Hq rows of Wq, each
+// `phase` elements, `plane` in all; flat outputs [0, Lf).
 struct FlatPlan {
-  int64_t Wq, Hq, plane, Lf;
+  int64_t Wq, Hq, ph, pw, phase, plane, Lf;
 };
 
 static FlatPlan flatPlan(const ConvGeo& g) {
   FlatPlan p;
-  p.Wq = g.W + 2 * g.PW;
-  p.Hq = g.H + 2 * g.PH;
-  p.plane = p.Hq * p.Wq;
+  if (flatStride2(g)) {
+    p.ph = g.KH > 1 ? 2 : 1, p.pw = g.KW > 1 ? 2 : 1;
+    p.Wq = g.OW + (g.KW - 1) / 2;
+    p.Hq = g.OH + (g.KH - 1) / 2;
+  } else {
+    p.ph = p.pw = 1;
+    p.Wq = g.W + 2 * g.PW;
+    p.Hq = g.H + 2 * g.PH;
+  }
+  p.phase = p.Hq * p.Wq;
+  p.plane = p.ph * p.pw * p.phase;
   p.Lf = (g.OH - 1) * p.Wq + g.OW;
   return p;
+}
+
+// Offset of tap (kh, kw) from a flat position, within a channel's staging.
+static int64_t flatTap(const ConvGeo& g, const FlatPlan& p, int64_t kh, int64_t kw) {
+  if (!flatStride2(g)) return kh * g.DH * p.Wq + kw * g.DW;
+  return ((kh % 2) * p.pw + kw % 2) * p.phase + (kh / 2) * p.Wq + kw / 2;
+}
+
+// Channels [c0, c1) of the sample at xs into staging xp (channel c at (c - c0) * plane): the
+// zero-bordered planes, or at stride 2 their phase planes (padded cell (2r + a, 2s + b) of
+// phase (a, b) at row r, column s; cells past the padded input are zeros).
+template <typename T> static void flatStage(T* xp, const T* xs, const ConvGeo& g, const FlatPlan& p, int64_t c0, int64_t c1) {
+  if (!flatStride2(g)) return padRows(xp, xs, g, p.Wq, c0, c1, 0, p.Hq);
+  for (int64_t c = c0; c < c1; c++)
+    for (int64_t a = 0; a < p.ph; a++)
+      for (int64_t b = 0; b < p.pw; b++)
+        for (int64_t r = 0; r < p.Hq; r++) {
+          T* d = xp + (c - c0) * p.plane + (a * p.pw + b) * p.phase + r * p.Wq;
+          const int64_t ih = 2 * r + a - g.PH;
+          if (ih < 0 || ih >= g.H) {
+            zeroRun(d, p.Wq);
+            continue;
+          }
+          // Column s reads input column 2s + b - PW: inside the row for s in [s0, s1).
+          const int64_t s0 = imin(p.Wq, imax(0, cdiv(g.PW - b, 2))), s1 = imax(s0, imin(p.Wq, (g.W - 1 + g.PW - b) / 2 + 1));
+          const T* src = xs + c * g.inSize + ih * g.W + 2 * s0 + b - g.PW;
+          zeroRun(d, s0);
+          for (int64_t s = s0; s < s1; s++) d[s] = src[2 * (s - s0)];
+          zeroRun(d + s1, p.Wq - s1);
+        }
 }
 
 // Elements after the last plane that a tile's vectors may read (positions past Lf, dropped).
@@ -100,7 +151,7 @@ static void flatRange(const ConvGeo& g, const FlatPlan& fp, const T* xp, const T
   constexpr int MR = Blocking<T>::MR, VW = SimdOf<T>::S::W, NT = Blocking<T>::NRV * VW;
   int64_t taps[kFlatMaxTaps];
   for (int64_t kh = 0, t = 0; kh < g.KH; kh++)
-    for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = kh * g.DH * fp.Wq + kw * g.DW;
+    for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = flatTap(g, fp, kh, kw);
   alignas(64) T out[MR * NT];
   for (int64_t o = o0; o < o1; o += MR) {
     const int mr = (int)imin(MR, o1 - o);
@@ -153,7 +204,7 @@ template <typename T> static void flatPadTask(void* ctx, int task, int ntasks) {
   auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
   const int64_t c0 = g.C * task / ntasks, c1 = g.C * (task + 1) / ntasks;
-  if (c0 < c1) padRows(J.xp + c0 * J.fp.plane, J.x + J.n * g.C * g.inSize, g, J.fp.Wq, c0, c1, 0, J.fp.Hq);
+  if (c0 < c1) flatStage(J.xp + c0 * J.fp.plane, J.x + J.n * g.C * g.inSize, g, J.fp, c0, c1);
 }
 
 template <typename T> static void flatRangeTask(void* ctx, int task, int) {
@@ -173,7 +224,7 @@ template <typename T> static void flatSampleTask(void* ctx, int task, int) {
   const size_t bytes = sizeof(T) * (size_t)(g.C * J.fp.plane + flatSlack<T>());
   T* xp = static_cast<T*>(J.rt->scratch(4, bytes));
   zeroRun(xp + g.C * J.fp.plane, flatSlack<T>());
-  padRows(xp, J.x + task * g.C * g.inSize, g, J.fp.Wq, 0, g.C, 0, J.fp.Hq);
+  flatStage(xp, J.x + task * g.C * g.inSize, g, J.fp, 0, g.C);
   flatRange(g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
   fusedRegion<T>(*J.rt, J.epi, g.O, g.L, task, 0, g.O, 0, g.L);
 }
@@ -191,7 +242,7 @@ static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, cons
   // Ranges of positions whose staged rows fit the budget, then filter ranges (whole tiles) until
   // every thread has work: each task reads only its filters' rows.
   const int64_t tiles = cdiv(job.fp.Lf, NT);
-  job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.Wq) * job.fp.Wq / NT)) * NT;
+  job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.ph * job.fp.pw * job.fp.Wq) * job.fp.Wq / NT)) * NT;
   const int64_t jChunks = cdiv(job.fp.Lf, job.jPer), oTiles = cdiv(g.O, MR);
   if (jChunks < want) job.oChunks = imin(oTiles, cdiv(want, jChunks));
   job.oPer = cdiv(oTiles, job.oChunks) * MR;
