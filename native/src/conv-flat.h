@@ -143,16 +143,21 @@ static void flatTileAny(int mr, int nv, const ConvGeo& g, const T* xp, int64_t p
   flatTile<T, MR, NV>(g, xp, plane, taps, w, bias, o0, j0, out);
 }
 
-// Filters [o0, o1) x flat positions [j0, j1) of one sample: tiles filters outer (a tile's filter
-// rows stay in cache across the positions), then the kept positions of each tile into y.
+// Filters [o0, o1) x flat positions [j0, j1) of sample n: tiles filters outer (a tile's filter
+// rows stay in cache across the positions), then the kept positions of each tile into y (the
+// sample's output), then the epilogue (or none) over the tile's filters while their cells are still
+// in cache (run once over a task's whole range, it read them back from memory: a twentieth of the
+// network's time at batch 1). The valid cells among flat positions [j0, j1) are one contiguous run
+// of y's cells (rows follow each other in both layouts).
 template <typename T>
-static void flatRange(const ConvGeo& g, const FlatPlan& fp, const T* xp, const T* w, const T* bias, T* y, int64_t o0,
-                      int64_t o1, int64_t j0, int64_t j1) {
+static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, const ConvGeo& g, const FlatPlan& fp, const T* xp,
+                      const T* w, const T* bias, T* y, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
   constexpr int MR = Blocking<T>::MR, VW = SimdOf<T>::S::W, NT = Blocking<T>::NRV * VW;
   int64_t taps[kFlatMaxTaps];
   for (int64_t kh = 0, t = 0; kh < g.KH; kh++)
     for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = flatTap(g, fp, kh, kw);
   alignas(64) T out[MR * NT];
+  const int64_t a = j0 / fp.Wq * g.OW + imin(j0 % fp.Wq, g.OW), b = j1 / fp.Wq * g.OW + imin(j1 % fp.Wq, g.OW);
   for (int64_t o = o0; o < o1; o += MR) {
     const int mr = (int)imin(MR, o1 - o);
     for (int64_t j = j0; j < j1; j += NT) {
@@ -171,6 +176,7 @@ static void flatRange(const ConvGeo& g, const FlatPlan& fp, const T* xp, const T
         p += run;
       }
     }
+    fusedRegion<T>(rt, epi, g.O, g.L, sample, o, o + mr, a, b);
   }
 }
 
@@ -190,16 +196,6 @@ template <typename T> struct ConvFlatJob {
   const FusedArgs* epi;
 };
 
-// The epilogue over what flatRange just wrote: the valid cells among flat positions [j0, j1) are
-// one contiguous run of y's cells (rows follow each other in both layouts).
-template <typename T> static void flatEpilogue(const ConvFlatJob<T>& J, int64_t n, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
-  if (J.epi == nullptr) return;
-  const ConvGeo& g = *J.g;
-  const int64_t Wq = J.fp.Wq;
-  const int64_t a = j0 / Wq * g.OW + imin(j0 % Wq, g.OW), b = j1 / Wq * g.OW + imin(j1 % Wq, g.OW);
-  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, n, o0, o1, a, b);
-}
-
 template <typename T> static void flatPadTask(void* ctx, int task, int ntasks) {
   auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
@@ -213,8 +209,7 @@ template <typename T> static void flatRangeTask(void* ctx, int task, int) {
   const int64_t oi = task % J.oChunks, ji = task / J.oChunks;
   const int64_t o0 = oi * J.oPer, o1 = imin(g.O, o0 + J.oPer), j0 = ji * J.jPer, j1 = imin(J.fp.Lf, j0 + J.jPer);
   if (o0 >= o1 || j0 >= j1) return;
-  flatRange(g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
-  flatEpilogue(J, J.n, o0, o1, j0, j1);
+  flatRange(*J.rt, J.epi, J.n, g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
 }
 
 // A whole sample per task: staged into the task's own scratch.
@@ -225,8 +220,7 @@ template <typename T> static void flatSampleTask(void* ctx, int task, int) {
   T* xp = static_cast<T*>(J.rt->scratch(4, bytes));
   zeroRun(xp + g.C * J.fp.plane, flatSlack<T>());
   flatStage(xp, J.x + task * g.C * g.inSize, g, J.fp, 0, g.C);
-  flatRange(g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
-  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, task, 0, g.O, 0, g.L);
+  flatRange(*J.rt, J.epi, task, g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
 }
 
 template <typename T>
