@@ -83,7 +83,14 @@ template <typename T> static void flatStage(T* xp, const T* xs, const ConvGeo& g
           const int64_t s0 = imin(p.Wq, imax(0, cdiv(g.PW - b, 2))), s1 = imax(s0, imin(p.Wq, (g.W - 1 + g.PW - b) / 2 + 1));
           const T* src = xs + c * g.inSize + ih * g.W + 2 * s0 + b - g.PW;
           zeroRun(d, s0);
-          for (int64_t s = s0; s < s1; s++) d[s] = src[2 * (s - s0)];
+          int64_t s = s0;
+          if constexpr (Stride2<T>::kVector) {
+            // A vector reads 2 VW elements, the last one past its own: stop a vector early so
+            // every read stays inside the row.
+            using S = typename SimdOf<T>::S;
+            for (; s + S::W < s1; s += S::W) S::store(d + s, Stride2<T>::load(src + 2 * (s - s0)));
+          }
+          for (; s < s1; s++) d[s] = src[2 * (s - s0)];
           zeroRun(d + s1, p.Wq - s1);
         }
 }
