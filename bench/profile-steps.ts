@@ -45,8 +45,10 @@ function describe(name: string, a: readonly unknown[]): string {
     const p = plan as { batch: number; m: number; n: number; k: number; transA: boolean; transB: boolean; accumulate?: boolean };
     return `${p.batch}x(${p.m}x${p.k}${p.transA ? 'ᵀ' : ''})·(${p.k}x${p.n}${p.transB ? 'ᵀ' : ''})${p.accumulate ? ' +=' : ''}`;
   }
-  if (plan && typeof plan === 'object' && 'kernel' in plan && 'in' in plan) {
-    const p = plan as { batch: number; channels: number; in: number[]; out: number[]; kernel: number[]; stride: number[] };
+  // A convolution's plan is its last argument, or the fifth when an epilogue is fused (convFused).
+  const conv = [plan, a[4]].find((v) => v !== null && typeof v === 'object' && 'kernel' in v && 'in' in v);
+  if (conv) {
+    const p = conv as { batch: number; channels: number; in: number[]; out: number[]; kernel: number[]; stride: number[] };
     return `N${p.batch} C${p.channels} ${p.in.slice(1).join('x')}->${p.out.slice(1).join('x')} k${p.kernel.slice(1).join('x')} s${p.stride[2]}`;
   }
   if (plan && typeof plan === 'object' && 'outer' in plan) {

@@ -10,6 +10,13 @@
 // NV vectors of flat positions accumulates every tap in order, straight from the planes and the
 // filter rows; positions with ow >= OW (Wq - OW of every Wq, the borders) are computed and dropped.
 //
+// Stride 2 (no dilation) takes the same kernel after a space-to-depth staging: each channel is
+// split into phase planes by the parity of the padded row and column (phase (a, b) holds padded
+// cells (2r + a, 2s + b) at (r, s), rows of Wq = OW + (KW - 1) / 2), so output (oh, ow) at flat
+// j = oh * Wq + ow reads tap (kh, kw) from phase (kh % 2, kw % 2) at j + (kh / 2) * Wq + kw / 2: a
+// stride-1 layer again, with constant tap offsets (ResNet's 7x7 stem, its 3x3 and 1x1 stride-2
+// layers, which the unfolding path ran at two thirds of the flat kernel's rate).
+//
 // Each output cell is one lane of one tile and sums its taps in one fixed order (then adds the
 // bias) however the positions and filters are tiled, so the split over tasks, which follows the
 // thread count, changes no bit.
@@ -17,24 +24,75 @@
 // Kernel taps up to this many (the tap offsets live on the stack).
 static constexpr int64_t kFlatMaxTaps = 64;
 
-static bool flatForward(const ConvGeo& g) {
-  const int64_t Wq = g.W + 2 * g.PW;
-  // The dropped border positions cost more than the unfolding saves on narrow maps.
-  return padded2d(g) && g.SH == 1 && g.SW == 1 && g.K > 1 && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3;
+static bool flatStride2(const ConvGeo& g) {
+  return g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1;
 }
 
-// Staging geometry: planes of Hq rows of Wq, flat outputs [0, Lf).
+static bool flatForward(const ConvGeo& g) {
+  const bool s1 = g.SH == 1 && g.SW == 1 && g.K > 1;
+  const int64_t Wq = s1 ? g.W + 2 * g.PW : g.OW + (g.KW - 1) / 2;
+  // The dropped border positions cost more than the unfolding saves on narrow maps.
+  return padded2d(g) && (s1 || flatStride2(g)) && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3;
+}
+
+// Staging geometry: per channel, ph x pw phase planes (1 x 1 at stride 1) of Hq rows of Wq, each
+// `phase` elements, `plane` in all; flat outputs [0, Lf).
 struct FlatPlan {
-  int64_t Wq, Hq, plane, Lf;
+  int64_t Wq, Hq, ph, pw, phase, plane, Lf;
 };
 
 static FlatPlan flatPlan(const ConvGeo& g) {
   FlatPlan p;
-  p.Wq = g.W + 2 * g.PW;
-  p.Hq = g.H + 2 * g.PH;
-  p.plane = p.Hq * p.Wq;
+  if (flatStride2(g)) {
+    p.ph = g.KH > 1 ? 2 : 1, p.pw = g.KW > 1 ? 2 : 1;
+    p.Wq = g.OW + (g.KW - 1) / 2;
+    p.Hq = g.OH + (g.KH - 1) / 2;
+  } else {
+    p.ph = p.pw = 1;
+    p.Wq = g.W + 2 * g.PW;
+    p.Hq = g.H + 2 * g.PH;
+  }
+  p.phase = p.Hq * p.Wq;
+  p.plane = p.ph * p.pw * p.phase;
   p.Lf = (g.OH - 1) * p.Wq + g.OW;
   return p;
+}
+
+// Offset of tap (kh, kw) from a flat position, within a channel's staging.
+static int64_t flatTap(const ConvGeo& g, const FlatPlan& p, int64_t kh, int64_t kw) {
+  if (!flatStride2(g)) return kh * g.DH * p.Wq + kw * g.DW;
+  return ((kh % 2) * p.pw + kw % 2) * p.phase + (kh / 2) * p.Wq + kw / 2;
+}
+
+// Channels [c0, c1) of the sample at xs into staging xp (channel c at (c - c0) * plane): the
+// zero-bordered planes, or at stride 2 their phase planes (padded cell (2r + a, 2s + b) of
+// phase (a, b) at row r, column s; cells past the padded input are zeros).
+template <typename T> static void flatStage(T* xp, const T* xs, const ConvGeo& g, const FlatPlan& p, int64_t c0, int64_t c1) {
+  if (!flatStride2(g)) return padRows(xp, xs, g, p.Wq, c0, c1, 0, p.Hq);
+  for (int64_t c = c0; c < c1; c++)
+    for (int64_t a = 0; a < p.ph; a++)
+      for (int64_t b = 0; b < p.pw; b++)
+        for (int64_t r = 0; r < p.Hq; r++) {
+          T* d = xp + (c - c0) * p.plane + (a * p.pw + b) * p.phase + r * p.Wq;
+          const int64_t ih = 2 * r + a - g.PH;
+          if (ih < 0 || ih >= g.H) {
+            zeroRun(d, p.Wq);
+            continue;
+          }
+          // Column s reads input column 2s + b - PW: inside the row for s in [s0, s1).
+          const int64_t s0 = imin(p.Wq, imax(0, cdiv(g.PW - b, 2))), s1 = imax(s0, imin(p.Wq, (g.W - 1 + g.PW - b) / 2 + 1));
+          const T* src = xs + c * g.inSize + ih * g.W + 2 * s0 + b - g.PW;
+          zeroRun(d, s0);
+          int64_t s = s0;
+          if constexpr (Stride2<T>::kVector) {
+            // A vector reads 2 VW elements, the last one past its own: stop a vector early so
+            // every read stays inside the row.
+            using S = typename SimdOf<T>::S;
+            for (; s + S::W < s1; s += S::W) S::store(d + s, Stride2<T>::load(src + 2 * (s - s0)));
+          }
+          for (; s < s1; s++) d[s] = src[2 * (s - s0)];
+          zeroRun(d + s1, p.Wq - s1);
+        }
 }
 
 // Elements after the last plane that a tile's vectors may read (positions past Lf, dropped).
@@ -92,16 +150,21 @@ static void flatTileAny(int mr, int nv, const ConvGeo& g, const T* xp, int64_t p
   flatTile<T, MR, NV>(g, xp, plane, taps, w, bias, o0, j0, out);
 }
 
-// Filters [o0, o1) x flat positions [j0, j1) of one sample: tiles filters outer (a tile's filter
-// rows stay in cache across the positions), then the kept positions of each tile into y.
+// Filters [o0, o1) x flat positions [j0, j1) of sample n: tiles filters outer (a tile's filter
+// rows stay in cache across the positions), then the kept positions of each tile into y (the
+// sample's output), then the epilogue (or none) over the tile's filters while their cells are still
+// in cache (run once over a task's whole range, it read them back from memory: a twentieth of the
+// network's time at batch 1). The valid cells among flat positions [j0, j1) are one contiguous run
+// of y's cells (rows follow each other in both layouts).
 template <typename T>
-static void flatRange(const ConvGeo& g, const FlatPlan& fp, const T* xp, const T* w, const T* bias, T* y, int64_t o0,
-                      int64_t o1, int64_t j0, int64_t j1) {
+static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, const ConvGeo& g, const FlatPlan& fp, const T* xp,
+                      const T* w, const T* bias, T* y, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
   constexpr int MR = Blocking<T>::MR, VW = SimdOf<T>::S::W, NT = Blocking<T>::NRV * VW;
   int64_t taps[kFlatMaxTaps];
   for (int64_t kh = 0, t = 0; kh < g.KH; kh++)
-    for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = kh * g.DH * fp.Wq + kw * g.DW;
+    for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = flatTap(g, fp, kh, kw);
   alignas(64) T out[MR * NT];
+  const int64_t a = j0 / fp.Wq * g.OW + imin(j0 % fp.Wq, g.OW), b = j1 / fp.Wq * g.OW + imin(j1 % fp.Wq, g.OW);
   for (int64_t o = o0; o < o1; o += MR) {
     const int mr = (int)imin(MR, o1 - o);
     for (int64_t j = j0; j < j1; j += NT) {
@@ -120,6 +183,7 @@ static void flatRange(const ConvGeo& g, const FlatPlan& fp, const T* xp, const T
         p += run;
       }
     }
+    fusedRegion<T>(rt, epi, g.O, g.L, sample, o, o + mr, a, b);
   }
 }
 
@@ -139,21 +203,11 @@ template <typename T> struct ConvFlatJob {
   const FusedArgs* epi;
 };
 
-// The epilogue over what flatRange just wrote: the valid cells among flat positions [j0, j1) are
-// one contiguous run of y's cells (rows follow each other in both layouts).
-template <typename T> static void flatEpilogue(const ConvFlatJob<T>& J, int64_t n, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
-  if (J.epi == nullptr) return;
-  const ConvGeo& g = *J.g;
-  const int64_t Wq = J.fp.Wq;
-  const int64_t a = j0 / Wq * g.OW + imin(j0 % Wq, g.OW), b = j1 / Wq * g.OW + imin(j1 % Wq, g.OW);
-  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, n, o0, o1, a, b);
-}
-
 template <typename T> static void flatPadTask(void* ctx, int task, int ntasks) {
   auto& J = *static_cast<ConvFlatJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
   const int64_t c0 = g.C * task / ntasks, c1 = g.C * (task + 1) / ntasks;
-  if (c0 < c1) padRows(J.xp + c0 * J.fp.plane, J.x + J.n * g.C * g.inSize, g, J.fp.Wq, c0, c1, 0, J.fp.Hq);
+  if (c0 < c1) flatStage(J.xp + c0 * J.fp.plane, J.x + J.n * g.C * g.inSize, g, J.fp, c0, c1);
 }
 
 template <typename T> static void flatRangeTask(void* ctx, int task, int) {
@@ -162,8 +216,7 @@ template <typename T> static void flatRangeTask(void* ctx, int task, int) {
   const int64_t oi = task % J.oChunks, ji = task / J.oChunks;
   const int64_t o0 = oi * J.oPer, o1 = imin(g.O, o0 + J.oPer), j0 = ji * J.jPer, j1 = imin(J.fp.Lf, j0 + J.jPer);
   if (o0 >= o1 || j0 >= j1) return;
-  flatRange(g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
-  flatEpilogue(J, J.n, o0, o1, j0, j1);
+  flatRange(*J.rt, J.epi, J.n, g, J.fp, J.xp, J.w, J.bias, J.y + J.n * g.O * g.L, o0, o1, j0, j1);
 }
 
 // A whole sample per task: staged into the task's own scratch.
@@ -173,9 +226,8 @@ template <typename T> static void flatSampleTask(void* ctx, int task, int) {
   const size_t bytes = sizeof(T) * (size_t)(g.C * J.fp.plane + flatSlack<T>());
   T* xp = static_cast<T*>(J.rt->scratch(4, bytes));
   zeroRun(xp + g.C * J.fp.plane, flatSlack<T>());
-  padRows(xp, J.x + task * g.C * g.inSize, g, J.fp.Wq, 0, g.C, 0, J.fp.Hq);
-  flatRange(g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
-  fusedRegion<T>(*J.rt, J.epi, g.O, g.L, task, 0, g.O, 0, g.L);
+  flatStage(xp, J.x + task * g.C * g.inSize, g, J.fp, 0, g.C);
+  flatRange(*J.rt, J.epi, task, g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
 }
 
 template <typename T>
@@ -191,7 +243,7 @@ static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, cons
   // Ranges of positions whose staged rows fit the budget, then filter ranges (whole tiles) until
   // every thread has work: each task reads only its filters' rows.
   const int64_t tiles = cdiv(job.fp.Lf, NT);
-  job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.Wq) * job.fp.Wq / NT)) * NT;
+  job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.ph * job.fp.pw * job.fp.Wq) * job.fp.Wq / NT)) * NT;
   const int64_t jChunks = cdiv(job.fp.Lf, job.jPer), oTiles = cdiv(g.O, MR);
   if (jChunks < want) job.oChunks = imin(oTiles, cdiv(want, jChunks));
   job.oPer = cdiv(oTiles, job.oChunks) * MR;

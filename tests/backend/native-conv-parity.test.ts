@@ -46,6 +46,12 @@ const CASES: Case[] = [
   // padding and kernel sides, dilation, filters that leave a partial register tile.
   { name: 'flat 3x5 window', N: 2, C: 8, O: 19, in: [1, 9, 20], kernel: [1, 3, 5], pad: [0, 1, 2] },
   { name: 'flat dilated', N: 2, C: 6, O: 17, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 2, 2], dilation: [1, 2, 2] },
+  // Stride-2 layers through the same kernel over phase planes: an odd-sided stem, uneven padding,
+  // an even window, a padded 1x1.
+  { name: 'flat stride 2, 7x7 stem on odd sides', N: 2, C: 3, O: 20, in: [1, 37, 35], kernel: [1, 7, 7], stride: [1, 2, 2], pad: [0, 3, 3] },
+  { name: 'flat stride 2, uneven padding', N: 2, C: 5, O: 17, in: [1, 16, 15], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 0] },
+  { name: 'flat stride 2, 4x4 window', N: 2, C: 4, O: 16, in: [1, 17, 17], kernel: [1, 4, 4], stride: [1, 2, 2], pad: [0, 1, 1] },
+  { name: 'flat stride 2, padded 1x1', N: 2, C: 6, O: 16, in: [1, 10, 9], kernel: [1, 1, 1], stride: [1, 2, 2], pad: [0, 1, 1] },
   // 3x3 stride-1 layers on larger maps take Winograd F(2x2, 3x3) (conv-winograd.h): odd output
   // sides (a last tile half outside), no padding, tiles in several blocks.
   { name: 'winograd odd sides', N: 2, C: 24, O: 18, in: [1, 33, 27], kernel: [1, 3, 3], pad: [0, 1, 1] },
@@ -59,6 +65,7 @@ const CASES: Case[] = [
     { name: 'batch 1, 1x1 on 7x7', N: 1, C: 128, O: 64, in: [1, 7, 7], kernel: [1, 1, 1] },
     // Staged rows over the budget of one task: the flat positions split into ranges.
     { name: 'batch 1, 3x5 positions in ranges', N: 1, C: 80, O: 20, in: [1, 40, 40], kernel: [1, 3, 5], pad: [0, 1, 2] },
+    { name: 'batch 1, stride-2 positions in ranges', N: 1, C: 48, O: 20, in: [1, 60, 60], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1] },
     { name: 'batch 1, winograd blocks', N: 1, C: 16, O: 32, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 1, 1] },
   ] satisfies Case[],
 ];
