@@ -12,6 +12,7 @@
 // Peers that are not installed are skipped with a line saying how to install them.
 //
 // Options: --threads 1,2  --sizes 256,512,1024,2048  --budget 0.5 (seconds per measurement)
+//          --only mlp|gemm (one kind of row: `--only mlp` takes about a minute, for 2T/1T checks)
 // On a shared machine figures move by 10% or more between runs; run it twice.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,8 +28,11 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     sizes: { type: 'string', default: '256,512,1024,2048' },
     budget: { type: 'string', default: '0.5' },
+    only: { type: 'string' },
   },
 });
+const only = args.only;
+if (only !== undefined && only !== 'mlp' && only !== 'gemm') throw new Error(`--only expects mlp or gemm, got ${only}`);
 const threadCounts = args.threads.split(',').map(Number);
 const sizes = args.sizes.split(',').map(Number);
 const budget = Number(args.budget);
@@ -227,8 +231,8 @@ console.log(measured === null
   : `FMA peak measured now (${loadNativeBackend().addon!.isa()} float32 FMAs, one core): ${measured.toFixed(1)} GFLOP/s per core (PEERS.md reports about ${PEERS_PEAK})`);
 if (b.name !== 'native') console.log('note: the native backend is not active, so tsgluon runs on the pure TypeScript reference kernels');
 
-const wasm = tfjsPeer('wasm');
-const cpu = tfjsPeer('cpu');
+const wasm = only === 'mlp' ? null : tfjsPeer('wasm');
+const cpu = only === 'mlp' ? null : tfjsPeer('cpu');
 const rows: string[][] = [];
 const breakdowns: [number, Record<string, number>][] = [];
 const MLP_ROUNDS = 3;
@@ -239,7 +243,7 @@ let warnedPython = false;
 // a shared machine drifts, so tsgluon's and PyTorch's steps are measured in alternating rounds and
 // each side reports its median round.
 const mlpRows = new Map<number, { ours: number; torch: number | null }>();
-for (const t of threadCounts) {
+for (const t of only === 'gemm' ? [] : threadCounts) {
   b.setNumThreads?.(t);
   const oursRounds: number[] = [];
   const torchRounds: number[] = [];
@@ -263,7 +267,7 @@ for (const t of threadCounts) {
   b.setNumThreads?.(t);
   const oursRounds: Record<number, { op: number; kernel: number }>[] = [];
   const pyRounds: PythonPeers[] = [];
-  for (let r = 0; r < GEMM_ROUNDS; r++) {
+  for (let r = 0; r < (only === 'mlp' ? 0 : GEMM_ROUNDS); r++) {
     oursRounds.push(Object.fromEntries(sizes.map((n) => [n, oursGemm(n)])));
     const py = pythonPeers(t, 'gemm');
     if (py === null || py.errors.length > 0) {
@@ -272,7 +276,7 @@ for (const t of threadCounts) {
     }
     if (py !== null) pyRounds.push(py);
   }
-  for (const n of sizes) {
+  for (const n of only === 'mlp' ? [] : sizes) {
     const op = median(oursRounds.map((o) => o[n]!.op));
     const o = median(oursRounds.map((o) => o[n]!.kernel));
     const np = medianOf(pyRounds.map((p) => p.numpy[n]));
@@ -281,6 +285,7 @@ for (const t of threadCounts) {
     const c = cpu?.gemm[n];
     rows.push([`GEMM f32 n=${n} (GFLOP/s)`, String(t), fmt(o), `${((100 * o) / (PEAK_PER_CORE * t)).toFixed(0)}%`, fmt(op), fmt(np), ratio(o, np), ratio(op, np), fmt(pt), ratio(o, pt), fmt(w), ratio(o, w), fmt(c, 2), ratio(o, c)]);
   }
+  if (only === 'gemm') continue;
   const { ours: mlp, torch: pm } = mlpRows.get(t)!;
   rows.push(['MLP train step (steps/s)', String(t), fmt(mlp), '', '', '', '', '', fmt(pm), ratio(mlp, pm), fmt(wasm?.mlp), ratio(mlp, wasm?.mlp), fmt(cpu?.mlp), ratio(mlp, cpu?.mlp)]);
 }
@@ -293,6 +298,10 @@ console.log(line(header));
 console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log();
+if (only !== 'gemm' && threadCounts.length > 1) {
+  const [t0, t1] = [threadCounts[0]!, threadCounts.at(-1)!];
+  console.log(`MLP step, ${t1} threads against ${t0}: ${(mlpRows.get(t1)!.ours / mlpRows.get(t0)!.ours).toFixed(2)}x`);
+}
 for (const [t, parts] of breakdowns) {
   console.log(`MLP step breakdown, ${t} thread${t === 1 ? '' : 's'} (ms): ${Object.entries(parts).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
 }

@@ -462,7 +462,7 @@ template <typename T, typename B> static void packAllBTask(void* ctx, int task, 
 }
 
 // Below this many multiply-adds per call, waking the pool costs more than it saves.
-static constexpr int64_t kGemmParallelMin = int64_t(1) << 22;
+static constexpr int64_t kGemmParallelMin = int64_t(1) << 19;
 // The time to pack one element of op(A) (a strided read, a copy into a panel), in multiply-adds
 // of the micro-kernel (about a quarter of a nanosecond against 85 GFLOP/s), and the cost of the
 // extra pass over the pool that a shared packing of op(B) takes (a few microseconds).
@@ -487,20 +487,34 @@ static void gemmWith(const Runtime& rt, T* c, const T* a, const T* b, const Gemm
     rt.run((int)(g.batch < 4 * nt ? g.batch : 4 * nt), gemmTask<T, B>, &job);
     return;
   }
-  // Two tasks per thread, or four when each task is long enough: finer tasks let a thread the
-  // OS preempts hand over more of the work. A column split packs op(B) once (each task its own
-  // columns) but op(A) in every task, unless A is read in place; a row split packs op(B) once,
-  // shared, in a first parallel pass, then op(A) once (each task its own rows). Split along the
-  // dimension with the lower estimated cost: the multiply-adds over how evenly the micro-panels
-  // divide among the tasks, plus the repeated packing. (dW = dYᵀ X of a 256-unit Dense layer on
-  // 784 inputs splits its rows: a column split would pack the 256 x 256 dYᵀ in four tasks.)
-  const int tasks = (work / (2 * nt) >= (int64_t(1) << 26) ? 4 : 2) * nt;
+  // One task per thread, two or four when each task is long enough: finer tasks let a thread the
+  // OS preempts hand over more of the work, but below 2^26 multiply-adds a thread they cost more
+  // than they save (the MLP step's 256 x 784 x 256 products at 2 threads, quiet machine: 1 task
+  // per thread 333 and 348 us, 2 tasks 347 and 427 us). A column split packs op(B) once (each task
+  // its own columns) but op(A) in every task, unless A is read in place; a row split packs op(B)
+  // once, shared, in a first parallel pass, then op(A) once (each task its own rows), and each
+  // task then reads the panels the other threads packed, from their caches: that traffic costs
+  // about as much as packing B again. Split along the dimension with the lower estimated cost:
+  // the multiply-adds over how evenly the rows or columns divide among the tasks (the largest
+  // task's share, a partial last micro-panel counted as partial), plus the packing.
+  const int64_t perThread = work / nt;
+  const int tasks = (perThread >= (int64_t(1) << 27) ? 4 : perThread >= (int64_t(1) << 26) ? 2 : 1) * nt;
   int64_t pn = (g.n + NR - 1) / NR, pm = (g.m + MR - 1) / MR;
-  auto eff = [tasks](int64_t p) { return (double)p / (double)(tasks * ((p + tasks - 1) / tasks)); };
+  auto eff = [tasks](int64_t p, int64_t unit, int64_t size) {
+    const int64_t used = p < tasks ? p : tasks;
+    int64_t most = 0;
+    for (int64_t t = 0; t < used; t++) {
+      int64_t hi = partBound(p, (int)t + 1, (int)used) * unit;
+      int64_t ext = (hi < size ? hi : size) - partBound(p, (int)t, (int)used) * unit;
+      if (ext > most) most = ext;
+    }
+    return (double)size / (double)(tasks * most);
+  };
   auto repeats = [tasks](int64_t p) { return (double)((p < tasks ? p : tasks) - 1); };
   const bool aInPlace = readsAInPlace<B>(g.transA);
-  const double costN = (double)work / eff(pn) + kPackCost * (aInPlace ? 0.0 : (double)(g.m * g.k)) * repeats(pn);
-  const double costM = (double)work / eff(pm) + kPackPassCost;
+  const double costN =
+      (double)work / eff(pn, NR, g.n) + kPackCost * (aInPlace ? 0.0 : (double)(g.m * g.k)) * repeats(pn);
+  const double costM = (double)work / eff(pm, MR, g.m) + kPackPassCost + kPackCost * (double)(g.k * g.n);
   job.splitN = nt == 1 || costN <= costM;
   int64_t units = job.splitN ? pn : pm;
   int ntasks = nt == 1 ? 1 : (int)(units < tasks ? units : tasks);

@@ -129,8 +129,8 @@ template <typename T> static void optimT(const Runtime& rt, const OptimArgs& a) 
   T* s1 = static_cast<T*>(a.s1);
   T* s2 = static_cast<T*>(a.s2);
   const double* p = a.p;
-  // Parallel from 64K elements per task: each element costs a dozen double operations, so a
-  // Dense weight (200K) already pays for waking the pool.
+  // Parallel from 8K elements per task: each element costs a dozen double operations, so even a
+  // small Dense weight pays for waking the pool.
   parallelRange(rt, a.n, kCheapGrain / 4, [&](int64_t lo, int64_t hi) {
     switch (a.kind) {
       case OPT_SGD: sgdRange(w, g, s0, lo, hi, p[0], p[1], p[2], p[3], p[4], p[5] != 0); break;

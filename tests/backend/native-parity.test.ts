@@ -331,7 +331,15 @@ describe('native backend parity with ref', { skip }, () => {
       nat.im2col(cols, big.subarray(0, 60 * 6 * 784), wplan);
       const back = new C(60 * 6 * 784);
       nat.col2im(back, cols, wplan);
-      return [mm, bin, ex, s, rs, sm, cols, back];
+      // The MLP step's element-wise sizes (256 x 256): split on 2 threads from 2^16 elements.
+      const act = big.subarray(0, 65536);
+      const relu = new C(65536);
+      nat.unary.relu(relu, act);
+      const prod = new C(65536);
+      nat.binary.mul(prod, act, big.subarray(65536, 131072), { shape: [65536], aStrides: [1], bStrides: [1] });
+      const bias = new C(256);
+      nat.reduce.sum(bias, act, { outer: 1, reduce: 256, inner: 256 });
+      return [mm, bin, ex, s, rs, sm, cols, back, relu, prod, bias];
     };
     const one = withThreads(1, run);
     const two = withThreads(2, run);
