@@ -13,7 +13,9 @@
 //     gradients and static buffers count.
 // Hybridized runs use staticAlloc (buffers allocated once), as a training loop would.
 //
-// Options: --threads 1,2  --budget 0.5  --rounds 3  --memory-batch 4  --skip resnet18,memory
+// Options: --threads 1,2  --budget 0.5  --rounds 3  --memory-batch 4  --skip mlp-rate,resnet18,memory
+// (`--skip mlp-rate` leaves out the steps/s rounds and their PyTorch peers: only the lines on where
+// the MLP step's time goes are printed, which is quick enough for a short exclusive CPU lock).
 // On a shared machine figures move by 10% or more between runs; run it twice.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -240,7 +242,7 @@ for (const t of threadCounts) {
   const ours: Record<Mode, number[]> = { eager: [], hybrid: [] };
   const torch: number[] = [];
   const script: number[] = [];
-  for (let r = 0; r < Number(args.rounds); r++) {
+  for (let r = 0; r < (skip.has('mlp-rate') ? 0 : Number(args.rounds)); r++) {
     for (const m of ['eager', 'hybrid'] as const) ours[m].push(stepsPerSecond(mlpStep(m)));
     const py = pyPeers(t, 'mlp');
     if (py?.torchMlp) torch.push(py.torchMlp);
@@ -248,7 +250,7 @@ for (const t of threadCounts) {
   }
   const [e, h] = [median(ours.eager), median(ours.hybrid)];
   const [pt, ts] = [torch.length ? median(torch) : undefined, script.length ? median(script) : undefined];
-  rows.push([`MLP train step (steps/s)`, String(t), fmt(e), fmt(h), ratio(h, e), fmt(pt), ratio(h, pt), fmt(ts), ratio(h, ts)]);
+  if (!skip.has('mlp-rate')) rows.push([`MLP train step (steps/s)`, String(t), fmt(e), fmt(h), ratio(h, e), fmt(pt), ratio(h, pt), fmt(ts), ratio(h, ts)]);
   for (const m of ['eager', 'hybrid'] as const) {
     const step = mlpStep(m);
     for (let i = 0; i < 20; i++) step();
@@ -273,11 +275,13 @@ for (const t of threadCounts) {
 const header = ['benchmark', 'threads', 'eager', 'hybridized', 'vs eager', 'PyTorch', 'ratio', 'TorchScript', 'ratio'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-console.log();
-console.log(line(header));
-console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-for (const r of rows) console.log(line(r));
-console.log('ratio: hybridized tsgluon against the peer, above 1 = tsgluon faster (steps/s over steps/s; for ResNet-18, the peer\'s ms over ours).');
+if (rows.length > 0) {
+  console.log();
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+  console.log('ratio: hybridized tsgluon against the peer, above 1 = tsgluon faster (steps/s over steps/s; for ResNet-18, the peer\'s ms over ours).');
+}
 
 if (!skip.has('memory')) {
   b.setNumThreads?.(threadCounts[0]!);

@@ -120,10 +120,12 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
       throw e;
     }
   }
-  if (!st.active || st.imperative || inShapeOnlyMode() || leaves(args).some((a) => a.isShapeOnly)) return inner.apply(block, args);
+  if (!st.active || st.imperative || inShapeOnlyMode()) return inner.apply(block, args);
+  const xs = leaves(args);
+  for (let i = 0; i < xs.length; i++) if (xs[i]!.isShapeOnly) return inner.apply(block, args);
   // The common case, the same signature as the last call, needs no key.
   const last = st.last;
-  if (last !== null && sameSignature(last, args) && current(last)) return runHooked(block, last, args);
+  if (last !== null && sameSignature(last, args) && current(last)) return runHooked(block, last, args, xs);
   const key = signature(args);
   if (key === null) return inner.apply(block, args);
   let entry = st.cache.get(key);
@@ -138,22 +140,23 @@ function call(block: Block, inner: (...args: unknown[]) => unknown, args: unknow
   } else st.cache.delete(key);
   st.cache.set(key, entry);
   st.last = entry;
-  return runHooked(block, entry, args);
+  return runHooked(block, entry, args, xs);
 }
 
 /**
  * Runs the graph between the block's forward hooks, as Gluon runs a hybridized block's hooks at
  * every call with real arrays (the trace itself runs no hooks, see Block's forward).
  */
-function runHooked(block: Block, entry: Entry, args: readonly unknown[]): unknown {
+function runHooked(block: Block, entry: Entry, args: readonly unknown[], xs: readonly NDArray[]): unknown {
   runPreHooks(block, args);
-  const out = run(entry, args);
+  const out = run(entry, xs);
   runPostHooks(block, args, out);
   return out;
 }
 
-function run(entry: Entry, args: readonly unknown[]): unknown {
-  const outs = entry.exe.run(leaves(args), entry.arrays);
+/** Runs the entry's graph on `xs`, the arrays of the arguments (leaves(args)). */
+function run(entry: Entry, xs: readonly NDArray[]): unknown {
+  const outs = entry.exe.run(xs, entry.arrays);
   return entry.result instanceof NDArray ? outs[0] : rebuild(entry.result, outs);
 }
 

@@ -43,7 +43,11 @@ interface Training {
   readonly ownSaved: readonly number[];
   staticSet: Map<number, TypedArray> | null;
   lent: boolean;
+  /** The backward run's `into` map, refilled for each run (the run only reads it while it runs). */
+  readonly into: Map<number, TypedArray>;
 }
+
+const NO_PARAMS: readonly TypedArray[] = [];
 
 /**
  * A compiled graph.
@@ -84,7 +88,7 @@ export class Executable {
       const ownSaved = [...new Set(backward.saved.map((v) => forward.memory.rootOf[v]!))].filter(
         (r) => forward.memory.where[r] === Storage.Own && !outputs.has(r),
       );
-      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false };
+      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map() };
       this.#training.set(key, t);
     }
     this.#lastTraining = [[...needs], t];
@@ -96,7 +100,8 @@ export class Executable {
    * autograd.record, when an input or parameter needs a gradient, the outputs carry one tape node.
    */
   run(inputs: readonly NDArray[], params: readonly NDArray[]): NDArray[] {
-    const args = { inputs: inputs.map(storageOf), params: params.map(storageOf) };
+    const ins = inputs.map(storageOf);
+    const ps = params.map(storageOf);
     const kernels = getBackend().kernels;
     let needs: boolean[] | null = null;
     if (isRecording()) {
@@ -106,8 +111,8 @@ export class Executable {
       for (let i = 0; i < needs.length; i++) any = (needs[i] = needsGrad(i < n ? inputs[i]! : params[i - n]!)) || any;
       if (!any) needs = null;
     }
-    if (needs === null) return this.#outputs(this.inference.run(args, kernels), inputs, params);
-    const leaves = [...inputs, ...params];
+    if (needs === null) return this.#outputs(this.inference.run({ inputs: ins, params: ps }, kernels), inputs, params);
+    const leaves = inputs.concat(params);
     const t = this.training(needs);
     let into: Map<number, TypedArray> | undefined;
     let lent = false;
@@ -116,7 +121,7 @@ export class Executable {
       into = t.staticSet;
       t.lent = lent = true;
     }
-    const slots = t.forward.run({ ...args, into }, kernels);
+    const slots = t.forward.run({ inputs: ins, params: ps, into }, kernels);
     const outs = this.#outputs(slots, inputs, params);
     const saved = t.backward.saved.map((v) => slots[v]!);
     const tape = new GraphTape(this.graph.name, t, leaves, saved, outs, lent);
@@ -186,6 +191,7 @@ class GraphTape implements TapeNode {
     if (saved === null) throw new AutogradError(`${this.op}: backward ran twice through a graph that was not retained`);
     const { backward, program } = this.#t;
     let into: Map<number, TypedArray> | undefined;
+    this.#t.into.clear();
     // A weight's gradient computed straight into the buffer autograd offers (one output only:
     // with several, each backward run gives a part that autograd adds up).
     if (offered !== undefined && !multi) {
@@ -195,15 +201,16 @@ class GraphTape implements TapeNode {
         if (buf === null || buf === undefined || k < 0) continue;
         const root = program.memory.rootOf[backward.graph.outputs[k]!]!;
         const val = backward.graph.values[root]!;
-        if (program.memory.where[root] === Storage.Own && val.dtype === buf.dtype && sizeOf(val.shape) === buf.size) (into ??= new Map()).set(root, buf.storage);
+        if (program.memory.where[root] === Storage.Own && val.dtype === buf.dtype && sizeOf(val.shape) === buf.size) (into ??= this.#t.into).set(root, buf.storage);
       }
     }
     // Without retainGraph nothing reads the saved values again: the run may drop each one after
     // its last reader, so the collector can take them while the backward goes on.
     const consume = !retain && !multi;
-    const inputs = [...heads, ...(saved as TypedArray[])];
+    const inputs = heads.concat(saved as TypedArray[]);
     if (consume) this.#release();
-    const slots = program.run({ inputs, params: [], into, consume });
+    const slots = program.run({ inputs, params: NO_PARAMS, into, consume });
+    this.#t.into.clear();
     const leaves = this.inputs;
     const grads = new Array<NDArray | null>(leaves.length);
     for (let i = 0; i < leaves.length; i++) {

@@ -58,8 +58,9 @@ export class Program {
   readonly #steps: Step[];
   readonly #staticAlloc: boolean;
   #pool: TypedArray[] | null = null;
-  /** Value ids of constants, with their storage. */
-  readonly #constants: readonly [number, TypedArray][];
+  /** Value ids of constants, and their storage in the same order. */
+  readonly #constIds: readonly number[];
+  readonly #constStorage: readonly TypedArray[];
   /** Per value, its view of a pool buffer (staticAlloc only; built on the first run). */
   #views: (TypedArray | null)[] | null = null;
 
@@ -73,7 +74,9 @@ export class Program {
     this.graph = graph;
     this.#staticAlloc = staticAlloc;
     this.memory = planMemory(graph, keep, staticAlloc);
-    this.#constants = graph.values.flatMap((v) => (v.source.kind === 'const' ? [[v.id, graph.constants[v.source.index]!.storage] as [number, TypedArray]] : []));
+    const consts = graph.values.flatMap((v) => (v.source.kind === 'const' ? [{ id: v.id, storage: graph.constants[v.source.index]!.storage }] : []));
+    this.#constIds = consts.map((c) => c.id);
+    this.#constStorage = consts.map((c) => c.storage);
     this.#steps = graph.nodes.map((n, i) => ({
       prim: graph.prims[i]!,
       attrs: n.attrs,
@@ -103,7 +106,8 @@ export class Program {
     for (let i = 0; i < g.inputs.length; i++) slots[g.inputs[i]!] = args.inputs[i]!;
     for (let i = 0; i < g.paramValues.length; i++) slots[g.paramValues[i]!] = args.params[i]!;
     if (args.consume === true) (args.inputs as (TypedArray | null)[]).fill(null);
-    for (const [v, storage] of this.#constants) slots[v] = storage;
+    const constIds = this.#constIds;
+    for (let i = 0; i < constIds.length; i++) slots[constIds[i]!] = this.#constStorage[i]!;
     const into = args.into;
     const pool = this.#buffers();
     let views = this.#views;
