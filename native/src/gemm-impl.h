@@ -461,6 +461,10 @@ template <typename T, typename B> static void packAllBTask(void* ctx, int task, 
   }
 }
 
+#if TSG_ISA == 512
+#include "gemv512.h"
+#endif
+
 // Below this many multiply-adds per call, waking the pool costs more than it saves.
 static constexpr int64_t kGemmParallelMin = int64_t(1) << 19;
 // The time to pack one element of op(A) (a strided read, a copy into a panel), in multiply-adds
@@ -537,6 +541,9 @@ template <typename T> static inline bool narrowGemm(int64_t n) {
 }
 
 template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
+#if TSG_ISA == 512
+  if (gemvTry(rt, c, a, b, g)) return;
+#endif
   if (narrowGemm<T>(g.n))
     gemmWith<T, Narrow<T>>(rt, c, a, b, g);
   else

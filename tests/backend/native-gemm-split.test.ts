@@ -36,6 +36,9 @@ const CASES: Case[] = [
   plan('few rows, B read in place but its partial last panel packed, column split', 10, 1000, 500, true, false),
   plan('few rows, B read in place, A in place, accumulating', 7, 300, 257, false, false, 1, false, true),
   plan('few rows, B read in place, batch of 3 (dW = dYᵀ H of a 10-class layer)', 10, 256, 256, true, false, 3),
+  plan('one row times Bᵀ (ResNet classifier at batch 1: the AVX-512 GEMV), split', 1, 1000, 512, false, true),
+  plan('one row times Bᵀ, two KC blocks, partial blocks of k and of outputs, accumulating', 1, 1001, 1100, false, true, 1, false, true),
+  plan('one row times Bᵀ, Aᵀ (a column), below the GEMV\'s parallel threshold', 1, 37, 21, true, true),
 ];
 
 describe('native GEMM: every way of splitting across threads', { skip }, () => {
@@ -57,6 +60,30 @@ describe('native GEMM: every way of splitting across threads', { skip }, () => {
         close(one, want, 1e-4, 1e-4, `${isa} ${c.what}`);
         same(withThreads(2, run), one, `${isa} ${c.what}: 2 threads vs 1`);
         same(withThreads(3, run), one, `${isa} ${c.what}: 3 threads vs 1`);
+      });
+    });
+  }
+});
+
+// The AVX-512 GEMV sums each output like the micro-kernel, so one row alone is bitwise the same
+// row of a larger product (a batch-1 forward equals that sample's row of a batched forward).
+describe('native GEMM: one row times Bᵀ equals that row of a many-row product', { skip }, () => {
+  for (const [n, k, accumulate] of [[16, 16, false], [17, 5, false], [100, 37, true], [1000, 512, false], [70, 1030, true]] as const) {
+    test(`n=${n} k=${k} accumulate=${accumulate}`, () => {
+      const m = 7;
+      const a = rand(Float32Array, m * k);
+      const b = rand(Float32Array, n * k);
+      const start = rand(Float32Array, m * n);
+      const product = (rows: number) => {
+        const out = accumulate ? start.slice(0, rows * n) : new Float32Array(rows * n);
+        nat.matmul(out, a.subarray(0, rows * k), b, plan('', rows, n, k, false, true, 1, false, accumulate));
+        return out;
+      };
+      forEachIsa((isa) => {
+        for (const threads of [1, 2]) {
+          const many = withThreads(threads, () => product(m));
+          same(withThreads(threads, () => product(1)), many.subarray(0, n), `${isa} ${threads} threads: row 0 alone vs in ${m} rows`);
+        }
       });
     });
   }
