@@ -13,9 +13,10 @@
 //     gradients and static buffers count.
 // Hybridized runs use staticAlloc (buffers allocated once), as a training loop would.
 //
-// Options: --threads 1,2  --budget 0.5  --rounds 3  --memory-batch 4  --skip mlp-rate,resnet18,memory
+// Options: --threads 1,2  --budget 0.5  --rounds 3  --memory-batch 4  --skip mlp-rate,gaps,resnet18,memory
 // (`--skip mlp-rate` leaves out the steps/s rounds and their PyTorch peers: only the lines on where
-// the MLP step's time goes are printed, which is quick enough for a short exclusive CPU lock).
+// the MLP step's time goes are printed, which is quick enough for a short exclusive CPU lock; for the
+// hybridized step they list its kernel-table calls and the gaps between them, `--skip gaps` drops that).
 // On a shared machine figures move by 10% or more between runs; run it twice.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,8 +43,8 @@ const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floo
 
 type Mode = 'eager' | 'hybrid';
 
-/** A training step of the bench's MLP, eager or hybridized (staticAlloc). */
-function mlpStep(mode: Mode): () => void {
+/** A training step of the bench's MLP, eager or hybridized (staticAlloc); `mark` is called after each phase. */
+function mlpStep(mode: Mode): (mark?: (phase: string) => void) => void {
   nd.random.seed(0);
   const net = new nn.HybridSequential();
   net.add(new nn.Dense(256, { activation: 'relu' }), new nn.Dense(10));
@@ -56,9 +57,24 @@ function mlpStep(mode: Mode): () => void {
   const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
   const x = nd.random.uniform({ shape: [256, 784] });
   const y = nd.random.randint({ high: 10, shape: [256], dtype: 'int32' });
-  return () => {
-    autograd.record(() => loss.forward(net.forward(x), y)).backward();
+  return (mark) => {
+    if (mark === undefined) {
+      autograd.record(() => loss.forward(net.forward(x), y)).backward();
+      trainer.step(256);
+      return;
+    }
+    mark('step start');
+    const l = autograd.record(() => {
+      const h = net.forward(x);
+      mark('net forward returned');
+      const out = loss.forward(h, y);
+      mark('loss forward returned');
+      return out;
+    });
+    l.backward();
+    mark('backward returned');
     trainer.step(256);
+    mark('trainer step returned');
   };
 }
 
@@ -132,6 +148,62 @@ function overheadAlone(step: () => void): { alone: number; full: number } {
   if (!backend.listBackends().includes(name)) backend.registerBackend({ name, kernels: noop(b.kernels as unknown as Record<string, unknown>) as never, numThreads: () => 1 });
   const full = cpuPerStep(step, 30);
   return { alone: backend.withBackend(name, () => cpuPerStep(step, 300)), full };
+}
+
+/**
+ * The kernel-table calls of one step, in order, and where the time outside them goes: the wall
+ * clock of every gap between consecutive events (kernel call entries and exits, the step's phase
+ * marks), the median over `n` steps, so a step another process preempted does not skew it. Gaps
+ * of 2 us or more are listed; the sum is over all gaps' medians.
+ */
+function outsideGaps(step: (mark?: (phase: string) => void) => void, n: number): { calls: string[]; gaps: [string, number][]; sum: number } {
+  const table = b.kernels as unknown as Record<string, unknown>;
+  const names: string[] = [];
+  const times: number[] = [];
+  const restore: (() => void)[] = [];
+  const wrap = (obj: Record<string, unknown>, prefix: string): void => {
+    for (const [key, f] of Object.entries(obj)) {
+      if (typeof f === 'function') {
+        const name = prefix + key;
+        obj[key] = (...a: unknown[]) => {
+          names.push(`>${name}`);
+          times.push(performance.now());
+          const r = (f as (...x: unknown[]) => unknown)(...a);
+          names.push(`<${name}`);
+          times.push(performance.now());
+          return r;
+        };
+        restore.push(() => (obj[key] = f));
+      } else if (f !== null && typeof f === 'object') wrap(f as Record<string, unknown>, `${prefix}${key}.`);
+    }
+  };
+  const mark = (phase: string): void => {
+    names.push(phase);
+    times.push(performance.now());
+  };
+  for (let i = 0; i < 20; i++) step();
+  wrap(table, '');
+  const perGap: number[][] = [];
+  let labels: string[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      names.length = times.length = 0;
+      step(mark);
+      if (i === 0) labels = names.map((e, k) => (k === 0 ? '' : `${names[k - 1]!.replace(/^[<>]/, '')} -> ${e.replace(/^[<>]/, '')}`));
+      for (let k = 1; k < times.length; k++) if (!names[k - 1]!.startsWith('>')) (perGap[k] ??= []).push((times[k]! - times[k - 1]!) * 1000);
+    }
+  } finally {
+    for (const r of restore) r();
+  }
+  const calls = labels.length === 0 ? [] : names.filter((e) => e.startsWith('>')).map((e) => e.slice(1));
+  const gaps: [string, number][] = [];
+  let sum = 0;
+  perGap.forEach((xs, k) => {
+    const m = median(xs);
+    sum += m;
+    if (m >= 2) gaps.push([labels[k]!, m]);
+  });
+  return { calls, gaps, sum };
 }
 
 interface PyPeers {
@@ -262,6 +334,11 @@ for (const t of threadCounts) {
       `MLP step, ${t} thread${t === 1 ? '' : 's'}, ${m}: ${(total / 200).toFixed(3)} ms, kernels ${(kernels / 200).toFixed(3)} ms, outside kernels ${((total - kernels) / 200).toFixed(3)} ms ` +
         `(${((100 * (total - kernels)) / total).toFixed(1)}%, wall clock); CPU time ${(full / 1000).toFixed(3)} ms a step, ${alone.toFixed(0)} us of it outside kernels (${((100 * alone) / full).toFixed(1)}%)`,
     );
+    if (m === 'hybrid' && !skip.has('gaps')) {
+      const { calls, gaps, sum } = outsideGaps(step, 500);
+      console.log(`  ${calls.length} kernel calls a step: ${calls.join(', ')}`);
+      console.log(`  outside kernels, median of 500 steps a gap: ${sum.toFixed(0)} us in all; 2 us or more: ${gaps.map(([g, us]) => `${g} ${us.toFixed(1)}`).join('; ')}`);
+    }
   }
   if (!skip.has('resnet18')) {
     const [re, rh] = [resnet18Ms('eager'), resnet18Ms('hybrid')];
