@@ -1,5 +1,5 @@
 // Winograd F(2x2, 3x3) forward convolution for 3x3 layers with stride 1 and no dilation, up to 64
-// filters x 64 channels, on maps of at least kWinoMinTiles 2x2 output tiles (ResNet's 56x56
+// filters x 64 channels (128 x 128 at batch 1), on maps of at least kWinoMinTiles 2x2 output tiles (ResNet's 56x56
 // layers), included by conv-impl.h before the direct paths. Each 4x4 input patch d (stride 2) becomes V = Bᵀ d B, each
 // filter g becomes U = G g Gᵀ, and for each of the 16 positions ξ of the transformed tiles the
 // products over channels are one GEMM, M[ξ] (O x tiles) = U[ξ] (O x C) · V[ξ] (C x tiles); then
@@ -17,13 +17,17 @@ static constexpr int64_t kWinoMinTiles = 144;
 static constexpr int64_t kWinoBlockBytes = int64_t(1) << 19;
 
 // Transformed filters (16 x O x C) up to this many elements: every block re-reads all of them, and
-// with more (ResNet-18's 128 x 128 layer on 28x28, 1 MB) they stop sharing L2 with the block and
-// the direct path of conv-flat.h is faster (measured on an AVX-512 core with 2 MB of L2).
+// with more they stop sharing L2 with the block and the direct path of conv-flat.h is faster
+// (measured on an AVX-512 core with 2 MB of L2). At batch 1 the 128 x 128 layer on 28x28 (1 MB)
+// still gains from Winograd (1.11 ms against 1.44 on one thread, 0.71 against 0.84 on two);
+// ResNet-18's 256 x 256 on 14x14 (49 tiles, 4 MB) loses.
 static constexpr int64_t kWinoMaxFilterElems = int64_t(1) << 16;
+static constexpr int64_t kWinoMaxFilterElemsBatch1 = int64_t(1) << 18;
 
 static bool winogradForward(const ConvGeo& g) {
+  const int64_t maxU = g.N == 1 ? kWinoMaxFilterElemsBatch1 : kWinoMaxFilterElems;
   return padded2d(g) && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 && g.C >= 8 &&
-         g.O >= 16 && 16 * g.O * g.C <= kWinoMaxFilterElems && cdiv(g.OH, 2) * cdiv(g.OW, 2) >= kWinoMinTiles;
+         g.O >= 16 && 16 * g.O * g.C <= maxU && cdiv(g.OH, 2) * cdiv(g.OW, 2) >= kWinoMinTiles;
 }
 
 template <typename T> struct ConvWinoJob {
@@ -94,72 +98,76 @@ template <typename T> static inline int64_t winoRowLen(int64_t TW) {
   return cdiv(2 * (TW + 1), 2 * VW) * 2 * VW + 2 * VW;
 }
 
-// V[ξ] (C x the block's tiles, packed) for tiles [j0, j1) of sample n. Per channel, each tile row's
-// four patch rows are combined (Bᵀ d) along whole rows, split into even and odd columns, combined
-// again across columns (· B) for all the row's tiles at once into tmp, then copied out panel by
-// panel. Every step runs in vectors along the row; lanes past the row's end only reach scratch.
+// One channel's transformed tiles [j0, j1): tmp[ξ * ld + j - j0], ld >= j1 - j0 + VW. plane holds
+// the channel's staged rows from row 2 th0 on (th0 = j0's tile row, row stride Wq); work holds 8 rows
+// of Wr. Each tile row's four patch rows are combined (Bᵀ d) along whole rows, split into even and
+// odd columns, combined again across columns (· B) for all the row's tiles at once. Every step runs
+// in whole vectors along the row (a 14- or 7-tile row in scalars cost more than the GEMMs): lanes
+// past a row's tiles land in the next row's columns, rewritten when that row comes, or in the slack
+// past the last; lanes past the staged row's end only reach scratch.
 template <typename T>
-static void winoInput(const ConvWinoJob<T>& J, T* v, T* tmp, const T* xs, int64_t j0, int64_t j1) {
+static void winoInputPlane(const T* plane, int64_t Wq, int64_t TW, int64_t j0, int64_t j1, T* tmp, int64_t ld, T* work) {
   using S = typename SimdOf<T>::S;
-  constexpr int64_t VW = S::W, NR = Blocking<T>::NRV * VW;
-  const ConvGeo& g = *J.g;
-  const int64_t th0 = j0 / J.TW, th1 = (j1 - 1) / J.TW + 1, q0 = 2 * th0, rows = 2 * (th1 - th0) + 2;
-  const int64_t nb = j1 - j0, TW = J.TW, Wq = J.Wq, Wr = winoRowLen<T>(TW), Wh = Wr / 2, vStride = g.C * J.ldv;
-  T* xp = static_cast<T*>(J.rt->scratch(4, sizeof(T) * (size_t)(g.C * rows * Wq + Wr)));
-  padRows(xp, xs, g, Wq, 0, g.C, q0, q0 + rows);
-  T* rt = tmp + 16 * nb;  // 4 row-combined rows of Wr
-  T* eo = rt + 4 * Wr;    // their even and odd columns, Wh each
-  for (int64_t c = 0; c < g.C; c++) {
-    const T* plane = xp + c * rows * Wq;
-    for (int64_t th = th0; th < th1; th++) {
-      const T* d0 = plane + 2 * (th - th0) * Wq;
-      const T *d1 = d0 + Wq, *d2 = d1 + Wq, *d3 = d2 + Wq;
-      for (int64_t q = 0; q < Wq; q += VW) {
-        const typename S::V a = S::load(d0 + q), b = S::load(d1 + q), e = S::load(d2 + q), f = S::load(d3 + q);
-        S::store(rt + q, vsub<S>(a, e));
-        S::store(rt + Wr + q, S::add(b, e));
-        S::store(rt + 2 * Wr + q, vsub<S>(e, b));
-        S::store(rt + 3 * Wr + q, vsub<S>(b, f));
-      }
-      for (int i = 0; i < 4; i++) {
-        const T* r = rt + i * Wr;
-        T* E = eo + 2 * i * Wh;
-        T* O = E + Wh;
-        if constexpr (Stride2<T>::kVector) {
-          for (int64_t k = 0; k <= TW; k += VW) {
-            S::store(E + k, Stride2<T>::load(r + 2 * k));
-            S::store(O + k, Stride2<T>::load(r + 2 * k + 1));
-          }
-        } else {
-          for (int64_t k = 0; k <= TW; k++) E[k] = r[2 * k], O[k] = r[2 * k + 1];
+  constexpr int64_t VW = S::W;
+  const int64_t th0 = j0 / TW, th1 = (j1 - 1) / TW + 1, nb = ld, Wr = winoRowLen<T>(TW), Wh = Wr / 2;
+  T* rt = work;         // 4 row-combined rows of Wr
+  T* eo = rt + 4 * Wr;  // their even and odd columns, Wh each
+  for (int64_t th = th0; th < th1; th++) {
+    const T* d0 = plane + 2 * (th - th0) * Wq;
+    const T *d1 = d0 + Wq, *d2 = d1 + Wq, *d3 = d2 + Wq;
+    for (int64_t q = 0; q < Wq; q += VW) {
+      const typename S::V a = S::load(d0 + q), b = S::load(d1 + q), e = S::load(d2 + q), f = S::load(d3 + q);
+      S::store(rt + q, vsub<S>(a, e));
+      S::store(rt + Wr + q, S::add(b, e));
+      S::store(rt + 2 * Wr + q, vsub<S>(e, b));
+      S::store(rt + 3 * Wr + q, vsub<S>(b, f));
+    }
+    for (int i = 0; i < 4; i++) {
+      const T* r = rt + i * Wr;
+      T* E = eo + 2 * i * Wh;
+      T* O = E + Wh;
+      if constexpr (Stride2<T>::kVector) {
+        for (int64_t k = 0; k <= TW; k += VW) {
+          S::store(E + k, Stride2<T>::load(r + 2 * k));
+          S::store(O + k, Stride2<T>::load(r + 2 * k + 1));
         }
-      }
-      // This row's tiles within [j0, j1), at tmp columns j - j0.
-      const int64_t a = imax(j0, th * TW) - th * TW, b = imin(j1, (th + 1) * TW) - th * TW, off = th * TW - j0;
-      for (int i = 0; i < 4; i++) {
-        const T* E = eo + 2 * i * Wh;
-        const T* O = E + Wh;
-        T* t0 = tmp + (i * 4) * nb + off;
-        T *t1 = t0 + nb, *t2 = t1 + nb, *t3 = t2 + nb;
-        int64_t k = a;
-        for (; k + VW <= b; k += VW) {
-          const typename S::V e0 = S::load(E + k), e1 = S::load(E + k + 1), o0 = S::load(O + k), o1 = S::load(O + k + 1);
-          S::store(t0 + k, vsub<S>(e0, e1));
-          S::store(t1 + k, S::add(o0, e1));
-          S::store(t2 + k, vsub<S>(e1, o0));
-          S::store(t3 + k, vsub<S>(o0, o1));
-        }
-        for (; k < b; k++) {
-          t0[k] = E[k] - E[k + 1];
-          t1[k] = O[k] + E[k + 1];
-          t2[k] = E[k + 1] - O[k];
-          t3[k] = O[k] - O[k + 1];
-        }
+      } else {
+        for (int64_t k = 0; k <= TW; k++) E[k] = r[2 * k], O[k] = r[2 * k + 1];
       }
     }
+    // This row's tiles within [j0, j1), at tmp columns j - j0.
+    const int64_t a = imax(j0, th * TW) - th * TW, b = imin(j1, (th + 1) * TW) - th * TW, off = th * TW - j0;
+    for (int i = 0; i < 4; i++) {
+      const T* E = eo + 2 * i * Wh;
+      const T* O = E + Wh;
+      T* t0 = tmp + (i * 4) * nb + off;
+      T *t1 = t0 + nb, *t2 = t1 + nb, *t3 = t2 + nb;
+      for (int64_t k = a; k < b; k += VW) {
+        const typename S::V e0 = S::load(E + k), e1 = S::load(E + k + 1), o0 = S::load(O + k), o1 = S::load(O + k + 1);
+        S::store(t0 + k, vsub<S>(e0, e1));
+        S::store(t1 + k, S::add(o0, e1));
+        S::store(t2 + k, vsub<S>(e1, o0));
+        S::store(t3 + k, vsub<S>(o0, o1));
+      }
+    }
+  }
+}
+
+// V[ξ] (C x the block's tiles, packed) for tiles [j0, j1) of sample n: each channel's transformed
+// tiles, copied out panel by panel.
+template <typename T>
+static void winoInput(const ConvWinoJob<T>& J, T* v, T* tmp, const T* xs, int64_t j0, int64_t j1) {
+  constexpr int64_t NR = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const ConvGeo& g = *J.g;
+  const int64_t th0 = j0 / J.TW, th1 = (j1 - 1) / J.TW + 1, q0 = 2 * th0, rows = 2 * (th1 - th0) + 2;
+  const int64_t nb = j1 - j0, ld = nb + SimdOf<T>::S::W, Wq = J.Wq, Wr = winoRowLen<T>(J.TW), vStride = g.C * J.ldv;
+  T* xp = static_cast<T*>(J.rt->scratch(4, sizeof(T) * (size_t)(g.C * rows * Wq + Wr)));
+  padRows(xp, xs, g, Wq, 0, g.C, q0, q0 + rows);
+  for (int64_t c = 0; c < g.C; c++) {
+    winoInputPlane(xp + c * rows * Wq, Wq, J.TW, j0, j1, tmp, ld, tmp + 16 * ld);
     for (int xi = 0; xi < 16; xi++)
       for (int64_t j = 0; j < nb; j += NR)
-        copyRun(v + xi * vStride + packedAt<T>(c, j, g.C, J.ldv), tmp + xi * nb + j, imin(NR, nb - j));
+        copyRun(v + xi * vStride + packedAt<T>(c, j, g.C, J.ldv), tmp + xi * ld + j, imin(NR, nb - j));
   }
 }
 
@@ -219,7 +227,7 @@ template <typename T> static void winoBlockTask(void* ctx, int task, int) {
   T* v = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(16 * g.C * J.ldv)));
   constexpr int64_t VW = SimdOf<T>::S::W;
   const int64_t Wr = winoRowLen<T>(J.TW), mElems = 16 * g.O * nb + VW;
-  const size_t tmpElems = (size_t)(16 * nb + 4 * Wr + 4 * Wr + 4 * VW);
+  const size_t tmpElems = (size_t)(16 * (nb + VW) + 4 * Wr + 4 * Wr + 4 * VW);
   T* m = static_cast<T*>(J.rt->scratch(3, sizeof(T) * ((size_t)mElems + tmpElems)));
   T* tmp = m + mElems;
   winoInput(J, v, tmp, J.x + n * g.C * g.inSize, j0, j1);
@@ -237,7 +245,11 @@ static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, 
   job.tiles = job.TH * job.TW;
   job.Wq = imax(g.W + 2 * g.PW, 2 * job.TW + 2);
   const int64_t fit = kWinoBlockBytes / (int64_t)(sizeof(T) * 16 * (g.C + g.O));
-  job.perBlock = imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR);
+  int64_t blocks = cdiv(job.tiles, imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR));
+  // Even blocks, at batch 1 as many as a multiple of the threads: 196 tiles in runs of 64 left a
+  // block of 4 and one thread with half the work. The blocks change no bit.
+  if (g.N == 1 && nt > 1) blocks = imin(job.tiles, cdiv(blocks, nt) * nt);
+  job.perBlock = cdiv(job.tiles, blocks);
   job.blocks = cdiv(job.tiles, job.perBlock);
   job.ldv = cdiv(job.perBlock, NR) * NR;
   job.u = static_cast<T*>(malloc(sizeof(T) * (size_t)(16 * g.O * g.C)));

@@ -67,6 +67,10 @@ const CASES: Case[] = [
     { name: 'batch 1, 3x5 positions in ranges', N: 1, C: 80, O: 20, in: [1, 40, 40], kernel: [1, 3, 5], pad: [0, 1, 2] },
     { name: 'batch 1, stride-2 positions in ranges', N: 1, C: 48, O: 20, in: [1, 60, 60], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1] },
     { name: 'batch 1, winograd blocks', N: 1, C: 16, O: 32, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 1, 1] },
+    // Filter banks over 64K transformed elements take Winograd at batch 1 only, in blocks as many
+    // as a multiple of the threads: channels and filters off multiples of 16, odd sides, no padding.
+    { name: 'batch 1, winograd larger bank', N: 1, C: 72, O: 90, in: [1, 25, 26], kernel: [1, 3, 3], pad: [0, 1, 1] },
+    { name: 'batch 1, winograd larger bank unpadded', N: 1, C: 100, O: 48, in: [1, 27, 28], kernel: [1, 3, 3] },
   ] satisfies Case[],
 ];
 const BATCH1 = CASES.filter((c) => c.name.startsWith('batch 1'));
