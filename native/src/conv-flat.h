@@ -167,13 +167,36 @@ template <typename T> static int64_t flatChannelBlock(const ConvGeo& g, const Fl
   return imax(1, imin(g.C, kFlatL1Bytes / perChannel));
 }
 
-// Filters [o0, o1) x flat positions [j0, j1) of sample n: per tile of positions, per block of
-// channels, every filter tile (the block's staged cells stay in L1 across the filters; the partial
-// sums wait in a per-thread buffer of (o1 - o0) x NT), then the kept positions of the tile into y
-// (the sample's output). The epilogue (or none) runs over the filters' cells every kFlatEpiBytes
-// of output, while they are still in cache (run once over a whole sample, it read them back from
-// memory: a twentieth of the network's time at batch 1). The valid cells among flat positions
-// [j0, j1) are one contiguous run of y's cells (rows follow each other in both layouts).
+// Positions [j, j + n) of the rows of filters [o0, o1) in out (row stride NT) into y: the kept
+// runs (flat p is (p / Wq, p % Wq), kept while p % Wq < OW).
+template <typename T>
+static void flatKeep(const ConvGeo& g, const FlatPlan& fp, T* y, const T* out, int64_t o0, int64_t o1, int64_t j, int64_t n) {
+  constexpr int64_t NT = Blocking<T>::NRV * SimdOf<T>::S::W;
+  for (int64_t p = j; p < j + n;) {
+    const int64_t oh = p / fp.Wq, ow = p - oh * fp.Wq;
+    const int64_t run = imin(j + n - p, fp.Wq - ow);
+    const int64_t keep = imax(0, imin(run, g.OW - ow));
+    for (int64_t o = o0; o < o1; o++) {
+      T* dst = y + o * g.L + oh * g.OW + ow;
+      const T* src = out + (o - o0) * NT + (p - j);
+      for (int64_t q = 0; q < keep; q++) dst[q] = src[q];
+    }
+    p += run;
+  }
+}
+
+// Filter bytes of a range above which it keeps each filter tile's rows in cache instead (the
+// weights, not the staged cells, then bound the time: ResNet's 4.7 MB bank on a 7x7 map).
+static constexpr int64_t kFlatBlockWeights = int64_t(1) << 20;
+
+// Filters [o0, o1) x flat positions [j0, j1) of sample n into y (the sample's output). When the
+// range's filters fit in L2 and it has several tiles of positions: per tile of positions, per
+// block of channels, every filter tile (the block's staged cells stay in L1 across the filters;
+// the partial sums wait in a per-thread buffer of (o1 - o0) x NT), the epilogue (or none) every
+// kFlatEpiBytes of output while it is still in cache (run once over a whole sample, it read the
+// cells back from memory: a twentieth of the network's time at batch 1). Otherwise filter tiles
+// outer, each over all positions with every channel, then the epilogue over the tile's rows. The
+// valid cells among flat positions [j0, j1) are one contiguous run of y's cells.
 template <typename T>
 static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, const ConvGeo& g, const FlatPlan& fp, const T* xp,
                       const T* w, const T* bias, T* y, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
@@ -181,9 +204,23 @@ static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, c
   int64_t taps[kFlatMaxTaps];
   for (int64_t kh = 0, t = 0; kh < g.KH; kh++)
     for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = flatTap(g, fp, kh, kw);
-  const int64_t cb = flatChannelBlock<T>(g, fp), rows = cdiv(o1 - o0, MR) * MR;
-  T* out = static_cast<T*>(rt.scratch(2, sizeof(T) * (size_t)(rows * NT)));
   auto cell = [&](int64_t j) { return j / fp.Wq * g.OW + imin(j % fp.Wq, g.OW); };
+  const bool blocked = j1 - j0 > NT && (int64_t)sizeof(T) * (o1 - o0) * g.CK <= kFlatBlockWeights;
+  const int64_t rows = blocked ? cdiv(o1 - o0, MR) * MR : MR;
+  T* out = static_cast<T*>(rt.scratch(2, sizeof(T) * (size_t)(rows * NT)));
+  if (!blocked) {
+    for (int64_t o = o0; o < o1; o += MR) {
+      const int64_t oe = imin(o1, o + MR);
+      for (int64_t j = j0; j < j1; j += NT) {
+        const int64_t n = imin(NT, j1 - j);
+        flatTileAny<T, MR>((int)(oe - o), (int)cdiv(n, VW), g, xp, fp.plane, taps, w, bias, o, j, 0, g.C, out);
+        flatKeep(g, fp, y, out, o, oe, j, n);
+      }
+      fusedRegion<T>(rt, epi, g.O, g.L, sample, o, oe, cell(j0), cell(j1));
+    }
+    return;
+  }
+  const int64_t cb = flatChannelBlock<T>(g, fp);
   int64_t pending = cell(j0);
   for (int64_t j = j0; j < j1; j += NT) {
     const int64_t n = imin(NT, j1 - j);
@@ -191,18 +228,7 @@ static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, c
       for (int64_t o = o0; o < o1; o += MR)
         flatTileAny<T, MR>((int)imin(MR, o1 - o), (int)cdiv(n, VW), g, xp, fp.plane, taps, w, bias, o, j, c,
                            imin(g.C, c + cb), out + (o - o0) * NT);
-    // Runs of kept positions: flat p is (p / Wq, p % Wq), kept while p % Wq < OW.
-    for (int64_t p = j; p < j + n;) {
-      const int64_t oh = p / fp.Wq, ow = p - oh * fp.Wq;
-      const int64_t run = imin(j + n - p, fp.Wq - ow);
-      const int64_t keep = imax(0, imin(run, g.OW - ow));
-      for (int64_t o = o0; o < o1; o++) {
-        T* dst = y + o * g.L + oh * g.OW + ow;
-        const T* src = out + (o - o0) * NT + (p - j);
-        for (int64_t q = 0; q < keep; q++) dst[q] = src[q];
-      }
-      p += run;
-    }
+    flatKeep(g, fp, y, out, o0, o1, j, n);
     const int64_t done = cell(j + n);
     if (j + n >= j1 || (int64_t)sizeof(T) * (o1 - o0) * (done - pending) >= kFlatEpiBytes) {
       fusedRegion<T>(rt, epi, g.O, g.L, sample, o0, o1, pending, done);
@@ -254,6 +280,44 @@ template <typename T> static void flatSampleTask(void* ctx, int task, int) {
   flatRange(*J.rt, J.epi, task, g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
 }
 
+// Staged elements a task's range of positions may take when that evens out the threads' work.
+static constexpr int64_t kFlatRangeMax = int64_t(256) << 10;
+
+// Time of the slowest of nt threads claiming tasks of jPer positions x oPer filters in order,
+// in vectors times filter rows (whole tiles).
+template <typename T> static int64_t flatMakespan(const ConvGeo& g, const FlatPlan& fp, int nt, int64_t jPer, int64_t oPer) {
+  constexpr int MR = Blocking<T>::MR, VW = SimdOf<T>::S::W;
+  int64_t load[64] = {};
+  for (int64_t j0 = 0; j0 < fp.Lf; j0 += jPer)
+    for (int64_t o0 = 0; o0 < g.O; o0 += oPer) {
+      int k = 0;
+      for (int i = 1; i < nt; i++) k = load[i] < load[k] ? i : k;
+      load[k] += cdiv(imin(fp.Lf, j0 + jPer) - j0, VW) * cdiv(imin(g.O, o0 + oPer) - o0, MR) * MR;
+    }
+  int64_t worst = 0;
+  for (int i = 0; i < nt; i++) worst = imax(worst, load[i]);
+  return worst;
+}
+
+// The split (jPer positions, oPer filters per task; whole tiles) whose slowest thread has the
+// least work, among those with `want` to 4 `want` tasks (or all of the tiles) and ranges within
+// kFlatRangeMax; ties keep fewer tasks. jPer and oPer come in as the default split, kept unless
+// another is better. Shapes and the thread count decide; no cell's sum depends on the split.
+template <typename T> static void flatBalance(const ConvGeo& g, const FlatPlan& fp, int nt, int64_t want, int64_t& jPer, int64_t& oPer) {
+  constexpr int MR = Blocking<T>::MR, NT = Blocking<T>::NRV * SimdOf<T>::S::W;
+  if (nt > 64) return;
+  const int64_t tiles = cdiv(fp.Lf, NT), oTiles = cdiv(g.O, MR);
+  int64_t best = flatMakespan<T>(g, fp, nt, jPer, oPer), bestTasks = cdiv(fp.Lf, jPer) * cdiv(g.O, oPer);
+  for (int64_t jc = 1; jc <= imin(tiles, 2 * want); jc++)
+    for (int64_t oc = 1; oc <= imin(oTiles, 2 * want); oc++) {
+      const int64_t jp = cdiv(tiles, jc) * NT, op = cdiv(oTiles, oc) * MR;
+      const int64_t tasks = cdiv(fp.Lf, jp) * cdiv(g.O, op);
+      if (tasks < imin(want, tiles * oTiles) || tasks > 4 * want || g.C * fp.ph * fp.pw * jp > kFlatRangeMax) continue;
+      const int64_t m = flatMakespan<T>(g, fp, nt, jp, op);
+      if (m < best || (m == best && tasks < bestTasks)) best = m, bestTasks = tasks, jPer = jp, oPer = op;
+    }
+}
+
 template <typename T>
 static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   constexpr int MR = Blocking<T>::MR, NT = Blocking<T>::NRV * SimdOf<T>::S::W;
@@ -266,12 +330,13 @@ static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, cons
   }
   // Ranges of positions whose staged rows fit the budget, then filter ranges (whole tiles) until
   // every thread has work: each task reads only its filters' rows.
-  const int64_t tiles = cdiv(job.fp.Lf, NT);
+  const int64_t tiles = cdiv(job.fp.Lf, NT), oTiles = cdiv(g.O, MR);
   job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.ph * job.fp.pw * job.fp.Wq) * job.fp.Wq / NT)) * NT;
-  const int64_t jChunks = cdiv(job.fp.Lf, job.jPer), oTiles = cdiv(g.O, MR);
-  if (jChunks < want) job.oChunks = imin(oTiles, cdiv(want, jChunks));
+  if (cdiv(job.fp.Lf, job.jPer) < want) job.oChunks = imin(oTiles, cdiv(want, cdiv(job.fp.Lf, job.jPer)));
   job.oPer = cdiv(oTiles, job.oChunks) * MR;
+  if (nt > 1) flatBalance<T>(g, job.fp, nt, want, job.jPer, job.oPer);
   job.oChunks = cdiv(g.O, job.oPer);
+  const int64_t jChunks = cdiv(job.fp.Lf, job.jPer);
   const int64_t tasks = job.oChunks * jChunks;
   job.xp = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.C * job.fp.plane + flatSlack<T>())));
   if (job.xp == nullptr) abort();
