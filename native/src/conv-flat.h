@@ -283,44 +283,6 @@ template <typename T> static void flatSampleTask(void* ctx, int task, int) {
   flatRange(*J.rt, J.epi, task, g, J.fp, xp, J.w, J.bias, J.y + task * g.O * g.L, 0, g.O, 0, J.fp.Lf);
 }
 
-// Staged elements a task's range of positions may take when that evens out the threads' work.
-static constexpr int64_t kFlatRangeMax = int64_t(256) << 10;
-
-// Time of the slowest of nt threads claiming tasks of jPer positions x oPer filters in order,
-// in vectors times filter rows (whole tiles).
-template <typename T> static int64_t flatMakespan(const ConvGeo& g, const FlatPlan& fp, int nt, int64_t jPer, int64_t oPer) {
-  constexpr int MR = Blocking<T>::MR, VW = SimdOf<T>::S::W;
-  int64_t load[64] = {};
-  for (int64_t j0 = 0; j0 < fp.Lf; j0 += jPer)
-    for (int64_t o0 = 0; o0 < g.O; o0 += oPer) {
-      int k = 0;
-      for (int i = 1; i < nt; i++) k = load[i] < load[k] ? i : k;
-      load[k] += cdiv(imin(fp.Lf, j0 + jPer) - j0, VW) * cdiv(imin(g.O, o0 + oPer) - o0, MR) * MR;
-    }
-  int64_t worst = 0;
-  for (int i = 0; i < nt; i++) worst = imax(worst, load[i]);
-  return worst;
-}
-
-// The split (jPer positions, oPer filters per task; whole tiles) whose slowest thread has the
-// least work, among those with `want` to 4 `want` tasks (or all of the tiles) and ranges within
-// kFlatRangeMax; ties keep fewer tasks. jPer and oPer come in as the default split, kept unless
-// another is better. Shapes and the thread count decide; no cell's sum depends on the split.
-template <typename T> static void flatBalance(const ConvGeo& g, const FlatPlan& fp, int nt, int64_t want, int64_t& jPer, int64_t& oPer) {
-  constexpr int MR = Blocking<T>::MR, NT = Blocking<T>::NRV * SimdOf<T>::S::W;
-  if (nt > 64) return;
-  const int64_t tiles = cdiv(fp.Lf, NT), oTiles = cdiv(g.O, MR);
-  int64_t best = flatMakespan<T>(g, fp, nt, jPer, oPer), bestTasks = cdiv(fp.Lf, jPer) * cdiv(g.O, oPer);
-  for (int64_t jc = 1; jc <= imin(tiles, 2 * want); jc++)
-    for (int64_t oc = 1; oc <= imin(oTiles, 2 * want); oc++) {
-      const int64_t jp = cdiv(tiles, jc) * NT, op = cdiv(oTiles, oc) * MR;
-      const int64_t tasks = cdiv(fp.Lf, jp) * cdiv(g.O, op);
-      if (tasks < imin(want, tiles * oTiles) || tasks > 4 * want || g.C * fp.ph * fp.pw * jp > kFlatRangeMax) continue;
-      const int64_t m = flatMakespan<T>(g, fp, nt, jp, op);
-      if (m < best || (m == best && tasks < bestTasks)) best = m, bestTasks = tasks, jPer = jp, oPer = op;
-    }
-}
-
 template <typename T>
 static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   constexpr int MR = Blocking<T>::MR, NT = Blocking<T>::NRV * SimdOf<T>::S::W;
@@ -333,13 +295,12 @@ static void convFlat(const Runtime& rt, const ConvGeo& g, T* y, const T* x, cons
   }
   // Ranges of positions whose staged rows fit the budget, then filter ranges (whole tiles) until
   // every thread has work: each task reads only its filters' rows.
-  const int64_t tiles = cdiv(job.fp.Lf, NT), oTiles = cdiv(g.O, MR);
+  const int64_t tiles = cdiv(job.fp.Lf, NT);
   job.jPer = imax(1, imin(tiles, kFlatRangeElems / imax(1, g.C * job.fp.ph * job.fp.pw * job.fp.Wq) * job.fp.Wq / NT)) * NT;
-  if (cdiv(job.fp.Lf, job.jPer) < want) job.oChunks = imin(oTiles, cdiv(want, cdiv(job.fp.Lf, job.jPer)));
+  const int64_t jChunks = cdiv(job.fp.Lf, job.jPer), oTiles = cdiv(g.O, MR);
+  if (jChunks < want) job.oChunks = imin(oTiles, cdiv(want, jChunks));
   job.oPer = cdiv(oTiles, job.oChunks) * MR;
-  if (nt > 1) flatBalance<T>(g, job.fp, nt, want, job.jPer, job.oPer);
   job.oChunks = cdiv(g.O, job.oPer);
-  const int64_t jChunks = cdiv(job.fp.Lf, job.jPer);
   const int64_t tasks = job.oChunks * jChunks;
   job.xp = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.C * job.fp.plane + flatSlack<T>())));
   if (job.xp == nullptr) abort();
