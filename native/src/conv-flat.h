@@ -100,23 +100,25 @@ template <typename T> static constexpr int64_t flatSlack() {
   return int64_t(Blocking<T>::NRV) * SimdOf<T>::S::W;
 }
 
-// Filters [o0, o0 + MR) at flat positions [j0, j0 + NV vectors): the sums, plus the bias, into
-// out (MR rows of NV vectors).
+// Filters [o0, o0 + MR) at flat positions [j0, j0 + NV vectors), channels [c0, c1): the sums
+// start from zero (first) or from out's partial sums, and end in out (MR rows of NV vectors), plus
+// the bias after the last channel. A partial sum stored and loaded back is the same float, so a
+// cell's chain of multiply-adds does not depend on where the channels are cut.
 template <typename T, int MR, int NV>
 static void flatTile(const ConvGeo& g, const T* xp, int64_t plane, const int64_t* taps, const T* w, const T* bias,
-                     int64_t o0, int64_t j0, T* out) {
+                     int64_t o0, int64_t j0, int64_t c0, int64_t c1, T* out) {
   using S = typename SimdOf<T>::S;
   using V = typename S::V;
-  constexpr int VW = S::W;
+  constexpr int VW = S::W, NT = Blocking<T>::NRV * VW;
   V acc[MR][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; j++) acc[i][j] = S::zero();
+    for (int j = 0; j < NV; j++) acc[i][j] = c0 == 0 ? S::zero() : S::load(out + i * NT + j * VW);
   const int64_t CK = g.CK, K = g.K;
-  const T* wk = w + o0 * CK;
-  const T* xc = xp + j0;
-  for (int64_t c = 0; c < g.C; c++, xc += plane)
+  const T* wk = w + o0 * CK + c0 * K;
+  const T* xc = xp + j0 + c0 * plane;
+  for (int64_t c = c0; c < c1; c++, xc += plane)
     for (int64_t t = 0; t < K; t++, wk++) {
       const T* xr = xc + taps[t];
       V xv[NV];
@@ -129,33 +131,75 @@ static void flatTile(const ConvGeo& g, const T* xp, int64_t plane, const int64_t
         for (int j = 0; j < NV; j++) acc[i][j] = S::fma(wv, xv[j], acc[i][j]);
       }
     }
-  constexpr int NT = Blocking<T>::NRV * VW;
+  const bool end = c1 == g.C && bias != nullptr;
 #pragma GCC unroll 8
   for (int i = 0; i < MR; i++) {
-    const V b = bias == nullptr ? S::zero() : S::set1(bias[o0 + i]);
+    const V b = end ? S::set1(bias[o0 + i]) : S::zero();
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; j++) S::store(out + i * NT + j * VW, bias == nullptr ? acc[i][j] : S::add(b, acc[i][j]));
+    for (int j = 0; j < NV; j++) S::store(out + i * NT + j * VW, end ? S::add(b, acc[i][j]) : acc[i][j]);
   }
 }
 
 template <typename T, int MR, int NV = Blocking<T>::NRV>
 static void flatTileAny(int mr, int nv, const ConvGeo& g, const T* xp, int64_t plane, const int64_t* taps, const T* w,
-                        const T* bias, int64_t o0, int64_t j0, T* out) {
+                        const T* bias, int64_t o0, int64_t j0, int64_t c0, int64_t c1, T* out) {
   if constexpr (MR > 1) {
-    if (mr < MR) return flatTileAny<T, MR - 1, NV>(mr, nv, g, xp, plane, taps, w, bias, o0, j0, out);
+    if (mr < MR) return flatTileAny<T, MR - 1, NV>(mr, nv, g, xp, plane, taps, w, bias, o0, j0, c0, c1, out);
   }
   if constexpr (NV > 1) {
-    if (nv < NV) return flatTileAny<T, MR, NV - 1>(mr, nv, g, xp, plane, taps, w, bias, o0, j0, out);
+    if (nv < NV) return flatTileAny<T, MR, NV - 1>(mr, nv, g, xp, plane, taps, w, bias, o0, j0, c0, c1, out);
   }
-  flatTile<T, MR, NV>(g, xp, plane, taps, w, bias, o0, j0, out);
+  flatTile<T, MR, NV>(g, xp, plane, taps, w, bias, o0, j0, c0, c1, out);
 }
 
-// Filters [o0, o1) x flat positions [j0, j1) of sample n: tiles filters outer (a tile's filter
-// rows stay in cache across the positions), then the kept positions of each tile into y (the
-// sample's output), then the epilogue (or none) over the tile's filters while their cells are still
-// in cache (run once over a task's whole range, it read them back from memory: a twentieth of the
-// network's time at batch 1). The valid cells among flat positions [j0, j1) are one contiguous run
-// of y's cells (rows follow each other in both layouts).
+// Staged bytes that one block of channels of a tile's positions may take (half of a 48 KiB L1).
+static constexpr int64_t kFlatL1Bytes = int64_t(24) << 10;
+// Output bytes a range gathers before its epilogue runs over them (while they sit in L2).
+static constexpr int64_t kFlatEpiBytes = int64_t(256) << 10;
+
+// Channels per block: those whose staged cells under one tile of positions fit kFlatL1Bytes, so
+// that every filter tile reads them from L1 (with filters outer, each filter tile streamed the
+// range's whole staging from L2 again, and the 3x3 stride-2 layers ran at half the FMA peak).
+template <typename T> static int64_t flatChannelBlock(const ConvGeo& g, const FlatPlan& p) {
+  constexpr int64_t NT = Blocking<T>::NRV * SimdOf<T>::S::W;
+  const int64_t rows = flatStride2(g) ? (g.KH - 1) / 2 : (g.KH - 1) * g.DH;
+  const int64_t perChannel = sizeof(T) * p.ph * p.pw * (NT + rows * p.Wq + g.KW * g.DW);
+  return imax(1, imin(g.C, kFlatL1Bytes / perChannel));
+}
+
+// Positions [j, j + n) of the rows of filters [o0, o1) in out (row stride NT) into y: the kept
+// runs (flat p is (p / Wq, p % Wq), kept while p % Wq < OW).
+template <typename T>
+static void flatKeep(const ConvGeo& g, const FlatPlan& fp, T* y, const T* out, int64_t o0, int64_t o1, int64_t j, int64_t n) {
+  constexpr int64_t NT = Blocking<T>::NRV * SimdOf<T>::S::W;
+  for (int64_t p = j; p < j + n;) {
+    const int64_t oh = p / fp.Wq, ow = p - oh * fp.Wq;
+    const int64_t run = imin(j + n - p, fp.Wq - ow);
+    const int64_t keep = imax(0, imin(run, g.OW - ow));
+    for (int64_t o = o0; o < o1; o++) {
+      T* dst = y + o * g.L + oh * g.OW + ow;
+      const T* src = out + (o - o0) * NT + (p - j);
+      for (int64_t q = 0; q < keep; q++) dst[q] = src[q];
+    }
+    p += run;
+  }
+}
+
+// Filter bytes of a range above which it keeps each filter tile's rows in cache instead (the
+// weights, not the staged cells, then bound the time: ResNet's 4.7 MB bank on a 7x7 map).
+static constexpr int64_t kFlatBlockWeights = int64_t(1) << 20;
+
+// Filters [o0, o1) x flat positions [j0, j1) of sample n into y (the sample's output). When the
+// staged cells under a tile of positions overflow L1, the range's filters fit in L2 and it has
+// several tiles of positions: per tile of positions, per
+// block of channels, every filter tile (the block's staged cells stay in L1 across the filters;
+// the partial sums wait in a per-thread buffer of (o1 - o0) x NT), the epilogue (or none) every
+// kFlatEpiBytes of output while it is still in cache (run once over a whole sample, it read the
+// cells back from memory: a twentieth of the network's time at batch 1). Otherwise filter tiles
+// outer, each over all positions with every channel, then the epilogue over the tile's rows (the
+// stem's 3 channels gain nothing from the blocks, and writing 64 output rows a tile at a time
+// cost it a fifth of its time). The
+// valid cells among flat positions [j0, j1) are one contiguous run of y's cells.
 template <typename T>
 static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, const ConvGeo& g, const FlatPlan& fp, const T* xp,
                       const T* w, const T* bias, T* y, int64_t o0, int64_t o1, int64_t j0, int64_t j1) {
@@ -163,27 +207,36 @@ static void flatRange(const Runtime& rt, const FusedArgs* epi, int64_t sample, c
   int64_t taps[kFlatMaxTaps];
   for (int64_t kh = 0, t = 0; kh < g.KH; kh++)
     for (int64_t kw = 0; kw < g.KW; kw++, t++) taps[t] = flatTap(g, fp, kh, kw);
-  alignas(64) T out[MR * NT];
-  const int64_t a = j0 / fp.Wq * g.OW + imin(j0 % fp.Wq, g.OW), b = j1 / fp.Wq * g.OW + imin(j1 % fp.Wq, g.OW);
-  for (int64_t o = o0; o < o1; o += MR) {
-    const int mr = (int)imin(MR, o1 - o);
-    for (int64_t j = j0; j < j1; j += NT) {
-      const int64_t n = imin(NT, j1 - j);
-      flatTileAny<T, MR>(mr, (int)cdiv(n, VW), g, xp, fp.plane, taps, w, bias, o, j, out);
-      // Runs of kept positions: flat p is (p / Wq, p % Wq), kept while p % Wq < OW.
-      for (int64_t p = j; p < j + n;) {
-        const int64_t oh = p / fp.Wq, ow = p - oh * fp.Wq;
-        const int64_t run = imin(j + n - p, fp.Wq - ow);
-        const int64_t keep = imax(0, imin(run, g.OW - ow));
-        for (int i = 0; i < mr; i++) {
-          T* dst = y + (o + i) * g.L + oh * g.OW + ow;
-          const T* src = out + i * NT + (p - j);
-          for (int64_t q = 0; q < keep; q++) dst[q] = src[q];
-        }
-        p += run;
+  auto cell = [&](int64_t j) { return j / fp.Wq * g.OW + imin(j % fp.Wq, g.OW); };
+  const int64_t cb = flatChannelBlock<T>(g, fp);
+  const bool blocked = cb < g.C && j1 - j0 > NT && (int64_t)sizeof(T) * (o1 - o0) * g.CK <= kFlatBlockWeights;
+  const int64_t rows = blocked ? cdiv(o1 - o0, MR) * MR : MR;
+  T* out = static_cast<T*>(rt.scratch(2, sizeof(T) * (size_t)(rows * NT)));
+  if (!blocked) {
+    for (int64_t o = o0; o < o1; o += MR) {
+      const int64_t oe = imin(o1, o + MR);
+      for (int64_t j = j0; j < j1; j += NT) {
+        const int64_t n = imin(NT, j1 - j);
+        flatTileAny<T, MR>((int)(oe - o), (int)cdiv(n, VW), g, xp, fp.plane, taps, w, bias, o, j, 0, g.C, out);
+        flatKeep(g, fp, y, out, o, oe, j, n);
       }
+      fusedRegion<T>(rt, epi, g.O, g.L, sample, o, oe, cell(j0), cell(j1));
     }
-    fusedRegion<T>(rt, epi, g.O, g.L, sample, o, o + mr, a, b);
+    return;
+  }
+  int64_t pending = cell(j0);
+  for (int64_t j = j0; j < j1; j += NT) {
+    const int64_t n = imin(NT, j1 - j);
+    for (int64_t c = 0; c < g.C; c += cb)
+      for (int64_t o = o0; o < o1; o += MR)
+        flatTileAny<T, MR>((int)imin(MR, o1 - o), (int)cdiv(n, VW), g, xp, fp.plane, taps, w, bias, o, j, c,
+                           imin(g.C, c + cb), out + (o - o0) * NT);
+    flatKeep(g, fp, y, out, o0, o1, j, n);
+    const int64_t done = cell(j + n);
+    if (j + n >= j1 || (int64_t)sizeof(T) * (o1 - o0) * (done - pending) >= kFlatEpiBytes) {
+      fusedRegion<T>(rt, epi, g.O, g.L, sample, o0, o1, pending, done);
+      pending = done;
+    }
   }
 }
 

@@ -22,6 +22,7 @@ const GEOMETRIES: [string, number, number, number, number, number, number, numbe
   ['unfold and GEMM over row chunks (stride 2)', 1, 3, 99, 8, 3, 2, 1],
   ['unfold and GEMM, two samples per GEMM on one thread', 2, 3, 15, 8, 3, 2, 1],
   ['flat stride 2, a 7x7 stem in ranges', 1, 3, 45, 16, 7, 2, 3],
+  ['flat stride 2 in channel blocks, the epilogue every 256 KiB of a range', 1, 20, 90, 200, 3, 2, 1],
   ['flat stride 2, a sample per task', 5, 6, 13, 20, 3, 2, 1],
   ['flat 1x1 stride 2', 1, 8, 11, 16, 1, 2, 0],
   ['one sample shared by the tasks', 1, 16, 4, 32, 3, 2, 1],

@@ -66,6 +66,9 @@ const CASES: Case[] = [
     // Staged rows over the budget of one task: the flat positions split into ranges.
     { name: 'batch 1, 3x5 positions in ranges', N: 1, C: 80, O: 20, in: [1, 40, 40], kernel: [1, 3, 5], pad: [0, 1, 2] },
     { name: 'batch 1, stride-2 positions in ranges', N: 1, C: 48, O: 20, in: [1, 60, 60], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1] },
+    // Channels in blocks whose staged cells fit L1 (the last block shorter), filters not a multiple of the tile.
+    { name: 'batch 1, stride-2 channels in blocks, uneven padding', N: 1, C: 37, O: 23, in: [1, 17, 19], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 0] },
+    { name: 'batch 1, 1x1 stride-2 over 200 channels', N: 1, C: 200, O: 40, in: [1, 21, 21], kernel: [1, 1, 1], stride: [1, 2, 2] },
     { name: 'batch 1, winograd blocks', N: 1, C: 16, O: 32, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 1, 1] },
     // Filter banks over 64K transformed elements take Winograd at batch 1 only, in blocks as many
     // as a multiple of the threads: channels and filters off multiples of 16, odd sides, no padding.
