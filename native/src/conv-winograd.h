@@ -223,7 +223,7 @@ template <typename T> static void winoBlockTask(void* ctx, int task, int) {
   auto& J = *static_cast<ConvWinoJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
   const int64_t n = task / J.blocks, bi = task % J.blocks;
-  const int64_t j0 = bi * J.perBlock, j1 = imin(J.tiles, j0 + J.perBlock), nb = j1 - j0;
+  const int64_t j0 = bi * J.perBlock, j1 = bi == J.blocks - 1 ? J.tiles : j0 + J.perBlock, nb = j1 - j0;
   T* v = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(16 * g.C * J.ldv)));
   constexpr int64_t VW = SimdOf<T>::S::W;
   const int64_t Wr = winoRowLen<T>(J.TW), mElems = 16 * g.O * nb + VW;
@@ -237,6 +237,40 @@ template <typename T> static void winoBlockTask(void* ctx, int task, int) {
   winoOutput(J, J.y + n * g.O * g.L, m, tmp, j0, j1);
 }
 
+// Blocks of perBlock tiles, the last one taking the remainder (or its own block), picked for the
+// least time on nt threads claiming blocks in order: a block costs its tiles' vectors (the GEMMs
+// run whole vectors of tiles) plus half a vector of fixed work. Blocks of whole vectors matter:
+// at batch 1, 196 tiles (128 x 128 on 28x28) in four blocks of 49 ran 16 vectors where 48, 48, 48
+// and 52 run 13; 784 tiles (64 x 64 on 56x56) in fourteen blocks of 56 ran 56 where blocks of 64
+// run 49. Blocks take up to maxPer tiles (the V and M of one stay in L2), the last one less than
+// twice that. The blocks change no bit.
+template <typename T> static void winoBlocks(ConvWinoJob<T>& J, int64_t maxPer, int nt) {
+  constexpr int64_t VW = SimdOf<T>::S::W, NR = Blocking<T>::NRV * VW;
+  const int64_t tiles = J.tiles;
+  double best = 0;
+  J.perBlock = J.blocks = 0;
+  for (int64_t per = VW; per <= imax(VW, maxPer); per += VW)
+    for (int merge = 0; merge < 2; merge++) {
+      const int64_t blocks = merge ? imax(1, tiles / per) : cdiv(tiles, per);
+      const int64_t last = tiles - (blocks - 1) * per;
+      // Every block to the thread that frees first.
+      double busy[64] = {};
+      const int lanes = (int)imin(imax(1, nt), 64);
+      for (int64_t b = 0; b < blocks; b++) {
+        int t = 0;
+        for (int i = 1; i < lanes; i++)
+          if (busy[i] < busy[t]) t = i;
+        busy[t] += (double)cdiv(b == blocks - 1 ? last : per, VW) + 0.5;
+      }
+      double span = 0;
+      for (int i = 0; i < lanes; i++) span = busy[i] > span ? busy[i] : span;
+      // Ties go to the larger blocks.
+      if (J.blocks == 0 || span <= best + 1e-9) best = span, J.perBlock = per, J.blocks = blocks;
+    }
+  const int64_t widest = imax(J.perBlock, tiles - (J.blocks - 1) * J.perBlock);
+  J.ldv = cdiv(widest, NR) * NR;
+}
+
 template <typename T>
 static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   constexpr int64_t NR = Blocking<T>::NRV * SimdOf<T>::S::W;
@@ -245,13 +279,7 @@ static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, 
   job.tiles = job.TH * job.TW;
   job.Wq = imax(g.W + 2 * g.PW, 2 * job.TW + 2);
   const int64_t fit = kWinoBlockBytes / (int64_t)(sizeof(T) * 16 * (g.C + g.O));
-  int64_t blocks = cdiv(job.tiles, imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR));
-  // Even blocks, at batch 1 as many as a multiple of the threads: 196 tiles in runs of 64 left a
-  // block of 4 and one thread with half the work. The blocks change no bit.
-  if (g.N == 1 && nt > 1) blocks = imin(job.tiles, cdiv(blocks, nt) * nt);
-  job.perBlock = cdiv(job.tiles, blocks);
-  job.blocks = cdiv(job.tiles, job.perBlock);
-  job.ldv = cdiv(job.perBlock, NR) * NR;
+  winoBlocks<T>(job, imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR), g.N == 1 ? nt : 1);
   job.u = static_cast<T*>(malloc(sizeof(T) * (size_t)(16 * g.O * g.C)));
   if (job.u == nullptr) abort();
   const int64_t tasks = g.N * job.blocks;
