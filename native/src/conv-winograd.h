@@ -110,6 +110,39 @@ static void winoInputPlane(const T* plane, int64_t Wq, int64_t TW, int64_t j0, i
   using S = typename SimdOf<T>::S;
   constexpr int64_t VW = S::W;
   const int64_t th0 = j0 / TW, th1 = (j1 - 1) / TW + 1, nb = ld, Wr = winoRowLen<T>(TW), Wh = Wr / 2;
+  if constexpr (Stride2<T>::kVector) {
+    // Straight from the staged rows: each vector of tiles loads the even and odd columns of its
+    // four patch rows (and those one tile on), so the row and column combinations stay in
+    // registers. (Through the work rows, the split's loads straddled stores just made and waited
+    // on them: a sixth of the transform.) The same operations on the same values as below.
+    using V = typename S::V;
+    for (int64_t th = th0; th < th1; th++) {
+      const T* d0 = plane + 2 * (th - th0) * Wq;
+      const T *d1 = d0 + Wq, *d2 = d1 + Wq, *d3 = d2 + Wq;
+      const int64_t a = imax(j0, th * TW) - th * TW, b = imin(j1, (th + 1) * TW) - th * TW, off = th * TW - j0;
+      for (int64_t k = a; k < b; k += VW) {
+        V r[4][4];  // [row combination][columns 2k, 2k + 1, 2k + 2, 2k + 3 on in steps of 2]
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+          const V A = Stride2<T>::load(d0 + 2 * k + c), B = Stride2<T>::load(d1 + 2 * k + c);
+          const V E = Stride2<T>::load(d2 + 2 * k + c), F = Stride2<T>::load(d3 + 2 * k + c);
+          r[0][c] = vsub<S>(A, E);
+          r[1][c] = S::add(B, E);
+          r[2][c] = vsub<S>(E, B);
+          r[3][c] = vsub<S>(B, F);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+          T* t0 = tmp + (i * 4) * nb + off + k;
+          S::store(t0, vsub<S>(r[i][0], r[i][2]));
+          S::store(t0 + nb, S::add(r[i][1], r[i][2]));
+          S::store(t0 + 2 * nb, vsub<S>(r[i][2], r[i][1]));
+          S::store(t0 + 3 * nb, vsub<S>(r[i][1], r[i][3]));
+        }
+      }
+    }
+    return;
+  }
   T* rt = work;         // 4 row-combined rows of Wr
   T* eo = rt + 4 * Wr;  // their even and odd columns, Wh each
   for (int64_t th = th0; th < th1; th++) {
