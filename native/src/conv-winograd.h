@@ -110,6 +110,39 @@ static void winoInputPlane(const T* plane, int64_t Wq, int64_t TW, int64_t j0, i
   using S = typename SimdOf<T>::S;
   constexpr int64_t VW = S::W;
   const int64_t th0 = j0 / TW, th1 = (j1 - 1) / TW + 1, nb = ld, Wr = winoRowLen<T>(TW), Wh = Wr / 2;
+  if constexpr (Stride2<T>::kVector) {
+    // Straight from the staged rows: each vector of tiles loads the even and odd columns of its
+    // four patch rows (and those one tile on), so the row and column combinations stay in
+    // registers. (Through the work rows, the split's loads straddled stores just made and waited
+    // on them: a sixth of the transform.) The same operations on the same values as below.
+    using V = typename S::V;
+    for (int64_t th = th0; th < th1; th++) {
+      const T* d0 = plane + 2 * (th - th0) * Wq;
+      const T *d1 = d0 + Wq, *d2 = d1 + Wq, *d3 = d2 + Wq;
+      const int64_t a = imax(j0, th * TW) - th * TW, b = imin(j1, (th + 1) * TW) - th * TW, off = th * TW - j0;
+      for (int64_t k = a; k < b; k += VW) {
+        V r[4][4];  // [row combination][columns 2k, 2k + 1, 2k + 2, 2k + 3 on in steps of 2]
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+          const V A = Stride2<T>::load(d0 + 2 * k + c), B = Stride2<T>::load(d1 + 2 * k + c);
+          const V E = Stride2<T>::load(d2 + 2 * k + c), F = Stride2<T>::load(d3 + 2 * k + c);
+          r[0][c] = vsub<S>(A, E);
+          r[1][c] = S::add(B, E);
+          r[2][c] = vsub<S>(E, B);
+          r[3][c] = vsub<S>(B, F);
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+          T* t0 = tmp + (i * 4) * nb + off + k;
+          S::store(t0, vsub<S>(r[i][0], r[i][2]));
+          S::store(t0 + nb, S::add(r[i][1], r[i][2]));
+          S::store(t0 + 2 * nb, vsub<S>(r[i][2], r[i][1]));
+          S::store(t0 + 3 * nb, vsub<S>(r[i][1], r[i][3]));
+        }
+      }
+    }
+    return;
+  }
   T* rt = work;         // 4 row-combined rows of Wr
   T* eo = rt + 4 * Wr;  // their even and odd columns, Wh each
   for (int64_t th = th0; th < th1; th++) {
@@ -203,17 +236,22 @@ static void winoOutput(const ConvWinoJob<T>& J, T* yn, const T* m, T* tmp, int64
     // The last vector may read past this filter's row (into the next, or M's slack): its extra
     // lanes are dropped.
     for (int64_t j = 0; j < nb; j += VW) winoOutVec<T, S>(mo, MS, j, b, y00, y01, y10, y11);
+    // Row by row of tiles, the pairs of columns interleaved in plain loops (per cell, with a
+    // division for its row and tests for the edges, this scatter took a tenth of the layer).
     T* yo = yn + o * g.L;
-    for (int64_t j = j0; j < j1; j++) {
-      const int64_t th = j / TW, tw = j - th * TW, oh = 2 * th, ow = 2 * tw, t = j - j0;
-      T* r = yo + oh * g.OW + ow;
-      const bool right = ow + 1 < g.OW, below = oh + 1 < g.OH;
-      r[0] = y00[t];
-      if (right) r[1] = y01[t];
-      if (below) {
-        r[g.OW] = y10[t];
-        if (right) r[g.OW + 1] = y11[t];
-      }
+    for (int64_t th = j0 / TW; th * TW < j1; th++) {
+      const int64_t tw0 = imax(j0, th * TW) - th * TW, tw1 = imin(j1, (th + 1) * TW) - th * TW;
+      // Tiles up to `pairs` have both columns inside the map (an odd width cuts the last one).
+      const int64_t pairs = tw1 == TW && g.OW % 2 == 1 ? tw1 - 1 : tw1, t0 = th * TW - j0;
+      T* r0 = yo + 2 * th * g.OW;
+      const T *a0 = y00 + t0, *a1 = y01 + t0;
+      for (int64_t tw = tw0; tw < pairs; tw++) r0[2 * tw] = a0[tw], r0[2 * tw + 1] = a1[tw];
+      if (pairs < tw1) r0[2 * pairs] = a0[pairs];
+      if (2 * th + 1 >= g.OH) continue;
+      T* r1 = r0 + g.OW;
+      const T *b0 = y10 + t0, *b1 = y11 + t0;
+      for (int64_t tw = tw0; tw < pairs; tw++) r1[2 * tw] = b0[tw], r1[2 * tw + 1] = b1[tw];
+      if (pairs < tw1) r1[2 * pairs] = b0[pairs];
     }
   }
 }
@@ -223,7 +261,7 @@ template <typename T> static void winoBlockTask(void* ctx, int task, int) {
   auto& J = *static_cast<ConvWinoJob<T>*>(ctx);
   const ConvGeo& g = *J.g;
   const int64_t n = task / J.blocks, bi = task % J.blocks;
-  const int64_t j0 = bi * J.perBlock, j1 = imin(J.tiles, j0 + J.perBlock), nb = j1 - j0;
+  const int64_t j0 = bi * J.perBlock, j1 = bi == J.blocks - 1 ? J.tiles : j0 + J.perBlock, nb = j1 - j0;
   T* v = static_cast<T*>(J.rt->scratch(2, sizeof(T) * (size_t)(16 * g.C * J.ldv)));
   constexpr int64_t VW = SimdOf<T>::S::W;
   const int64_t Wr = winoRowLen<T>(J.TW), mElems = 16 * g.O * nb + VW;
@@ -237,6 +275,40 @@ template <typename T> static void winoBlockTask(void* ctx, int task, int) {
   winoOutput(J, J.y + n * g.O * g.L, m, tmp, j0, j1);
 }
 
+// Blocks of perBlock tiles, the last one taking the remainder (or its own block), picked for the
+// least time on nt threads claiming blocks in order: a block costs its tiles' vectors (the GEMMs
+// run whole vectors of tiles) plus half a vector of fixed work. Blocks of whole vectors matter:
+// at batch 1, 196 tiles (128 x 128 on 28x28) in four blocks of 49 ran 16 vectors where 48, 48, 48
+// and 52 run 13; 784 tiles (64 x 64 on 56x56) in fourteen blocks of 56 ran 56 where blocks of 64
+// run 49. Blocks take up to maxPer tiles (the V and M of one stay in L2), the last one less than
+// twice that. The blocks change no bit.
+template <typename T> static void winoBlocks(ConvWinoJob<T>& J, int64_t maxPer, int nt) {
+  constexpr int64_t VW = SimdOf<T>::S::W, NR = Blocking<T>::NRV * VW;
+  const int64_t tiles = J.tiles;
+  double best = 0;
+  J.perBlock = J.blocks = 0;
+  for (int64_t per = VW; per <= imax(VW, maxPer); per += VW)
+    for (int merge = 0; merge < 2; merge++) {
+      const int64_t blocks = merge ? imax(1, tiles / per) : cdiv(tiles, per);
+      const int64_t last = tiles - (blocks - 1) * per;
+      // Every block to the thread that frees first.
+      double busy[64] = {};
+      const int lanes = (int)imin(imax(1, nt), 64);
+      for (int64_t b = 0; b < blocks; b++) {
+        int t = 0;
+        for (int i = 1; i < lanes; i++)
+          if (busy[i] < busy[t]) t = i;
+        busy[t] += (double)cdiv(b == blocks - 1 ? last : per, VW) + 0.5;
+      }
+      double span = 0;
+      for (int i = 0; i < lanes; i++) span = busy[i] > span ? busy[i] : span;
+      // Ties go to the larger blocks.
+      if (J.blocks == 0 || span <= best + 1e-9) best = span, J.perBlock = per, J.blocks = blocks;
+    }
+  const int64_t widest = imax(J.perBlock, tiles - (J.blocks - 1) * J.perBlock);
+  J.ldv = cdiv(widest, NR) * NR;
+}
+
 template <typename T>
 static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, const T* w, const T* bias, const FusedArgs* epi) {
   constexpr int64_t NR = Blocking<T>::NRV * SimdOf<T>::S::W;
@@ -245,13 +317,7 @@ static void convWinograd(const Runtime& rt, const ConvGeo& g, T* y, const T* x, 
   job.tiles = job.TH * job.TW;
   job.Wq = imax(g.W + 2 * g.PW, 2 * job.TW + 2);
   const int64_t fit = kWinoBlockBytes / (int64_t)(sizeof(T) * 16 * (g.C + g.O));
-  int64_t blocks = cdiv(job.tiles, imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR));
-  // Even blocks, at batch 1 as many as a multiple of the threads: 196 tiles in runs of 64 left a
-  // block of 4 and one thread with half the work. The blocks change no bit.
-  if (g.N == 1 && nt > 1) blocks = imin(job.tiles, cdiv(blocks, nt) * nt);
-  job.perBlock = cdiv(job.tiles, blocks);
-  job.blocks = cdiv(job.tiles, job.perBlock);
-  job.ldv = cdiv(job.perBlock, NR) * NR;
+  winoBlocks<T>(job, imin(cdiv(job.tiles, NR) * NR, imax(1, fit / NR) * NR), g.N == 1 ? nt : 1);
   job.u = static_cast<T*>(malloc(sizeof(T) * (size_t)(16 * g.O * g.C)));
   if (job.u == nullptr) abort();
   const int64_t tasks = g.N * job.blocks;

@@ -74,6 +74,10 @@ const CASES: Case[] = [
     // as a multiple of the threads: channels and filters off multiples of 16, odd sides, no padding.
     { name: 'batch 1, winograd larger bank', N: 1, C: 72, O: 90, in: [1, 25, 26], kernel: [1, 3, 3], pad: [0, 1, 1] },
     { name: 'batch 1, winograd larger bank unpadded', N: 1, C: 100, O: 48, in: [1, 27, 28], kernel: [1, 3, 3] },
+    // Blocks of whole vectors of tiles with the remainder in a longer last block (196 tiles as 48,
+    // 48, 48 and 52 on AVX-512), or the remainder in its own short block (784 tiles).
+    { name: 'batch 1, winograd remainder in the last block', N: 1, C: 40, O: 36, in: [1, 28, 28], kernel: [1, 3, 3], pad: [0, 1, 1] },
+    { name: 'batch 1, winograd a short last block', N: 1, C: 16, O: 24, in: [1, 56, 56], kernel: [1, 3, 3], pad: [0, 1, 1] },
   ] satisfies Case[],
 ];
 const BATCH1 = CASES.filter((c) => c.name.startsWith('batch 1'));
