@@ -20,6 +20,7 @@ import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { needsGrad } from '../ops/define.js';
 import { isRecording } from '../autograd/state.js';
+import type { CompiledTapeNode } from '../autograd/replay.js';
 import type { Graph } from './graph.js';
 import { traceBackward, type BackwardGraph } from './backward.js';
 import { Program } from './program.js';
@@ -148,8 +149,10 @@ export class Executable {
  * The one tape node of a recorded run; with several outputs each gets an `OutputTape` that runs
  * the backward graph with the other heads zero.
  */
-class GraphTape implements TapeNode {
+class GraphTape implements CompiledTapeNode {
   readonly op: string;
+  /** Replayable by autograd's plan (src/autograd/replay.ts): reads its gradient, one program a step. */
+  readonly compiledGraph = true;
   readonly inputs: readonly NDArray[];
   readonly #t: Training;
   #saved: (TypedArray | null)[] | null;
