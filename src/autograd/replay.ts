@@ -13,7 +13,7 @@
  * gradient rules, accumulations and leaf writes in the same order: results are bitwise those of
  * the generic pass. Anything else (eager tapes, other structures) takes the generic pass.
  */
-import { isFloat, type TypedArray } from '../core/dtype.js';
+import { allocate, isFloat, type TypedArray } from '../core/dtype.js';
 import { shapesEqual } from '../core/shape.js';
 import { NDArray, type GradReq, type TapeNode } from '../ndarray/ndarray.js';
 import { onesLike } from '../ndarray/creation.js';
@@ -42,7 +42,10 @@ interface Plan {
   readonly float: readonly boolean[];
   /** Per node position: per input, its position, or -1 for an input that needs no gradient. */
   readonly inputs: readonly (Int32Array | null)[];
-  /** Per node position: the buffers offered to its rule (GradContext.into), as the generic pass offers them. */
+  /**
+   * Per node position: the buffers offered to its rule (GradContext.into): the generic pass's
+   * leaf gradient buffers, and the plan's own buffers for gradients passed between nodes.
+   */
   readonly into: readonly ((NDArray | null)[] | undefined)[];
   /** Per position: leaves whose gradient is final once this position's node has run, in the generic pass's order. */
   readonly writeAfter: readonly (readonly number[])[];
@@ -76,6 +79,8 @@ export function remember(order: readonly NDArray[], targets: ReadonlyMap<NDArray
   plan = null;
   const n = order.length;
   if (n > MAX_ARRAYS || n === 0 || !isCompiled(order[0]!._node)) return;
+  // A view's gradient written into a leaf's buffer (backward.ts gradTargets) hangs on storage identity: not planned.
+  for (const t of targets.keys()) if (t._node !== null) return;
   const pos = new Map<NDArray, number>(order.map((a, i) => [a, i]));
   const leaf: (NDArray | null)[] = [];
   const gradReq: GradReq[] = [];
@@ -103,7 +108,9 @@ export function remember(order: readonly NDArray[], targets: ReadonlyMap<NDArray
       const p = needsGrad(x) ? pos.get(x) : undefined;
       ins[j] = p ?? -1;
       if (p !== undefined) consumers[p]!++;
-      const t = targets.get(x);
+      // A gradient that only flows on to another compiled node gets a buffer of its own, kept
+      // across steps: nothing outside this backward ever sees it (leaves get copies).
+      const t = targets.get(x) ?? (p !== undefined && x._node !== null && isFloat(x.dtype) ? new NDArray(allocate(x.dtype, x.size), x.shape, x.dtype) : undefined);
       if (t === undefined) return;
       offered ??= new Array<NDArray | null>(node.inputs.length).fill(null);
       offered[j] = t;
