@@ -90,7 +90,7 @@ export const backward = publicOp('backward', function backward(
     if (out === null || !out.every(each)) throw new AutogradError(`backward: ${what}, got ${fmtValue(v)}`);
     return out as T[];
   };
-  const hs = list<NDArray>(heads, 'the heads must be an NDArray or a list of NDArrays', (e) => e instanceof NDArray);
+  const hs = heads instanceof NDArray ? [heads] : list<NDArray>(heads, 'the heads must be an NDArray or a list of NDArrays', (e) => e instanceof NDArray);
   const hg = headGrads === undefined || headGrads === null ? [] : list<NDArray | null>(headGrads, 'head gradients must be an NDArray or a list of NDArrays (or null for ones)', (e) => e === null || e instanceof NDArray);
   for (const h of hs) {
     if (h._node === FREED) {
