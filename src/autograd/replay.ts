@@ -26,12 +26,17 @@ import { sumTo } from '../ops/reduce.js';
 export interface CompiledTapeNode extends TapeNode {
   /** The node only reads the gradient it is given, and runs the same program on every step. */
   readonly compiledGraph: true;
+  /**
+   * The plan of the last backward from a head this graph computed, kept with the compiled graph
+   * (not globally) so that it lives only as long as the block that holds it.
+   */
+  replayPlan: unknown;
 }
 
 const isCompiled = (node: TapeNode | null): boolean => node !== null && (node as Partial<CompiledTapeNode>).compiledGraph === true;
 
-/** Plans over more arrays than this are not kept: the check is quadratic in the nodes. */
-const MAX_ARRAYS = 32;
+/** Plans over more nodes than this are not kept: the check that they are distinct is quadratic. */
+const MAX_NODES = 16;
 
 interface Plan {
   /** Per position of the order: the leaf array (identity checked), or null for a node's output. */
@@ -51,7 +56,10 @@ interface Plan {
   readonly writeAfter: readonly (readonly number[])[];
   /** Per position: a leaf with no consumer, written when reached. */
   readonly writeAtReach: readonly boolean[];
-  /** Raw storage of every leaf gradient buffer: none may be read as a value by a node. */
+  /**
+   * Raw storage of every leaf gradient buffer: none may be read as a value by a node. Leaves
+   * (fixed arrays over fixed storage) are checked when the plan is made, other inputs each step.
+   */
   readonly gradRaws: readonly TypedArray[];
   /** The head gradient: ones of the head's shape and dtype, only ever read. */
   readonly ones: NDArray;
@@ -60,7 +68,6 @@ interface Plan {
   readonly grads: (NDArray | undefined)[];
 }
 
-let plan: Plan | null = null;
 let busy = false;
 let replayed = 0;
 
@@ -76,9 +83,11 @@ export function replayCount(): number {
  * are the buffers the generic pass offered. Call it before the graph is freed.
  */
 export function remember(order: readonly NDArray[], targets: ReadonlyMap<NDArray, NDArray>): void {
-  plan = null;
   const n = order.length;
-  if (n > MAX_ARRAYS || n === 0 || !isCompiled(order[0]!._node)) return;
+  const headNode = n === 0 ? null : order[0]!._node;
+  if (!isCompiled(headNode)) return;
+  (headNode as CompiledTapeNode).replayPlan = null;
+  if (order.filter((a) => a._node !== null).length > MAX_NODES) return;
   // A view's gradient written into a leaf's buffer (backward.ts gradTargets) hangs on storage identity: not planned.
   for (const t of targets.keys()) if (t._node !== null) return;
   const pos = new Map<NDArray, number>(order.map((a, i) => [a, i]));
@@ -143,13 +152,13 @@ export function remember(order: readonly NDArray[], targets: ReadonlyMap<NDArray
     grads: new Array<NDArray | undefined>(n).fill(undefined),
   };
   // Also rules out a gradient buffer that a node reads (the generic pass writes those at the end).
-  const ok = matches(candidate, head);
+  const ok = matches(candidate, head, true);
   candidate.arrs.fill(null);
-  if (ok) plan = candidate;
+  if (ok) (headNode as CompiledTapeNode).replayPlan = candidate;
 }
 
-/** True when the tape from `head` has exactly the plan's shape; fills plan.arrs. */
-function matches(p: Plan, head: NDArray): boolean {
+/** True when the tape from `head` has exactly the plan's shape; fills plan.arrs. `all`: check leaves' storage too. */
+function matches(p: Plan, head: NDArray, all: boolean): boolean {
   const { arrs, leaf, inputs, gradRaws } = p;
   const n = arrs.length;
   if (head.dtype !== p.ones.dtype || !shapesEqual(head.shape, p.ones.shape)) return false;
@@ -170,8 +179,8 @@ function matches(p: Plan, head: NDArray): boolean {
     const xs = node!.inputs;
     for (let j = 0; j < xs.length; j++) {
       const x = xs[j]!;
-      for (let r = 0; r < gradRaws.length; r++) if (x._raw === gradRaws[r]) return false;
       const q = ins[j]!;
+      if (all || q < 0 || leaf[q] === null) for (let r = 0; r < gradRaws.length; r++) if (x._raw === gradRaws[r]) return false;
       if (q < 0) {
         if (needsGrad(x)) return false;
       } else if (arrs[q] === null) arrs[q] = x;
@@ -188,9 +197,10 @@ function matches(p: Plan, head: NDArray): boolean {
  * its hooks.
  */
 export function replay(head: NDArray, freed: TapeNode, finishLeaf: (leaf: NDArray, g: NDArray | undefined) => void): boolean {
-  const p = plan;
+  const headNode = head._node;
+  const p = isCompiled(headNode) ? ((headNode as CompiledTapeNode).replayPlan as Plan | null) : null;
   // A gradient-ready hook that runs a backward of its own takes the generic pass.
-  if (p === null || busy || !matches(p, head)) return false;
+  if (p === null || busy || !matches(p, head, false)) return false;
   busy = true;
   replayed++;
   const { arrs, grads, inputs, leaf } = p;

@@ -46,6 +46,8 @@ interface Training {
   lent: boolean;
   /** The backward run's `into` map, refilled for each run (the run only reads it while it runs). */
   readonly into: Map<number, TypedArray>;
+  /** Autograd's plan for a backward from this graph's output (src/autograd/replay.ts). */
+  replayPlan: unknown;
 }
 
 const NO_PARAMS: readonly TypedArray[] = [];
@@ -89,7 +91,7 @@ export class Executable {
       const ownSaved = [...new Set(backward.saved.map((v) => forward.memory.rootOf[v]!))].filter(
         (r) => forward.memory.where[r] === Storage.Own && !outputs.has(r),
       );
-      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map() };
+      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map(), replayPlan: null };
       this.#training.set(key, t);
     }
     this.#lastTraining = [[...needs], t];
@@ -153,6 +155,15 @@ class GraphTape implements CompiledTapeNode {
   readonly op: string;
   /** Replayable by autograd's plan (src/autograd/replay.ts): reads its gradient, one program a step. */
   readonly compiledGraph = true;
+
+  /** The plan lives with the compiled graph, not with this step's node. */
+  get replayPlan(): unknown {
+    return this.#t.replayPlan;
+  }
+
+  set replayPlan(plan: unknown) {
+    this.#t.replayPlan = plan;
+  }
   readonly inputs: readonly NDArray[];
   readonly #t: Training;
   #saved: (TypedArray | null)[] | null;
