@@ -200,7 +200,12 @@ export function replay(head: NDArray, freed: TapeNode, finishLeaf: (leaf: NDArra
   const headNode = head._node;
   const p = isCompiled(headNode) ? ((headNode as CompiledTapeNode).replayPlan as Plan | null) : null;
   // A gradient-ready hook that runs a backward of its own takes the generic pass.
-  if (p === null || busy || !matches(p, head, false)) return false;
+  if (p === null || busy) return false;
+  if (!matches(p, head, false)) {
+    // Holds no array of this step past the call.
+    p.arrs.fill(null);
+    return false;
+  }
   busy = true;
   replayed++;
   const { arrs, grads, inputs, leaf } = p;
