@@ -21,6 +21,7 @@ import { ensureDType } from '../ops/cast.js';
 import { sumTo } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { gradReady } from './hooks.js';
+import { remember, replay } from './replay.js';
 import { pause } from './state.js';
 
 /** Options of `y.backward()`. */
@@ -89,7 +90,7 @@ export const backward = publicOp('backward', function backward(
     if (out === null || !out.every(each)) throw new AutogradError(`backward: ${what}, got ${fmtValue(v)}`);
     return out as T[];
   };
-  const hs = list<NDArray>(heads, 'the heads must be an NDArray or a list of NDArrays', (e) => e instanceof NDArray);
+  const hs = heads instanceof NDArray ? [heads] : list<NDArray>(heads, 'the heads must be an NDArray or a list of NDArrays', (e) => e instanceof NDArray);
   const hg = headGrads === undefined || headGrads === null ? [] : list<NDArray | null>(headGrads, 'head gradients must be an NDArray or a list of NDArrays (or null for ones)', (e) => e === null || e instanceof NDArray);
   for (const h of hs) {
     if (h._node === FREED) {
@@ -112,8 +113,14 @@ export const backward = publicOp('backward', function backward(
 }, 2);
 
 function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardOptions): void {
-  const { order } = propagate(heads, headGrads, options.retainGraph ?? false, true);
-  if (!options.retainGraph) for (const arr of order) if (arr._node !== null) arr._node = FREED;
+  const retain = options.retainGraph ?? false;
+  // A tape of compiled graphs (a hybridized training step) replays the plan of the last such
+  // backward when it has the same shape (replay.ts); otherwise the generic pass runs.
+  const plain = !retain && heads.length === 1 && headGrads.length === 0;
+  if (plain && replay(heads[0]!, FREED, finishLeaf)) return;
+  const { order, targets } = propagate(heads, headGrads, retain, true);
+  if (plain) remember(order, targets);
+  if (!retain) for (const arr of order) if (arr._node !== null) arr._node = FREED;
 }
 
 /**
@@ -123,7 +130,12 @@ function run(heads: NDArray[], headGrads: (NDArray | null)[], options: BackwardO
  * offered the leaves' gradient buffers to write into (GradContext.into) and leaf gradients are
  * written as they become final; without it nothing reads or writes storage.
  */
-function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: boolean, live: boolean): { order: NDArray[]; grads: Map<NDArray, NDArray> } {
+function propagate(
+  heads: NDArray[],
+  headGrads: (NDArray | null)[],
+  retain: boolean,
+  live: boolean,
+): { order: NDArray[]; grads: Map<NDArray, NDArray>; targets: Map<NDArray, NDArray> } {
   const grads = new Map<NDArray, NDArray>();
   const accumulate = (x: NDArray, g: NDArray): void => {
     const prev = grads.get(x);
@@ -167,7 +179,7 @@ function propagate(heads: NDArray[], headGrads: (NDArray | null)[], retain: bool
     leaves?.consumed(node);
   }
   leaves?.finish();
-  return { order, grads };
+  return { order, grads, targets };
 }
 
 /**

@@ -142,8 +142,7 @@ export class Trainer {
    * rescaleGrad) and every parameter with a gradient is updated in place.
    */
   step(batchSize: number, options: StepOptions = {}): void {
-    this.#allreduce('step');
-    this.#update(batchSize, 'step', options);
+    this.#update(batchSize, 'step', options, this.#allreduce('step'));
   }
 
   /**
@@ -166,19 +165,22 @@ export class Trainer {
     this.#update(batchSize, 'update', options);
   }
 
-  #allreduce(where: string): void {
+  /** Checks that every parameter is ready and reduces gradients across ranks; returns the trainable ones. */
+  #allreduce(where: string): number[] {
     const ready = this.#checkReady(where);
     this.#dist?.allreduce(ready.map((i) => this.#entries[i]!.param));
+    return ready;
   }
 
-  #update(batchSize: number, where: string, options: StepOptions): void {
+  /** `ready`: the trainable parameters when `#allreduce` just checked them (step), else checked here. */
+  #update(batchSize: number, where: string, options: StepOptions, ready = this.#checkReady(where)): void {
     checkOptions(`Trainer.${where}`, options);
     if (!(typeof batchSize === 'number' && batchSize > 0 && Number.isFinite(batchSize))) {
       throw new ValueError(`Trainer.${where}: batchSize must be a positive number (gradients are divided by it), got ${String(batchSize)}`);
     }
-    const ready = this.#checkReady(where);
-    const stale = ready.filter((i) => !this.#entries[i]!.param.data()._gradFresh);
-    if (stale.length > 0 && !options.ignoreStaleGrad) {
+    let stale: number[] | null = null;
+    for (const i of ready) if (!this.#entries[i]!.param.data()._gradFresh) (stale ??= []).push(i);
+    if (stale !== null && !options.ignoreStaleGrad) {
       const names = stale.map((i) => `${this.#entries[i]!.param.name} (${this.#entries[i]!.key})`).join(', ');
       throw new StaleGradientError(
         `Trainer.${where}: the gradient of ${names} was not updated by a backward since the last step. ` +

@@ -20,6 +20,7 @@ import { getBackend } from '../backend/registry.js';
 import { NDArray, type TapeNode } from '../ndarray/ndarray.js';
 import { needsGrad } from '../ops/define.js';
 import { isRecording } from '../autograd/state.js';
+import type { CompiledTapeNode } from '../autograd/replay.js';
 import type { Graph } from './graph.js';
 import { traceBackward, type BackwardGraph } from './backward.js';
 import { Program } from './program.js';
@@ -45,6 +46,8 @@ interface Training {
   lent: boolean;
   /** The backward run's `into` map, refilled for each run (the run only reads it while it runs). */
   readonly into: Map<number, TypedArray>;
+  /** Autograd's plan for a backward from this graph's output (src/autograd/replay.ts). */
+  replayPlan: unknown;
 }
 
 const NO_PARAMS: readonly TypedArray[] = [];
@@ -88,7 +91,7 @@ export class Executable {
       const ownSaved = [...new Set(backward.saved.map((v) => forward.memory.rootOf[v]!))].filter(
         (r) => forward.memory.where[r] === Storage.Own && !outputs.has(r),
       );
-      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map() };
+      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map(), replayPlan: null };
       this.#training.set(key, t);
     }
     this.#lastTraining = [[...needs], t];
@@ -148,8 +151,19 @@ export class Executable {
  * The one tape node of a recorded run; with several outputs each gets an `OutputTape` that runs
  * the backward graph with the other heads zero.
  */
-class GraphTape implements TapeNode {
+class GraphTape implements CompiledTapeNode {
   readonly op: string;
+  /** Replayable by autograd's plan (src/autograd/replay.ts): reads its gradient, one program a step. */
+  readonly compiledGraph = true;
+
+  /** The plan lives with the compiled graph, not with this step's node. */
+  get replayPlan(): unknown {
+    return this.#t.replayPlan;
+  }
+
+  set replayPlan(plan: unknown) {
+    this.#t.replayPlan = plan;
+  }
   readonly inputs: readonly NDArray[];
   readonly #t: Training;
   #saved: (TypedArray | null)[] | null;

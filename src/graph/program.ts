@@ -9,7 +9,7 @@
  * `staticAlloc`), and kept values (outputs, values a backward graph reads) from arrays allocated
  * for the run, or from arrays the caller supplies (`into`: a weight's gradient buffer).
  */
-import { allocate, type TypedArray } from '../core/dtype.js';
+import { allocate, type DType, type TypedArray } from '../core/dtype.js';
 import { sizeOf } from '../core/shape.js';
 import { allocateUninitialized } from '../core/uninit.js';
 import type { KernelTable } from '../backend/kernels.js';
@@ -27,6 +27,9 @@ interface Step {
   readonly inputs: Int32Array;
   /** Output value id, or -1 for an in-place step. */
   readonly output: number;
+  /** The output's dtype and number of elements (settled here, not looked up on every run). */
+  readonly dtype: DType;
+  readonly size: number;
   readonly view: boolean;
   readonly zero: boolean;
   /** Slots to drop after this step (values past their last reader). */
@@ -83,6 +86,8 @@ export class Program {
       plan: graph.plans[i],
       inputs: Int32Array.from(n.inputs),
       output: n.output ?? -1,
+      dtype: n.output === null ? 'float32' : graph.values[n.output]!.dtype,
+      size: n.output === null ? 0 : sizeOf(graph.values[n.output]!.shape),
       view: graph.prims[i]!.view === true,
       zero: this.memory.zeroFirst[i]!,
       drop: this.memory.lastUse[i]!,
@@ -126,16 +131,15 @@ export class Program {
         const w = where[v]!;
         let out: TypedArray;
         if (w === Storage.Own) {
-          const { dtype, shape } = g.values[v]!;
           const d = into?.get(v);
           // A kernel that writes every element needs no zero-filled array (as in eager mode).
-          out = d ?? (s.prim.outputInit === 'none' ? allocateUninitialized(dtype, sizeOf(shape)) : allocate(dtype, sizeOf(shape)));
+          out = d ?? (s.prim.outputInit === 'none' ? allocateUninitialized(s.dtype, s.size) : allocate(s.dtype, s.size));
           if (d !== undefined && s.prim.outputInit !== 'none') out.fill(0);
         } else {
           const cached = views?.[v] ?? null;
           if (cached !== null) out = cached;
           else {
-            const n = sizeOf(g.values[v]!.shape);
+            const n = s.size;
             const buf = pool[w]!;
             out = buf.length === n ? buf : buf.subarray(0, n);
             if (views !== null) views[v] = out;

@@ -181,16 +181,16 @@ export abstract class Optimizer {
    * parameter's `state`, which is updated in place too.
    */
   update(index: number, weight: NDArray, grad: NDArray, state: OptimizerState): void {
-    const name = this.paramDict.get(index)?.name ?? `parameter ${index}`;
-    const where = `${this.constructor.name}.update (${name})`;
-    if (!isFloat(weight.dtype)) throw new DTypeError(`${where}: weights must be float32, float64, float16 or bfloat16, got ${weight.dtype}`);
+    // The message's prefix is built only for an error: update runs once per parameter per step.
+    const where = (): string => `${this.constructor.name}.update (${this.paramDict.get(index)?.name ?? `parameter ${index}`})`;
+    if (!isFloat(weight.dtype)) throw new DTypeError(`${where()}: weights must be float32, float64, float16 or bfloat16, got ${weight.dtype}`);
     if (!shapesEqual(weight.shape, grad.shape)) {
-      throw new ShapeError(`${where}: gradient shape ${fmtShape(grad.shape)} does not match weight shape ${fmtShape(weight.shape)}`);
+      throw new ShapeError(`${where()}: gradient shape ${fmtShape(grad.shape)} does not match weight shape ${fmtShape(weight.shape)}`);
     }
     const raw: Record<string, TypedArray> = {};
     for (const [k, v] of Object.entries(state)) {
       if (!shapesEqual(v.shape, weight.shape)) {
-        throw new ShapeError(`${where}: state '${k}' has shape ${fmtShape(v.shape)} but the weight has ${fmtShape(weight.shape)}; recreate it with createState`);
+        throw new ShapeError(`${where()}: state '${k}' has shape ${fmtShape(v.shape)} but the weight has ${fmtShape(weight.shape)}; recreate it with createState`);
       }
       raw[k] = v.storage;
     }
