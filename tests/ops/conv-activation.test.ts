@@ -13,7 +13,7 @@ import { convolution, convolutionActivated } from '../../src/ops/conv.js';
 const ACTS = ['relu', 'sigmoid', 'tanh'] as const;
 
 function bits(a: nd.NDArray): number[] {
-  return Array.from(new Uint32Array(Float32Array.from(a.toArray().flat(Infinity) as number[]).buffer));
+  return Array.from(new Uint32Array(Float32Array.from(a.storage).buffer));
 }
 
 /** Forward output and the gradients of x, w and b, for `fn(x, w, b)` under a fixed head gradient. */
