@@ -101,4 +101,15 @@ describe('convolution with its activation in the epilogue', () => {
       assert.deepEqual(bits(layer.forward(x)), expected, layer.toString());
     }
   });
+
+  test('an activation block with a forward hook is still called (the layer does not fuse it away)', () => {
+    const layer = new gluon.nn.Conv2D(2, 3, { activation: 'sigmoid', inChannels: 1 });
+    layer.initialize();
+    const seen: string[] = [];
+    layer.act!.registerForwardHook(() => seen.push('act'));
+    const x = nd.random.normal({ shape: [1, 1, 5, 5] });
+    const y = autograd.record(() => layer.forward(x));
+    assert.deepEqual(seen, ['act']);
+    assert.equal(y._node?.op, 'sigmoid');
+  });
 });
