@@ -78,3 +78,9 @@ export function runPostHooks(block: object, inputs: readonly unknown[], output: 
   if (h === undefined || h.post.size === 0) return;
   for (const hook of [...h.post.values()]) hook(block, inputs, output);
 }
+
+/** @internal True when `block` has a forward hook of either kind (a layer then calls it rather than fusing it away). */
+export function hasForwardHooks(block: object): boolean {
+  const h = registry.get(block);
+  return h !== undefined && (h.pre.size > 0 || h.post.size > 0);
+}

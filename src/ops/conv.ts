@@ -20,7 +20,8 @@ import { ensureDType } from './cast.js';
 import { add } from './binary.js';
 import { matmul } from './matmul.js';
 import { reshape } from './shape.js';
-import { fusedConvolution } from './conv-fused.js';
+import { fusedConvolution, type ConvActivation } from './conv-fused.js';
+import { relu, sigmoid, tanh } from './unary.js';
 import { publicOp } from '../core/public.js';
 
 /** A per-axis setting: one number for every spatial axis, or one per axis. */
@@ -189,6 +190,18 @@ function addBias(op: string, y: NDArray, bias: NDArray | null, channels: number)
  * @example nd.convolution(nd.ones([1, 1, 3, 3]), nd.ones([1, 1, 2, 2])) // 4s, shape (1, 1, 2, 2)
  */
 export const convolution = publicOp('convolution', function convolution(x: NDArray, weight: NDArray, bias?: NDArray | null, options: ConvolutionOptions = {}): NDArray {
+  return convolve(x, weight, bias, options, null);
+}, 3);
+
+/**
+ * @internal `convolution` followed by the activation `act`, applied in the convolution's epilogue
+ * when ungrouped (conv-fused.ts); for a layer's `activation` option in eager code.
+ */
+export const convolutionActivated = publicOp('convolution', function convolutionActivated(x: NDArray, weight: NDArray, bias: NDArray | null, options: ConvolutionOptions, act: ConvActivation): NDArray {
+  return convolve(x, weight, bias, options, act);
+}, 3);
+
+function convolve(x: NDArray, weight: NDArray, bias: NDArray | null | undefined, options: ConvolutionOptions, act: ConvActivation | null): NDArray {
   const op = 'convolution';
   const p = prepare(op, x, weight, bias, options);
   const { geom, groups } = p;
@@ -221,15 +234,17 @@ export const convolution = publicOp('convolution', function convolution(x: NDArr
   });
   if (groups === 1) {
     if (p.bias !== null) checkBias(op, p.bias, O);
-    return fusedConvolution(p.x, p.weight, p.bias, windowPlan(p.x.shape, out, geom));
+    return fusedConvolution(p.x, p.weight, p.bias, windowPlan(p.x.shape, out, geom), act);
   }
   // Grouped: one im2col for the whole batch, then a GEMM batched over (sample, group).
   const cols = apply(im2colPrim, [p.x], colAttrs(p.x.shape, out, geom));
   const K = sizeOf(geom.kernel);
   const w = reshape(p.weight, [groups, O / groups, Cg * K]);
-  const y = reshape(matmul(w, reshape(cols, [N, groups, Cg * K, sizeOf(out)])), [N, O, ...out]);
-  return addBias(op, y, p.bias, O);
-}, 3);
+  const y = addBias(op, reshape(matmul(w, reshape(cols, [N, groups, Cg * K, sizeOf(out)])), [N, O, ...out]), p.bias, O);
+  return act === null ? y : ACTIVATIONS[act](y);
+}
+
+const ACTIVATIONS = { relu, sigmoid, tanh } as const satisfies Record<ConvActivation, unknown>;
 
 export interface DeconvolutionOptions extends ConvolutionOptions {
   /**

@@ -15,6 +15,17 @@
  * `--concurrent-array-buffer-sweeping` is read each time a sweep is requested, and its opposite
  * is the path V8 itself takes when it reduces memory, so turning it off at run time is safe.
  * Skipped when TSGLUON_GC_TUNING=0 or when the process was started with that V8 flag either way.
+ *
+ * Eager training still meets full collections, in runs that settle into them: the eager LeNet
+ * step at batch 256 runs 0.01 a step in some runs and 0.2-0.8 in others of the same code. What
+ * decides it (traced with --trace-gc --trace-incremental-marking): arrays alive at two scavenges
+ * in a row are promoted, and their bytes count as external memory until the next full collection;
+ * V8 scavenges whenever the young generation's array buffers pass 32 MB, wherever that falls in a
+ * step, so whether the step's activations are promoted is a matter of phase. V8's growing factor
+ * does not help, so this file leaves it alone: with `--heap-growing-percent=200` (read at run
+ * time) the limit rose from 36 to 55 MB over a 13 MB heap and marking still started every few
+ * steps, the promoted garbage outgrowing the slack. `--single-threaded-gc` set at run time
+ * crashes V8 (a cppgc check) and is never set here.
  */
 import { env, isNode, nodeModule } from '../../core/platform.js';
 

@@ -13,7 +13,10 @@
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../../core/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { convolution, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
+import { convolution, convolutionActivated, deconvolution, spatialTuple, type SpatialArg } from '../../ops/conv.js';
+import { isConvActivation } from '../../ops/conv-fused.js';
+import { isCapturing } from '../../ops/define.js';
+import { hasForwardHooks } from '../hooks.js';
 import type { InitLike } from '../../init/builtins.js';
 import type { Parameter } from '../parameter.js';
 import { type BlockOptions, type ParamShapes } from '../block.js';
@@ -145,6 +148,15 @@ export abstract class ConvBase extends HybridBlock {
     const b = this.bias === null ? null : this.bias.data();
     const input = last ? toChannelsFirst(x) : x;
     const geometry = { stride: this.strides, pad: this.padding, dilation: this.dilation, numGroup: this.groups };
+    // Eagerly, the activation runs in the convolution's epilogue (ops/conv-fused.ts): one array
+    // a layer instead of two. A traced graph keeps the pair and fuses it itself; shape-only
+    // passes (summary) and an activation block with hooks call the block.
+    const act = this.act?.activation;
+    if (
+      !this.#transposed && !last && act !== undefined && isConvActivation(act) && !isCapturing() && !input.isShapeOnly && !hasForwardHooks(this.act!)
+    ) {
+      return convolutionActivated(input, w, b, geometry, act);
+    }
     const conv = this.#transposed ? deconvolution(input, w, b, { ...geometry, adj: this.outputPadding }) : convolution(input, w, b, geometry);
     const y = last ? toChannelsLast(conv) : conv;
     return this.act === null ? y : this.act.forward(y);
