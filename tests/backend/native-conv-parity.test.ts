@@ -37,8 +37,9 @@ const CASES: Case[] = [
   { name: '3-D', N: 2, C: 3, O: 4, in: [5, 6, 7], kernel: [2, 3, 2], stride: [2, 1, 1], pad: [1, 1, 0], dilation: [1, 1, 2] },
   // One sample's columns exceed the unfold buffer, so its output rows are cut into chunks.
   { name: 'rows in chunks', N: 2, C: 16, O: 8, in: [1, 48, 48], kernel: [1, 5, 5], pad: [0, 2, 2] },
-  // Over 64K weights: the weight gradient splits channels instead of summing partials.
+  // Over 8K weights: the weight gradient splits channels instead of summing partials.
   { name: 'large filter bank', N: 2, C: 96, O: 80, in: [1, 6, 6], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  { name: 'filter bank just over 8K, channels off 16', N: 3, C: 37, O: 30, in: [1, 10, 9], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'padding wider than the input', N: 2, C: 2, O: 3, in: [1, 2, 3], kernel: [1, 3, 3], pad: [0, 3, 3] },
   { name: 'one sample', N: 1, C: 5, O: 7, in: [1, 10, 10], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'empty batch', N: 0, C: 3, O: 4, in: [1, 5, 5], kernel: [1, 3, 3] },
