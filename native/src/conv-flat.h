@@ -28,13 +28,6 @@ static bool flatStride2(const ConvGeo& g) {
   return g.SH == 2 && g.SW == 2 && g.DH == 1 && g.DW == 1;
 }
 
-static bool flatForward(const ConvGeo& g) {
-  const bool s1 = g.SH == 1 && g.SW == 1 && g.K > 1;
-  const int64_t Wq = s1 ? g.W + 2 * g.PW : g.OW + (g.KW - 1) / 2;
-  // The dropped border positions cost more than the unfolding saves on narrow maps.
-  return padded2d(g) && (s1 || flatStride2(g)) && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3;
-}
-
 // Staging geometry: per channel, ph x pw phase planes (1 x 1 at stride 1) of Hq rows of Wq, each
 // `phase` elements, `plane` in all; flat outputs [0, Lf).
 struct FlatPlan {
@@ -56,6 +49,21 @@ static FlatPlan flatPlan(const ConvGeo& g) {
   p.plane = p.ph * p.pw * p.phase;
   p.Lf = (g.OH - 1) * p.Wq + g.OW;
   return p;
+}
+
+// Below this many flat positions per sample, a batch of several samples takes the unfolding path:
+// the flat kernel walks the whole filter bank once per sample, and on ResNet's 6x6 and 3x3 maps at
+// batch 32 (41 and 12 positions, banks of 1.2-4.7 MB) that re-read made it slower than one GEMM
+// over many samples' columns (256 -> 512 stride 2 on 6x6: 13.2 ms against 5.8; 256 x 256 on 6x6:
+// 13.7 against 11.2; at 166 positions, 128 x 128 on 12x12, flat still wins, 11.4 against 11.9).
+static constexpr int64_t kFlatMinPositionsBatched = 128;
+
+static bool flatForward(const ConvGeo& g) {
+  const bool s1 = g.SH == 1 && g.SW == 1 && g.K > 1;
+  const int64_t Wq = s1 ? g.W + 2 * g.PW : g.OW + (g.KW - 1) / 2;
+  // The dropped border positions cost more than the unfolding saves on narrow maps.
+  return padded2d(g) && (s1 || flatStride2(g)) && g.K <= kFlatMaxTaps && g.O >= 16 && g.OW * 4 >= Wq * 3 &&
+         (g.N <= 1 || flatPlan(g).Lf >= kFlatMinPositionsBatched);
 }
 
 // Offset of tap (kh, kw) from a flat position, within a channel's staging.

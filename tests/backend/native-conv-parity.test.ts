@@ -48,11 +48,13 @@ const CASES: Case[] = [
   { name: 'flat 3x5 window', N: 2, C: 8, O: 19, in: [1, 9, 20], kernel: [1, 3, 5], pad: [0, 1, 2] },
   { name: 'flat dilated', N: 2, C: 6, O: 17, in: [1, 30, 30], kernel: [1, 3, 3], pad: [0, 2, 2], dilation: [1, 2, 2] },
   // Stride-2 layers through the same kernel over phase planes: an odd-sided stem, uneven padding,
-  // an even window, a padded 1x1.
+  // an even window, a padded 1x1 (maps of at least 128 flat positions: smaller ones take the
+  // unfolding path when the batch has several samples, as the last case does).
   { name: 'flat stride 2, 7x7 stem on odd sides', N: 2, C: 3, O: 20, in: [1, 37, 35], kernel: [1, 7, 7], stride: [1, 2, 2], pad: [0, 3, 3] },
-  { name: 'flat stride 2, uneven padding', N: 2, C: 5, O: 17, in: [1, 16, 15], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 0] },
-  { name: 'flat stride 2, 4x4 window', N: 2, C: 4, O: 16, in: [1, 17, 17], kernel: [1, 4, 4], stride: [1, 2, 2], pad: [0, 1, 1] },
-  { name: 'flat stride 2, padded 1x1', N: 2, C: 6, O: 16, in: [1, 10, 9], kernel: [1, 1, 1], stride: [1, 2, 2], pad: [0, 1, 1] },
+  { name: 'flat stride 2, uneven padding', N: 2, C: 5, O: 17, in: [1, 32, 31], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 0] },
+  { name: 'flat stride 2, 4x4 window', N: 2, C: 4, O: 16, in: [1, 33, 33], kernel: [1, 4, 4], stride: [1, 2, 2], pad: [0, 1, 1] },
+  { name: 'flat stride 2, padded 1x1', N: 2, C: 6, O: 16, in: [1, 26, 25], kernel: [1, 1, 1], stride: [1, 2, 2], pad: [0, 1, 1] },
+  { name: 'batched 6x6 stride 2, unfolded', N: 4, C: 20, O: 33, in: [1, 6, 6], kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1] },
   // 3x3 stride-1 layers on larger maps take Winograd F(2x2, 3x3) (conv-winograd.h): odd output
   // sides (a last tile half outside), no padding, tiles in several blocks.
   { name: 'winograd odd sides', N: 2, C: 24, O: 18, in: [1, 33, 27], kernel: [1, 3, 3], pad: [0, 1, 1] },
