@@ -42,9 +42,10 @@ static constexpr int64_t kConvMinCols = 256;
 // Chunks of about max(kConvMinCols, budget / ck) columns, ck being the column height: whole
 // samples side by side when a sample has fewer columns, else one sample's rows in runs. Shapes
 // only decide, never the thread count (the weight gradient's sums follow the chunks).
-static ConvChunks convChunks(const ConvGeo& g, int64_t ck, int64_t budget, bool wholeSamples = false) {
+static ConvChunks convChunks(const ConvGeo& g, int64_t ck, int64_t budget, bool wholeSamples = false,
+                             int64_t minCols = kConvMinCols) {
   ConvChunks c;
-  const int64_t want = imax(kConvMinCols, budget / imax(1, ck));
+  const int64_t want = imax(minCols, budget / imax(1, ck));
   if (g.L >= want || g.N <= 1 || g.L == 0) {
     c.nb = 1;
     c.rows = wholeSamples ? g.R : imax(1, imin(g.R, want / imax(1, g.OW)));
@@ -495,9 +496,13 @@ template <typename T> static void convWeightGrad(const Runtime& rt, const ConvGe
   int64_t cPer = g.C;
   if (g.C > 1 && nt > 1) cPer = imax(1, cdiv(g.C, want));
   const int64_t cChunks = cdiv(g.C, cPer);
+  // Each chunk's product is added onto gWᵀ, which a bank over L2 (512 x 512 x 3x3: 9.4 MB) streams
+  // through memory twice per chunk: such banks take more columns per chunk, a kConvMinCols per MiB.
+  const int64_t perMiB = (g.O * g.CK * (int64_t)sizeof(T)) >> 20;
+  const ConvChunks gch = perMiB > 1 ? convChunks(g, g.CK, budget, false, kConvMinCols * perMiB) : ch;
   T* acc = static_cast<T*>(malloc(sizeof(T) * (size_t)(g.CK * g.O)));
   if (acc == nullptr) abort();
-  ConvWeightJob<T> job{&rt, &g, ch, 1, cPer, cChunks, acc, x, x + g.N * g.C * g.inSize, gy};
+  ConvWeightJob<T> job{&rt, &g, gch, 1, cPer, cChunks, acc, x, x + g.N * g.C * g.inSize, gy};
   if (cChunks == 1 || nt <= 1) {
     for (int64_t t = 0; t < cChunks; t++) convWeightGemmTask<T>(&job, (int)t, (int)cChunks);
   } else {

@@ -40,6 +40,8 @@ const CASES: Case[] = [
   // Over 8K weights: the weight gradient splits channels instead of summing partials.
   { name: 'large filter bank', N: 2, C: 96, O: 80, in: [1, 6, 6], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'filter bank just over 8K, channels off 16', N: 3, C: 37, O: 30, in: [1, 10, 9], kernel: [1, 3, 3], pad: [0, 1, 1] },
+  // Over 2 MiB: the weight gradient's chunks hold more columns (here every sample's at once).
+  { name: 'filter bank over 2 MiB', N: 2, C: 200, O: 300, in: [1, 4, 5], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'padding wider than the input', N: 2, C: 2, O: 3, in: [1, 2, 3], kernel: [1, 3, 3], pad: [0, 3, 3] },
   { name: 'one sample', N: 1, C: 5, O: 7, in: [1, 10, 10], kernel: [1, 3, 3], pad: [0, 1, 1] },
   { name: 'empty batch', N: 0, C: 3, O: 4, in: [1, 5, 5], kernel: [1, 3, 3] },
