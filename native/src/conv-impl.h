@@ -271,7 +271,8 @@ template <typename T> static void convDataTask(void* ctx, int task, int) {
 // At stride 1 without dilation, gx is the forward convolution of g with the filters transposed
 // and rotated half a turn (w'[c][o] = w[o][c] read backwards), padded K - 1 - P, which gives gx
 // the input's size. When that convolution takes Winograd (64 x 64 3x3 layers on 24x24 maps and
-// up), it runs there instead of the GEMM and col2im: 12.0 -> 7.9 ms at batch 32 on 24x24.
+// up), it runs there instead of the GEMM and col2im: 12.0 -> 7.9 ms at batch 32 on 24x24. Through
+// the forward's other paths (flat, unfolding GEMM) the 128-512 channel layers gained nothing.
 template <typename T> static bool convDataGradWinograd(const Runtime& rt, const ConvGeo& g, T* gx, const T* gy, const T* w) {
   if (!padded2d(g) || g.SH != 1 || g.SW != 1 || g.DH != 1 || g.DW != 1 || g.PH > g.KH - 1 || g.PW > g.KW - 1) return false;
   const ConvArgs a{g.N, g.O, g.C, {1, g.OH, g.OW}, {1, g.H, g.W}, {1, g.KH, g.KW}, {1, 1, 1},
