@@ -86,7 +86,7 @@ function breakdown(step: () => void, steps = 10): Record<string, number> {
   const wrap = (obj: Record<string, unknown>) => {
     for (const [key, f] of Object.entries(obj)) {
       if (typeof f === 'function') {
-        const kind = key.startsWith('rnn') ? 'rnn' : key === 'matmul' ? 'gemm' : 'other';
+        const kind = key.startsWith('rnn') ? 'rnn' : key === 'matmul' || key === 'matmulBias' ? 'gemm' : 'other';
         obj[key] = (...a: unknown[]) => {
           const t0 = performance.now();
           const r = (f as (...xs: unknown[]) => unknown)(...a);

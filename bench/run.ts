@@ -118,7 +118,7 @@ function mlpBreakdown(steps = 200): Record<string, number> {
   const wrap = (obj: Record<string, unknown>, gemm: boolean) => {
     for (const [key, f] of Object.entries(obj)) {
       if (typeof f === 'function') {
-        const kind = gemm || key === 'matmul' ? 'gemm' : 'other';
+        const kind = gemm || key === 'matmul' || key === 'matmulBias' ? 'gemm' : 'other';
         obj[key] = (...a: unknown[]) => {
           const t0 = performance.now();
           const r = (f as (...args: unknown[]) => unknown)(...a);

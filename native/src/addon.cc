@@ -79,7 +79,8 @@ const int32_t* plan(const Napi::CallbackInfo& info, size_t i, size_t minLen, siz
 
 Napi::Value Bool(const Napi::Env& env, bool b) { return Napi::Boolean::New(env, b); }
 
-// gemm(out, a, b, plan = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate])
+// gemm(out, a, b, plan = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride, mode], bias?)
+// mode 0 overwrites out, 1 accumulates into it, 2 starts every row of out from bias (n values).
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Arr t[3];
@@ -89,9 +90,16 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   if (p == nullptr) return env.Undefined();
   if (t[0].dt != t[1].dt || t[0].dt != t[2].dt) return fail(env, "gemm: dtypes differ");
   if (t[0].dt != F32 && t[0].dt != F64) return Bool(env, false);
-  GemmArgs g{p[0], p[1], p[2], p[3], p[6], p[7], p[4] != 0, p[5] != 0, p[8] != 0};
+  GemmArgs g{p[0], p[1], p[2], p[3], p[6], p[7], p[4] != 0, p[5] != 0, p[8] == 1};
   if (g.batch < 0 || g.m < 0 || g.n < 0 || g.k < 0 || g.aBatchStride < 0 || g.bBatchStride < 0)
     return fail(env, "gemm: negative extent in plan");
+  if (p[8] == 2) {
+    Arr bias;
+    if (!args(info, 4, 1, &bias, "gemm")) return env.Undefined();
+    if (bias.dt != t[0].dt) return fail(env, "gemm: the bias's dtype differs");
+    if ((int64_t)bias.len < g.n) return fail(env, "gemm: bias too short");
+    g.bias = bias.data;
+  }
   if (g.batch > 0 && g.m > 0 && g.n > 0) {
     if ((int64_t)t[0].len < g.batch * g.m * g.n) return fail(env, "gemm: output too short");
     if (g.k > 0 && ((int64_t)t[1].len < (g.batch - 1) * g.aBatchStride + g.m * g.k ||

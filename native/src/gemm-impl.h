@@ -97,12 +97,13 @@ template <> struct SimdOf<double> { using S = SimdD; };
 // local buffer so the same arithmetic produces every element. The A sliver is either interleaved
 // (ROWS false: Ap[p * MR + i]) or row by row (ROWS true: Ap[i * kc + p]); broadcasts do not need
 // contiguity, and the row layout makes packing a row-major A a plain copy. Consecutive steps of the
-// B panel are ldbp apart: NR when packed, the row stride of B when read in place. Only the first NV of
+// B panel are ldbp apart: NR when packed, the row stride of B when read in place. With `row`, the
+// tile is added to that row vector (a bias, C's first k-block) instead of to C. Only the first NV of
 // the NRV vector columns are computed: an edge panel with few live columns (n = 784 leaves 16 of
 // a 64-wide panel) skips the padding's multiply-adds, and every live element gets the same ones.
 template <typename T, typename B, bool ROWS, int NV = B::NRV>
 static void microKernel(int64_t kc, const T* __restrict Ap, int64_t lda, const T* __restrict Bp, T* C,
-                        int64_t ldc, int mr, int nr, bool beta, int64_t ldbp) {
+                        int64_t ldc, int mr, int nr, bool beta, int64_t ldbp, const T* row) {
   using S = typename SimdOf<T>::S;
   using V = typename S::V;
   constexpr int MR = B::MR, NRV = NV, W = S::W, NR = B::NRV * W;
@@ -130,7 +131,8 @@ static void microKernel(int64_t kc, const T* __restrict Ap, int64_t lda, const T
 #pragma GCC unroll 8
       for (int j = 0; j < NRV; j++) {
         T* dst = C + i * ldc + j * W;
-        S::store(dst, beta ? S::add(S::load(dst), c[i][j]) : c[i][j]);
+        if (row != nullptr) S::store(dst, S::add(S::load(row + j * W), c[i][j]));
+        else S::store(dst, beta ? S::add(S::load(dst), c[i][j]) : c[i][j]);
       }
     return;
   }
@@ -138,20 +140,22 @@ static void microKernel(int64_t kc, const T* __restrict Ap, int64_t lda, const T
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NRV; j++) S::store(tile + i * NR + j * W, c[i][j]);
   for (int i = 0; i < mr; i++)
-    for (int j = 0; j < nr; j++) C[i * ldc + j] = beta ? C[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+    for (int j = 0; j < nr; j++)
+      C[i * ldc + j] = row != nullptr ? row[j] + tile[i * NR + j] : beta ? C[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
 }
 
 // Runs the micro-kernel computing only the vector columns that hold live columns of C;
 // ldbp < 0 means a packed panel (steps NR apart).
 template <typename T, typename B, bool ROWS, int NV = B::NRV>
 static void microKernelEdge(int64_t kc, const T* Ap, int64_t lda, const T* Bp, T* C, int64_t ldc, int mr, int nr,
-                            bool beta, int64_t ldbp = -1) {
+                            bool beta, int64_t ldbp = -1, const T* row = nullptr) {
   constexpr int W = SimdOf<T>::S::W;
   if (ldbp < 0) ldbp = B::NRV * W;
   if constexpr (NV > 1) {
-    if (nr <= (NV - 1) * W) return microKernelEdge<T, B, ROWS, NV - 1>(kc, Ap, lda, Bp, C, ldc, mr, nr, beta, ldbp);
+    if (nr <= (NV - 1) * W)
+      return microKernelEdge<T, B, ROWS, NV - 1>(kc, Ap, lda, Bp, C, ldc, mr, nr, beta, ldbp, row);
   }
-  microKernel<T, B, ROWS, NV>(kc, Ap, lda, Bp, C, ldc, mr, nr, beta, ldbp);
+  microKernel<T, B, ROWS, NV>(kc, Ap, lda, Bp, C, ldc, mr, nr, beta, ldbp, row);
 }
 
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-tall micro-panels, zero-padding the last one.
@@ -335,11 +339,12 @@ template <typename B> static inline bool readsAInPlace(bool transA) { return !tr
 // One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C, with explicit
 // leading dimensions (row strides of the stored matrices: A is m x k, or k x m when transA; B is
 // k x n, or n x k when transB; C is m x n). With `shared`, op(B) is already packed there by
-// packAllB (all its columns, row stride `sharedLd`) and is not packed again.
+// packAllB (all its columns, row stride `sharedLd`) and is not packed again. With `bias` (n
+// values, accumulate false) the first k-block adds its products to the bias instead of to C.
 template <typename T, typename B>
 static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t lda, const T* b, int64_t ldb,
                       int64_t k, bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0,
-                      int64_t j1, const T* shared = nullptr, int64_t sharedLd = 0) {
+                      int64_t j1, const T* shared = nullptr, int64_t sharedLd = 0, const T* bias = nullptr) {
   constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
   const bool rows = readsAInPlace<B>(transA);
   // With at most two slivers of rows each B panel is used at most twice, and copying it costs
@@ -377,9 +382,11 @@ static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t 
             const bool inPlace = jr < ncFull;
             const T* bt = inPlace ? b + pc * ldb + jc + jr : bb + jr * kc;
             const int64_t ldbp = inPlace ? ldb : -1;
-            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bt, ct, ldc, mr, nr, beta, ldbp);
-            else if (mr == MR) microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bt, ct, ldc, mr, nr, beta, ldbp);
-            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bt, ct, ldc, mr, nr, beta, ldbp);
+            const T* row = bias != nullptr && pc == 0 ? bias + jc + jr : nullptr;
+            if (!rows) microKernelEdge<T, B, false>(kc, ap + ir * kc, 0, bt, ct, ldc, mr, nr, beta, ldbp, row);
+            else if (mr == MR)
+              microKernelEdge<T, B, true>(kc, a + (ic + ir) * lda + pc, lda, bt, ct, ldc, mr, nr, beta, ldbp, row);
+            else microKernelEdge<T, B, true>(kc, ap + ir * kc, kc, bt, ct, ldc, mr, nr, beta, ldbp, row);
           }
         }
       }
@@ -390,9 +397,9 @@ static void gemmBlock(const Runtime& rt, T* c, int64_t ldc, const T* a, int64_t 
 template <typename T, typename B>
 static void gemmRange(const Runtime& rt, T* c, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
                       bool transA, bool transB, bool accumulate, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
-                      const T* shared = nullptr, int64_t sharedLd = 0) {
+                      const T* shared = nullptr, int64_t sharedLd = 0, const T* bias = nullptr) {
   gemmBlock<T, B>(rt, c, n, a, transA ? m : k, b, transB ? k : n, k, transA, transB, accumulate, i0, i1, j0, j1,
-                  shared, sharedLd);
+                  shared, sharedLd, bias);
 }
 
 // The columns of C padded to whole micro-panels: the row stride of a fully packed op(B).
@@ -417,11 +424,12 @@ static inline int64_t partBound(int64_t units, int task, int ntasks) { return un
 template <typename T, typename B> static void gemmTask(void* ctx, int task, int ntasks) {
   auto& J = *static_cast<GemmJob<T>*>(ctx);
   const GemmArgs& g = *J.g;
+  const T* bias = static_cast<const T*>(g.bias);
   constexpr int MR = B::MR, NR = B::NRV * SimdOf<T>::S::W;
   if (J.splitBatch) {
     for (int64_t t = partBound(g.batch, task, ntasks); t < partBound(g.batch, task + 1, ntasks); t++)
       gemmRange<T, B>(*J.rt, J.c + t * g.m * g.n, J.a + t * g.aBatchStride, J.b + t * g.bBatchStride, g.m, g.n, g.k,
-                   g.transA, g.transB, g.accumulate, 0, g.m, 0, g.n);
+                   g.transA, g.transB, g.accumulate, 0, g.m, 0, g.n, nullptr, 0, bias);
     return;
   }
   const int64_t t = J.batch;
@@ -432,14 +440,15 @@ template <typename T, typename B> static void gemmTask(void* ctx, int task, int 
     int64_t panels = (g.n + NR - 1) / NR;
     int64_t j0 = partBound(panels, task, ntasks) * NR, j1 = partBound(panels, task + 1, ntasks) * NR;
     if (j1 > g.n) j1 = g.n;
-    if (j0 < j1) gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, 0, g.m, j0, j1);
+    if (j0 < j1)
+      gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, 0, g.m, j0, j1, nullptr, 0, bias);
   } else {
     int64_t panels = (g.m + MR - 1) / MR;
     int64_t i0 = partBound(panels, task, ntasks) * MR, i1 = partBound(panels, task + 1, ntasks) * MR;
     if (i1 > g.m) i1 = g.m;
     if (i0 < i1)
       gemmRange<T, B>(*J.rt, c, a, b, g.m, g.n, g.k, g.transA, g.transB, g.accumulate, i0, i1, 0, g.n, J.shared,
-                      paddedColumns<T, B>(g.n));
+                      paddedColumns<T, B>(g.n), bias);
   }
 }
 
@@ -541,6 +550,21 @@ template <typename T> static inline bool narrowGemm(int64_t n) {
 }
 
 template <typename T> static void gemm(const Runtime& rt, T* c, const T* a, const T* b, const GemmArgs& g) {
+  bool noEpilogue = g.bias != nullptr && g.k == 0;
+#if TSG_ISA == 512
+  noEpilogue = noEpilogue || (g.bias != nullptr && sizeof(T) == sizeof(float) && gemvApplies(g));
+#endif
+  if (noEpilogue) {
+    // Paths without a bias epilogue (no products, the matrix-vector kernel): the bias rows first,
+    // then the products accumulated onto them, the same additions in the same order.
+    const T* bias = static_cast<const T*>(g.bias);
+    for (int64_t r = 0; r < g.batch * g.m; r++)
+      for (int64_t j = 0; j < g.n; j++) c[r * g.n + j] = bias[j];
+    GemmArgs rest = g;
+    rest.bias = nullptr;
+    rest.accumulate = true;
+    return gemm(rt, c, a, b, rest);
+  }
 #if TSG_ISA == 512
   if (gemvTry(rt, c, a, b, g)) return;
 #endif

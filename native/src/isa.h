@@ -33,6 +33,9 @@ struct GemmArgs {
   int64_t batch, m, n, k;
   int64_t aBatchStride, bBatchStride;
   bool transA, transB, accumulate;
+  // A row of n values (the GEMM's dtype) that every row of C starts from, or null: C = bias +
+  // op(A) op(B), the same bits as copying the bias into C and accumulating.
+  const void* bias = nullptr;
 };
 
 enum DT { F32 = 0, F64 = 1, I32 = 2, U8 = 3 };

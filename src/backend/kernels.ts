@@ -274,6 +274,11 @@ export interface KernelTable {
   /** Copies `shape` elements from a strided view of `src` into a strided view of `dst`. */
   copyStrided(dst: TypedArray, dstView: View, src: TypedArray, srcView: View, shape: readonly number[]): void;
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void;
+  /**
+   * out = bias (n values, added to every row) + the product, `plan.accumulate` ignored: the same
+   * bits as copying the bias into every row of out and calling matmul with accumulate, in one pass.
+   */
+  matmulBias(out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray, plan: MatmulPlan): void;
   /** out[o, j, i] = x[o, idx[j], i]; idx already validated and wrapped into [0, axisLen). */
   take(out: TypedArray, x: TypedArray, idx: Int32Array, plan: AxisPlan): void;
   /** gx[o, idx[j], i] += g[o, j, i] (gx is zeroed by the caller). */

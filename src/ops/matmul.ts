@@ -170,7 +170,7 @@ interface FcAttrs {
   readonly hasBias: boolean;
 }
 
-/** (M, K) x (N, K)ᵀ + b -> (M, N): the GEMM accumulates onto the bias rows, one pass, one array. */
+/** (M, K) x (N, K)ᵀ + b -> (M, N): the GEMM adds its products to the bias, one pass, one array. */
 const fcPrim: Primitive<FcAttrs, MatmulPlan> = primitive({
   name: 'fullyConnected',
   outputInit: 'none',
@@ -189,10 +189,8 @@ const fcPrim: Primitive<FcAttrs, MatmulPlan> = primitive({
     return { shape: [m, n], dtype: x!.dtype, plan };
   },
   compute(kernels, out, [x, w, b], plan) {
-    if (plan.accumulate && plan.m > 0) {
-      kernels.copyStrided(out, { offset: 0, strides: [plan.n, 1] }, b!, { offset: 0, strides: [0, 1] }, [plan.m, plan.n]);
-    }
-    kernels.matmul(out, x!, w!, plan);
+    if (plan.accumulate) kernels.matmulBias(out, x!, w!, b!, plan);
+    else kernels.matmul(out, x!, w!, plan);
   },
   grad(g, ctx) {
     const { inputs: [x, w], attrs: { hasBias } } = ctx;

@@ -124,9 +124,10 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     };
   }, refKernels.argReduce);
 
-  function matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void {
+  /** Packs the GEMM plan into P (mode 0 overwrite, 1 accumulate, 2 from the bias); false when it does not fit. */
+  function packGemm(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan, mode: number): boolean {
     const fits = isInt32(plan.batch) && isInt32(plan.m) && isInt32(plan.n) && isInt32(plan.k) && isInt32(plan.aBatchStride) && isInt32(plan.bBatchStride);
-    if (!fits || out.length > MAX_LEN || a.length > MAX_LEN || b.length > MAX_LEN) return refKernels.matmul(out, a, b, plan);
+    if (!fits || out.length > MAX_LEN || a.length > MAX_LEN || b.length > MAX_LEN) return false;
     P[0] = plan.batch;
     P[1] = plan.m;
     P[2] = plan.n;
@@ -135,8 +136,16 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     P[5] = plan.transB ? 1 : 0;
     P[6] = plan.aBatchStride;
     P[7] = plan.bBatchStride;
-    P[8] = plan.accumulate ? 1 : 0;
-    if (!addon.gemm(out, a, b, P)) refKernels.matmul(out, a, b, plan);
+    P[8] = mode;
+    return true;
+  }
+
+  function matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void {
+    if (!packGemm(out, a, b, plan, plan.accumulate ? 1 : 0) || !addon.gemm(out, a, b, P)) refKernels.matmul(out, a, b, plan);
+  }
+
+  function matmulBias(out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray, plan: MatmulPlan): void {
+    if (!packGemm(out, a, b, plan, 2) || !addon.gemm(out, a, b, P, bias)) refKernels.matmulBias(out, a, b, bias, plan);
   }
 
   function where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: TernaryPlan): void {
@@ -386,6 +395,7 @@ export function nativeKernels(addon: NativeAddon): KernelTable {
     },
     copyStrided,
     matmul,
+    matmulBias,
     take: gather(0, refKernels.take),
     takeGrad: gather(1, refKernels.takeGrad),
     pick: gather(2, refKernels.pick),

@@ -10,7 +10,7 @@ import { PACKAGE_ROOT, addonCandidates } from './locate.js';
 
 /** The functions exported by native/src/addon.cc; each returns false when it leaves a dtype to ref. */
 export interface NativeAddon {
-  gemm(out: TypedArray, a: TypedArray, b: TypedArray, plan: Int32Array): boolean;
+  gemm(out: TypedArray, a: TypedArray, b: TypedArray, plan: Int32Array, bias?: TypedArray): boolean;
   unary(op: number, out: TypedArray, x: TypedArray): boolean;
   binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, plan: Int32Array): boolean;
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, plan: Int32Array): boolean;

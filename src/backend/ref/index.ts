@@ -5,7 +5,7 @@
 import type { KernelTable } from '../kernels.js';
 import type { Backend } from '../registry.js';
 import { binaryKernels, cast, unaryKernels, where } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulBias } from './matmul.js';
 import { avgPool, avgPoolGrad, col2im, im2col, maxPool, maxPoolGrad } from './conv.js';
 import { conv, convDataGrad, convFused, convWeightGrad } from './convolution.js';
 import { copyStrided, logSoftmax, logSoftmaxGrad, pick, pickGrad, softmax, softmaxGrad, take, takeGrad } from './movement.js';
@@ -28,6 +28,7 @@ export const refKernels: KernelTable = {
   castHalf,
   copyStrided,
   matmul,
+  matmulBias,
   take,
   takeGrad,
   pick,

@@ -143,6 +143,13 @@ function gemmSmall(out: TypedArray, oo: number, a: TypedArray, ao: number, b: Ty
 }
 
 /** Batched `out[b] = op(a[b]) op(b[b])` with the transposes, sizes and batch strides of `plan`. */
+/** The bias in every row of out, then the product accumulated onto it. */
+export function matmulBias(out: TypedArray, a: TypedArray, b: TypedArray, bias: TypedArray, plan: MatmulPlan): void {
+  const { batch, m, n } = plan;
+  for (let r = 0; r < batch * m; r++) for (let j = 0; j < n; j++) out[r * n + j] = bias[j]!;
+  matmul(out, a, b, { ...plan, accumulate: true });
+}
+
 export function matmul(out: TypedArray, a: TypedArray, b: TypedArray, plan: MatmulPlan): void {
   const { batch, m, n, k, aBatchStride, bBatchStride } = plan;
   if (m === 0 || n === 0) return;

@@ -43,7 +43,8 @@ const always = (i: number) => (): readonly number[] => [i];
 const when = (i: number, test: (args: readonly Arg[]) => boolean) => (args: readonly Arg[]): readonly number[] => (test(args) ? [i] : []);
 
 export const CALLS: Readonly<Record<string, CallSpec>> = {
-  gemm: { writes: [0], fresh: when(0, (a) => (a[3] as Int32Array)[8] === 0) },
+  // plan[8]: 0 overwrites, 1 accumulates into the output, 2 starts it from the bias (argument 4).
+  gemm: { writes: [0], fresh: when(0, (a) => (a[3] as Int32Array)[8] !== 1) },
   unary: { writes: [1], fresh: always(1) },
   binary: { writes: [1], fresh: always(1) },
   where: { writes: [0], fresh: always(0) },
