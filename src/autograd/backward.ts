@@ -76,6 +76,13 @@ function topoOrder(heads: readonly NDArray[]): NDArray[] {
   return order.reverse();
 }
 
+/** `v` as a list (an array alone is a list of one), each element checked; made once, not per backward call. */
+function list<T>(v: unknown, what: string, each: (e: unknown) => boolean): T[] {
+  const out = v instanceof NDArray ? [v] : Array.isArray(v) ? Array.from(v as unknown[]) : null;
+  if (out === null || !out.every(each)) throw new AutogradError(`backward: ${what}, got ${fmtValue(v)}`);
+  return out as T[];
+}
+
 /**
  * Differentiates `heads` with respect to every array with an attached gradient. A non-scalar head
  * is seeded with ones unless `headGrads` gives its gradient.
@@ -85,11 +92,6 @@ export const backward = publicOp('backward', function backward(
   headGrads?: NDArray | readonly (NDArray | null)[] | null,
   options: BackwardOptions = {},
 ): void {
-  const list = <T>(v: unknown, what: string, each: (e: unknown) => boolean): T[] => {
-    const out = v instanceof NDArray ? [v] : Array.isArray(v) ? Array.from(v as unknown[]) : null;
-    if (out === null || !out.every(each)) throw new AutogradError(`backward: ${what}, got ${fmtValue(v)}`);
-    return out as T[];
-  };
   const hs = heads instanceof NDArray ? [heads] : list<NDArray>(heads, 'the heads must be an NDArray or a list of NDArrays', (e) => e instanceof NDArray);
   const hg = headGrads === undefined || headGrads === null ? [] : list<NDArray | null>(headGrads, 'head gradients must be an NDArray or a list of NDArrays (or null for ones)', (e) => e === null || e instanceof NDArray);
   for (const h of hs) {

@@ -10,7 +10,8 @@ export type Shape = readonly number[];
 /** Number of elements of `shape` (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  // An indexed loop: for-of would allocate an iterator on paths V8 does not optimize (every NDArray constructor).
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 

@@ -17,6 +17,12 @@ const MAX_DEPTH = 32;
 
 /** The arrays of `tree`, depth first (without recursion, so any nesting depth is fine). */
 export function leaves(tree: Tree): NDArray[] {
+  // The common call, forward(x) or forward(x, y) with arrays only: one array, no stack.
+  if (Array.isArray(tree)) {
+    let flat = true;
+    for (let i = 0; i < tree.length && flat; i++) flat = tree[i] instanceof NDArray;
+    if (flat) return (tree as NDArray[]).slice();
+  }
   const out: NDArray[] = [];
   const stack: Tree[] = [tree];
   while (stack.length > 0) {

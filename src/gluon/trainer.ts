@@ -174,12 +174,13 @@ export class Trainer {
 
   /** `ready`: the trainable parameters when `#allreduce` just checked them (step), else checked here. */
   #update(batchSize: number, where: string, options: StepOptions, ready = this.#checkReady(where)): void {
-    checkOptions(`Trainer.${where}`, options);
+    // Runs every step: the name in messages is built only for an error.
+    checkOptions(where === 'step' ? 'Trainer.step' : 'Trainer.update', options);
     if (!(typeof batchSize === 'number' && batchSize > 0 && Number.isFinite(batchSize))) {
       throw new ValueError(`Trainer.${where}: batchSize must be a positive number (gradients are divided by it), got ${String(batchSize)}`);
     }
     let stale: number[] | null = null;
-    for (const i of ready) if (!this.#entries[i]!.param.data()._gradFresh) (stale ??= []).push(i);
+    for (let k = 0; k < ready.length; k++) if (!this.#entries[ready[k]!]!.param.data()._gradFresh) (stale ??= []).push(ready[k]!);
     if (stale !== null && !options.ignoreStaleGrad) {
       const names = stale.map((i) => `${this.#entries[i]!.param.name} (${this.#entries[i]!.key})`).join(', ');
       throw new StaleGradientError(
@@ -189,7 +190,8 @@ export class Trainer {
       );
     }
     this.optimizer.rescaleGrad = this.#scale / batchSize;
-    for (const i of ready) {
+    for (let k = 0; k < ready.length; k++) {
+      const i = ready[k]!;
       const { param } = this.#entries[i]!;
       const weight = param.data();
       if (!weight._gradFresh) continue;
@@ -323,12 +325,14 @@ export class Trainer {
     const trainable: number[] = [];
     const pending: Entry[] = [];
     const declared: Entry[] = [];
-    this.#entries.forEach((e, i) => {
-      if (e.param.gradReq === 'null') return;
+    const entries = this.#entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.param.gradReq === 'null') continue;
       if (e.param.state === 'initialized' || (e.param.state === 'pending' && e.param.shapeKnown)) trainable.push(i);
       else if (e.param.state === 'pending') pending.push(e);
       else declared.push(e);
-    });
+    }
     if (declared.length > 0) {
       const list = declared.map((e) => `${e.key} (${e.param.name})`).join(', ');
       throw new UninitializedParameterError(

@@ -26,8 +26,6 @@ import { traceBackward, type BackwardGraph } from './backward.js';
 import { Program } from './program.js';
 import { Storage } from './memory.js';
 
-const storageOf = (x: NDArray): TypedArray => x.storage;
-
 /** Options of `compile`. */
 export interface CompileOptions {
   /** Allocate intermediate buffers once and reuse them across runs (Gluon's static_alloc). */
@@ -44,13 +42,31 @@ interface Training {
   readonly ownSaved: readonly number[];
   staticSet: Map<number, TypedArray> | null;
   lent: boolean;
-  /** The backward run's `into` map, refilled for each run (the run only reads it while it runs). */
-  readonly into: Map<number, TypedArray>;
+  /**
+   * The backward run's `into` map and, per leaf, the buffer it holds for it (null: none): kept
+   * across steps while autograd offers the same buffers (a weight's gradient buffer is fixed), so
+   * a step neither clears nor refills a map.
+   */
+  into: Map<number, TypedArray>;
+  readonly intoBufs: (TypedArray | null)[];
   /** Autograd's plan for a backward from this graph's output (src/autograd/replay.ts). */
   replayPlan: unknown;
 }
 
 const NO_PARAMS: readonly TypedArray[] = [];
+
+/** `into` filled with the storage of `xs` (no new list per run). */
+function storages(into: TypedArray[], xs: readonly NDArray[]): TypedArray[] {
+  into.length = xs.length;
+  for (let i = 0; i < xs.length; i++) into[i] = xs[i]!.storage;
+  return into;
+}
+
+function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * A compiled graph.
@@ -65,9 +81,15 @@ export class Executable {
   #inference: Program | null = null;
   readonly #training = new Map<string, Training>();
   #lastTraining: [readonly boolean[], Training] | null = null;
+  /** Scratch for the storage of a run's inputs and parameters (the programs only read it while they run). */
+  readonly #ins: TypedArray[] = [];
+  readonly #ps: TypedArray[] = [];
+  /** Each output's shape, frozen once: every run's output arrays share it (NDArray keeps a frozen shape as is). */
+  readonly #outShapes: readonly (readonly number[])[];
 
   constructor(graph: Graph, options: CompileOptions = {}) {
     this.graph = graph;
+    this.#outShapes = graph.outputs.map((v) => Object.freeze([...graph.values[v]!.shape]));
     this.staticAlloc = options.staticAlloc ?? false;
     this.fuse = options.fuse ?? true;
   }
@@ -80,7 +102,7 @@ export class Executable {
   /** The forward and backward programs for this set of inputs (then parameters) needing gradients. */
   training(needs: readonly boolean[]): Training {
     const last = this.#lastTraining;
-    if (last !== null && last[0].length === needs.length && last[0].every((b, i) => b === needs[i])) return last[1];
+    if (last !== null && sameFlags(last[0], needs)) return last[1];
     const key = needs.map((b) => (b ? '1' : '0')).join('');
     let t = this.#training.get(key);
     if (t === undefined) {
@@ -91,7 +113,7 @@ export class Executable {
       const ownSaved = [...new Set(backward.saved.map((v) => forward.memory.rootOf[v]!))].filter(
         (r) => forward.memory.where[r] === Storage.Own && !outputs.has(r),
       );
-      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map(), replayPlan: null };
+      t = { forward, backward, program: new Program(backward.graph, new Set(), this.staticAlloc, this.fuse), ownSaved, staticSet: null, lent: false, into: new Map(), intoBufs: [], replayPlan: null };
       this.#training.set(key, t);
     }
     this.#lastTraining = [[...needs], t];
@@ -103,8 +125,18 @@ export class Executable {
    * autograd.record, when an input or parameter needs a gradient, the outputs carry one tape node.
    */
   run(inputs: readonly NDArray[], params: readonly NDArray[]): NDArray[] {
-    const ins = inputs.map(storageOf);
-    const ps = params.map(storageOf);
+    const ins = storages(this.#ins, inputs);
+    const ps = storages(this.#ps, params);
+    try {
+      return this.#run(inputs, params, ins, ps);
+    } finally {
+      // The scratch lists hold no caller's storage past the run.
+      ins.fill(null as unknown as TypedArray);
+      ps.fill(null as unknown as TypedArray);
+    }
+  }
+
+  #run(inputs: readonly NDArray[], params: readonly NDArray[], ins: TypedArray[], ps: TypedArray[]): NDArray[] {
     const kernels = getBackend().kernels;
     let needs: boolean[] | null = null;
     if (isRecording()) {
@@ -136,14 +168,22 @@ export class Executable {
   /** The output arrays: fresh arrays over their storage (never a caller's array object). */
   #outputs(slots: readonly (TypedArray | null)[], inputs: readonly NDArray[], params: readonly NDArray[]): NDArray[] {
     const g = this.graph;
-    return g.outputs.map((v) => {
-      const { shape, dtype, source } = g.values[v]!;
-      if (source.kind === 'const') return new NDArray(g.constants[source.index]!.storage.slice(), shape, dtype);
+    const n = g.outputs.length;
+    const outs = new Array<NDArray>(n);
+    for (let j = 0; j < n; j++) {
+      const v = g.outputs[j]!;
+      const { dtype, source } = g.values[v]!;
+      const shape = this.#outShapes[j]!;
+      if (source.kind === 'const') {
+        outs[j] = new NDArray(g.constants[source.index]!.storage.slice(), shape, dtype);
+        continue;
+      }
       const out = new NDArray(slots[v]!, shape, dtype);
       const base = source.kind === 'input' ? inputs[source.index]! : source.kind === 'param' ? params[source.index]! : null;
       if (base !== null) out._viewOf = base._viewOf ?? base;
-      return out;
-    });
+      outs[j] = out;
+    }
+    return outs;
   }
 }
 
@@ -204,27 +244,15 @@ class GraphTape implements CompiledTapeNode {
     const saved = this.#saved;
     if (saved === null) throw new AutogradError(`${this.op}: backward ran twice through a graph that was not retained`);
     const { backward, program } = this.#t;
-    let into: Map<number, TypedArray> | undefined;
-    this.#t.into.clear();
     // A weight's gradient computed straight into the buffer autograd offers (one output only:
     // with several, each backward run gives a part that autograd adds up).
-    if (offered !== undefined && !multi) {
-      for (let i = 0; i < offered.length; i++) {
-        const buf = offered[i];
-        const k = backward.gradOf[i]!;
-        if (buf === null || buf === undefined || k < 0) continue;
-        const root = program.memory.rootOf[backward.graph.outputs[k]!]!;
-        const val = backward.graph.values[root]!;
-        if (program.memory.where[root] === Storage.Own && val.dtype === buf.dtype && sizeOf(val.shape) === buf.size) (into ??= this.#t.into).set(root, buf.storage);
-      }
-    }
+    const into = offered !== undefined && !multi ? this.#intoFor(offered) : undefined;
     // Without retainGraph nothing reads the saved values again: the run may drop each one after
     // its last reader, so the collector can take them while the backward goes on.
     const consume = !retain && !multi;
     const inputs = heads.concat(saved as TypedArray[]);
     if (consume) this.#release();
     const slots = program.run({ inputs, params: NO_PARAMS, into, consume });
-    this.#t.into.clear();
     const leaves = this.inputs;
     const grads = new Array<NDArray | null>(leaves.length);
     for (let i = 0; i < leaves.length; i++) {
@@ -232,6 +260,38 @@ class GraphTape implements CompiledTapeNode {
       grads[i] = k < 0 ? null : new NDArray(slots[backward.graph.outputs[k]!]!, leaves[i]!.shape, leaves[i]!.dtype);
     }
     return grads;
+  }
+
+  /** The `into` map for these offered buffers: the last one when autograd offers the same storage again. */
+  #intoFor(offered: readonly (NDArray | null)[]): ReadonlyMap<number, TypedArray> | undefined {
+    const t = this.#t;
+    const { backward, program } = t;
+    const bufs = t.intoBufs;
+    let same = bufs.length === offered.length;
+    if (!same) bufs.length = offered.length;
+    let any = false;
+    for (let i = 0; i < offered.length; i++) {
+      const buf = offered[i];
+      const k = backward.gradOf[i]!;
+      let raw: TypedArray | null = null;
+      if (buf !== null && buf !== undefined && k >= 0) {
+        const root = program.memory.rootOf[backward.graph.outputs[k]!]!;
+        const val = backward.graph.values[root]!;
+        if (program.memory.where[root] === Storage.Own && val.dtype === buf.dtype && sizeOf(val.shape) === buf.size) raw = buf.storage;
+      }
+      if (bufs[i] !== raw) same = false;
+      bufs[i] = raw;
+      any ||= raw !== null;
+    }
+    if (!any) return undefined;
+    if (!same) {
+      t.into = new Map();
+      for (let i = 0; i < offered.length; i++) {
+        const raw = bufs[i];
+        if (raw !== null && raw !== undefined) t.into.set(program.memory.rootOf[backward.graph.outputs[backward.gradOf[i]!]!]!, raw);
+      }
+    }
+    return t.into;
   }
 
   /** Drops the saved values (and gives back the static set) once no backward will read them. */

@@ -63,7 +63,9 @@ export class NDArray {
   /** @internal Use `nd.array`, `nd.zeros`... to create arrays. */
   constructor(storage: TypedArray | null, shape: Shape, dtype: DType) {
     if (shape.length > MAX_NDIM) throw new ValueError(`NDArray: an array has at most ${MAX_NDIM} dimensions, this one would have ${shape.length}`);
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape cannot change under the array, so it is shared (compiled graphs hand out
+    // outputs of one frozen shape every step) instead of copied and frozen again.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);
     if (storage !== null && storage.length !== this.size) {

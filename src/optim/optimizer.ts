@@ -181,16 +181,18 @@ export abstract class Optimizer {
    * parameter's `state`, which is updated in place too.
    */
   update(index: number, weight: NDArray, grad: NDArray, state: OptimizerState): void {
-    // The message's prefix is built only for an error: update runs once per parameter per step.
-    const where = (): string => `${this.constructor.name}.update (${this.paramDict.get(index)?.name ?? `parameter ${index}`})`;
-    if (!isFloat(weight.dtype)) throw new DTypeError(`${where()}: weights must be float32, float64, float16 or bfloat16, got ${weight.dtype}`);
+    // Runs once per parameter per step: messages are built only for an error (no closure per
+    // call), and the state is walked without an entries array.
+    if (!isFloat(weight.dtype)) throw new DTypeError(`${this.#where(index)}: weights must be float32, float64, float16 or bfloat16, got ${weight.dtype}`);
     if (!shapesEqual(weight.shape, grad.shape)) {
-      throw new ShapeError(`${where()}: gradient shape ${fmtShape(grad.shape)} does not match weight shape ${fmtShape(weight.shape)}`);
+      throw new ShapeError(`${this.#where(index)}: gradient shape ${fmtShape(grad.shape)} does not match weight shape ${fmtShape(weight.shape)}`);
     }
     const raw: Record<string, TypedArray> = {};
-    for (const [k, v] of Object.entries(state)) {
+    for (const k in state) {
+      if (!Object.hasOwn(state, k)) continue;
+      const v = state[k]!;
       if (!shapesEqual(v.shape, weight.shape)) {
-        throw new ShapeError(`${where()}: state '${k}' has shape ${fmtShape(v.shape)} but the weight has ${fmtShape(weight.shape)}; recreate it with createState`);
+        throw new ShapeError(`${this.#where(index)}: state '${k}' has shape ${fmtShape(v.shape)} but the weight has ${fmtShape(weight.shape)}; recreate it with createState`);
       }
       raw[k] = v.storage;
     }
@@ -212,6 +214,11 @@ export abstract class Optimizer {
     }
     this.step(w, g, raw, ctx);
     encodeHalf(weight._raw as Uint16Array, w, weight.dtype);
+  }
+
+  /** The subject of update's messages: the optimizer and the parameter's name. */
+  #where(index: number): string {
+    return `${this.constructor.name}.update (${this.paramDict.get(index)?.name ?? `parameter ${index}`})`;
   }
 
   /** Zeroed state arrays shaped like `weight`, one per name (float32 for a float16 / bfloat16 weight). */
