@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { autograd, nd, type NDArray } from '../../src/index.js';
+import { autograd, nd } from '../../src/index.js';
+import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { onGradReady } from '../../src/autograd/hooks.js';
 
 setFlagsFromString('--expose-gc');
@@ -85,7 +86,7 @@ test('with retainGraph backward keeps every array and runs again with the same g
   loss.backward(null, { retainGraph: true });
   remove();
   assert.deepEqual(seen, [true]);
-  const first = [Array.from(x.grad!.storage), Array.from(w.grad!.storage)];
+  const first: number[][] = [Array.from(x.grad!.storage), Array.from(w.grad!.storage)];
   loss.backward();
   assert.deepEqual([Array.from(x.grad!.storage), Array.from(w.grad!.storage)], first);
   const { gx, gw } = expected(x, w);
