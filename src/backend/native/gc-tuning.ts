@@ -29,8 +29,8 @@
  *
  * Backward now releases each tape node as soon as its rule has run (src/autograd/backward.ts),
  * so a scavenge in backward keeps only what is still needed. In a process that trains without a
- * pause, that took the eager LeNet step from 0.25-0.45 full collections a step to 0.0-0.1 (and
- * 2 threads from 1.2-1.4x to 1.8-1.9x faster than 1). After an idle pause of a few seconds (the
+ * pause, that took the eager LeNet step from 0.2-0.45 full collections a step to 0.0-0.2 (and
+ * 2 threads from 1.2-1.4x to 1.8-2.0x faster than 1). After an idle pause of a few seconds (the
  * benchmark's PyTorch rounds; also a plain `await` of a 4 s timer) the same loop settles at 0.4-0.6
  * again, and each of those collections has about 10 ms of concurrent marking competing for the
  * cores. Not V8's memory reducer (`--no-memory-reducer` at startup changes nothing) nor the heap
