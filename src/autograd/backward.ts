@@ -4,9 +4,9 @@
  * `backward` walks the arrays reachable from the heads in reverse topological order, calls each
  * node's gradient rule, sums gradients that were broadcast back to their input's shape (the one
  * central place where broadcasting is undone), and writes each leaf's gradient according to its
- * `gradReq` as soon as it is final, then runs the leaf's gradient-ready hooks (hooks.ts). The
- * graph is released afterwards unless `retainGraph` is set, so a training loop holds no memory
- * across iterations.
+ * `gradReq` as soon as it is final, then runs the leaf's gradient-ready hooks (hooks.ts). Unless
+ * `retainGraph` is set, each node is released as soon as its rule has run, so the step's arrays
+ * become garbage during backward and a training loop holds no memory across iterations.
  */
 import { isFloat, type TypedArray } from '../core/dtype.js';
 import { isHalf } from '../core/half.js';
@@ -151,9 +151,10 @@ function propagate(
     accumulate(h, ensureDType(g, h.dtype));
   });
   const order = topoOrder(heads);
-  const { targets, read } = live ? gradTargets(order, heads, headGrads) : { targets: new Map<NDArray, NDArray>(), read: new Set<TypedArray>() };
-  const leaves = live ? new LeafWriter(order, read, grads) : null;
-  for (const arr of order) {
+  const { targets, leaves } = live ? plan(order, heads, headGrads, grads) : { targets: new Map<NDArray, NDArray>(), leaves: null };
+  const early = live && !retain;
+  for (let p = 0; p < order.length; p++) {
+    const arr = order[p]!;
     const node = arr._node;
     if (node === null) {
       leaves?.reached(arr);
@@ -179,9 +180,46 @@ function propagate(
       if (!retain) grads.delete(arr);
     }
     leaves?.consumed(node);
+    if (early && !isCompiledNode(node)) release(order, p);
   }
   leaves?.finish();
   return { order, grads, targets };
+}
+
+/**
+ * Drops backward's references to the array at `order[p]` once its node has run: the node (its
+ * saved inputs and closure) becomes FREED and the order keeps a placeholder, so the step's
+ * activations and gradients become garbage as soon as nothing later needs them, instead of at
+ * the end of backward. An eager step's arrays are tens of MB of external memory: a scavenge that
+ * lands in backward keeps whatever is still reachable, and those bytes, counted against the old
+ * generation's limit, brought on a full collection every 2-3 steps of the eager LeNet step
+ * (src/backend/native/gc-tuning.ts); with the release, about one in 10-20. A compiled graph's node is kept for replay.ts,
+ * which makes no plan for a tape that has any other node, as it did before (it sees a placeholder
+ * whose node is not compiled).
+ */
+function release(order: NDArray[], p: number): void {
+  order[p]!._node = FREED;
+  order[p] = RELEASED;
+}
+
+/** What `release` leaves in the order: a freed node over no storage. */
+const RELEASED = NDArray.shapeOnly([0], 'float32');
+RELEASED._node = FREED;
+
+const isCompiledNode = (node: TapeNode): boolean => (node as { compiledGraph?: boolean }).compiledGraph === true;
+
+/**
+ * The gradient targets and the leaf writer for a live pass. A function of its own so that the set
+ * of storages the graph reads (which holds every activation) is garbage once they are built.
+ */
+function plan(
+  order: readonly NDArray[],
+  heads: readonly NDArray[],
+  headGrads: readonly (NDArray | null)[],
+  grads: ReadonlyMap<NDArray, NDArray>,
+): { targets: Map<NDArray, NDArray>; leaves: LeafWriter } {
+  const { targets, read } = gradTargets(order, heads, headGrads);
+  return { targets, leaves: new LeafWriter(order, read, grads) };
 }
 
 /**
